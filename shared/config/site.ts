@@ -1,0 +1,72 @@
+/** Site configuration: the zod schema every entry point validates against (api.md, "Site configuration"). */
+import * as z from 'zod/mini';
+import { isValidTimeZone } from '../time';
+
+const positiveInt = z.number().check(z.int(), z.positive());
+
+export const touchpointConfigSchema = z.object({
+  dailyCost: z._default(z.number().check(z.nonnegative()), 0),
+  team: z.optional(z.string().check(z.minLength(1))),
+});
+
+export const privacyConfigSchema = z.object({
+  pii: z._default(z.array(z.string().check(z.minLength(1))), ['email', 'phone']),
+  policy: z._default(z.enum(['hash', 'drop']), 'hash'),
+  /** When true and the event carries no `context.ip`, the request's source IP is stored (truncated). */
+  collectSourceIp: z._default(z.boolean(), false),
+});
+
+/**
+ * Alert rules are validated loosely here and fully by the alert module, which knows the figure paths.
+ * Keeping the loose shape in the config schema lets the collector read a config without the alert code.
+ */
+export const alertsConfigSchema = z.object({
+  rules: z._default(z.array(z.looseObject({ id: z.string().check(z.minLength(1)), metric: z.string() })), []),
+  webhooks: z._default(z.array(z.url()), []),
+  emails: z._default(z.array(z.email()), []),
+});
+
+export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const siteConfigSchema = z.object({
+  site: z.string().check(z.regex(SITE_ID_PATTERN, 'site must be 1-63 lower-case letters, digits, - or _')),
+  name: z._default(z.string(), ''),
+  timezone: z._default(
+    z.string().check(z.refine(isValidTimeZone, 'timezone must be an IANA time zone such as Europe/Rome')),
+    'UTC',
+  ),
+  currency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code')), 'EUR'),
+  currencyRates: z._default(z.record(z.string(), z.number().check(z.positive())), {}),
+  origins: z._default(
+    z.array(z.string().check(z.regex(/^https?:\/\/[^/]+$/, 'origins are scheme://host[:port]'))),
+    [],
+  ),
+  touchpoints: z._default(z.record(z.string(), touchpointConfigSchema), {}),
+  conversionWindowHours: z._default(positiveInt, 24),
+  sessionGapMinutes: z._default(positiveInt, 30),
+  finalizeAfterHours: z._default(z.number().check(z.int(), z.nonnegative()), 72),
+  retentionDays: z._default(positiveInt, 400),
+  privacy: z._default(privacyConfigSchema, {
+    pii: ['email', 'phone'],
+    policy: 'hash',
+    collectSourceIp: false,
+  }),
+  alerts: z._default(alertsConfigSchema, { rules: [], webhooks: [], emails: [] }),
+});
+
+export type SiteConfigInput = z.input<typeof siteConfigSchema>;
+export type SiteConfig = z.output<typeof siteConfigSchema>;
+export type TouchpointConfig = z.output<typeof touchpointConfigSchema>;
+
+export type ConfigParseResult = { ok: true; config: SiteConfig } | { ok: false; message: string };
+
+export function parseSiteConfig(input: unknown): ConfigParseResult {
+  const parsed = siteConfigSchema.safeParse(input);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return { ok: false, message: z.prettifyError(parsed.error).replace(/\n/g, '; ') };
+}
+
+/** A config with every default filled in, for tests and the simulator. */
+export function siteConfigWithDefaults(input: SiteConfigInput): SiteConfig {
+  return siteConfigSchema.parse(input);
+}

@@ -1,0 +1,110 @@
+/** Site-local calendar arithmetic from IANA zones (metrics.md §1): days last 23, 24 or 25 hours. */
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = partsFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    partsFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface LocalDateHour {
+  /** YYYY-MM-DD in the site's zone. */
+  date: string;
+  /** 00-23 in the site's zone. */
+  hour: string;
+}
+
+function wallClock(epochMs: number, timeZone: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(epochMs))) fields[part.type] = part.value;
+  return fields;
+}
+
+/** The site-local calendar day and hour of an instant. */
+export function localDateHour(epochMs: number, timeZone: string): LocalDateHour {
+  const f = wallClock(epochMs, timeZone);
+  return { date: `${f.year}-${f.month}-${f.day}`, hour: f.hour ?? '00' };
+}
+
+export function localDate(epochMs: number, timeZone: string): string {
+  return localDateHour(epochMs, timeZone).date;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Calendar arithmetic on YYYY-MM-DD strings (zone-free). */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + days)).toISOString().slice(0, 10);
+}
+
+export function isIsoDate(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && addDays(value, 0) === value;
+}
+
+/** Inclusive list of dates from `from` to `to`. */
+export function datesBetween(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) dates.push(d);
+  return dates;
+}
+
+const dayStartCache = new Map<string, number>();
+
+/**
+ * First instant (epoch ms) of a site-local day. Found by bisection on the zone's wall clock, so it is
+ * right even where midnight does not exist (zones that switch DST at 00:00).
+ */
+export function startOfLocalDay(date: string, timeZone: string): number {
+  const cacheKey = `${timeZone}|${date}`;
+  const cached = dayStartCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const [y, m, d] = date.split('-').map(Number);
+  const utcMidnight = Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1);
+  // Every zone's offset lies within ±14 h, so the local midnight is inside this bracket.
+  let low = utcMidnight - 15 * 3_600_000;
+  let high = utcMidnight + 15 * 3_600_000;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (localDate(mid, timeZone) < date) low = mid;
+    else high = mid;
+  }
+  const start = high;
+  if (dayStartCache.size > 10_000) dayStartCache.clear();
+  dayStartCache.set(cacheKey, start);
+  return start;
+}
+
+/** [start, end) of a site-local day in epoch ms. */
+export function localDayBounds(date: string, timeZone: string): { start: number; end: number } {
+  return { start: startOfLocalDay(date, timeZone), end: startOfLocalDay(addDays(date, 1), timeZone) };
+}
+
+export function hoursInLocalDay(date: string, timeZone: string): number {
+  const { start, end } = localDayBounds(date, timeZone);
+  return (end - start) / 3_600_000;
+}
+
+export { DAY_MS };
