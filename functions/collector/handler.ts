@@ -1,0 +1,232 @@
+/** Collector Lambda: the Tracking API. Validates event by event, archives to S3, then projects to DynamoDB. */
+import middy from '@middy/core';
+import {
+  type AcceptedEvent,
+  identityLinksOf,
+  journeySegmentsOf,
+  partitionByLocalHour,
+  type RejectedEvent,
+  requestHashOf,
+  validateAndNormalize,
+} from '../../shared/events/ingest';
+import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
+import type { NormalizedEvent } from '../../shared/events/types';
+import { archiveObjectsFor, putObjects, rejectedObjectFor } from '../../shared/storage/archive';
+import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
+import {
+  consentSaltFor,
+  isKnownOrigin,
+  linkIdentity,
+  MARK_REFRESH_MS,
+  markDayForRecomputation,
+  putJourneySegments,
+  type StoredSite,
+} from '../../shared/storage/table';
+import { localDate } from '../../shared/time';
+import {
+  decodeBody,
+  HttpError,
+  type HttpEvent,
+  type HttpResult,
+  header,
+  httpErrors,
+  jsonResponse,
+  logger,
+  parseJsonObject,
+} from '../common/http';
+import {
+  CORS_PREFLIGHT_HEADERS,
+  corsHeaders,
+  ingestRequestOf,
+  MAX_REQUEST_BYTES,
+  TRACKING_CONTENT_TYPES,
+  trackingRouteOf,
+  writeKeyFromRequest,
+} from './tracking';
+
+export interface CollectorDeps {
+  clients: StorageClients;
+  sites: SiteCache;
+  now?: () => number;
+}
+
+/** What a warm container already wrote, so repeated requests skip redundant DynamoDB writes. */
+interface WarmState {
+  markedDays: Map<string, number>;
+  bestLinks: Map<string, number>;
+}
+
+export function createCollector(deps: CollectorDeps) {
+  const now = deps.now ?? Date.now;
+  const warm: WarmState = { markedDays: new Map(), bestLinks: new Map() };
+
+  return async function collect(event: HttpEvent): Promise<HttpResult> {
+    const origin = header(event, 'origin');
+    if (event.requestContext.http.method === 'OPTIONS') return preflight(deps.clients, origin);
+    const route = trackingRouteOf(event.rawPath);
+    if (!route) throw new HttpError(404, 'not_found', `No tracking endpoint at ${event.rawPath}.`);
+    if (event.requestContext.http.method !== 'POST') {
+      throw new HttpError(405, 'method_not_allowed', 'Tracking endpoints accept POST.', {
+        allow: 'POST, OPTIONS',
+      });
+    }
+    const receivedAtMs = now();
+
+    const keyFromRequest = writeKeyFromRequest(event);
+    const bodyBytes = decodeBody(event, {
+      maxBytes: MAX_REQUEST_BYTES,
+      contentTypes: TRACKING_CONTENT_TYPES,
+    });
+    const body = parseJsonObject(bodyBytes);
+    const writeKey = keyFromRequest ?? (typeof body.writeKey === 'string' ? body.writeKey : undefined);
+    if (!writeKey) {
+      throw new HttpError(
+        401,
+        'missing_write_key',
+        'Send the write key as Basic auth user, "writeKey" in the body or ?writeKey=.',
+      );
+    }
+    const siteId = await deps.sites.siteForKey(writeKey, 'write');
+    const site = siteId ? await deps.sites.site(siteId) : undefined;
+    if (!siteId || !site) throw new HttpError(401, 'invalid_write_key', 'The write key is not valid.');
+    const cors = corsHeaders(origin, site.config.origins);
+
+    const request = ingestRequestOf(route, body);
+    const requestHash = requestHashOf(siteId, bodyBytes);
+    const { accepted, rejected } = validateAndNormalize(request, { site: siteId, receivedAtMs, requestHash });
+    const events = await scrubAll(deps.clients, site, accepted, event.requestContext.http.sourceIp);
+    const rejectedScrubbed = scrubRejected(site, rejected);
+
+    await archive(deps.clients, site, events, rejectedScrubbed, requestHash, receivedAtMs);
+    await project(deps.clients, site, events, requestHash, receivedAtMs, warm);
+
+    logger.info('collected', { site: siteId, accepted: events.length, rejected: rejected.length });
+    return jsonResponse(
+      200,
+      {
+        success: true,
+        accepted: events.length,
+        rejected: rejected.map(({ index, messageId, reason, message }) => ({
+          index,
+          messageId,
+          reason,
+          message,
+        })),
+      },
+      cors,
+    );
+  };
+}
+
+async function preflight(clients: StorageClients, origin: string | undefined): Promise<HttpResult> {
+  if (!origin || !(await isKnownOrigin(clients, origin))) return { statusCode: 204, headers: {} };
+  return { statusCode: 204, headers: { ...corsHeaders(origin, [origin]), ...CORS_PREFLIGHT_HEADERS } };
+}
+
+function privacyPolicyOf(site: StoredSite): PrivacyPolicy {
+  return { ...site.config.privacy, piiSalt: site.piiSalt };
+}
+
+async function scrubAll(
+  clients: StorageClients,
+  site: StoredSite,
+  accepted: readonly AcceptedEvent[],
+  sourceIp: string,
+): Promise<NormalizedEvent[]> {
+  const timezone = site.config.timezone;
+  const optOutDays = new Set(
+    accepted
+      .filter(({ event }) => hasConsentOptOut(event))
+      .map(({ event }) => localDate(Date.parse(event.timestamp), timezone)),
+  );
+  const salts = new Map<string, string>();
+  for (const day of optOutDays) salts.set(day, await consentSaltFor(clients, site.config.site, day));
+  const policy = privacyPolicyOf(site);
+  return accepted.map(({ event }) =>
+    scrubEvent(event, {
+      policy,
+      sourceIp,
+      consentDaySalt: salts.get(localDate(Date.parse(event.timestamp), timezone)),
+    }),
+  );
+}
+
+/** Rejected events are kept for inspection, but never with PII the accepted path would have removed. */
+function scrubRejected(site: StoredSite, rejected: readonly RejectedEvent[]): RejectedEvent[] {
+  const policy = privacyPolicyOf(site);
+  return rejected.map((r) => {
+    const raw = r.raw;
+    if (
+      typeof raw !== 'object' ||
+      raw === null ||
+      Array.isArray(raw) ||
+      JSON.stringify(raw).length > 32 * 1024
+    ) {
+      return { ...r, raw: r.reason === 'event_too_large' ? '(omitted: too large)' : raw };
+    }
+    const asEvent = { ...(raw as Record<string, unknown>) } as NormalizedEvent;
+    const scrubbed = scrubEvent(asEvent, { policy });
+    const { userId: _u, anonymousId: _a, previousId: _p, ...withoutIds } = scrubbed;
+    return { ...r, raw: withoutIds };
+  });
+}
+
+/** The durability point: nothing is acknowledged unless every object of the request is in S3. */
+async function archive(
+  clients: StorageClients,
+  site: StoredSite,
+  events: readonly NormalizedEvent[],
+  rejected: readonly RejectedEvent[],
+  requestHash: string,
+  receivedAtMs: number,
+): Promise<void> {
+  const siteId = site.config.site;
+  const objects = archiveObjectsFor(siteId, partitionByLocalHour(events, site.config.timezone), requestHash);
+  if (rejected.length > 0) {
+    const receivedDate = localDate(receivedAtMs, site.config.timezone);
+    objects.push(
+      rejectedObjectFor(siteId, receivedDate, new Date(receivedAtMs).toISOString(), requestHash, rejected),
+    );
+  }
+  await putObjects(clients, objects);
+}
+
+async function project(
+  clients: StorageClients,
+  site: StoredSite,
+  events: readonly NormalizedEvent[],
+  requestHash: string,
+  receivedAtMs: number,
+  warm: WarmState,
+): Promise<void> {
+  if (events.length === 0) return;
+  const siteId = site.config.site;
+  const expiresAt = Math.ceil(receivedAtMs / 1000) + site.config.retentionDays * 86_400;
+  const days = new Set(events.map((e) => localDate(Date.parse(e.timestamp), site.config.timezone)));
+  const daysToMark = [...days].filter((day) => {
+    const last = warm.markedDays.get(`${siteId}|${day}`);
+    return last === undefined || receivedAtMs - last >= MARK_REFRESH_MS;
+  });
+  const links = identityLinksOf(events).filter((link) => {
+    const known = warm.bestLinks.get(`${siteId}|${link.anonymousId}|${link.userId}`);
+    return known === undefined || link.eventTimeMs < known;
+  });
+  await Promise.all([
+    putJourneySegments(clients, siteId, requestHash, journeySegmentsOf(events), expiresAt),
+    ...links.map((link) => linkIdentity(clients, siteId, link)),
+    ...daysToMark.map((day) => markDayForRecomputation(clients, siteId, day, receivedAtMs)),
+  ]);
+  if (warm.markedDays.size > 10_000) warm.markedDays.clear();
+  if (warm.bestLinks.size > 100_000) warm.bestLinks.clear();
+  for (const day of daysToMark) warm.markedDays.set(`${siteId}|${day}`, receivedAtMs);
+  for (const link of links)
+    warm.bestLinks.set(`${siteId}|${link.anonymousId}|${link.userId}`, link.eventTimeMs);
+}
+
+const clients = createStorageClients();
+
+/** The Lambda entry point; the local runtime calls the same `handler`. */
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(httpErrors())
+  .handler(createCollector({ clients, sites: createSiteCache(clients) }));

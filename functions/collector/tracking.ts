@@ -1,0 +1,85 @@
+/** The Tracking API request contract (api.md): routes, write key sources, batch shape, CORS. */
+
+import { type IngestRequest, MAX_BATCH_EVENTS } from '../../shared/events/ingest';
+import type { EventType, JsonObject } from '../../shared/events/types';
+import { HttpError, type HttpEvent, header } from '../common/http';
+
+export const MAX_REQUEST_BYTES = 500 * 1024;
+export const TRACKING_CONTENT_TYPES = ['application/json', 'text/plain'] as const;
+
+/** `/v1/track` and analytics.js's short forms (`/v1/t`) name the type of a single-event request. */
+const SINGLE_EVENT_ROUTES: Readonly<Record<string, EventType>> = {
+  track: 'track',
+  t: 'track',
+  page: 'page',
+  p: 'page',
+  screen: 'screen',
+  s: 'screen',
+  identify: 'identify',
+  i: 'identify',
+  alias: 'alias',
+  a: 'alias',
+  group: 'group',
+  g: 'group',
+};
+
+export type TrackingRoute = { kind: 'batch' } | { kind: 'single'; type: EventType };
+
+export function trackingRouteOf(path: string): TrackingRoute | undefined {
+  const match = /^\/v1\/([a-z]+)\/?$/.exec(path);
+  const name = match?.[1];
+  if (!name) return undefined;
+  if (name === 'batch' || name === 'import') return { kind: 'batch' };
+  const type = SINGLE_EVENT_ROUTES[name];
+  return type ? { kind: 'single', type } : undefined;
+}
+
+/** Basic auth user (Segment's SDKs), then `?writeKey=` (sendBeacon); the body's `writeKey` is read later. */
+export function writeKeyFromRequest(event: HttpEvent): string | undefined {
+  const authorization = header(event, 'authorization');
+  if (authorization?.toLowerCase().startsWith('basic ')) {
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const user = decoded.split(':')[0];
+    if (user) return user;
+  }
+  const fromQuery = event.queryStringParameters?.writeKey;
+  return fromQuery || undefined;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function ingestRequestOf(route: TrackingRoute, body: JsonObject): IngestRequest {
+  if (route.kind === 'single') return { events: [body], forcedType: route.type };
+  const batch = body.batch;
+  if (!Array.isArray(batch)) {
+    throw new HttpError(400, 'invalid_batch', 'A batch request needs a "batch" array of events.');
+  }
+  if (batch.length > MAX_BATCH_EVENTS) {
+    throw new HttpError(413, 'too_many_events', `A batch holds at most ${MAX_BATCH_EVENTS} events.`);
+  }
+  return {
+    events: batch,
+    batchSentAt: optionalString(body.sentAt),
+    batchContext: isObject(body.context) ? body.context : undefined,
+  };
+}
+
+export const CORS_PREFLIGHT_HEADERS = {
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'content-type, authorization, content-encoding',
+  'access-control-max-age': '86400',
+};
+
+export function corsHeaders(
+  origin: string | undefined,
+  allowedOrigins: readonly string[],
+): Record<string, string> {
+  if (!origin || !allowedOrigins.includes(origin)) return {};
+  return { 'access-control-allow-origin': origin, vary: 'Origin' };
+}

@@ -1,0 +1,149 @@
+/** `roxtrail start`: the whole pipeline on one machine, with the same handlers as in AWS. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { siteConfigWithDefaults } from '../../shared/config/site';
+import { createStorageClients, type StorageSettings } from '../../shared/storage/clients';
+import { applySiteConfig } from '../../shared/storage/site-admin';
+import { dataDirFromEnv, removeEndpoints, runningStack, writeEndpoints } from './data-dir';
+import { startLocalHttpServer } from './http-adapter';
+import { localRoutes } from './routes';
+import { startLocalStores } from './stores';
+
+export interface StartOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  demo: boolean;
+}
+
+export interface RunningStack {
+  url: string;
+  dataDir: string;
+  storage: StorageSettings;
+  demoKeys?: DemoKeys;
+  stop(): Promise<void>;
+}
+
+export interface DemoKeys {
+  site: string;
+  writeKey: string;
+  readKey: string;
+}
+
+/** Handlers read their storage settings from the environment at import time, exactly as in Lambda. */
+export function exportStorageEnv(settings: StorageSettings): void {
+  process.env.ROXTRAIL_TABLE = settings.tableName;
+  process.env.ROXTRAIL_BUCKET = settings.bucketName;
+  process.env.ROXTRAIL_DYNAMODB_ENDPOINT = settings.dynamodbEndpoint ?? '';
+  process.env.ROXTRAIL_S3_ENDPOINT = settings.s3Endpoint ?? '';
+  process.env.AWS_REGION = settings.region;
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
+
+export const DEMO_SITE_CONFIG = {
+  site: 'demo',
+  name: 'Demo Shop',
+  timezone: 'Europe/Rome',
+  currency: 'EUR',
+  currencyRates: { USD: 0.92, GBP: 1.16 },
+  origins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+  touchpoints: {
+    live_chat: { dailyCost: 120, team: 'support' },
+    size_guide: { dailyCost: 15 },
+    store_pickup: { dailyCost: 60, team: 'stores' },
+  },
+};
+
+/** The demo site's keys are kept in the data directory so the banner can show them on every start. */
+async function ensureDemoSite(dataDir: string, settings: StorageSettings): Promise<DemoKeys | undefined> {
+  const keyFile = join(dataDir, 'demo-keys.json');
+  if (existsSync(keyFile)) return JSON.parse(readFileSync(keyFile, 'utf8')) as DemoKeys;
+  const result = await applySiteConfig(
+    createStorageClients(settings),
+    siteConfigWithDefaults(DEMO_SITE_CONFIG),
+    new Date(),
+  );
+  if (!result.created) return undefined;
+  const keys = { site: result.config.site, writeKey: result.writeKey, readKey: result.readKey };
+  writeFileSync(keyFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  return keys;
+}
+
+export async function startStack(options: StartOptions): Promise<RunningStack> {
+  const running = runningStack(options.dataDir);
+  if (running)
+    throw new Error(
+      `a Roxtrail stack already runs on ${options.dataDir} at ${running.url} (pid ${running.pid})`,
+    );
+  const stores = await startLocalStores({ dataDir: options.dataDir });
+  exportStorageEnv(stores.settings);
+  let http: Awaited<ReturnType<typeof startLocalHttpServer>>;
+  try {
+    http = await startLocalHttpServer(localRoutes(), options.port, options.host);
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+  writeEndpoints(options.dataDir, {
+    pid: process.pid,
+    url: http.url,
+    startedAt: new Date().toISOString(),
+    storage: stores.settings,
+  });
+  const demoKeys = options.demo ? await ensureDemoSite(options.dataDir, stores.settings) : undefined;
+  return {
+    url: http.url,
+    dataDir: options.dataDir,
+    storage: stores.settings,
+    demoKeys,
+    async stop() {
+      await http.close();
+      await stores.close();
+      removeEndpoints(options.dataDir);
+    },
+  };
+}
+
+export function banner(stack: RunningStack): string {
+  const lines = [
+    '',
+    '  Roxtrail is running',
+    '',
+    `  Tracking API   ${stack.url}/v1/batch   (also /v1/track, /v1/page, /v1/identify, ...)`,
+    `  Data           ${stack.dataDir}   (DynamoDB: dynalite, S3: s3rver)`,
+  ];
+  if (stack.demoKeys) {
+    lines.push(
+      `  Demo site      ${stack.demoKeys.site}   write key ${stack.demoKeys.writeKey}`,
+      `                       read key  ${stack.demoKeys.readKey}`,
+      '',
+      '  Send a first event:',
+      `    curl -u ${stack.demoKeys.writeKey}: ${stack.url}/v1/track \\`,
+      `      -H 'content-type: application/json' \\`,
+      `      -d '{"event":"Product Viewed","anonymousId":"a1","properties":{"product_id":"p1","price":25}}'`,
+    );
+  }
+  lines.push('', '  Ctrl-C stops it; data stays in the data directory.', '');
+  return lines.join('\n');
+}
+
+export async function runStart(options: Partial<StartOptions> = {}): Promise<void> {
+  const stack = await startStack({
+    port: options.port ?? Number(process.env.PORT ?? 3000),
+    host: options.host ?? process.env.HOST ?? '127.0.0.1',
+    dataDir: options.dataDir ?? dataDirFromEnv(),
+    demo: options.demo ?? true,
+  });
+  console.log(banner(stack));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n  Stopping Roxtrail...');
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

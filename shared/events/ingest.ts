@@ -1,0 +1,187 @@
+/** The collector's pure pipeline: split a request into accepted (normalized) and rejected events. */
+import { createHash } from 'node:crypto';
+import { localDateHour } from '../time';
+import { normalizeEvent, uuidFromHex } from './normalize';
+import { type RejectionReason, rejection } from './reasons';
+import { MAX_EVENT_BYTES, validateEvent } from './schema';
+import type { EventType, JsonObject, NormalizedEvent } from './types';
+
+export const MAX_BATCH_EVENTS = 2500;
+
+export interface IngestRequest {
+  events: readonly unknown[];
+  batchSentAt?: string;
+  batchContext?: JsonObject;
+  /** Set by single-event endpoints (`/v1/track` ...). */
+  forcedType?: EventType;
+}
+
+export interface IngestOptions {
+  site: string;
+  receivedAtMs: number;
+  /** Digest of the request body: generated messageIds and archive keys derive from it. */
+  requestHash: string;
+}
+
+export interface AcceptedEvent {
+  index: number;
+  event: NormalizedEvent;
+}
+
+export interface RejectedEvent {
+  index: number;
+  messageId: string | null;
+  reason: RejectionReason;
+  message: string;
+  /** The event as sent, kept under `rejected/` for inspection (after the same PII scrubbing). */
+  raw: unknown;
+}
+
+export function requestHashOf(site: string, body: Uint8Array | string): string {
+  return createHash('sha256').update(site).update('\0').update(body).digest('hex');
+}
+
+function messageIdOf(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const id = (raw as JsonObject).messageId;
+  return typeof id === 'string' ? id.slice(0, 200) : null;
+}
+
+export function validateAndNormalize(
+  request: IngestRequest,
+  options: IngestOptions,
+): { accepted: AcceptedEvent[]; rejected: RejectedEvent[] } {
+  const accepted: AcceptedEvent[] = [];
+  const rejected: RejectedEvent[] = [];
+  request.events.forEach((raw, index) => {
+    const reject = (reason: RejectionReason, message: string) =>
+      rejected.push({ index, messageId: messageIdOf(raw), reason, message, raw });
+    const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
+    if (size > MAX_EVENT_BYTES) {
+      const tooLarge = rejection('event_too_large', `${size} bytes`);
+      reject(tooLarge.reason, tooLarge.message);
+      return;
+    }
+    const result = validateEvent(raw, request.forcedType);
+    if (!result.ok) {
+      reject(result.rejection.reason, result.rejection.message);
+      return;
+    }
+    const fallbackMessageId = uuidFromHex(
+      createHash('sha256').update(options.requestHash).update(`#${index}`).digest('hex'),
+    );
+    const event = normalizeEvent(result.event, {
+      site: options.site,
+      receivedAtMs: options.receivedAtMs,
+      batchSentAt: request.batchSentAt,
+      batchContext: request.batchContext,
+      fallbackMessageId,
+    });
+    accepted.push({ index, event });
+  });
+  return { accepted, rejected };
+}
+
+export interface Partition {
+  /** Site-local day of the events' time. */
+  date: string;
+  /** Site-local hour, 00-23. */
+  hour: string;
+  events: NormalizedEvent[];
+}
+
+/** Groups events by the site-local day and hour of their event time: one archive object each. */
+export function partitionByLocalHour(events: readonly NormalizedEvent[], timeZone: string): Partition[] {
+  const partitions = new Map<string, Partition>();
+  for (const event of events) {
+    const { date, hour } = localDateHour(Date.parse(event.timestamp), timeZone);
+    const key = `${date}/${hour}`;
+    const partition = partitions.get(key);
+    if (partition) partition.events.push(event);
+    else partitions.set(key, { date, hour, events: [event] });
+  }
+  return [...partitions.values()];
+}
+
+/** A compact timeline entry: journey items stay well under 1 KB for a typical 10-event request. */
+export interface JourneyEntry {
+  /** messageId */
+  m: string;
+  /** event time, epoch ms */
+  t: number;
+  /** type */
+  y: EventType;
+  /** event or page/screen name */
+  n?: string;
+  /** touchpoint */
+  tp?: string;
+  /** channel */
+  ch?: string;
+}
+
+export interface JourneySegment {
+  /** userId when the event has one, else anonymousId (linked ids are merged when read). */
+  actorId: string;
+  firstEventMs: number;
+  entries: JourneyEntry[];
+}
+
+function stringField(source: JsonObject | undefined, key: string): string | undefined {
+  const value = source?.[key];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+export function journeyEntryOf(event: NormalizedEvent): JourneyEntry {
+  const entry: JourneyEntry = { m: event.messageId, t: Date.parse(event.timestamp), y: event.type };
+  const name = event.event ?? event.name;
+  if (name) entry.n = name.slice(0, 100);
+  const touchpoint = stringField(event.properties, 'touchpoint') ?? stringField(event.context, 'touchpoint');
+  if (touchpoint) entry.tp = touchpoint.slice(0, 100);
+  const channel = stringField(event.context, 'channel');
+  if (channel) entry.ch = channel.slice(0, 50);
+  return entry;
+}
+
+/** One segment per actor per request: a few DynamoDB writes per request, not one per event. */
+export function journeySegmentsOf(events: readonly NormalizedEvent[]): JourneySegment[] {
+  const segments = new Map<string, JourneySegment>();
+  for (const event of events) {
+    const actorId = event.userId ?? event.anonymousId;
+    if (!actorId) continue;
+    const entry = journeyEntryOf(event);
+    const segment = segments.get(actorId);
+    if (segment) {
+      segment.entries.push(entry);
+      segment.firstEventMs = Math.min(segment.firstEventMs, entry.t);
+    } else segments.set(actorId, { actorId, firstEventMs: entry.t, entries: [entry] });
+  }
+  for (const segment of segments.values()) segment.entries.sort((a, b) => a.t - b.t || (a.m < b.m ? -1 : 1));
+  return [...segments.values()];
+}
+
+export interface IdentityLinkCandidate {
+  anonymousId: string;
+  userId: string;
+  eventTimeMs: number;
+}
+
+/** Earliest event time wins; on a tie the smaller userId (the same rule as the stored conditional write). */
+export function isBetterLink(candidate: IdentityLinkCandidate, current: IdentityLinkCandidate): boolean {
+  return (
+    candidate.eventTimeMs < current.eventTimeMs ||
+    (candidate.eventTimeMs === current.eventTimeMs && candidate.userId < current.userId)
+  );
+}
+
+/** The best link per anonymous id among a request's events (metrics.md §2, identity links). */
+export function identityLinksOf(events: readonly NormalizedEvent[]): IdentityLinkCandidate[] {
+  const best = new Map<string, IdentityLinkCandidate>();
+  for (const event of events) {
+    const anonymousId = event.type === 'alias' ? event.previousId : event.anonymousId;
+    if (!anonymousId || !event.userId) continue;
+    const candidate = { anonymousId, userId: event.userId, eventTimeMs: Date.parse(event.timestamp) };
+    const current = best.get(anonymousId);
+    if (!current || isBetterLink(candidate, current)) best.set(anonymousId, candidate);
+  }
+  return [...best.values()];
+}

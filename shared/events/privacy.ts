@@ -1,0 +1,125 @@
+/** Privacy scrubbing applied before anything is stored (api.md, "Privacy"). */
+import { createHash, createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { JsonObject, NormalizedEvent } from './types';
+
+export interface PrivacyPolicy {
+  pii: readonly string[];
+  policy: 'hash' | 'drop';
+  /** Salt of the site's PII hashes, so hashes cannot be joined across sites. */
+  piiSalt: string;
+  collectSourceIp: boolean;
+}
+
+/** IPv4 to /24, IPv6 to /48; anything that is not an IP address is dropped (undefined). */
+export function truncateIp(ip: string): string | undefined {
+  const address = ip.trim();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return truncateIp(mapped[1]);
+  const version = isIP(address);
+  if (version === 4) return `${address.split('.').slice(0, 3).join('.')}.0`;
+  if (version === 6) {
+    const [head = '', tail = ''] = address.split('::');
+    const headGroups = head ? head.split(':') : [];
+    const tailGroups = address.includes('::') && tail ? tail.split(':') : [];
+    const missing = 8 - headGroups.length - tailGroups.length;
+    const groups = address.includes('::')
+      ? [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups]
+      : headGroups;
+    return `${groups
+      .slice(0, 3)
+      .map((group) => (Number.parseInt(group, 16) || 0).toString(16))
+      .join(':')}::`;
+  }
+  return undefined;
+}
+
+export function hashPii(value: unknown, salt: string): string {
+  return `sha256:${createHash('sha256').update(salt).update('\0').update(String(value)).digest('hex')}`;
+}
+
+const MAX_SCRUB_DEPTH = 32;
+
+/** Replaces (or drops) PII keys at any depth; builds new objects so parsed input is never mutated in place. */
+function scrubObject(
+  value: JsonObject,
+  policy: PrivacyPolicy,
+  piiKeys: ReadonlySet<string>,
+  depth: number,
+): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (piiKeys.has(key.toLowerCase())) {
+      if (policy.policy === 'hash' && child !== null && child !== undefined && child !== '') {
+        defineOwn(out, key, hashPii(child, policy.piiSalt));
+      }
+      continue;
+    }
+    defineOwn(out, key, scrubValue(child, policy, piiKeys, depth + 1));
+  }
+  return out;
+}
+
+function scrubValue(
+  value: unknown,
+  policy: PrivacyPolicy,
+  piiKeys: ReadonlySet<string>,
+  depth: number,
+): unknown {
+  if (depth > MAX_SCRUB_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, policy, piiKeys, depth + 1));
+  return scrubObject(value as JsonObject, policy, piiKeys, depth);
+}
+
+/** `__proto__` arriving as JSON data must stay data: define, never assign. */
+function defineOwn(target: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+export function hasConsentOptOut(event: NormalizedEvent): boolean {
+  const consent = event.context?.consent;
+  return typeof consent === 'object' && consent !== null && (consent as JsonObject).analytics === false;
+}
+
+/** The per-day pseudonymous id that replaces identities of an event without analytics consent. */
+export function consentAnonymousId(daySalt: string, event: NormalizedEvent): string {
+  const seed = event.anonymousId ?? event.userId ?? event.previousId ?? event.messageId;
+  return `consent-${createHmac('sha256', daySalt).update(seed).digest('hex').slice(0, 24)}`;
+}
+
+export interface ScrubInput {
+  policy: PrivacyPolicy;
+  /** The request's source IP (API Gateway `requestContext.http.sourceIp`). */
+  sourceIp?: string;
+  /** The salt of the event's site-local day, needed only for events without analytics consent. */
+  consentDaySalt?: string;
+}
+
+export function scrubEvent(event: NormalizedEvent, input: ScrubInput): NormalizedEvent {
+  const piiKeys = new Set(input.policy.pii.map((key) => key.toLowerCase()));
+  const scrubbed: NormalizedEvent = { ...event };
+  if (event.properties) scrubbed.properties = scrubObject(event.properties, input.policy, piiKeys, 0);
+  if (event.traits) scrubbed.traits = scrubObject(event.traits, input.policy, piiKeys, 0);
+  const context = event.context ? scrubObject(event.context, input.policy, piiKeys, 0) : undefined;
+  if (context || input.policy.collectSourceIp) {
+    const next: JsonObject = context ?? {};
+    const rawIp =
+      typeof next.ip === 'string' ? next.ip : input.policy.collectSourceIp ? input.sourceIp : undefined;
+    const ip = rawIp === undefined ? undefined : truncateIp(rawIp);
+    if (ip === undefined) delete next.ip;
+    else next.ip = ip;
+    scrubbed.context = next;
+  }
+  if (hasConsentOptOut(scrubbed)) {
+    const pseudonym = consentAnonymousId(input.consentDaySalt ?? 'no-salt', event);
+    delete scrubbed.userId;
+    delete scrubbed.previousId;
+    delete scrubbed.traits;
+    scrubbed.anonymousId = pseudonym;
+    if (scrubbed.context) {
+      const { ip: _ip, userAgent: _userAgent, traits: _traits, ...keptContext } = scrubbed.context;
+      scrubbed.context = keptContext;
+    }
+  }
+  return scrubbed;
+}

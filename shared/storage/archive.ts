@@ -1,0 +1,150 @@
+/** The S3 archive, the source of truth: gzip NDJSON objects under events/, rejected/ and reports/. */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import type { Partition, RejectedEvent } from '../events/ingest';
+import type { StorageClients } from './clients';
+
+export function partitionPrefix(site: string, date: string, hour?: string): string {
+  return hour === undefined
+    ? `events/site=${site}/dt=${date}/`
+    : `events/site=${site}/dt=${date}/hh=${hour}/`;
+}
+
+/**
+ * Same request ⇒ same key: the name is a digest of the request body and the partition, so a retried
+ * request overwrites its own object instead of adding a second copy.
+ */
+export function archiveKeyFor(
+  site: string,
+  partition: Pick<Partition, 'date' | 'hour'>,
+  requestHash: string,
+): string {
+  const digest = createHash('sha256')
+    .update(requestHash)
+    .update(`|${partition.date}|${partition.hour}`)
+    .digest('hex');
+  return `${partitionPrefix(site, partition.date, partition.hour)}${digest.slice(0, 40)}.ndjson.gz`;
+}
+
+export function rejectedKeyFor(site: string, receivedDate: string, requestHash: string): string {
+  return `rejected/site=${site}/dt=${receivedDate}/${requestHash.slice(0, 40)}.ndjson.gz`;
+}
+
+export function reportKeyFor(site: string, date: string): string {
+  return `reports/site=${site}/dt=${date}/figures.json`;
+}
+
+export function toNdjsonGzip(records: readonly unknown[]): Buffer {
+  return gzipSync(`${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
+}
+
+export interface ArchiveObject {
+  key: string;
+  body: Buffer;
+}
+
+export function archiveObjectsFor(
+  site: string,
+  partitions: readonly Partition[],
+  requestHash: string,
+): ArchiveObject[] {
+  return partitions.map((partition) => ({
+    key: archiveKeyFor(site, partition, requestHash),
+    body: toNdjsonGzip(partition.events),
+  }));
+}
+
+export function rejectedObjectFor(
+  site: string,
+  receivedDate: string,
+  receivedAt: string,
+  requestHash: string,
+  rejected: readonly RejectedEvent[],
+): ArchiveObject {
+  return {
+    key: rejectedKeyFor(site, receivedDate, requestHash),
+    body: toNdjsonGzip(rejected.map((r) => ({ ...r, receivedAt, site }))),
+  };
+}
+
+export async function putObjects(clients: StorageClients, objects: readonly ArchiveObject[]): Promise<void> {
+  await Promise.all(
+    objects.map((object) =>
+      clients.s3.send(
+        new PutObjectCommand({
+          Bucket: clients.settings.bucketName,
+          Key: object.key,
+          Body: object.body,
+          ContentType: 'application/x-ndjson',
+          ContentEncoding: 'gzip',
+        }),
+      ),
+    ),
+  );
+}
+
+export async function putJson(clients: StorageClients, key: string, document: unknown): Promise<void> {
+  await clients.s3.send(
+    new PutObjectCommand({
+      Bucket: clients.settings.bucketName,
+      Key: key,
+      Body: JSON.stringify(document, null, 2),
+      ContentType: 'application/json',
+    }),
+  );
+}
+
+export async function getJson<T>(clients: StorageClients, key: string): Promise<T | undefined> {
+  try {
+    const response = await clients.s3.send(
+      new GetObjectCommand({ Bucket: clients.settings.bucketName, Key: key }),
+    );
+    const text = await response.Body?.transformToString();
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  } catch (error) {
+    if (error instanceof NoSuchKey) return undefined;
+    throw error;
+  }
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
+}
+
+export async function listObjects(clients: StorageClients, prefix: string): Promise<ListedObject[]> {
+  const objects: ListedObject[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await clients.s3.send(
+      new ListObjectsV2Command({
+        Bucket: clients.settings.bucketName,
+        Prefix: prefix,
+        ContinuationToken: continuationToken,
+      }),
+    );
+    for (const item of page.Contents ?? [])
+      if (item.Key) objects.push({ key: item.Key, size: item.Size ?? 0 });
+    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (continuationToken);
+  return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export async function getObjectBytes(clients: StorageClients, key: string): Promise<Uint8Array> {
+  const response = await clients.s3.send(
+    new GetObjectCommand({ Bucket: clients.settings.bucketName, Key: key }),
+  );
+  if (!response.Body) return new Uint8Array();
+  return response.Body.transformToByteArray();
+}
+
+export async function deleteObject(clients: StorageClients, key: string): Promise<void> {
+  await clients.s3.send(new DeleteObjectCommand({ Bucket: clients.settings.bucketName, Key: key }));
+}

@@ -1,0 +1,76 @@
+/** The one place that builds SDK clients; endpoints come from the environment (AWS or the local stack). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface StorageSettings {
+  tableName: string;
+  bucketName: string;
+  region: string;
+  /** Set for the local stack (dynalite); unset in AWS. */
+  dynamodbEndpoint?: string;
+  /** Set for the local stack (s3rver); unset in AWS. */
+  s3Endpoint?: string;
+}
+
+export interface StorageClients {
+  settings: StorageSettings;
+  dynamo: DynamoDBDocumentClient;
+  s3: S3Client;
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): StorageSettings {
+  return {
+    tableName: env.ROXTRAIL_TABLE ?? 'roxtrail',
+    bucketName: env.ROXTRAIL_BUCKET ?? 'roxtrail-archive',
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    dynamodbEndpoint: env.ROXTRAIL_DYNAMODB_ENDPOINT || undefined,
+    s3Endpoint: env.ROXTRAIL_S3_ENDPOINT || undefined,
+  };
+}
+
+/** s3rver accepts only these; dynalite accepts anything. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/**
+ * Timeouts stay short so a hung store turns into a 503 well inside API Gateway's 30 s, and the
+ * client's retry (idempotent by design) does the rest.
+ */
+const REQUEST_HANDLER = { connectionTimeout: 2_000, requestTimeout: 5_000 };
+
+export function createStorageClients(settings: StorageSettings = settingsFromEnv()): StorageClients {
+  const dynamoClient = new DynamoDBClient({
+    region: settings.region,
+    maxAttempts: 3,
+    requestHandler: REQUEST_HANDLER,
+    ...(settings.dynamodbEndpoint
+      ? { endpoint: settings.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS }
+      : {}),
+  });
+  const s3 = new S3Client({
+    region: settings.region,
+    maxAttempts: 3,
+    requestHandler: REQUEST_HANDLER,
+    // s3rver cannot verify the flexible checksums newer SDKs add by default.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(settings.s3Endpoint
+      ? { endpoint: settings.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS }
+      : {}),
+  });
+  const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return { settings, dynamo, s3 };
+}
+
+/** True for faults of the stores themselves (network, timeouts, throttling, 5xx): the caller should retry. */
+export function isStorageFault(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { $metadata?: unknown; $fault?: string; code?: string; name?: string };
+  if (e.$metadata !== undefined || e.$fault !== undefined) return true;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(e.code ?? '') ||
+    ['TimeoutError', 'RequestTimeout', 'AbortError'].includes(e.name ?? '')
+  );
+}

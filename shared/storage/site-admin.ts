@@ -1,0 +1,85 @@
+/** Creating and updating sites: validate the config, store it, issue keys on creation. */
+import { parseSiteConfig, type SiteConfig } from '../config/site';
+import type { StorageClients } from './clients';
+import {
+  createSite,
+  getSite,
+  issueAccessKey,
+  type KeyKind,
+  listSites,
+  rotateAccessKey,
+  updateSiteConfig,
+} from './table';
+
+export class SiteConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SiteConfigError';
+  }
+}
+
+export type ApplyResult =
+  | { created: true; config: SiteConfig; writeKey: string; readKey: string }
+  | { created: false; config: SiteConfig };
+
+/** Extra checks that need more than the schema (e.g. alert figure paths), plugged in by callers. */
+export type ConfigCheck = (config: SiteConfig) => string | undefined;
+
+export async function applySiteConfig(
+  clients: StorageClients,
+  input: unknown,
+  now: Date,
+  checks: readonly ConfigCheck[] = [],
+): Promise<ApplyResult> {
+  const parsed = parseSiteConfig(input);
+  if (!parsed.ok) throw new SiteConfigError(`invalid site config: ${parsed.message}`);
+  const config = parsed.config;
+  for (const check of checks) {
+    const problem = check(config);
+    if (problem) throw new SiteConfigError(`invalid site config: ${problem}`);
+  }
+  const existing = await getSite(clients, config.site);
+  if (existing) {
+    await updateSiteConfig(clients, config, existing.config, now);
+    return { created: false, config };
+  }
+  if (!(await createSite(clients, config, now))) {
+    // Another writer created it between our read and write: apply as an update.
+    const winner = await getSite(clients, config.site);
+    if (winner) await updateSiteConfig(clients, config, winner.config, now);
+    return { created: false, config };
+  }
+  const writeKey = await issueAccessKey(clients, config.site, 'write', now);
+  const readKey = await issueAccessKey(clients, config.site, 'read', now);
+  return { created: true, config, writeKey, readKey };
+}
+
+export interface SiteSummary {
+  site: string;
+  name: string;
+  timezone: string;
+  currency: string;
+  createdAt: string;
+}
+
+export async function listSiteSummaries(clients: StorageClients): Promise<SiteSummary[]> {
+  const summaries: SiteSummary[] = [];
+  for (const id of await listSites(clients)) {
+    const stored = await getSite(clients, id);
+    if (!stored) continue;
+    const { site, name, timezone, currency } = stored.config;
+    summaries.push({ site, name, timezone, currency, createdAt: stored.createdAt });
+  }
+  return summaries;
+}
+
+export async function rotateSiteKey(
+  clients: StorageClients,
+  site: string,
+  kind: KeyKind,
+  graceHours: number,
+  now: Date,
+): Promise<{ key: string; retiring: number; retiresAt: string }> {
+  if (!(await getSite(clients, site))) throw new SiteConfigError(`unknown site "${site}"`);
+  return rotateAccessKey(clients, site, kind, graceHours, now);
+}

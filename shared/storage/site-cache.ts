@@ -1,0 +1,40 @@
+/** The one config loader: site configs and key lookups, cached per warm container for a short time. */
+import type { SiteConfig } from '../config/site';
+import type { StorageClients } from './clients';
+import { getSite, type KeyKind, resolveAccessKey, type StoredSite } from './table';
+
+export interface SiteCache {
+  /** The site a key belongs to (undefined: unknown or retired). */
+  siteForKey(key: string, kind: KeyKind): Promise<string | undefined>;
+  site(site: string): Promise<StoredSite | undefined>;
+  config(site: string): Promise<SiteConfig | undefined>;
+}
+
+interface Cached<T> {
+  value: T;
+  until: number;
+}
+
+/** Changes to configs and keys reach warm containers within `ttlMs` (60 s by default). */
+export function createSiteCache(clients: StorageClients, ttlMs = 60_000, now = () => Date.now()): SiteCache {
+  const keyCache = new Map<string, Cached<string | undefined>>();
+  const siteCache = new Map<string, Cached<StoredSite | undefined>>();
+
+  async function cached<T>(cache: Map<string, Cached<T>>, id: string, load: () => Promise<T>): Promise<T> {
+    const hit = cache.get(id);
+    if (hit && hit.until > now()) return hit.value;
+    const value = await load();
+    if (cache.size > 10_000) cache.clear();
+    // Unknown keys are cached briefly too, so a misconfigured client cannot hammer the table.
+    cache.set(id, { value, until: now() + ttlMs });
+    return value;
+  }
+
+  const site = (id: string) => cached(siteCache, id, () => getSite(clients, id));
+  return {
+    siteForKey: (key, kind) =>
+      cached(keyCache, `${kind}:${key}`, () => resolveAccessKey(clients, key, kind, new Date(now()))),
+    site,
+    config: async (id) => (await site(id))?.config,
+  };
+}
