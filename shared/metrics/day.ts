@@ -1,0 +1,406 @@
+/**
+ * The day context: everything the figures sections share for site S and day D, built once — the
+ * de-duplicated events of D sorted by time with their journeys and sessions, the orders (with the
+ * look-ahead into the following day), the carts, and per-name buckets of track events.
+ */
+import type { SiteConfig } from '../config/site';
+import { ACTIVITY_TYPES, type IdentityLinks, type NormalizedEvent } from '../events/types';
+import { addDays, localDayBounds } from '../time';
+import { deduplicate } from './dedup';
+import { parseInstant } from './instant';
+import { journeyIdOf, startsNewSession, touchpointOf } from './journeys';
+import { convertedLineValue, convertedOrderValue } from './money';
+import { idField } from './properties';
+
+/** Track event names the figures read (metrics.md §4). */
+export const EVENT_NAMES = {
+  productViewed: 'Product Viewed',
+  productAdded: 'Product Added',
+  productRemoved: 'Product Removed',
+  checkoutStarted: 'Checkout Started',
+  orderCompleted: 'Order Completed',
+  orderRefunded: 'Order Refunded',
+  surveyResponded: 'Survey Responded',
+  frictionEncountered: 'Friction Encountered',
+  experimentViewed: 'Experiment Viewed',
+} as const;
+
+const HOUR_MS = 3_600_000;
+
+/** A de-duplicated event of day D with what every section needs, computed once. */
+export interface DayEvent {
+  readonly event: NormalizedEvent;
+  /** Event time, epoch ms. */
+  readonly time: number;
+  readonly journeyId: string;
+  readonly touchpoint: string | undefined;
+  /** Activity event (metrics.md §2): counted in traffic and sessions. */
+  readonly activity: boolean;
+  /** Index into `DayContext.sessions` for activity events; -1 for the others. */
+  session: number;
+}
+
+export interface Session {
+  readonly journeyId: string;
+  /** Activity events in the session. */
+  events: number;
+  /** Contains an `Order Completed` event. */
+  hasOrder: boolean;
+  /** Contains a `Friction Encountered` event. */
+  hasFriction: boolean;
+}
+
+/**
+ * An order (metrics.md §4 sales): the earliest `Order Completed` event of its `order_id` (time, then
+ * archive order); an event without `order_id` is an order of its own.
+ */
+export interface Order {
+  readonly orderId: string | undefined;
+  readonly time: number;
+  readonly journeyId: string;
+  readonly cartId: string | undefined;
+  /** Value in the site currency; null when its currency has no rate (left out of every money figure). */
+  readonly value: number | null;
+  /** The order's time falls on D (otherwise it is a look-ahead order of the window after D). */
+  readonly inDay: boolean;
+}
+
+/** A refund: the earliest `Order Refunded` event of its `order_id`, de-duplicated like orders. */
+export interface Refund {
+  readonly orderId: string | undefined;
+  readonly time: number;
+  /** Value in the site currency by the order-value rule; null when its currency has no rate. */
+  readonly value: number | null;
+}
+
+/** A cart of D (metrics.md §4 carts). */
+export interface Cart {
+  /** `cart:<cart_id>` or `journey:<journeyId>`. */
+  readonly key: string;
+  readonly cartId: string | undefined;
+  /** Journey of the cart's first `Product Added` in D. */
+  readonly journeyId: string;
+  /** t0: time of its first `Product Added` in D. */
+  readonly start: number;
+  /** Σ line values (site currency) of its `Product Added` events in D. */
+  readonly addedValue: number;
+  /** Σ line values (site currency) of its `Product Removed` events in D. */
+  readonly removedValue: number;
+  /** An order of the cart in [t0, t0 + W] (look-ahead into D+1). */
+  readonly converted: boolean;
+}
+
+export interface JourneyDay {
+  readonly id: string;
+  /** Has an activity event in D: one of the "journeys of D". */
+  active: boolean;
+  /** Earliest time in D of each touchpoint seen on the journey's events of D (any type). */
+  readonly touchpoints: Map<string, number>;
+  /** Indexes into `DayContext.sessions`, in time order. */
+  readonly sessions: number[];
+  /** Orders of D of this journey, by time. */
+  readonly orders: Order[];
+  lastActivityTime: number;
+}
+
+export interface DayContext {
+  readonly config: SiteConfig;
+  readonly date: string;
+  /** [start, end) of D in epoch ms; 23, 24 or 25 hours. */
+  readonly start: number;
+  readonly end: number;
+  /** Conversion window W in ms. */
+  readonly windowMs: number;
+  /** De-duplicated events of D (all types), sorted by time, then archive order. */
+  readonly events: readonly DayEvent[];
+  /** Track events of D by event name, each list in time order. */
+  readonly tracks: ReadonlyMap<string, readonly DayEvent[]>;
+  readonly sessions: readonly Session[];
+  /** Every journey with an event of D (`active` marks the journeys of D). */
+  readonly journeys: ReadonlyMap<string, JourneyDay>;
+  /** Orders whose (first-event) time falls on D, by time. */
+  readonly orders: readonly Order[];
+  /** Orders with time in [start of D, end of D + W), by time, by journey: the look-ahead index. */
+  readonly lookAheadOrdersByJourney: ReadonlyMap<string, readonly Order[]>;
+  /** The same orders by `cart_id` (orders that carry one). */
+  readonly lookAheadOrdersByCartId: ReadonlyMap<string, readonly Order[]>;
+  /** Refunds whose (first-event) time falls on D. */
+  readonly refunds: readonly Refund[];
+  /** Carts created in D, by start time. */
+  readonly carts: readonly Cart[];
+  /** Dropped duplicate copies of the events of D. */
+  readonly duplicates: number;
+  /** Events of D received after the end of D + 1 day (site-local). */
+  readonly lateEvents: number;
+}
+
+export interface DayContextInput {
+  readonly config: SiteConfig;
+  /** YYYY-MM-DD, site-local. */
+  readonly date: string;
+  /** Candidate events of any day (typically D and D+1), possibly with duplicates. */
+  readonly events: readonly NormalizedEvent[];
+  readonly links: IdentityLinks;
+}
+
+interface Timed {
+  readonly event: NormalizedEvent;
+  readonly time: number;
+}
+
+/**
+ * Whether `orders` (sorted by time) holds one in [from, to] (both inclusive) that satisfies `accept`.
+ * Binary search to `from`, then a scan that stops at `to`.
+ */
+export function hasOrderInWindow(
+  orders: readonly Order[] | undefined,
+  from: number,
+  to: number,
+  accept: (order: Order) => boolean = () => true,
+): boolean {
+  if (orders === undefined) return false;
+  let low = 0;
+  let high = orders.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const order = orders[mid];
+    if (order !== undefined && order.time < from) low = mid + 1;
+    else high = mid;
+  }
+  for (let i = low; i < orders.length; i++) {
+    const order = orders[i];
+    if (order === undefined || order.time > to) break;
+    if (accept(order)) return true;
+  }
+  return false;
+}
+
+/**
+ * Cart conversion (metrics.md §4 carts): an order with time in [t0, t0 + W] such that the order's
+ * `cart_id` equals the cart's, or the order has no `cart_id` and belongs to the cart's journey, or the
+ * cart has no `cart_id` and the order belongs to its journey (whatever `cart_id` the order carries).
+ */
+export function isConverted(
+  cart: Pick<Cart, 'cartId' | 'journeyId' | 'start'>,
+  ordersByCartId: ReadonlyMap<string, readonly Order[]>,
+  ordersByJourney: ReadonlyMap<string, readonly Order[]>,
+  windowMs: number,
+): boolean {
+  const from = cart.start;
+  const to = cart.start + windowMs;
+  const journeyOrders = ordersByJourney.get(cart.journeyId);
+  if (cart.cartId === undefined) return hasOrderInWindow(journeyOrders, from, to);
+  return (
+    hasOrderInWindow(ordersByCartId.get(cart.cartId), from, to) ||
+    hasOrderInWindow(journeyOrders, from, to, (order) => order.cartId === undefined)
+  );
+}
+
+function byTime<T extends { readonly time: number }>(a: T, b: T): number {
+  return a.time - b.time;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/** Earliest event per `order_id` (time, then archive order); events without one stand alone. */
+class FirstByOrderId {
+  private readonly first = new Map<string, Timed>();
+  private readonly withoutId: Timed[] = [];
+
+  add(event: NormalizedEvent, time: number): void {
+    const orderId = idField(event.properties, 'order_id');
+    if (orderId === undefined) {
+      this.withoutId.push({ event, time });
+      return;
+    }
+    const current = this.first.get(orderId);
+    if (current === undefined || time < current.time) this.first.set(orderId, { event, time });
+  }
+
+  /** First events with time in [from, to), sorted by time (stable: archive order on ties). */
+  between(from: number, to: number): Timed[] {
+    const result: Timed[] = [];
+    for (const timed of this.first.values()) if (timed.time >= from && timed.time < to) result.push(timed);
+    for (const timed of this.withoutId) if (timed.time >= from && timed.time < to) result.push(timed);
+    return result.sort(byTime);
+  }
+}
+
+/**
+ * Builds the day context in a few linear passes and one sort. Events whose time does not parse are
+ * ignored. Events of other days serve only the order de-duplication (an order id's earliest event may
+ * precede D) and the look-ahead of carts and checkouts.
+ */
+export function buildDayContext(input: DayContextInput): DayContext {
+  const { config, date, links } = input;
+  const { start, end } = localDayBounds(date, config.timezone);
+  // "Received after D + 1 day": on a site-local day after D+1.
+  const lateAfter = localDayBounds(addDays(date, 1), config.timezone).end;
+  const windowMs = config.conversionWindowHours * HOUR_MS;
+  const lookAheadEnd = end + windowMs;
+  const gapMinutes = config.sessionGapMinutes;
+
+  const deduplicated = deduplicate(input.events);
+  const orderFirsts = new FirstByOrderId();
+  const refundFirsts = new FirstByOrderId();
+  const dayEvents: DayEvent[] = [];
+  let duplicates = 0;
+  let lateEvents = 0;
+
+  deduplicated.events.forEach((event, index) => {
+    const time = parseInstant(event.timestamp);
+    if (Number.isNaN(time)) return;
+    if (event.type === 'track') {
+      if (event.event === EVENT_NAMES.orderCompleted) orderFirsts.add(event, time);
+      else if (event.event === EVENT_NAMES.orderRefunded) refundFirsts.add(event, time);
+    }
+    if (time < start || time >= end) return;
+    duplicates += deduplicated.duplicateCounts[index] ?? 0;
+    if (parseInstant(event.receivedAt) >= lateAfter) lateEvents++;
+    dayEvents.push({
+      event,
+      time,
+      journeyId: journeyIdOf(event, links),
+      touchpoint: touchpointOf(event),
+      activity: ACTIVITY_TYPES.has(event.type),
+      session: -1,
+    });
+  });
+  // Array.prototype.sort is stable: equal times keep archive order.
+  dayEvents.sort(byTime);
+
+  const sessions: Session[] = [];
+  const journeys = new Map<string, JourneyDay>();
+  const tracks = new Map<string, DayEvent[]>();
+  for (const dayEvent of dayEvents) {
+    let journey = journeys.get(dayEvent.journeyId);
+    if (journey === undefined) {
+      journey = {
+        id: dayEvent.journeyId,
+        active: false,
+        touchpoints: new Map(),
+        sessions: [],
+        orders: [],
+        lastActivityTime: Number.NEGATIVE_INFINITY,
+      };
+      journeys.set(dayEvent.journeyId, journey);
+    }
+    const { touchpoint } = dayEvent;
+    if (touchpoint !== undefined && !journey.touchpoints.has(touchpoint)) {
+      journey.touchpoints.set(touchpoint, dayEvent.time);
+    }
+    const name = dayEvent.event.type === 'track' ? dayEvent.event.event : undefined;
+    if (name !== undefined) pushTo(tracks, name, dayEvent);
+    if (!dayEvent.activity) continue;
+
+    journey.active = true;
+    if (
+      journey.sessions.length === 0 ||
+      startsNewSession(journey.lastActivityTime, dayEvent.time, gapMinutes)
+    ) {
+      journey.sessions.push(sessions.length);
+      sessions.push({ journeyId: journey.id, events: 0, hasOrder: false, hasFriction: false });
+    }
+    journey.lastActivityTime = dayEvent.time;
+    const sessionIndex = journey.sessions[journey.sessions.length - 1] ?? -1;
+    dayEvent.session = sessionIndex;
+    const session = sessions[sessionIndex];
+    if (session === undefined) continue;
+    session.events++;
+    if (name === EVENT_NAMES.orderCompleted) session.hasOrder = true;
+    else if (name === EVENT_NAMES.frictionEncountered) session.hasFriction = true;
+  }
+
+  const orders: Order[] = [];
+  const lookAheadOrdersByJourney = new Map<string, Order[]>();
+  const lookAheadOrdersByCartId = new Map<string, Order[]>();
+  for (const { event, time } of orderFirsts.between(start, lookAheadEnd)) {
+    const order: Order = {
+      orderId: idField(event.properties, 'order_id'),
+      time,
+      journeyId: journeyIdOf(event, links),
+      cartId: idField(event.properties, 'cart_id'),
+      value: convertedOrderValue(event, config),
+      inDay: time < end,
+    };
+    pushTo(lookAheadOrdersByJourney, order.journeyId, order);
+    if (order.cartId !== undefined) pushTo(lookAheadOrdersByCartId, order.cartId, order);
+    if (!order.inDay) continue;
+    orders.push(order);
+    journeys.get(order.journeyId)?.orders.push(order);
+  }
+
+  const refunds: Refund[] = refundFirsts.between(start, end).map(({ event, time }) => ({
+    orderId: idField(event.properties, 'order_id'),
+    time,
+    value: convertedOrderValue(event, config),
+  }));
+
+  const carts = buildCarts(tracks, config, (cart) =>
+    isConverted(cart, lookAheadOrdersByCartId, lookAheadOrdersByJourney, windowMs),
+  );
+
+  return {
+    config,
+    date,
+    start,
+    end,
+    windowMs,
+    events: dayEvents,
+    tracks,
+    sessions,
+    journeys,
+    orders,
+    lookAheadOrdersByJourney,
+    lookAheadOrdersByCartId,
+    refunds,
+    carts,
+    duplicates,
+    lateEvents,
+  };
+}
+
+function cartKeyOf(cartId: string | undefined, journeyId: string): string {
+  return cartId === undefined ? `journey:${journeyId}` : `cart:${cartId}`;
+}
+
+/** Carts of D (metrics.md §4 carts): keyed by `cart_id`, else by journey; t0 = first `Product Added`. */
+function buildCarts(
+  tracks: ReadonlyMap<string, readonly DayEvent[]>,
+  config: SiteConfig,
+  converted: (cart: Pick<Cart, 'cartId' | 'journeyId' | 'start'>) => boolean,
+): Cart[] {
+  interface Building {
+    key: string;
+    cartId: string | undefined;
+    journeyId: string;
+    start: number;
+    addedValue: number;
+  }
+  const building = new Map<string, Building>();
+  for (const { event, time, journeyId } of tracks.get(EVENT_NAMES.productAdded) ?? []) {
+    const cartId = idField(event.properties, 'cart_id');
+    const key = cartKeyOf(cartId, journeyId);
+    let cart = building.get(key);
+    if (cart === undefined) {
+      cart = { key, cartId, journeyId, start: time, addedValue: 0 };
+      building.set(key, cart);
+    }
+    cart.addedValue += convertedLineValue(event, config);
+  }
+  const removedByKey = new Map<string, number>();
+  for (const { event, journeyId } of tracks.get(EVENT_NAMES.productRemoved) ?? []) {
+    const key = cartKeyOf(idField(event.properties, 'cart_id'), journeyId);
+    if (!building.has(key)) continue;
+    removedByKey.set(key, (removedByKey.get(key) ?? 0) + convertedLineValue(event, config));
+  }
+  const carts: Cart[] = [];
+  for (const cart of building.values()) {
+    carts.push({ ...cart, removedValue: removedByKey.get(cart.key) ?? 0, converted: converted(cart) });
+  }
+  return carts;
+}
