@@ -224,9 +224,12 @@ async function project(
     warm.bestLinks.set(`${siteId}|${link.anonymousId}|${link.userId}`, link.eventTimeMs);
 }
 
+/** The middy-wrapped collector; tests build one over their own stores. */
+export function createCollectorHandler(deps: CollectorDeps) {
+  return middy<HttpEvent, HttpResult>().use(httpErrors()).handler(createCollector(deps));
+}
+
 const clients = createStorageClients();
 
-/** The Lambda entry point; the local runtime calls the same `handler`. */
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler(createCollector({ clients, sites: createSiteCache(clients) }));
+/** The Lambda entry point; the local runtime serves this same export. */
+export const handler = createCollectorHandler({ clients, sites: createSiteCache(clients) });

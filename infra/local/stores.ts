@@ -16,6 +16,9 @@ export interface LocalStores {
   settings: StorageSettings;
   dynamoPort: number;
   s3Port: number;
+  /** Stops only the S3 server (fault-injection tests); `restartS3` brings it back on the same port and data. */
+  stopS3(): Promise<void>;
+  restartS3(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,13 +49,10 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
   });
   const dynamoPort = (dynamoServer.address() as AddressInfo).port;
 
-  const s3Server = new S3rver({
-    port: options.s3Port ?? 0,
-    address: host,
-    directory: s3Dir ?? join(process.env.TMPDIR ?? '/tmp', `roxtrail-s3-${process.pid}-${dynamoPort}`),
-    silent: true,
-    resetOnClose: !s3Dir,
-  });
+  const s3Directory = s3Dir ?? join(process.env.TMPDIR ?? '/tmp', `roxtrail-s3-${process.pid}-${dynamoPort}`);
+  const newS3Server = (port: number) =>
+    new S3rver({ port, address: host, directory: s3Directory, silent: true, resetOnClose: !s3Dir });
+  let s3Server: S3rver | undefined = newS3Server(options.s3Port ?? 0);
   const { port: s3Port } = await s3Server.run();
 
   const settings: StorageSettings = {
@@ -68,8 +68,17 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
     settings,
     dynamoPort,
     s3Port,
+    async stopS3() {
+      await s3Server?.close();
+      s3Server = undefined;
+    },
+    async restartS3() {
+      if (s3Server) return;
+      s3Server = newS3Server(s3Port);
+      await s3Server.run();
+    },
     async close() {
-      await s3Server.close();
+      await s3Server?.close();
       await new Promise<void>((resolve) => dynamoServer.close(() => resolve()));
     },
   };

@@ -1,0 +1,71 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli';
+import { basicAuth } from '../helpers/local-stack';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-runtime-'));
+const env = { ROXTRAIL_DATA_DIR: dataDir, PORT: '0' };
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function track(url: string, writeKey: string, messageId: string): Promise<number> {
+  const response = await fetch(`${url}/v1/track`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey) },
+    body: JSON.stringify({ event: 'Product Viewed', anonymousId: 'cli-visitor', messageId }),
+  });
+  return response.status;
+}
+
+describe('roxtrail start and the sites commands', () => {
+  it('serves the tracking API, manages sites through the running stack, and keeps data across restarts', async () => {
+    const siteFile = join(dataDir, 'site.json');
+    writeFileSync(
+      siteFile,
+      JSON.stringify({ site: 'cli-shop', name: 'CLI Shop', timezone: 'Europe/Rome', currency: 'EUR' }),
+    );
+
+    const first = await startCli(['--no-demo'], env);
+    expect(first.output()).toContain('Tracking API');
+    expect(first.output()).toContain(dataDir);
+
+    const applied = await runCli(['sites', 'apply', siteFile, '--json'], env);
+    expect(applied.code).toBe(0);
+    const created = JSON.parse(applied.stdout) as { created: boolean; writeKey: string; readKey: string };
+    expect(created.created).toBe(true);
+    expect(created.writeKey).toMatch(/^rxw_/);
+    expect(created.readKey).toMatch(/^rxr_/);
+    expect(await track(first.url, created.writeKey, 'cli-1')).toBe(200);
+
+    const reapplied = await runCli(['sites', 'apply', siteFile, '--json'], env);
+    expect(JSON.parse(reapplied.stdout)).toEqual({ created: false, site: 'cli-shop' });
+
+    const rotated = await runCli(['sites', 'rotate-key', '--site', 'cli-shop', '--json'], env);
+    const newKey = (JSON.parse(rotated.stdout) as { key: string }).key;
+    expect(await track(first.url, newKey, 'cli-2')).toBe(200);
+    // The old key keeps working during the grace period.
+    expect(await track(first.url, created.writeKey, 'cli-3')).toBe(200);
+
+    expect(await first.stop()).toBe(0);
+    expect(existsSync(join(dataDir, 'endpoints.json'))).toBe(false);
+
+    // With no stack running, the CLI opens the data directory itself.
+    const listed = await runCli(['sites', 'list', '--json'], env);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { site: string }[]).map((s) => s.site)).toEqual(['cli-shop']);
+
+    const second = await startCli(['--no-demo'], env);
+    expect(await track(second.url, newKey, 'cli-4')).toBe(200);
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
+
+  it('prints one clear line and exits non-zero on a bad config', async () => {
+    const badFile = join(dataDir, 'bad.json');
+    writeFileSync(badFile, JSON.stringify({ site: 'Bad Site!', timezone: 'Mars/Olympus' }));
+    const result = await runCli(['sites', 'apply', badFile], env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^roxtrail: invalid site config: .*site.*timezone/);
+  }, 60_000);
+});
