@@ -25,7 +25,12 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   return fetch(`${stack.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey), ...headers },
-    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+    body:
+      typeof body === 'string'
+        ? body
+        : body instanceof Uint8Array
+          ? new Blob([new Uint8Array(body)])
+          : JSON.stringify(body),
   });
 }
 
