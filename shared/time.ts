@@ -42,10 +42,38 @@ function wallClock(epochMs: number, timeZone: string): Record<string, string> {
   return fields;
 }
 
+const QUARTER_HOUR_MS = 900_000;
+const offsetCache = new Map<string, number>();
+
+/**
+ * UTC offset of a zone at an instant. Every zone's offsets and transitions fall on quarter hours, so
+ * the offset is cached per zone and UTC quarter hour (Intl formatting is slow; events are many).
+ */
+export function utcOffsetMs(epochMs: number, timeZone: string): number {
+  const quarter = Math.floor(epochMs / QUARTER_HOUR_MS);
+  const cacheKey = `${timeZone}|${quarter}`;
+  const cached = offsetCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const at = quarter * QUARTER_HOUR_MS;
+  const f = wallClock(at, timeZone);
+  const wall = Date.UTC(
+    Number(f.year),
+    Number(f.month) - 1,
+    Number(f.day),
+    Number(f.hour),
+    Number(f.minute),
+    Number(f.second),
+  );
+  const offset = wall - at;
+  if (offsetCache.size > 200_000) offsetCache.clear();
+  offsetCache.set(cacheKey, offset);
+  return offset;
+}
+
 /** The site-local calendar day and hour of an instant. */
 export function localDateHour(epochMs: number, timeZone: string): LocalDateHour {
-  const f = wallClock(epochMs, timeZone);
-  return { date: `${f.year}-${f.month}-${f.day}`, hour: f.hour ?? '00' };
+  const local = new Date(epochMs + utcOffsetMs(epochMs, timeZone)).toISOString();
+  return { date: local.slice(0, 10), hour: local.slice(11, 13) };
 }
 
 export function localDate(epochMs: number, timeZone: string): string {

@@ -94,14 +94,19 @@ export function createCollector(deps: CollectorDeps) {
 
     const request = ingestRequestOf(route, body);
     const requestHash = requestHashOf(siteId, bodyBytes);
-    const { accepted, rejected } = validateAndNormalize(request, { site: siteId, receivedAtMs, requestHash });
+    const { accepted, rejected } = validateAndNormalize(request, {
+      site: siteId,
+      receivedAtMs,
+      requestHash,
+      requestBytes: bodyBytes.length,
+    });
     const events = await scrubAll(deps.clients, site, accepted, event.requestContext.http.sourceIp);
     const rejectedScrubbed = scrubRejected(site, rejected);
 
     await archive(deps.clients, site, events, rejectedScrubbed, requestHash, receivedAtMs);
     await project(deps.clients, site, events, requestHash, receivedAtMs, warm);
 
-    logger.info('collected', { site: siteId, accepted: events.length, rejected: rejected.length });
+    logger.debug('collected', { site: siteId, accepted: events.length, rejected: rejected.length });
     return jsonResponse(
       200,
       {

@@ -121,6 +121,15 @@ export function buildProgram(): Command {
       );
     });
 
+  program
+    .command('bench')
+    .description('run the benchmarks; prints one table and writes bench/results.json')
+    .option('--seconds <n>', 'duration of each timed run', positiveNumber, 5)
+    .action(async (options: { seconds: number }) => {
+      const { runBenchmarks } = await import('../../bench/index');
+      await runBenchmarks({ seconds: options.seconds });
+    });
+
   return program;
 }
 

@@ -21,6 +21,8 @@ export interface IngestOptions {
   receivedAtMs: number;
   /** Digest of the request body: generated messageIds and archive keys derive from it. */
   requestHash: string;
+  /** Size of the whole request body; when it is within the event limit no single event can exceed it. */
+  requestBytes?: number;
 }
 
 export interface AcceptedEvent {
@@ -56,20 +58,21 @@ export function validateAndNormalize(
   request.events.forEach((raw, index) => {
     const reject = (reason: RejectionReason, message: string) =>
       rejected.push({ index, messageId: messageIdOf(raw), reason, message, raw });
-    const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
-    if (size > MAX_EVENT_BYTES) {
-      const tooLarge = rejection('event_too_large', `${size} bytes`);
-      reject(tooLarge.reason, tooLarge.message);
-      return;
+    if (options.requestBytes === undefined || options.requestBytes > MAX_EVENT_BYTES) {
+      const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
+      if (size > MAX_EVENT_BYTES) {
+        const tooLarge = rejection('event_too_large', `${size} bytes`);
+        reject(tooLarge.reason, tooLarge.message);
+        return;
+      }
     }
     const result = validateEvent(raw, request.forcedType);
     if (!result.ok) {
       reject(result.rejection.reason, result.rejection.message);
       return;
     }
-    const fallbackMessageId = uuidFromHex(
-      createHash('sha256').update(options.requestHash).update(`#${index}`).digest('hex'),
-    );
+    const fallbackMessageId = () =>
+      uuidFromHex(createHash('sha256').update(options.requestHash).update(`#${index}`).digest('hex'));
     const event = normalizeEvent(result.event, {
       site: options.site,
       receivedAtMs: options.receivedAtMs,

@@ -1,5 +1,5 @@
 /** Normalization of an accepted event (metrics.md §1): identity, receivedAt, skew-corrected event time. */
-import type { IncomingEvent } from './schema';
+import { type IncomingEvent, parseIsoDateTime } from './schema';
 import type { JsonObject, NormalizedEvent } from './types';
 
 /** Event times more than this far ahead of the server clock are clamped to receivedAt. */
@@ -12,8 +12,8 @@ export interface NormalizeContext {
   batchSentAt?: string;
   /** Batch-level `context`, merged under each event's own context. */
   batchContext?: JsonObject;
-  /** Used as messageId when the client sent none; derived from the request so a retry gets the same id. */
-  fallbackMessageId: string;
+  /** Gives the messageId when the client sent none; derived from the request so a retry gets the same id. */
+  fallbackMessageId: () => string;
 }
 
 /**
@@ -22,8 +22,8 @@ export interface NormalizeContext {
  * minutes in the future.
  */
 export function eventTimeMs(receivedAtMs: number, clientTimestamp?: string, sentAt?: string): number {
-  const clientMs = clientTimestamp === undefined ? Number.NaN : Date.parse(clientTimestamp);
-  const sentMs = sentAt === undefined ? Number.NaN : Date.parse(sentAt);
+  const clientMs = clientTimestamp === undefined ? Number.NaN : parseIsoDateTime(clientTimestamp);
+  const sentMs = sentAt === undefined ? Number.NaN : parseIsoDateTime(sentAt);
   let time = receivedAtMs;
   if (!Number.isNaN(clientMs)) time = Number.isNaN(sentMs) ? clientMs : receivedAtMs - (sentMs - clientMs);
   return time > receivedAtMs + FUTURE_CLAMP_MS ? receivedAtMs : time;
@@ -36,27 +36,40 @@ function idString(value: string | number | undefined): string | undefined {
 }
 
 export function normalizeEvent(event: IncomingEvent, ctx: NormalizeContext): NormalizedEvent {
-  const { writeKey: _writeKey, userId, anonymousId, previousId, groupId, ...rest } = event;
-  const sentAt = event.sentAt ?? ctx.batchSentAt;
-  const context =
-    ctx.batchContext || event.context ? { ...(ctx.batchContext ?? {}), ...(event.context ?? {}) } : undefined;
+  // Built by adding fields only: `delete` would drop V8 into slow dictionary-mode objects on the hot path.
+  const {
+    writeKey: _writeKey,
+    // Ours to set from `timestamp`; a client's own value would be misleading.
+    originalTimestamp: _clientOriginalTimestamp,
+    messageId,
+    type,
+    timestamp,
+    sentAt: ownSentAt,
+    context: ownContext,
+    userId,
+    anonymousId,
+    previousId,
+    groupId,
+    ...rest
+  } = event;
+  const sentAt = ownSentAt ?? ctx.batchSentAt;
   const normalized: NormalizedEvent = {
+    messageId: messageId ?? ctx.fallbackMessageId(),
+    type,
     ...rest,
-    messageId: event.messageId ?? ctx.fallbackMessageId,
-    type: event.type,
     site: ctx.site,
     receivedAt: new Date(ctx.receivedAtMs).toISOString(),
-    timestamp: new Date(eventTimeMs(ctx.receivedAtMs, event.timestamp, sentAt)).toISOString(),
+    timestamp: new Date(eventTimeMs(ctx.receivedAtMs, timestamp, sentAt)).toISOString(),
   };
-  if (event.timestamp !== undefined) normalized.originalTimestamp = event.timestamp;
-  else delete normalized.originalTimestamp;
+  if (timestamp !== undefined) normalized.originalTimestamp = timestamp;
   if (sentAt !== undefined) normalized.sentAt = sentAt;
-  if (context) normalized.context = context;
-  const ids = { userId, anonymousId, previousId, groupId };
-  for (const key of ['userId', 'anonymousId', 'previousId', 'groupId'] as const) {
-    const id = idString(ids[key]);
-    if (id !== undefined) normalized[key] = id;
-  }
+  if (ctx.batchContext) normalized.context = { ...ctx.batchContext, ...(ownContext ?? {}) };
+  else if (ownContext) normalized.context = ownContext;
+  const ids = [idString(userId), idString(anonymousId), idString(previousId), idString(groupId)] as const;
+  if (ids[0] !== undefined) normalized.userId = ids[0];
+  if (ids[1] !== undefined) normalized.anonymousId = ids[1];
+  if (ids[2] !== undefined) normalized.previousId = ids[2];
+  if (ids[3] !== undefined) normalized.groupId = ids[3];
   return normalized;
 }
 

@@ -1,5 +1,5 @@
 /** Privacy scrubbing applied before anything is stored (api.md, "Privacy"). */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { JsonObject, NormalizedEvent } from './types';
 
@@ -14,7 +14,7 @@ export interface PrivacyPolicy {
 /** IPv4 to /24, IPv6 to /48; anything that is not an IP address is dropped (undefined). */
 export function truncateIp(ip: string): string | undefined {
   const address = ip.trim();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  const mapped = /^(?:::|(?:0{1,4}:){5})ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped?.[1]) return truncateIp(mapped[1]);
   const version = isIP(address);
   if (version === 4) return `${address.split('.').slice(0, 3).join('.')}.0`;
@@ -26,19 +26,17 @@ export function truncateIp(ip: string): string | undefined {
     const groups = address.includes('::')
       ? [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups]
       : headGroups;
-    return `${groups
-      .slice(0, 3)
-      .map((group) => (Number.parseInt(group, 16) || 0).toString(16))
-      .join(':')}::`;
+    const kept = groups.slice(0, 3).map((group) => (Number.parseInt(group, 16) || 0).toString(16));
+    while (kept.length > 0 && kept[kept.length - 1] === '0') kept.pop();
+    return `${kept.join(':')}::`;
   }
   return undefined;
 }
 
 export function hashPii(value: unknown, salt: string): string {
-  return `sha256:${createHash('sha256').update(salt).update('\0').update(String(value)).digest('hex')}`;
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return `sha256:${createHash('sha256').update(salt).update('\0').update(text).digest('hex')}`;
 }
-
-const MAX_SCRUB_DEPTH = 32;
 
 /** Replaces (or drops) PII keys at any depth; builds new objects so parsed input is never mutated in place. */
 function scrubObject(
@@ -50,9 +48,9 @@ function scrubObject(
   const out: JsonObject = {};
   for (const [key, child] of Object.entries(value)) {
     if (piiKeys.has(key.toLowerCase())) {
-      if (policy.policy === 'hash' && child !== null && child !== undefined && child !== '') {
-        defineOwn(out, key, hashPii(child, policy.piiSalt));
-      }
+      if (policy.policy === 'drop') continue;
+      // Empty values carry no personal data: kept as they are, so "no e-mail given" stays visible.
+      defineOwn(out, key, child === null || child === '' ? child : hashPii(child, policy.piiSalt));
       continue;
     }
     defineOwn(out, key, scrubValue(child, policy, piiKeys, depth + 1));
@@ -60,20 +58,23 @@ function scrubObject(
   return out;
 }
 
+/** Validation caps nesting (schema.ts MAX_NESTING), so this reaches every key of a stored event. */
 function scrubValue(
   value: unknown,
   policy: PrivacyPolicy,
   piiKeys: ReadonlySet<string>,
   depth: number,
 ): unknown {
-  if (depth > MAX_SCRUB_DEPTH || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, policy, piiKeys, depth + 1));
   return scrubObject(value as JsonObject, policy, piiKeys, depth);
 }
 
-/** `__proto__` arriving as JSON data must stay data: define, never assign. */
+/** `__proto__` arriving as JSON data must stay data: define it, never assign it (that would set a prototype). */
 function defineOwn(target: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 export function hasConsentOptOut(event: NormalizedEvent): boolean {

@@ -8,8 +8,17 @@ export const MAX_EVENT_BYTES = 32 * 1024;
 /** Segment allows numeric ids; we store every id as a string. */
 const identifier = z.optional(z.union([z.string(), z.number()]));
 const plainObject = z.optional(z.record(z.string(), z.unknown()));
+/** ISO 8601 date-time; a missing zone designator means UTC (never the server's own zone). */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+
+export function parseIsoDateTime(value: string): number {
+  if (!ISO_DATE_TIME.test(value)) return Number.NaN;
+  const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value.slice(10));
+  return Date.parse(hasZone ? value : `${value}Z`);
+}
+
 const dateTime = z.optional(
-  z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), 'not a date-time')),
+  z.string().check(z.refine((value) => !Number.isNaN(parseIsoDateTime(value)), 'not an ISO 8601 date-time')),
 );
 
 export const incomingEventSchema = z.looseObject({
@@ -73,6 +82,15 @@ export function validateEvent(raw: unknown, forcedType?: EventType): ValidationR
     };
   }
   const event = parsed.data;
+  const tooDeep = [event.properties, event.traits, event.context].some(
+    (value) => nestingDepth(value, 0) > MAX_NESTING,
+  );
+  if (tooDeep) {
+    return {
+      ok: false,
+      rejection: rejection('invalid_field', `objects nested deeper than ${MAX_NESTING} levels`),
+    };
+  }
   if (event.type === 'alias') {
     if (!isPresentId(event.previousId) || !isPresentId(event.userId)) {
       return { ok: false, rejection: rejection('missing_identity') };
@@ -90,11 +108,25 @@ export function validateEvent(raw: unknown, forcedType?: EventType): ValidationR
   return { ok: true, event };
 }
 
+/** Deeper nesting is rejected, so privacy scrubbing provably reaches every key of a stored event. */
+export const MAX_NESTING = 32;
+
+function nestingDepth(value: unknown, depth: number): number {
+  if (depth > MAX_NESTING || value === null || typeof value !== 'object') return depth;
+  let deepest = depth;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (child !== null && typeof child === 'object')
+      deepest = Math.max(deepest, nestingDepth(child, depth + 1));
+    if (deepest > MAX_NESTING) break;
+  }
+  return deepest;
+}
+
 /** Known survey kinds must carry an integer score in range; unknown kinds are kept but never scored. */
 function surveyScoreProblem(properties: JsonObject | undefined): string | undefined {
   const survey = properties?.survey;
   if (typeof survey !== 'string') return undefined;
-  const range = SURVEY_SCORE_RANGES[survey];
+  const range = Object.hasOwn(SURVEY_SCORE_RANGES, survey) ? SURVEY_SCORE_RANGES[survey] : undefined;
   if (!range) return undefined;
   const score = properties?.score;
   if (typeof score !== 'number' || !Number.isInteger(score) || score < range[0] || score > range[1]) {

@@ -17,7 +17,7 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 const ctx = (extra: Partial<NormalizeContext> = {}): NormalizeContext => ({
   site: 'shop',
   receivedAtMs: RECEIVED_MS,
-  fallbackMessageId: 'fallback-id',
+  fallbackMessageId: () => 'fallback-id',
   ...extra,
 });
 
