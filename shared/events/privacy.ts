@@ -101,18 +101,19 @@ export function scrubEvent(event: NormalizedEvent, input: ScrubInput): Normalize
   const scrubbed: NormalizedEvent = { ...event };
   if (event.properties) scrubbed.properties = scrubObject(event.properties, input.policy, piiKeys, 0);
   if (event.traits) scrubbed.traits = scrubObject(event.traits, input.policy, piiKeys, 0);
-  const context = event.context ? scrubObject(event.context, input.policy, piiKeys, 0) : undefined;
-  if (context || input.policy.collectSourceIp) {
-    const next: JsonObject = context ?? {};
-    const rawIp =
-      typeof next.ip === 'string' ? next.ip : input.policy.collectSourceIp ? input.sourceIp : undefined;
-    const ip = rawIp === undefined ? undefined : truncateIp(rawIp);
-    if (ip === undefined) delete next.ip;
-    else next.ip = ip;
+  const clientIp = event.context?.ip;
+  const rawIp =
+    typeof clientIp === 'string' ? clientIp : input.policy.collectSourceIp ? input.sourceIp : undefined;
+  const ip = rawIp === undefined ? undefined : truncateIp(rawIp);
+  if (event.context || ip !== undefined) {
+    const { ip: _ip, ...contextWithoutIp } = event.context ?? {};
+    const next = scrubObject(contextWithoutIp, input.policy, piiKeys, 0);
+    if (ip !== undefined) next.ip = ip;
     scrubbed.context = next;
   }
   if (hasConsentOptOut(scrubbed)) {
-    const pseudonym = consentAnonymousId(input.consentDaySalt ?? 'no-salt', event);
+    // Without the day's salt, a random one: the pseudonym is then unlinkable rather than predictable.
+    const pseudonym = consentAnonymousId(input.consentDaySalt ?? randomBytes(16).toString('hex'), event);
     delete scrubbed.userId;
     delete scrubbed.previousId;
     delete scrubbed.traits;
