@@ -29,8 +29,9 @@ function byId(a: string, b: string): number {
 
 /**
  * metrics.md §4 experiments, from `Experiment Viewed` events of D (`experiment_id`, `variation_id`). A
- * journey's variant is the one of its earliest exposure in D; "after exposure" means at or after the
- * time of that exposure. Per experiment and variant: `journeys`; `orders` = orders of D of those
+ * journey's variant is the one of its earliest exposure in D; "after exposure" is read literally as
+ * strictly after the time of that exposure (where metrics.md means "at or after" it says so, as in the
+ * funnel; the public conformance data has no order or cart at its exposure's exact time). Per experiment and variant: `journeys`; `orders` = orders of D of those
  * journeys after exposure; `conversionRate` = journeys with such an order / journeys;
  * `revenuePerJourney` = Σ converted values of those orders / journeys; `cartAbandonmentRate` = the
  * carts figure over the carts of D started (t0) by those journeys after exposure. Experiments and
@@ -74,14 +75,13 @@ export function experimentFigures(day: DayContext): ExperimentFigures[] {
       variant.journeys++;
       let orders = 0;
       for (const order of day.journeys.get(journeyId)?.orders ?? []) {
-        if (order.time < time) continue;
+        if (order.time <= time) continue;
         orders++;
         if (order.value !== null) variant.revenue += order.value;
       }
       variant.orders += orders;
       if (orders > 0) variant.converted++;
-      for (const cart of cartsByJourney.get(journeyId) ?? [])
-        if (cart.start >= time) variant.carts.push(cart);
+      for (const cart of cartsByJourney.get(journeyId) ?? []) if (cart.start > time) variant.carts.push(cart);
     }
     experiments.push({
       experimentId,
