@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { deduplicate } from '../../../shared/metrics/dedup';
+import { figuresOf, page, track } from './fixtures';
+
+describe('deduplicate (metrics.md §1)', () => {
+  it('keeps one event per messageId, in archive order', () => {
+    const a = page({ at: '2026-10-24T10:00', messageId: 'a' });
+    const b = page({ at: '2026-10-24T10:01', messageId: 'b' });
+    const result = deduplicate([a, b, { ...a }, { ...b }, { ...a }]);
+    expect(result.events).toEqual([a, b]);
+    expect(result.duplicates).toBe(3);
+    expect([...result.duplicateCounts]).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
+  });
+
+  it.each([
+    {
+      behaviour: 'keeps the copy received first even when it comes later in the archive',
+      receivedAt: ['2026-10-24T10:05', '2026-10-24T10:03'],
+      keptIndex: 1,
+    },
+    {
+      behaviour: 'keeps the first copy in archive order when both were received at the same instant',
+      receivedAt: ['2026-10-24T10:03', '2026-10-24T10:03'],
+      keptIndex: 0,
+    },
+    {
+      behaviour: 'keeps the earlier-received copy when it comes first',
+      receivedAt: ['2026-10-24T10:01', '2026-10-24T10:03'],
+      keptIndex: 0,
+    },
+  ])('$behaviour', ({ receivedAt, keptIndex }) => {
+    const copies = receivedAt.map((received, i) =>
+      page({ at: `2026-10-24T10:0${i}`, receivedAt: received, messageId: 'same' }),
+    );
+    const result = deduplicate(copies);
+    expect(result.events).toEqual([copies[keptIndex]]);
+    expect(result.duplicates).toBe(1);
+  });
+
+  it('treats equal messageIds of different sites as different events', () => {
+    const a = page({ at: '2026-10-24T10:00', messageId: 'x', site: 'shop-a' });
+    const b = page({ at: '2026-10-24T10:00', messageId: 'x', site: 'shop-b' });
+    expect(deduplicate([a, b]).events).toEqual([a, b]);
+  });
+
+  it('is idempotent: de-duplicated events have no duplicates', () => {
+    const events = [
+      page({ at: '2026-10-24T10:00', messageId: 'a' }),
+      page({ at: '2026-10-24T10:00', messageId: 'a' }),
+    ];
+    const once = deduplicate(events).events;
+    expect(deduplicate(once)).toEqual({ events: once, duplicateCounts: new Map(), duplicates: 0 });
+  });
+});
+
+describe('duplicates in the figures', () => {
+  it('counts duplicates on the day of the kept event and ignores them everywhere else', () => {
+    const order = track('Order Completed', {
+      at: '2026-10-24T10:00',
+      messageId: 'o1',
+      props: { order_id: 'A', revenue: 50 },
+    });
+    const nextDay = page({ at: '2026-10-25T10:00', messageId: 'p2' });
+    const events = [order, { ...order }, { ...order }, nextDay, { ...nextDay }];
+
+    const figures = figuresOf(events);
+
+    expect(figures.quality.duplicates).toBe(2);
+    expect(figures.traffic.events).toBe(1);
+    expect(figures.sales).toMatchObject({ orders: 1, revenue: 50 });
+    expect(figuresOf(events, { date: '2026-10-25' }).quality.duplicates).toBe(1);
+  });
+
+  it('counts a duplicate whose earlier-received copy has a time on another day on that other day', () => {
+    // A retried request: the copy received first carries 23:59:59 (skew-corrected), the retry 00:00:01.
+    const first = page({ at: '2026-10-24T23:59:59', receivedAt: '2026-10-25T00:00:05', messageId: 'r' });
+    const retry = page({ at: '2026-10-25T00:00:01', receivedAt: '2026-10-25T00:00:07', messageId: 'r' });
+
+    expect(figuresOf([retry, first]).traffic.events).toBe(1);
+    expect(figuresOf([retry, first]).quality.duplicates).toBe(1);
+    expect(figuresOf([retry, first], { date: '2026-10-25' }).traffic.events).toBe(0);
+    expect(figuresOf([retry, first], { date: '2026-10-25' }).quality.duplicates).toBe(0);
+  });
+});
