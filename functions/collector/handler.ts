@@ -3,7 +3,6 @@ import middy from '@middy/core';
 import {
   type AcceptedEvent,
   identityLinksOf,
-  journeySegmentsOf,
   partitionByLocalHour,
   type RejectedEvent,
   requestHashOf,
@@ -11,7 +10,13 @@ import {
 } from '../../shared/events/ingest';
 import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
 import type { NormalizedEvent } from '../../shared/events/types';
-import { archiveObjectsFor, putObjects, rejectedObjectFor } from '../../shared/storage/archive';
+import {
+  type ArchiveObject,
+  archiveObjectsFor,
+  type EventsObject,
+  putObjects,
+  rejectedObjectFor,
+} from '../../shared/storage/archive';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import {
@@ -103,8 +108,13 @@ export function createCollector(deps: CollectorDeps) {
     const events = await scrubAll(deps.clients, site, accepted, event.requestContext.http.sourceIp);
     const rejectedScrubbed = scrubRejected(site, rejected);
 
-    await archive(deps.clients, site, events, rejectedScrubbed, requestHash, receivedAtMs);
-    await project(deps.clients, site, events, requestHash, receivedAtMs, warm);
+    const eventObjects = archiveObjectsFor(
+      siteId,
+      partitionByLocalHour(events, site.config.timezone),
+      requestHash,
+    );
+    await archive(deps.clients, site, eventObjects, rejectedScrubbed, requestHash, receivedAtMs);
+    await project(deps.clients, site, events, eventObjects, receivedAtMs, warm);
 
     logger.debug('collected', { site: siteId, accepted: events.length, rejected: rejected.length });
     return jsonResponse(
@@ -181,13 +191,13 @@ function scrubRejected(site: StoredSite, rejected: readonly RejectedEvent[]): Re
 async function archive(
   clients: StorageClients,
   site: StoredSite,
-  events: readonly NormalizedEvent[],
+  eventObjects: readonly EventsObject[],
   rejected: readonly RejectedEvent[],
   requestHash: string,
   receivedAtMs: number,
 ): Promise<void> {
   const siteId = site.config.site;
-  const objects = archiveObjectsFor(siteId, partitionByLocalHour(events, site.config.timezone), requestHash);
+  const objects: ArchiveObject[] = [...eventObjects];
   if (rejected.length > 0) {
     const receivedDate = localDate(receivedAtMs, site.config.timezone);
     objects.push(
@@ -201,7 +211,7 @@ async function project(
   clients: StorageClients,
   site: StoredSite,
   events: readonly NormalizedEvent[],
-  requestHash: string,
+  eventObjects: readonly EventsObject[],
   receivedAtMs: number,
   warm: WarmState,
 ): Promise<void> {
@@ -218,7 +228,7 @@ async function project(
     return known === undefined || link.eventTimeMs < known;
   });
   await Promise.all([
-    putJourneySegments(clients, siteId, requestHash, journeySegmentsOf(events), expiresAt),
+    putJourneySegments(clients, siteId, eventObjects, expiresAt),
     ...links.map((link) => linkIdentity(clients, siteId, link)),
     ...daysToMark.map((day) => markDayForRecomputation(clients, siteId, day, receivedAtMs)),
   ]);

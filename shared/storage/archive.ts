@@ -9,6 +9,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { Partition, RejectedEvent } from '../events/ingest';
+import type { NormalizedEvent } from '../events/types';
 import type { StorageClients } from './clients';
 
 export function partitionPrefix(site: string, date: string, hour?: string): string {
@@ -51,14 +52,20 @@ export interface ArchiveObject {
   body: Buffer;
 }
 
+/** An events/ object with the events it holds (journey items are derived per object, see table.ts). */
+export interface EventsObject extends ArchiveObject {
+  events: readonly NormalizedEvent[];
+}
+
 export function archiveObjectsFor(
   site: string,
   partitions: readonly Partition[],
   requestHash: string,
-): ArchiveObject[] {
+): EventsObject[] {
   return partitions.map((partition) => ({
     key: archiveKeyFor(site, partition, requestHash),
     body: toNdjsonGzip(partition.events),
+    events: partition.events,
   }));
 }
 

@@ -12,7 +12,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { SiteConfig } from '../config/site';
-import type { IdentityLinkCandidate, JourneyEntry, JourneySegment } from '../events/ingest';
+import { type IdentityLinkCandidate, type JourneyEntry, journeySegmentsOf } from '../events/ingest';
+import type { NormalizedEvent } from '../events/types';
 import type { StorageClients } from './clients';
 
 type Item = Record<string, unknown>;
@@ -371,19 +372,25 @@ export async function linkedAnonymousIds(
 
 /* ---------------------------------------------------------------- journeys */
 
+/**
+ * One journey item per actor per archive object, keyed by the object: `replay` rebuilds exactly the
+ * items the collector wrote, and a retried request overwrites its own items.
+ */
 export async function putJourneySegments(
   clients: StorageClients,
   site: string,
-  requestHash: string,
-  segments: readonly JourneySegment[],
+  objects: readonly { key: string; events: readonly NormalizedEvent[] }[],
   expiresAt: number,
 ): Promise<void> {
-  const items = segments.map((segment) => ({
-    pk: keys.journey(site, segment.actorId),
-    sk: `${String(segment.firstEventMs).padStart(15, '0')}#${requestHash.slice(0, 16)}`,
-    entries: segment.entries,
-    expiresAt,
-  }));
+  const items = objects.flatMap((object) => {
+    const objectDigest = createHash('sha256').update(object.key).digest('hex').slice(0, 16);
+    return journeySegmentsOf(object.events).map((segment) => ({
+      pk: keys.journey(site, segment.actorId),
+      sk: `${String(segment.firstEventMs).padStart(15, '0')}#${objectDigest}`,
+      entries: segment.entries,
+      expiresAt,
+    }));
+  });
   if (items.length === 1 && items[0]) {
     await clients.dynamo.send(new PutCommand({ TableName: clients.settings.tableName, Item: items[0] }));
     return;
