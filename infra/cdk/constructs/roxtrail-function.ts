@@ -1,0 +1,117 @@
+/** RoxtrailFunction: the one place that fixes runtime, architecture, bundling, logging and tracing for every Lambda. */
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+
+/** The repository root: handler paths are resolved against it, and its package-lock.json pins the bundle. */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * middy 6 is ESM-only, so the bundle is ESM. Some bundled dependencies are CommonJS and call
+ * `require` for Node built-ins, which esbuild's ESM output cannot do on its own.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+export interface RoxtrailFunctionProps {
+  /** The handler module relative to the repository root, e.g. `functions/collector/handler.ts`; it exports `handler`. */
+  readonly handlerPath: string;
+  /** What the function is for, shown in the Lambda console. @default - no description */
+  readonly description?: string;
+  /** @default 512 (MB) */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** How long the function's logs are kept. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Concurrency reserved for (and capping) this function. @default - unreserved, shares the account pool */
+  readonly reservedConcurrentExecutions?: number;
+  /** Extra environment variables; NODE_OPTIONS is set by the construct. @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Node.js Lambda bundled locally with esbuild (never in Docker) into one minified, tree-shaken ESM
+ * file that includes the AWS SDK v3 clients, on arm64 with X-Ray tracing and its own log group.
+ *
+ * The execution role is created here rather than by Lambda's default, so that log delivery is a
+ * grant on this function's log group instead of the AWSLambdaBasicExecutionRole managed policy
+ * (which allows writing to every log group in the account).
+ */
+export class RoxtrailFunction extends NodejsFunction {
+  /** The execution role, for grants and for nag suppressions that concern its policy. */
+  readonly executionRole: Role;
+
+  constructor(scope: Construct, id: string, props: RoxtrailFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    logGroup.grantWrite(role);
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (Tracing.ACTIVE).',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+
+    super(scope, id, {
+      entry: `${REPO_ROOT}${props.handlerPath}`,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: {
+        ...props.environment,
+        // Stack traces point at the TypeScript sources. https://docs.aws.amazon.com/lambda/latest/dg/typescript-exceptions.html
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        // Prefer packages' ESM builds so esbuild can tree-shake them.
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node20',
+        // Bundle the AWS SDK v3 clients instead of using the runtime's copy: pinned versions, smaller cold start.
+        externalModules: [],
+      },
+    });
+    this.executionRole = role;
+
+    NagSuppressions.addResourceSuppressions(this, [
+      {
+        id: 'AwsSolutions-L1',
+        reason: 'Pinned to nodejs22.x, the runtime the bundle (target node20) is built and tested for.',
+      },
+      {
+        id: 'Serverless-LambdaLatestVersion',
+        reason: 'Pinned to nodejs22.x, the runtime the bundle (target node20) is built and tested for.',
+      },
+    ]);
+  }
+}
