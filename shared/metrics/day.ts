@@ -101,6 +101,9 @@ export interface JourneyDay {
   readonly sessions: number[];
   /** Orders of D of this journey, by time. */
   readonly orders: Order[];
+  /** Time of its first event of D (any type). */
+  firstTime: number;
+  /** Time of its latest activity event so far, while sessions are being cut. */
   lastActivityTime: number;
 }
 
@@ -286,7 +289,8 @@ export function buildDayContext(input: DayContextInput): DayContext {
   let duplicates = 0;
   let lateEvents = 0;
 
-  const journeys = new Map<string, JourneyDay>();
+  // Journeys by id in archive order, for the lookups; `journeys` below lists them in time order.
+  const journeysById = new Map<string, JourneyDay>();
   // Archive lines come in request batches, mostly of one journey: remember the last journey looked up.
   let lastJourney: JourneyDay | undefined;
   for (const event of deduplicated.events) {
@@ -299,7 +303,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
     if (time < start || time >= end) continue;
     if (isReceivedAtOrAfter(event.receivedAt, lateAfter, lateAfterIso)) lateEvents++;
     const journeyId = journeyIdOf(event, links);
-    let journey = lastJourney?.id === journeyId ? lastJourney : journeys.get(journeyId);
+    let journey = lastJourney?.id === journeyId ? lastJourney : journeysById.get(journeyId);
     if (journey === undefined) {
       journey = {
         id: journeyId,
@@ -307,9 +311,10 @@ export function buildDayContext(input: DayContextInput): DayContext {
         touchpoints: new Map(),
         sessions: [],
         orders: [],
+        firstTime: Number.NaN,
         lastActivityTime: Number.NEGATIVE_INFINITY,
       };
-      journeys.set(journeyId, journey);
+      journeysById.set(journeyId, journey);
     }
     lastJourney = journey;
     dayEvents.push({
@@ -330,8 +335,15 @@ export function buildDayContext(input: DayContextInput): DayContext {
 
   const sessions: Session[] = [];
   const tracks = new Map<string, DayEvent[]>();
+  // Insertion order = time of each journey's first event, so every sum over journeys is independent of
+  // the archive order (recomputing the same data gives the same figures, to the last bit).
+  const journeys = new Map<string, JourneyDay>();
   for (const dayEvent of dayEvents) {
     const { journey, touchpoint } = dayEvent;
+    if (Number.isNaN(journey.firstTime)) {
+      journey.firstTime = dayEvent.time;
+      journeys.set(journey.id, journey);
+    }
     if (touchpoint !== undefined && !journey.touchpoints.has(touchpoint)) {
       journey.touchpoints.set(touchpoint, dayEvent.time);
     }
