@@ -1,9 +1,17 @@
 /** The `roxtrail` command line. Every command prints one clear line and exits non-zero on error. */
 import { readFileSync } from 'node:fs';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { aggregateDay } from '../../functions/aggregator/aggregate';
+import type { SiteConfig } from '../../shared/config/site';
+import type { FiguresDocument } from '../../shared/metrics/figures';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { replayProjections } from '../../shared/storage/replay';
 import { applySiteConfig, listSiteSummaries, rotateSiteKey } from '../../shared/storage/site-admin';
+import { getSite, queryFigures } from '../../shared/storage/table';
+import { datesBetween, isIsoDate } from '../../shared/time';
 import { dataDirFromEnv, openLocalStorage } from './data-dir';
+import { summaryTable } from './figures-table';
 import { exportStorageEnv, runStart } from './runtime';
 
 /** Runs `work` against the running stack's stores, or the data directory opened for this command. */
@@ -29,6 +37,26 @@ function readJsonFile(path: string): unknown {
   } catch (error) {
     throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** `--date D` or `--from D1 --to D2`, validated, as the list of days. */
+function dateArguments(options: { date?: string; from?: string; to?: string }): string[] {
+  if (options.date) {
+    if (!isIsoDate(options.date)) throw new Error(`--date must be YYYY-MM-DD, got "${options.date}"`);
+    return [options.date];
+  }
+  if (!options.from || !options.to) throw new Error('give --date D, or --from D1 --to D2');
+  for (const value of [options.from, options.to]) {
+    if (!isIsoDate(value)) throw new Error(`dates must be YYYY-MM-DD, got "${value}"`);
+  }
+  if (options.from > options.to) throw new Error('--from must not be after --to');
+  return datesBetween(options.from, options.to);
+}
+
+async function siteConfigOrFail(clients: StorageClients, site: string): Promise<SiteConfig> {
+  const stored = await getSite(clients, site);
+  if (!stored) throw new Error(`unknown site "${site}" (roxtrail sites list shows the sites)`);
+  return stored.config;
 }
 
 function positiveNumber(value: string): number {
@@ -118,6 +146,87 @@ export function buildProgram(): Command {
           `new ${kind} key for ${options.site}: ${result.key}`,
           `  ${result.retiring} older key(s) keep working until ${result.retiresAt}`,
         ].join('\n'),
+      );
+    });
+
+  program
+    .command('aggregate')
+    .description('compute the figures of one day or a range of days from the archive')
+    .requiredOption('--site <site>', 'site id')
+    .option('--date <date>', 'one day, YYYY-MM-DD (site-local)')
+    .option('--from <date>', 'first day of a range')
+    .option('--to <date>', 'last day of a range')
+    .option('--json', 'print the figures documents as JSON')
+    .action(async (options: { site: string; date?: string; from?: string; to?: string; json?: boolean }) => {
+      const dates = dateArguments(options);
+      const figures = await withStorage(async (clients) => {
+        const config = await siteConfigOrFail(clients, options.site);
+        const bar = new SingleBar(
+          {
+            format: '  {bar} {day} | days {dayIndex}/{days} | objects {value}/{total}',
+            hideCursor: true,
+            clearOnComplete: true,
+          },
+          Presets.shades_classic,
+        );
+        const quiet = Boolean(options.json) || !process.stderr.isTTY;
+        const computed: FiguresDocument[] = [];
+        if (!quiet) bar.start(0, 0, { day: dates[0], dayIndex: 0, days: dates.length });
+        for (const [index, date] of dates.entries()) {
+          const result = await aggregateDay(clients, config, date, {
+            onProgress: (progress) => {
+              if (!quiet) {
+                bar.setTotal(progress.objectsTotal);
+                bar.update(progress.objectsRead, { day: date, dayIndex: index + 1, days: dates.length });
+              }
+            },
+          });
+          computed.push(result.figures);
+        }
+        if (!quiet) bar.stop();
+        return computed;
+      });
+      console.log(options.json ? JSON.stringify(figures, null, 2) : summaryTable(figures));
+    });
+
+  program
+    .command('figures')
+    .description('print computed figures')
+    .requiredOption('--site <site>', 'site id')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
+    .option('--json', 'print the figures documents as JSON')
+    .action(async (options: { site: string; from: string; to: string; json?: boolean }) => {
+      const dates = dateArguments(options);
+      const figures = await withStorage(async (clients) => {
+        await siteConfigOrFail(clients, options.site);
+        return queryFigures(clients, options.site, dates[0] ?? options.from, options.to);
+      });
+      if (options.json) console.log(JSON.stringify(figures, null, 2));
+      else if (figures.length === 0)
+        console.log(`no computed days for ${options.site} between ${options.from} and ${options.to}`);
+      else console.log(summaryTable(figures));
+    });
+
+  program
+    .command('replay')
+    .description('rebuild the DynamoDB projections (journeys, identity links) from the archive')
+    .requiredOption('--site <site>', 'site id')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { site: string; from: string; to: string; json?: boolean }) => {
+      dateArguments(options);
+      const summary = await withStorage(async (clients) => {
+        const config = await siteConfigOrFail(clients, options.site);
+        return replayProjections(clients, config, options.from, options.to);
+      });
+      print(
+        Boolean(options.json),
+        summary,
+        () =>
+          `replayed ${summary.events} events from ${summary.objects} objects over ${summary.days} day(s): ` +
+          `${summary.journeyObjects} journey object(s) rewritten, ${summary.linksWritten} link(s) set`,
       );
     });
 

@@ -7,6 +7,7 @@ import { applySiteConfig } from '../../shared/storage/site-admin';
 import { dataDirFromEnv, removeEndpoints, runningStack, writeEndpoints } from './data-dir';
 import { startLocalHttpServer } from './http-adapter';
 import { localRoutes } from './routes';
+import { startLocalScheduler } from './scheduler';
 import { startLocalStores } from './stores';
 
 export interface StartOptions {
@@ -14,6 +15,8 @@ export interface StartOptions {
   host: string;
   dataDir: string;
   demo: boolean;
+  /** Run the hourly aggregation (and once at start-up). */
+  schedule: boolean;
 }
 
 export interface RunningStack {
@@ -92,12 +95,19 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     storage: stores.settings,
   });
   const demoKeys = options.demo ? await ensureDemoSite(options.dataDir, stores.settings) : undefined;
+  const scheduler = options.schedule
+    ? startLocalScheduler(createStorageClients(stores.settings), (line) =>
+        console.log(`  [${new Date().toISOString()}] ${line}`),
+      )
+    : undefined;
   return {
     url: http.url,
     dataDir: options.dataDir,
     storage: stores.settings,
     demoKeys,
     async stop() {
+      scheduler?.stop();
+      await scheduler?.idle();
       await http.close();
       await stores.close();
       removeEndpoints(options.dataDir);
@@ -124,7 +134,14 @@ export function banner(stack: RunningStack): string {
       `      -d '{"event":"Product Viewed","anonymousId":"a1","properties":{"product_id":"p1","price":25}}'`,
     );
   }
-  lines.push('', '  Ctrl-C stops it; data stays in the data directory.', '');
+  lines.push(
+    '',
+    `  Query API      ${stack.url}/v1/sites/{site}/figures?from=YYYY-MM-DD&to=YYYY-MM-DD   (Bearer read key)`,
+    '  Aggregation    hourly and now: today, yesterday and days with late events',
+    '',
+    '  Ctrl-C stops it; data stays in the data directory.',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -134,6 +151,7 @@ export async function runStart(options: Partial<StartOptions> = {}): Promise<voi
     host: options.host ?? process.env.HOST ?? '127.0.0.1',
     dataDir: options.dataDir ?? dataDirFromEnv(),
     demo: options.demo ?? true,
+    schedule: options.schedule ?? true,
   });
   console.log(banner(stack));
   let stopping = false;

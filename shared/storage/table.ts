@@ -14,6 +14,7 @@ import {
 import type { SiteConfig } from '../config/site';
 import { type IdentityLinkCandidate, type JourneyEntry, journeySegmentsOf } from '../events/ingest';
 import type { NormalizedEvent } from '../events/types';
+import type { FiguresDocument } from '../metrics/figures';
 import type { StorageClients } from './clients';
 
 type Item = Record<string, unknown>;
@@ -528,3 +529,61 @@ function sleep(ms: number): Promise<void> {
  * only clears marks older than its run start minus this, so no arrival is ever left unmarked.
  */
 export const MARK_REFRESH_MS = 60_000;
+
+/* ---------------------------------------------------------------- daily figures */
+
+/** The latest revision stored for a day (0 when never computed). */
+export async function getFiguresRevision(
+  clients: StorageClients,
+  site: string,
+  date: string,
+): Promise<number> {
+  const response = await clients.dynamo.send(
+    new GetCommand({
+      TableName: clients.settings.tableName,
+      Key: keys.day(site, date),
+      ProjectionExpression: 'revision',
+      ConsistentRead: true,
+    }),
+  );
+  return Number(response.Item?.revision ?? 0);
+}
+
+/**
+ * Stores a day's figures unless a newer revision is already there (a concurrent run won):
+ * returns false in that case.
+ */
+export async function putFigures(
+  clients: StorageClients,
+  site: string,
+  figures: FiguresDocument,
+): Promise<boolean> {
+  try {
+    await clients.dynamo.send(
+      new PutCommand({
+        TableName: clients.settings.tableName,
+        Item: { ...keys.day(site, figures.date), revision: figures.revision, figures },
+        ConditionExpression: 'attribute_not_exists(pk) OR revision < :revision',
+        ExpressionAttributeValues: { ':revision': figures.revision },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Computed days between two dates (inclusive), ascending. */
+export async function queryFigures(
+  clients: StorageClients,
+  site: string,
+  from: string,
+  to: string,
+): Promise<FiguresDocument[]> {
+  const items = await queryAll(clients, {
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':from': `DAY#${from}`, ':to': `DAY#${to}` },
+  });
+  return items.map((item) => item.figures as FiguresDocument);
+}

@@ -1,0 +1,56 @@
+/** Aggregator Lambda: the hourly scheduled run, or explicit days (`{ site, date }` / `{ site, from, to }`). */
+import middy from '@middy/core';
+import * as z from 'zod/mini';
+import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { getSite } from '../../shared/storage/table';
+import { datesBetween, isIsoDate } from '../../shared/time';
+import { logger } from '../common/http';
+import { aggregateDay, type DayResult, runScheduledAggregation } from './aggregate';
+
+const isoDate = z.string().check(z.refine(isIsoDate, 'dates are YYYY-MM-DD'));
+
+const oneDaySchema = z.object({ site: z.string(), date: isoDate });
+const dayRangeSchema = z.object({ site: z.string(), from: isoDate, to: isoDate });
+
+export interface AggregatorSummary {
+  days: { site: string; date: string; revision: number; events: number; stored: boolean }[];
+  failures: { site: string; date: string; error: string }[];
+}
+
+/** Explicit days to compute, or undefined for the scheduled run (any other payload). */
+function explicitDays(event: unknown): { site: string; dates: string[] } | undefined {
+  const oneDay = oneDaySchema.safeParse(event);
+  if (oneDay.success) return { site: oneDay.data.site, dates: [oneDay.data.date] };
+  const range = dayRangeSchema.safeParse(event);
+  if (range.success) return { site: range.data.site, dates: datesBetween(range.data.from, range.data.to) };
+  return undefined;
+}
+
+function summaryOf(result: DayResult): AggregatorSummary['days'][number] {
+  return {
+    site: result.site,
+    date: result.date,
+    revision: result.figures.revision,
+    events: result.figures.traffic.events,
+    stored: result.stored,
+  };
+}
+
+export function createAggregator(clients: StorageClients) {
+  return async function aggregate(event: unknown): Promise<AggregatorSummary> {
+    const explicit = explicitDays(event);
+    if (explicit) {
+      const stored = await getSite(clients, explicit.site);
+      if (!stored) throw new Error(`unknown site "${explicit.site}"`);
+      const days: AggregatorSummary['days'] = [];
+      for (const date of explicit.dates)
+        days.push(summaryOf(await aggregateDay(clients, stored.config, date)));
+      return { days, failures: [] };
+    }
+    const run = await runScheduledAggregation(clients);
+    for (const failure of run.failures) logger.error('aggregation failed', failure);
+    return { days: run.results.map(summaryOf), failures: run.failures };
+  };
+}
+
+export const handler = middy<unknown, AggregatorSummary>().handler(createAggregator(createStorageClients()));

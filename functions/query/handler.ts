@@ -1,0 +1,118 @@
+/** Query Lambda: figures and journeys for a site, behind the site's read key (api.md, "Query API"). */
+import middy from '@middy/core';
+import type { JourneyEntry } from '../../shared/events/ingest';
+import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
+import { getJourneyEntries, linkedAnonymousIds, queryFigures } from '../../shared/storage/table';
+import { addDays, isIsoDate } from '../../shared/time';
+import { HttpError, type HttpEvent, type HttpResult, header, httpErrors, jsonResponse } from '../common/http';
+
+export const MAX_QUERY_DAYS = 366;
+const DEFAULT_PAGE = 500;
+const MAX_PAGE = 5000;
+
+export interface QueryDeps {
+  clients: StorageClients;
+  sites: SiteCache;
+}
+
+/** The site the Bearer read key opens, checked against the site in the path. */
+async function authorize(event: HttpEvent, sites: SiteCache, site: string): Promise<void> {
+  const authorization = header(event, 'authorization') ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (!match?.[1]) {
+    throw new HttpError(
+      401,
+      'missing_read_key',
+      'Send the site read key as "Authorization: Bearer <readKey>".',
+      {
+        'www-authenticate': 'Bearer',
+      },
+    );
+  }
+  const keySite = await sites.siteForKey(match[1], 'read');
+  if (!keySite)
+    throw new HttpError(401, 'invalid_read_key', 'The read key is not valid.', {
+      'www-authenticate': 'Bearer',
+    });
+  if (keySite !== site) throw new HttpError(403, 'forbidden', `This read key does not open site "${site}".`);
+}
+
+export function dateRangeOf(event: HttpEvent): { from: string; to: string } {
+  const from = event.queryStringParameters?.from;
+  const to = event.queryStringParameters?.to;
+  if (!from || !to) throw new HttpError(400, 'missing_dates', 'Give ?from=YYYY-MM-DD&to=YYYY-MM-DD.');
+  if (!isIsoDate(from) || !isIsoDate(to)) throw new HttpError(400, 'invalid_date', 'Dates are YYYY-MM-DD.');
+  if (from > to) throw new HttpError(400, 'invalid_range', '"from" must not be after "to".');
+  if (addDays(from, MAX_QUERY_DAYS - 1) < to) {
+    throw new HttpError(400, 'range_too_long', `At most ${MAX_QUERY_DAYS} days per request.`);
+  }
+  return { from, to };
+}
+
+/** A journey's events in time order, over the user id and every anonymous id linked to it. */
+export async function journeyTimeline(
+  clients: StorageClients,
+  site: string,
+  journeyId: string,
+): Promise<JourneyEntry[]> {
+  const actors = [journeyId, ...(await linkedAnonymousIds(clients, site, journeyId))];
+  const byMessage = new Map<string, JourneyEntry>();
+  for (const entries of await Promise.all(actors.map((actor) => getJourneyEntries(clients, site, actor)))) {
+    for (const entry of entries) if (!byMessage.has(entry.m)) byMessage.set(entry.m, entry);
+  }
+  return [...byMessage.values()].sort((a, b) => a.t - b.t || (a.m < b.m ? -1 : a.m > b.m ? 1 : 0));
+}
+
+function pageOf(event: HttpEvent): { offset: number; limit: number } {
+  const limit = Number(event.queryStringParameters?.limit ?? DEFAULT_PAGE);
+  const cursor = event.queryStringParameters?.cursor;
+  const offset = cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) : 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new HttpError(400, 'invalid_limit', `limit is 1-${MAX_PAGE}.`);
+  }
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new HttpError(400, 'invalid_cursor', 'The cursor is not valid.');
+  return { offset, limit };
+}
+
+export function createQuery(deps: QueryDeps) {
+  return async function query(event: HttpEvent): Promise<HttpResult> {
+    const site = event.pathParameters?.site;
+    if (!site) throw new HttpError(404, 'not_found', 'No such resource.');
+    await authorize(event, deps.sites, site);
+    const path = event.rawPath;
+
+    if (/\/figures\/?$/.test(path)) {
+      const { from, to } = dateRangeOf(event);
+      return jsonResponse(200, { site, figures: await queryFigures(deps.clients, site, from, to) });
+    }
+    const journeyId = event.pathParameters?.journeyId;
+    if (journeyId && /\/journeys\//.test(path)) {
+      const { offset, limit } = pageOf(event);
+      const timeline = await journeyTimeline(deps.clients, site, journeyId);
+      if (timeline.length === 0)
+        throw new HttpError(404, 'journey_not_found', `No events for journey "${journeyId}".`);
+      const events = timeline.slice(offset, offset + limit).map((entry) => ({
+        messageId: entry.m,
+        timestamp: new Date(entry.t).toISOString(),
+        type: entry.y,
+        name: entry.n ?? null,
+        touchpoint: entry.tp ?? null,
+        channel: entry.ch ?? null,
+      }));
+      const next =
+        offset + limit < timeline.length ? Buffer.from(String(offset + limit)).toString('base64url') : null;
+      return jsonResponse(200, { site, journeyId, total: timeline.length, events, nextCursor: next });
+    }
+    throw new HttpError(404, 'not_found', 'No such resource.');
+  };
+}
+
+export function createQueryHandler(deps: QueryDeps) {
+  return middy<HttpEvent, HttpResult>().use(httpErrors()).handler(createQuery(deps));
+}
+
+const clients = createStorageClients();
+
+export const handler = createQueryHandler({ clients, sites: createSiteCache(clients) });

@@ -1,0 +1,38 @@
+/** The local stand-in for EventBridge Scheduler: the aggregator's scheduled run, hourly and at start-up. */
+import { Cron } from 'croner';
+import { runScheduledAggregation } from '../../functions/aggregator/aggregate';
+import type { StorageClients } from '../../shared/storage/clients';
+
+export interface LocalScheduler {
+  /** Resolves when the current run (if any) has finished. */
+  idle(): Promise<void>;
+  runNow(): Promise<void>;
+  stop(): void;
+}
+
+export function startLocalScheduler(
+  clients: StorageClients,
+  log: (line: string) => void,
+  pattern = '0 * * * *',
+): LocalScheduler {
+  let running: Promise<void> = Promise.resolve();
+  const runOnce = async () => {
+    const started = Date.now();
+    const run = await runScheduledAggregation(clients);
+    const days = run.results.length;
+    const failed = run.failures.map((f) => `${f.site} ${f.date}: ${f.error}`);
+    log(
+      `aggregation: ${days} day(s) computed in ${Date.now() - started} ms${failed.length ? `; failed: ${failed.join('; ')}` : ''}`,
+    );
+  };
+  const runNow = () => {
+    // Runs never overlap: a slow run delays the next one instead of racing it.
+    running = running.then(runOnce).catch((error: unknown) => log(`aggregation failed: ${String(error)}`));
+    return running;
+  };
+  const job = new Cron(pattern, { protect: true }, () => {
+    void runNow();
+  });
+  void runNow();
+  return { idle: () => running, runNow, stop: () => job.stop() };
+}
