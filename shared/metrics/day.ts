@@ -150,6 +150,8 @@ export interface DayContextInput {
 interface Timed {
   readonly event: NormalizedEvent;
   readonly time: number;
+  /** Position in the de-duplicated archive order. */
+  readonly index: number;
 }
 
 /**
@@ -248,22 +250,23 @@ class FirstByOrderId {
   private readonly first = new Map<string, Timed>();
   private readonly withoutId: Timed[] = [];
 
-  add(event: NormalizedEvent, time: number): void {
+  /** Events must be added in archive order (`index` increasing). */
+  add(event: NormalizedEvent, time: number, index: number): void {
     const orderId = idField(event.properties, 'order_id');
     if (orderId === undefined) {
-      this.withoutId.push({ event, time });
+      this.withoutId.push({ event, time, index });
       return;
     }
     const current = this.first.get(orderId);
-    if (current === undefined || time < current.time) this.first.set(orderId, { event, time });
+    if (current === undefined || time < current.time) this.first.set(orderId, { event, time, index });
   }
 
-  /** First events with time in [from, to), sorted by time (stable: archive order on ties). */
+  /** First events with time in [from, to), sorted by time, then archive order. */
   between(from: number, to: number): Timed[] {
     const result: Timed[] = [];
     for (const timed of this.first.values()) if (timed.time >= from && timed.time < to) result.push(timed);
     for (const timed of this.withoutId) if (timed.time >= from && timed.time < to) result.push(timed);
-    return result.sort(byTime);
+    return result.sort((a, b) => a.time - b.time || a.index - b.index);
   }
 }
 
@@ -293,12 +296,15 @@ export function buildDayContext(input: DayContextInput): DayContext {
   const journeysById = new Map<string, JourneyDay>();
   // Archive lines come in request batches, mostly of one journey: remember the last journey looked up.
   let lastJourney: JourneyDay | undefined;
-  for (const event of deduplicated.events) {
+  const kept = deduplicated.events;
+  for (let index = 0; index < kept.length; index++) {
+    const event = kept[index];
+    if (event === undefined) continue;
     const time = parseInstant(event.timestamp);
     if (Number.isNaN(time)) continue;
     if (event.type === 'track') {
-      if (event.event === EVENT_NAMES.orderCompleted) orderFirsts.add(event, time);
-      else if (event.event === EVENT_NAMES.orderRefunded) refundFirsts.add(event, time);
+      if (event.event === EVENT_NAMES.orderCompleted) orderFirsts.add(event, time, index);
+      else if (event.event === EVENT_NAMES.orderRefunded) refundFirsts.add(event, time, index);
     }
     if (time < start || time >= end) continue;
     if (isReceivedAtOrAfter(event.receivedAt, lateAfter, lateAfterIso)) lateEvents++;

@@ -29,13 +29,16 @@ function byId(a: string, b: string): number {
 
 /**
  * metrics.md §4 experiments, from `Experiment Viewed` events of D (`experiment_id`, `variation_id`). A
- * journey's variant is the one of its earliest exposure in D; "after exposure" is read literally as
- * strictly after the time of that exposure (where metrics.md means "at or after" it says so, as in the
- * funnel; the public conformance data has no order or cart at its exposure's exact time). Per experiment and variant: `journeys`; `orders` = orders of D of those
- * journeys after exposure; `conversionRate` = journeys with such an order / journeys;
- * `revenuePerJourney` = Σ converted values of those orders / journeys; `cartAbandonmentRate` = the
- * carts figure over the carts of D started (t0) by those journeys after exposure. Experiments and
- * variants sorted by id.
+ * journey's variant is the one of its earliest exposure in D (on a time tie, the first in archive
+ * order). Per experiment and variant: `journeys`; `orders` = orders of D of those journeys after the
+ * exposure; `conversionRate` = journeys with such an order / journeys; `revenuePerJourney` = Σ converted
+ * values of those orders / journeys; `cartAbandonmentRate` = the carts figure over the carts of D whose
+ * t0 is after the exposure, null without such carts. Experiments and variants sorted by id.
+ *
+ * Interpretation: "after exposure" is strictly after the time of the earliest exposure — metrics.md
+ * says "at or after" where it means it (funnel). The public conformance data has no order or cart at
+ * its exposure's exact instant, so it cannot tell the two readings apart; it does confirm that orders
+ * and carts before the exposure are left out, and that the earliest (not the latest) exposure decides.
  */
 export function experimentFigures(day: DayContext): ExperimentFigures[] {
   const exposures = new Map<string, Map<string, Exposure>>();
