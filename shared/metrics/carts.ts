@@ -20,6 +20,11 @@ export function abandonedValueOf(cart: Pick<Cart, 'addedValue' | 'removedValue'>
  * `Product Added` in D; `converted` = an order in [t0, t0 + W] by one of the three matching rules
  * (`isConverted` in day.ts, looking ahead into D+1); `abandoned` = created − converted;
  * `abandonedValue` = Σ over abandoned carts of max(0, added − removed in D).
+ *
+ * Interpretations: both ends of the window are inclusive ([t0, t0 + W] as written); a cart without
+ * `cart_id` is converted by any order of its journey, whatever `cart_id` the order carries (third rule
+ * as written); removals anywhere in D count, also those before t0 (2026-10-26 needs them); each line is
+ * converted to the site currency before summing, and max(0, ·) applies per cart (2026-10-25/26 need it).
  */
 export function cartFigures(day: DayContext): CartFigures {
   return cartFiguresOf(day.carts);

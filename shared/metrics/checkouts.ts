@@ -12,6 +12,9 @@ export interface CheckoutFigures {
  * metrics.md §4 checkouts — per journey: `started` = journeys with a `Checkout Started` in D;
  * `completed` = those with an order of the same journey in [first Checkout Started in D, + W], looking
  * ahead into D+1; `abandonmentRate` = (started − completed) / started.
+ *
+ * Interpretation: an order's time is its order id's first event, as for carts. The window opens at the
+ * first Checkout Started of D (a later one would complete one more journey on 2026-10-25).
  */
 export function checkoutFigures(day: DayContext): CheckoutFigures {
   const firstStart = new Map<string, number>();

@@ -68,7 +68,8 @@ function isSurveyKind(value: string | undefined): value is SurveyKind {
  * `properties.score`; per survey kind only the latest response (by time; on a tie the later in archive
  * order) of each journey counts. Responses of other kinds or with a score outside the kind's range
  * (rejected at ingest anyway) are ignored. Each response keeps its event's touchpoint (§2) and
- * `properties.team`.
+ * `properties.team`; an employee's eNPS team is the team of their counted response. The conformance
+ * data rules out counting the earliest or every response (2026-10-26, -27).
  */
 export function surveyResponses(day: DayContext): SurveyResponses {
   const latest: Record<SurveyKind, Map<string, SurveyResponse>> = {

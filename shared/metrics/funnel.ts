@@ -26,6 +26,9 @@ export interface FunnelFigures {
  * the other over each step's events in time order, so events sharing a timestamp match whatever their
  * archive order. `conversionRate` = sessions containing any `Order Completed` / sessions (not only those
  * that went through the funnel).
+ *
+ * Interpretation: "contains an Order Completed" looks at events, repeats of an order id included; a
+ * repeat could only make a difference if it fell in another session than the order's first event.
  */
 export function funnelFigures(day: DayContext): FunnelFigures {
   const sessionCount = day.sessions.length;

@@ -37,6 +37,10 @@ export function linkPairsOf(event: NormalizedEvent): Array<[string, string]> {
  * Events whose time does not parse are ignored. Pass de-duplicated events: a dropped duplicate is
  * "ignored everywhere else" (§1) — identical copies change nothing, but a copy with another timestamp
  * could.
+ *
+ * The conformance data confirms each part: links made by later days' events count for earlier days
+ * (links from events up to the end of D alone give 73 wrong figures), the earliest link wins (the
+ * latest gives 78), and aliases link (without them, 44).
  */
 export function linksFromEvents(events: Iterable<NormalizedEvent>): Map<string, string> {
   const best = new Map<string, LinkCandidate>();

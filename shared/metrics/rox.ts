@@ -34,7 +34,8 @@ export interface RoxFigures {
  * Linear attribution (metrics.md §4 rox, `attributedRevenue`): each order of D with a converted value
  * is split equally over the distinct touchpoints — configured or not — on its journey's events of D
  * (any type) at or before the order time; the order's own event counts, being at the order time.
- * Returns the attributed revenue per touchpoint.
+ * Returns the attributed revenue per touchpoint. The conformance data rules out both "strictly before"
+ * and "any time of D".
  */
 export function attributedRevenueByTouchpoint(day: DayContext): Map<string, number> {
   const attributed = new Map<string, number>();
@@ -70,6 +71,13 @@ interface JourneyOutcome {
  * Site level: `investment` and `incrementalRevenue` sum over touchpoints whose incrementalRevenue is not
  * null, `value` = (incrementalRevenue − investment) / investment, `attributedRevenue` sums every
  * touchpoint's attributed revenue, configured or not.
+ *
+ * Interpretations: engaged(t) ⊆ journeys of D, and an event of any type carrying t engages; the site
+ * `attributedRevenue` includes unconfigured touchpoints (2026-10-24: 2920.5, while the listed ones add up
+ * to 2808.25); journey revenue leaves out orders without a rate while `conversionRate*` counts them
+ * (2026-10-25); `frictionRate` is null without engaged journeys and `teamEnps` is filled in even then
+ * (video_call on every day); touchpoint `nps` reads the counted responses (the latest per journey) —
+ * the public data cannot tell this from "all responses of D carrying t".
  */
 export function roxFigures(day: DayContext, responses: SurveyResponses, enps: EnpsFigures): RoxFigures {
   const outcomes: JourneyOutcome[] = [];

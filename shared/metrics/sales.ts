@@ -18,6 +18,12 @@ export interface SalesFigures {
  * (orders whose currency has no rate count in `orders` and `customers`, never in money);
  * `customers` = distinct journeys with an order; `refunds` / `refundedValue` the same way from
  * `Order Refunded`; `netRevenue` = revenue − refundedValue.
+ *
+ * Interpretations: `customers` counts journeys whose only order has no rate (2026-10-25: 40, not 38);
+ * `aov` divides by converted orders only (2026-10-25). An order id's earliest event is looked for in
+ * every event given, so a repeat on D of an order first seen on D−1 is only recognised when the caller
+ * passes D−1's events too. A refund in a currency without a rate counts in `refunds`, not in
+ * `refundedValue`, and not in `quality.unconvertedOrders` (which counts orders).
  */
 export function salesFigures(day: DayContext): SalesFigures {
   let revenue = 0;

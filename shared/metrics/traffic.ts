@@ -21,6 +21,10 @@ export interface TrafficFigures {
  * metrics.md §4 traffic: `events` = activity events of D; `journeys` = distinct journeys with one;
  * `sessions` (§2); `pageviews` = page + screen events; `bounceRate` = sessions with exactly one activity
  * event / sessions; `byChannel` counts activity events and distinct journeys per channel (§2).
+ *
+ * Interpretations (confirmed by the conformance data): a journey whose only events of D are identify /
+ * alias / group is not a journey of D (counting it is off by 1–2 journeys on 2026-10-24, -26, -27);
+ * `byChannel` counts activity events only (its events add up to `traffic.events`).
  */
 export function trafficFigures(day: DayContext): TrafficFigures {
   let events = 0;
