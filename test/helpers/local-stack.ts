@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createCollectorHandler } from '../../functions/collector/handler';
+import { createQueryHandler } from '../../functions/query/handler';
 import { type LocalRoute, startLocalHttpServer } from '../../infra/local/http-adapter';
-import { TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
+import { QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
 import { type LocalStores, startLocalStores } from '../../infra/local/stores';
 import { type SiteConfigInput, siteConfigWithDefaults } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
@@ -35,8 +36,10 @@ export async function startTestStack(
   const clients = createStorageClients(stores.settings);
   // No caching in tests: a key rotated or a config changed is visible to the next request.
   const collector = createCollectorHandler({ clients, sites: createSiteCache(clients, 0) });
+  const query = createQueryHandler({ clients, sites: createSiteCache(clients, 0) });
   const routes: LocalRoute[] = [
     ...TRACKING_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: async () => collector })),
+    ...QUERY_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: async () => query })),
     ...extraRoutes(clients),
   ];
   const http = await startLocalHttpServer(routes, 0);
