@@ -35,6 +35,8 @@ export interface DayEvent {
   readonly journeyId: string;
   readonly journey: JourneyDay;
   readonly touchpoint: string | undefined;
+  /** Event name of a track event; undefined for the other types. */
+  readonly name: string | undefined;
   /** Activity event (metrics.md §2): counted in traffic and sessions. */
   readonly activity: boolean;
   /** Index into `DayContext.sessions` for activity events; -1 for the others. */
@@ -329,6 +331,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
       journeyId,
       journey,
       touchpoint: touchpointOf(event),
+      name: event.type === 'track' ? event.event : undefined,
       activity: ACTIVITY_TYPES.has(event.type),
       session: -1,
     });
@@ -345,7 +348,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
   // the archive order (recomputing the same data gives the same figures, to the last bit).
   const journeys = new Map<string, JourneyDay>();
   for (const dayEvent of dayEvents) {
-    const { journey, touchpoint } = dayEvent;
+    const { journey, touchpoint, name } = dayEvent;
     if (Number.isNaN(journey.firstTime)) {
       journey.firstTime = dayEvent.time;
       journeys.set(journey.id, journey);
@@ -353,7 +356,6 @@ export function buildDayContext(input: DayContextInput): DayContext {
     if (touchpoint !== undefined && !journey.touchpoints.has(touchpoint)) {
       journey.touchpoints.set(touchpoint, dayEvent.time);
     }
-    const name = dayEvent.event.type === 'track' ? dayEvent.event.event : undefined;
     if (name !== undefined) pushTo(tracks, name, dayEvent);
     if (!dayEvent.activity) continue;
 

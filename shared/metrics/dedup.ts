@@ -19,12 +19,6 @@ function receivedMs(event: NormalizedEvent): number {
   return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
 }
 
-function isSingleSite(events: readonly NormalizedEvent[]): boolean {
-  const site = events[0]?.site;
-  for (const event of events) if (event.site !== site) return false;
-  return true;
-}
-
 /**
  * metrics.md §1: within a site, events with the same `messageId` are one event; the one received first
  * (earliest `receivedAt`, then archive order, i.e. input order) is kept. The kept event takes the input
@@ -32,16 +26,23 @@ function isSingleSite(events: readonly NormalizedEvent[]): boolean {
  * on the kept event (`quality.duplicates` counts them on the day of the kept event).
  *
  * Idempotent: de-duplicating de-duplicated events changes nothing and counts no duplicates. One Map
- * insert per event is the whole cost (keyed by the bare messageId when all events share a site).
+ * insert per event is the whole cost.
  */
 export function deduplicate(events: readonly NormalizedEvent[]): Deduplicated {
-  const singleSite = isSingleSite(events);
   const kept: NormalizedEvent[] = [];
   const duplicateCounts = new Map<number, number>();
-  const positionByKey = new Map<string, number>();
+  // Keyed by the bare messageId while every event is of the first event's site (the normal case: no
+  // composite strings built); re-keyed by site + messageId when a second site shows up.
+  const firstSite = events[0]?.site;
+  let composite = false;
+  let positionByKey = new Map<string, number>();
   let duplicates = 0;
   for (const event of events) {
-    const key = singleSite ? event.messageId : `${event.site}\u0000${event.messageId}`;
+    if (!composite && event.site !== firstSite) {
+      composite = true;
+      positionByKey = new Map(kept.map((keptEvent, position) => [siteAndMessageId(keptEvent), position]));
+    }
+    const key = composite ? siteAndMessageId(event) : event.messageId;
     const position = positionByKey.get(key);
     if (position === undefined) {
       positionByKey.set(key, kept.length);
@@ -55,4 +56,8 @@ export function deduplicate(events: readonly NormalizedEvent[]): Deduplicated {
     if (current !== undefined && receivedMs(event) < receivedMs(current)) kept[position] = event;
   }
   return { events: kept, duplicateCounts, duplicates };
+}
+
+function siteAndMessageId(event: NormalizedEvent): string {
+  return `${event.site}\u0000${event.messageId}`;
 }

@@ -1,6 +1,5 @@
 /** Journey, session, touchpoint and channel rules for single events (metrics.md §2). */
 import type { IdentityLinks, NormalizedEvent } from '../events/types';
-import { stringField } from './properties';
 
 /**
  * Journey id (metrics.md §2): `userId` if present; else the user id linked to the `anonymousId` (links
@@ -17,14 +16,19 @@ export function journeyIdOf(event: NormalizedEvent, links: IdentityLinks): strin
 
 /** Touchpoint (metrics.md §2): `properties.touchpoint`, else `context.touchpoint`, else none. */
 export function touchpointOf(event: NormalizedEvent): string | undefined {
-  return stringField(event.properties, 'touchpoint') ?? stringField(event.context, 'touchpoint');
+  // Named reads (not stringField's keyed ones): this runs for every event of the day.
+  const fromProperties = event.properties?.touchpoint;
+  if (typeof fromProperties === 'string' && fromProperties !== '') return fromProperties;
+  const fromContext = event.context?.touchpoint;
+  return typeof fromContext === 'string' && fromContext !== '' ? fromContext : undefined;
 }
 
 export const UNKNOWN_CHANNEL = 'unknown';
 
 /** Channel (metrics.md §2): `context.channel`, else `"unknown"`. */
 export function channelOf(event: NormalizedEvent): string {
-  return stringField(event.context, 'channel') ?? UNKNOWN_CHANNEL;
+  const channel = event.context?.channel;
+  return typeof channel === 'string' && channel !== '' ? channel : UNKNOWN_CHANNEL;
 }
 
 /**

@@ -46,6 +46,18 @@ describe('deduplicate (metrics.md §1)', () => {
     expect(deduplicate([a, b]).events).toEqual([a, b]);
   });
 
+  it('keeps de-duplicating within each site once a second site shows up', () => {
+    const a = page({ at: '2026-10-24T10:00', messageId: 'x', site: 'shop-a' });
+    const b = page({ at: '2026-10-24T10:00', messageId: 'x', site: 'shop-b' });
+    const c = page({ at: '2026-10-24T10:00', messageId: 'y', site: 'shop-a' });
+    const result = deduplicate([a, { ...a }, b, { ...b }, { ...a }, c]);
+    expect(result.events).toEqual([a, b, c]);
+    expect([...result.duplicateCounts]).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
+  });
+
   it('is idempotent: de-duplicated events have no duplicates', () => {
     const events = [
       page({ at: '2026-10-24T10:00', messageId: 'a' }),
