@@ -2,10 +2,10 @@
  * Storage clients whose calls are answered in memory at the SDK's first middleware step, so the
  * collector's own CPU cost is measured; every call is counted (S3 PUTs, DynamoDB write units).
  */
-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { StorageClients } from '../shared/storage/clients';
 
 export interface StorageCounts {
@@ -15,37 +15,73 @@ export interface StorageCounts {
   writeUnits: number;
 }
 
-/** DynamoDB's item size rule (attribute names + values), close enough to count capacity units. */
-export function itemSizeBytes(value: unknown): number {
-  if (value === null || value === undefined || typeof value === 'boolean') return 1;
-  if (typeof value === 'number') return Math.ceil(String(value).length / 2) + 1;
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (Array.isArray(value)) return 3 + value.reduce<number>((sum, v) => sum + 1 + itemSizeBytes(v), 0);
-  if (typeof value === 'object') {
-    let size = 3;
-    for (const [name, v] of Object.entries(value)) size += Buffer.byteLength(name) + itemSizeBytes(v);
-    return size;
-  }
+/** Size of a marshalled attribute value (`{ S: ... }`, `{ N: ... }`, `{ M: ... }` ...), per DynamoDB's rule. */
+function attributeSize(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 1;
+  const attribute = value as Record<string, unknown>;
+  if (typeof attribute.S === 'string') return Buffer.byteLength(attribute.S);
+  if (typeof attribute.N === 'string') return Math.ceil(attribute.N.length / 2) + 1;
+  if (Array.isArray(attribute.L))
+    return 3 + attribute.L.reduce<number>((sum, v) => sum + 1 + attributeSize(v), 0);
+  if (typeof attribute.M === 'object' && attribute.M !== null) return 3 + itemSize(attribute.M);
   return 1;
+}
+
+/** Attribute names plus values of a marshalled item. */
+export function itemSize(item: unknown): number {
+  if (typeof item !== 'object' || item === null) return 0;
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + attributeSize(value);
+  return size;
+}
+
+/** Document-client inputs carry plain values; size them as the marshalled items they become. */
+function marshalledInput(input: Input): Input {
+  const marshal = (value: unknown): unknown =>
+    marshall(value as Record<string, unknown>, { removeUndefinedValues: true });
+  if (input.Item) return { ...input, Item: marshal(input.Item) };
+  if (input.Key)
+    return {
+      ...input,
+      Key: marshal(input.Key),
+      ExpressionAttributeValues: input.ExpressionAttributeValues
+        ? marshal(input.ExpressionAttributeValues)
+        : undefined,
+    };
+  if (input.RequestItems) {
+    const tables = input.RequestItems as Record<string, { PutRequest?: { Item: unknown } }[]>;
+    const RequestItems: Record<string, unknown[]> = {};
+    for (const [table, requests] of Object.entries(tables)) {
+      RequestItems[table] = requests.map((r) =>
+        r.PutRequest ? { PutRequest: { Item: marshal(r.PutRequest.Item) } } : r,
+      );
+    }
+    return { ...input, RequestItems };
+  }
+  return input;
 }
 
 const units = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 
 type Input = Record<string, unknown>;
 
+/** The document client hands the base client marshalled commands (`PutItemCommand`, DynamoDB JSON). */
 function writeUnitsOf(commandName: string, input: Input): number {
   switch (commandName) {
     case 'PutCommand':
-      return units(itemSizeBytes(input.Item));
+    case 'PutItemCommand':
+      return units(itemSize(input.Item));
     case 'UpdateCommand':
     case 'DeleteCommand':
-      return units(itemSizeBytes(input.Key) + itemSizeBytes(input.ExpressionAttributeValues));
-    case 'BatchWriteCommand': {
+    case 'UpdateItemCommand':
+    case 'DeleteItemCommand':
+      return units(itemSize(input.Key) + itemSize(input.ExpressionAttributeValues));
+    case 'BatchWriteCommand':
+    case 'BatchWriteItemCommand': {
       let total = 0;
-      for (const requests of Object.values(
-        (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: unknown } }[]>,
-      )) {
-        for (const request of requests) total += units(itemSizeBytes(request.PutRequest?.Item));
+      const tables = (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: unknown } }[]>;
+      for (const requests of Object.values(tables)) {
+        for (const request of requests) total += units(itemSize(request.PutRequest?.Item));
       }
       return total;
     }
@@ -54,7 +90,14 @@ function writeUnitsOf(commandName: string, input: Input): number {
   }
 }
 
-export function createMemoryStorage(): { clients: StorageClients; counts: StorageCounts } {
+/**
+ * `viaSdk`: answer after the SDK has built the request (its middleware stack runs); otherwise `send`
+ * itself answers, so only our code is measured.
+ */
+export function createMemoryStorage(options: { viaSdk: boolean } = { viaSdk: true }): {
+  clients: StorageClients;
+  counts: StorageCounts;
+} {
   const counts: StorageCounts = { s3Puts: 0, dynamoRequests: 0, writeUnits: 0 };
   const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
   const s3 = new S3Client({ region: 'us-east-1', credentials });
@@ -65,17 +108,32 @@ export function createMemoryStorage(): { clients: StorageClients; counts: Storag
     },
     { step: 'initialize', priority: 'high', name: 'answerInMemory' },
   );
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  dynamo.middlewareStack.add(
+  const base = new DynamoDBClient({ region: 'us-east-1', credentials });
+  base.middlewareStack.add(
     (_next, context) => async (args) => {
       counts.dynamoRequests += 1;
       counts.writeUnits += writeUnitsOf(context.commandName ?? '', args.input as Input);
       return { output: { $metadata: {} }, response: {} };
     },
-    { step: 'initialize', priority: 'high', name: 'answerInMemory' },
+    { step: 'initialize', priority: 'low', name: 'answerInMemory' },
   );
+  const dynamo = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  if (!options.viaSdk) {
+    // Replaces `send` on these two instances only; counted by the command's name and its plain input.
+    Object.defineProperty(s3, 'send', {
+      value: async (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'PutObjectCommand') counts.s3Puts += 1;
+        return { $metadata: {} };
+      },
+    });
+    Object.defineProperty(dynamo, 'send', {
+      value: async (command: { constructor: { name: string }; input: Input }) => {
+        counts.dynamoRequests += 1;
+        counts.writeUnits += writeUnitsOf(command.constructor.name, marshalledInput(command.input));
+        return { $metadata: {} };
+      },
+    });
+  }
   return {
     clients: { settings: { tableName: 'bench', bucketName: 'bench', region: 'us-east-1' }, s3, dynamo },
     counts,

@@ -79,11 +79,11 @@ export function createCollector(deps: CollectorDeps) {
     const receivedAtMs = now();
 
     const keyFromRequest = writeKeyFromRequest(event);
-    const bodyBytes = decodeBody(event, {
+    const bodyText = decodeBody(event, {
       maxBytes: MAX_REQUEST_BYTES,
       contentTypes: TRACKING_CONTENT_TYPES,
     });
-    const body = parseJsonObject(bodyBytes);
+    const body = parseJsonObject(bodyText);
     const writeKey = keyFromRequest ?? (typeof body.writeKey === 'string' ? body.writeKey : undefined);
     if (!writeKey) {
       throw new HttpError(
@@ -98,12 +98,12 @@ export function createCollector(deps: CollectorDeps) {
     const cors = corsHeaders(origin, site.config.origins);
 
     const request = ingestRequestOf(route, body);
-    const requestHash = requestHashOf(siteId, bodyBytes);
+    const requestHash = requestHashOf(siteId, bodyText);
     const { accepted, rejected } = validateAndNormalize(request, {
       site: siteId,
       receivedAtMs,
       requestHash,
-      requestBytes: bodyBytes.length,
+      requestBytes: Buffer.byteLength(bodyText),
     });
     const events = await scrubAll(deps.clients, site, accepted, event.requestContext.http.sourceIp);
     const rejectedScrubbed = scrubRejected(site, rejected);
@@ -150,19 +150,19 @@ async function scrubAll(
   sourceIp: string,
 ): Promise<NormalizedEvent[]> {
   const timezone = site.config.timezone;
-  const optOutDays = new Set(
-    accepted
-      .filter(({ event }) => hasConsentOptOut(event))
-      .map(({ event }) => localDate(Date.parse(event.timestamp), timezone)),
-  );
+  const dayOf = (event: NormalizedEvent) => localDate(Date.parse(event.timestamp), timezone);
   const salts = new Map<string, string>();
-  for (const day of optOutDays) salts.set(day, await consentSaltFor(clients, site.config.site, day));
+  for (const { event } of accepted) {
+    if (!hasConsentOptOut(event)) continue;
+    const day = dayOf(event);
+    if (!salts.has(day)) salts.set(day, await consentSaltFor(clients, site.config.site, day));
+  }
   const policy = privacyPolicyOf(site);
   return accepted.map(({ event }) =>
     scrubEvent(event, {
       policy,
       sourceIp,
-      consentDaySalt: salts.get(localDate(Date.parse(event.timestamp), timezone)),
+      consentDaySalt: salts.size > 0 && hasConsentOptOut(event) ? salts.get(dayOf(event)) : undefined,
     }),
   );
 }
@@ -218,7 +218,7 @@ async function project(
   if (events.length === 0) return;
   const siteId = site.config.site;
   const expiresAt = Math.ceil(receivedAtMs / 1000) + site.config.retentionDays * 86_400;
-  const days = new Set(events.map((e) => localDate(Date.parse(e.timestamp), site.config.timezone)));
+  const days = new Set(eventObjects.map((object) => object.date));
   const daysToMark = [...days].filter((day) => {
     const last = warm.markedDays.get(`${siteId}|${day}`);
     return last === undefined || receivedAtMs - last >= MARK_REFRESH_MS;

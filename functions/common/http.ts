@@ -93,7 +93,7 @@ export function header(event: HttpEvent, name: string): string | undefined {
  * Decodes the body (base64 from API Gateway, then gzip) into UTF-8 text, enforcing the content type
  * and the size limit *before* anything is parsed; decompression stops at the limit (gzip bombs).
  */
-export function decodeBody(event: HttpEvent, options: BoundedBodyOptions): Buffer {
+export function decodeBody(event: HttpEvent, options: BoundedBodyOptions): Buffer | string {
   const mediaType = (header(event, 'content-type') ?? options.contentTypes[0] ?? '')
     .split(';')[0]
     ?.trim()
@@ -105,11 +105,17 @@ export function decodeBody(event: HttpEvent, options: BoundedBodyOptions): Buffe
       `Content-Type must be one of ${options.contentTypes.join(', ')}.`,
     );
   }
+  const encoding = (header(event, 'content-encoding') ?? 'identity').trim().toLowerCase();
+  if (!event.isBase64Encoded && (encoding === 'identity' || encoding === '')) {
+    // The common case (JSON from API Gateway as a string): no copy, still measured in bytes.
+    const text = event.body ?? '';
+    if (Buffer.byteLength(text) > options.maxBytes) throw tooLarge(options.maxBytes);
+    return text;
+  }
   const raw =
     event.body === undefined
       ? Buffer.alloc(0)
       : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-  const encoding = (header(event, 'content-encoding') ?? 'identity').trim().toLowerCase();
   let decoded: Buffer;
   if (encoding === 'gzip' || encoding === 'x-gzip') {
     try {
@@ -137,10 +143,10 @@ function tooLarge(maxBytes: number): HttpError {
   );
 }
 
-export function parseJsonObject(text: Buffer): Record<string, unknown> {
+export function parseJsonObject(text: Buffer | string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text.toString('utf8'));
+    value = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
   } catch {
     throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
   }

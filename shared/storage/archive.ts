@@ -54,6 +54,8 @@ export interface ArchiveObject {
 
 /** An events/ object with the events it holds (journey items are derived per object, see table.ts). */
 export interface EventsObject extends ArchiveObject {
+  /** Site-local day of the partition. */
+  date: string;
   events: readonly NormalizedEvent[];
 }
 
@@ -65,6 +67,7 @@ export function archiveObjectsFor(
   return partitions.map((partition) => ({
     key: archiveKeyFor(site, partition, requestHash),
     body: toNdjsonGzip(partition.events),
+    date: partition.date,
     events: partition.events,
   }));
 }
