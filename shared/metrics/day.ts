@@ -4,11 +4,11 @@
  * look-ahead into the following day), the carts, and per-name buckets of track events.
  */
 import type { SiteConfig } from '../config/site';
-import { ACTIVITY_TYPES, type IdentityLinks, type NormalizedEvent } from '../events/types';
+import { ACTIVITY_TYPES, type EventType, type IdentityLinks, type NormalizedEvent } from '../events/types';
 import { addDays, localDayBounds } from '../time';
 import { deduplicate } from './dedup';
 import { parseInstant } from './instant';
-import { journeyIdOf, startsNewSession, touchpointOf } from './journeys';
+import { channelOf, journeyIdOf, startsNewSession, touchpointOf } from './journeys';
 import { convertedLineValue, convertedOrderValue } from './money';
 import { idField } from './properties';
 
@@ -34,7 +34,9 @@ export interface DayEvent {
   readonly time: number;
   readonly journeyId: string;
   readonly journey: JourneyDay;
+  readonly type: EventType;
   readonly touchpoint: string | undefined;
+  readonly channel: string;
   /** Event name of a track event; undefined for the other types. */
   readonly name: string | undefined;
   /** Activity event (metrics.md §2): counted in traffic and sessions. */
@@ -93,6 +95,11 @@ export interface Cart {
   readonly converted: boolean;
 }
 
+export interface ChannelCount {
+  readonly channel: string;
+  events: number;
+}
+
 export interface JourneyDay {
   readonly id: string;
   /** Has an activity event in D: one of the "journeys of D". */
@@ -101,6 +108,8 @@ export interface JourneyDay {
   readonly touchpoints: Map<string, number>;
   /** Indexes into `DayContext.sessions`, in time order. */
   readonly sessions: number[];
+  /** Activity events per channel (metrics.md §2), in order of first use; a journey uses few. */
+  readonly channels: ChannelCount[];
   /** Orders of D of this journey, by time. */
   readonly orders: Order[];
   /** Time of its first event of D (any type). */
@@ -237,6 +246,16 @@ function sortByTimeStable(events: DayEvent[], start: number, end: number): void 
   }
 }
 
+function countChannel(channels: ChannelCount[], channel: string): void {
+  for (const count of channels) {
+    if (count.channel === channel) {
+      count.events++;
+      return;
+    }
+  }
+  channels.push({ channel, events: 1 });
+}
+
 function byTime<T extends { readonly time: number }>(a: T, b: T): number {
   return a.time - b.time;
 }
@@ -318,6 +337,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
         active: false,
         touchpoints: new Map(),
         sessions: [],
+        channels: [],
         orders: [],
         firstTime: Number.NaN,
         lastActivityTime: Number.NEGATIVE_INFINITY,
@@ -330,7 +350,9 @@ export function buildDayContext(input: DayContextInput): DayContext {
       time,
       journeyId,
       journey,
+      type: event.type,
       touchpoint: touchpointOf(event),
+      channel: channelOf(event),
       name: event.type === 'track' ? event.event : undefined,
       activity: ACTIVITY_TYPES.has(event.type),
       session: -1,
@@ -360,6 +382,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
     if (!dayEvent.activity) continue;
 
     journey.active = true;
+    countChannel(journey.channels, dayEvent.channel);
     if (
       journey.sessions.length === 0 ||
       startsNewSession(journey.lastActivityTime, dayEvent.time, gapMinutes)
@@ -426,10 +449,6 @@ export function buildDayContext(input: DayContextInput): DayContext {
   };
 }
 
-function cartKeyOf(cartId: string | undefined, journeyId: string): string {
-  return cartId === undefined ? `journey:${journeyId}` : `cart:${cartId}`;
-}
-
 /** Carts of D (metrics.md §4 carts): keyed by `cart_id`, else by journey; t0 = first `Product Added`. */
 function buildCarts(
   tracks: ReadonlyMap<string, readonly DayEvent[]>,
@@ -437,32 +456,43 @@ function buildCarts(
   converted: (cart: Pick<Cart, 'cartId' | 'journeyId' | 'start'>) => boolean,
 ): Cart[] {
   interface Building {
-    key: string;
     cartId: string | undefined;
     journeyId: string;
     start: number;
     addedValue: number;
+    removedValue: number;
   }
-  const building = new Map<string, Building>();
-  for (const { event, time, journeyId } of tracks.get(EVENT_NAMES.productAdded) ?? []) {
-    const cartId = idField(event.properties, 'cart_id');
-    const key = cartKeyOf(cartId, journeyId);
-    let cart = building.get(key);
+  // Two maps instead of `cart:<id>` / `journey:<id>` strings: no string built per event.
+  const byCartId = new Map<string, Building>();
+  const byJourney = new Map<string, Building>();
+  const cartOf = (event: DayEvent) => {
+    const cartId = idField(event.event.properties, 'cart_id');
+    return cartId === undefined
+      ? { map: byJourney, id: event.journeyId, cartId }
+      : { map: byCartId, id: cartId, cartId };
+  };
+  for (const added of tracks.get(EVENT_NAMES.productAdded) ?? []) {
+    const { map, id, cartId } = cartOf(added);
+    let cart = map.get(id);
     if (cart === undefined) {
-      cart = { key, cartId, journeyId, start: time, addedValue: 0 };
-      building.set(key, cart);
+      cart = { cartId, journeyId: added.journeyId, start: added.time, addedValue: 0, removedValue: 0 };
+      map.set(id, cart);
     }
-    cart.addedValue += convertedLineValue(event, config);
+    cart.addedValue += convertedLineValue(added.event, config);
   }
-  const removedByKey = new Map<string, number>();
-  for (const { event, journeyId } of tracks.get(EVENT_NAMES.productRemoved) ?? []) {
-    const key = cartKeyOf(idField(event.properties, 'cart_id'), journeyId);
-    if (!building.has(key)) continue;
-    removedByKey.set(key, (removedByKey.get(key) ?? 0) + convertedLineValue(event, config));
+  for (const removed of tracks.get(EVENT_NAMES.productRemoved) ?? []) {
+    const { map, id } = cartOf(removed);
+    const cart = map.get(id);
+    if (cart !== undefined) cart.removedValue += convertedLineValue(removed.event, config);
   }
   const carts: Cart[] = [];
-  for (const cart of building.values()) {
-    carts.push({ ...cart, removedValue: removedByKey.get(cart.key) ?? 0, converted: converted(cart) });
+  for (const cart of [...byCartId.values(), ...byJourney.values()]) {
+    carts.push({
+      key: cart.cartId === undefined ? `journey:${cart.journeyId}` : `cart:${cart.cartId}`,
+      ...cart,
+      converted: converted(cart),
+    });
   }
-  return carts;
+  // By start time, then cart key: the order does not depend on which map a cart came from.
+  return carts.sort((a, b) => a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

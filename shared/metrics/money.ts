@@ -1,13 +1,15 @@
 /** Order values, product line values and currency conversion (metrics.md §3). */
 import type { SiteConfig } from '../config/site';
 import type { JsonObject, NormalizedEvent } from '../events/types';
-import { isJsonObject, numberField, stringField } from './properties';
+import { isJsonObject, numberField } from './properties';
 
 /** `price × (quantity ?? 1)`, 0 when price is missing (metrics.md §3). Non-numbers count as missing. */
 export function lineValue(line: JsonObject | undefined): number {
-  const price = numberField(line, 'price');
-  if (price === undefined) return 0;
-  return price * (numberField(line, 'quantity') ?? 1);
+  // Named reads rather than numberField: this runs for every product line of the day.
+  const price = line?.price;
+  if (typeof price !== 'number' || !Number.isFinite(price)) return 0;
+  const quantity = line?.quantity;
+  return typeof quantity === 'number' && Number.isFinite(quantity) ? price * quantity : price;
 }
 
 /**
@@ -28,7 +30,8 @@ export function orderValue(properties: JsonObject | undefined): number {
 
 /** Currency of an event's amounts: `properties.currency`, else the site currency. */
 export function currencyOf(properties: JsonObject | undefined, config: SiteConfig): string {
-  return stringField(properties, 'currency') ?? config.currency;
+  const currency = properties?.currency;
+  return typeof currency === 'string' && currency !== '' ? currency : config.currency;
 }
 
 /**

@@ -1,6 +1,5 @@
 /** Traffic figures (metrics.md §4 "traffic"). */
 import type { DayContext } from './day';
-import { channelOf } from './journeys';
 import { ratio, sortedRecord } from './rates';
 
 export interface ChannelFigures {
@@ -29,22 +28,25 @@ export interface TrafficFigures {
 export function trafficFigures(day: DayContext): TrafficFigures {
   let events = 0;
   let pageviews = 0;
-  const channels = new Map<string, { events: number; journeys: Set<string> }>();
-  for (const { event, activity, journeyId } of day.events) {
+  for (const { activity, type } of day.events) {
     if (!activity) continue;
     events++;
-    if (event.type === 'page' || event.type === 'screen') pageviews++;
-    const channel = channelOf(event);
-    let figures = channels.get(channel);
-    if (figures === undefined) {
-      figures = { events: 0, journeys: new Set() };
-      channels.set(channel, figures);
-    }
-    figures.events++;
-    figures.journeys.add(journeyId);
+    if (type === 'page' || type === 'screen') pageviews++;
   }
   let journeys = 0;
-  for (const journey of day.journeys.values()) if (journey.active) journeys++;
+  const channels = new Map<string, ChannelFigures>();
+  for (const journey of day.journeys.values()) {
+    if (!journey.active) continue;
+    journeys++;
+    for (const { channel, events: channelEvents } of journey.channels) {
+      const figures = channels.get(channel);
+      if (figures === undefined) channels.set(channel, { events: channelEvents, journeys: 1 });
+      else {
+        figures.events += channelEvents;
+        figures.journeys++;
+      }
+    }
+  }
   let bounced = 0;
   for (const session of day.sessions) if (session.events === 1) bounced++;
   return {
@@ -53,11 +55,6 @@ export function trafficFigures(day: DayContext): TrafficFigures {
     sessions: day.sessions.length,
     pageviews,
     bounceRate: ratio(bounced, day.sessions.length),
-    byChannel: sortedRecord(
-      [...channels].map(([channel, figures]): [string, ChannelFigures] => [
-        channel,
-        { events: figures.events, journeys: figures.journeys.size },
-      ]),
-    ),
+    byChannel: sortedRecord(channels),
   };
 }
