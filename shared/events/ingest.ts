@@ -1,5 +1,6 @@
 /** The collector's pure pipeline: split a request into accepted (normalized) and rejected events. */
 import { createHash } from 'node:crypto';
+import { linkPairsOf } from '../metrics/links';
 import { localDateHour } from '../time';
 import { normalizeEvent, uuidFromHex } from './normalize';
 import { type RejectionReason, rejection } from './reasons';
@@ -180,11 +181,11 @@ export function isBetterLink(candidate: IdentityLinkCandidate, current: Identity
 export function identityLinksOf(events: readonly NormalizedEvent[]): IdentityLinkCandidate[] {
   const best = new Map<string, IdentityLinkCandidate>();
   for (const event of events) {
-    const anonymousId = event.type === 'alias' ? event.previousId : event.anonymousId;
-    if (!anonymousId || !event.userId) continue;
-    const candidate = { anonymousId, userId: event.userId, eventTimeMs: Date.parse(event.timestamp) };
-    const current = best.get(anonymousId);
-    if (!current || isBetterLink(candidate, current)) best.set(anonymousId, candidate);
+    for (const [anonymousId, userId] of linkPairsOf(event)) {
+      const candidate = { anonymousId, userId, eventTimeMs: Date.parse(event.timestamp) };
+      const current = best.get(anonymousId);
+      if (!current || isBetterLink(candidate, current)) best.set(anonymousId, candidate);
+    }
   }
   return [...best.values()];
 }

@@ -247,17 +247,19 @@ describe('identityLinksOf', () => {
     expect(identityLinksOf([b, a]).map((l) => l.userId)).toEqual(['user-a']);
   });
 
-  it('uses previousId (not anonymousId) as the anonymous side of an alias', () => {
+  it('links both the previousId and the alias event’s own anonymousId to the user (metrics.md §2)', () => {
     const alias = makeEvent('2026-10-25T10:00:00.000Z', {
       type: 'alias',
       event: undefined,
-      anonymousId: 'anon-ignored',
+      anonymousId: 'anon-current',
       previousId: 'anon-old',
       userId: 'user-1',
     });
+    const time = Date.parse('2026-10-25T10:00:00.000Z');
 
     expect(identityLinksOf([alias])).toEqual([
-      { anonymousId: 'anon-old', userId: 'user-1', eventTimeMs: Date.parse('2026-10-25T10:00:00.000Z') },
+      { anonymousId: 'anon-current', userId: 'user-1', eventTimeMs: time },
+      { anonymousId: 'anon-old', userId: 'user-1', eventTimeMs: time },
     ]);
   });
 
