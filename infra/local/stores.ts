@@ -1,11 +1,10 @@
 /** Embedded DynamoDB- and S3-protocol servers (dynalite, s3rver) with data on disk, for the local stack and tests. */
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
 import {
   createStorageClients,
   type StorageClients,
@@ -35,51 +34,66 @@ export interface LocalStoresOptions {
 export const LOCAL_TABLE = 'roxtrail';
 export const LOCAL_BUCKET = 'roxtrail-archive';
 
+type StoreCommand = 'stopS3' | 'restartS3' | 'close';
+
+/** The stores run on a worker thread (stores-worker.mjs): their own core, the same process. */
 export async function startLocalStores(options: LocalStoresOptions = {}): Promise<LocalStores> {
   const host = options.host ?? '127.0.0.1';
   const s3Dir = options.dataDir ? join(options.dataDir, 's3') : undefined;
   const dynamoDir = options.dataDir ? join(options.dataDir, 'dynamodb') : undefined;
   if (dynamoDir) mkdirSync(dynamoDir, { recursive: true });
   if (s3Dir) mkdirSync(s3Dir, { recursive: true });
+  const s3Directory = s3Dir ?? mkdtempSync(join(tmpdir(), 'roxtrail-s3-'));
 
-  const dynamoServer = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    dynamoServer.once('error', reject);
-    dynamoServer.listen(options.dynamoPort ?? 0, host, () => resolve());
+  const worker = new Worker(new URL('./stores-worker.mjs', import.meta.url), {
+    workerData: {
+      host,
+      dynamoDir,
+      s3Directory,
+      resetOnClose: !s3Dir,
+      dynamoPort: options.dynamoPort,
+      s3Port: options.s3Port,
+    },
   });
-  const dynamoPort = (dynamoServer.address() as AddressInfo).port;
-
-  const s3Directory = s3Dir ?? join(process.env.TMPDIR ?? '/tmp', `roxtrail-s3-${process.pid}-${dynamoPort}`);
-  const newS3Server = (port: number) =>
-    new S3rver({ port, address: host, directory: s3Directory, silent: true, resetOnClose: !s3Dir });
-  let s3Server: S3rver | undefined = newS3Server(options.s3Port ?? 0);
-  const { port: s3Port } = await s3Server.run();
+  const ports = await new Promise<{ dynamoPort: number; s3Port: number }>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (message: { dynamoPort: number; s3Port: number }) => resolve(message));
+  });
+  let nextId = 0;
+  const send = (command: StoreCommand) =>
+    new Promise<void>((resolve, reject) => {
+      const id = nextId++;
+      const onMessage = (message: { id?: number; ok?: boolean; message?: string }) => {
+        if (message.id !== id) return;
+        worker.off('message', onMessage);
+        if (message.ok) resolve();
+        else reject(new Error(message.message ?? `store command ${command} failed`));
+      };
+      worker.on('message', onMessage);
+      worker.postMessage({ id, command });
+    });
 
   const settings: StorageSettings = {
     tableName: options.tableName ?? LOCAL_TABLE,
     bucketName: options.bucketName ?? LOCAL_BUCKET,
     region: 'us-east-1',
-    dynamodbEndpoint: `http://${host}:${dynamoPort}`,
-    s3Endpoint: `http://${host}:${s3Port}`,
+    dynamodbEndpoint: `http://${host}:${ports.dynamoPort}`,
+    s3Endpoint: `http://${host}:${ports.s3Port}`,
   };
   await ensureTableAndBucket(createStorageClients(settings));
 
+  let closed = false;
   return {
     settings,
-    dynamoPort,
-    s3Port,
-    async stopS3() {
-      await s3Server?.close();
-      s3Server = undefined;
-    },
-    async restartS3() {
-      if (s3Server) return;
-      s3Server = newS3Server(s3Port);
-      await s3Server.run();
-    },
+    dynamoPort: ports.dynamoPort,
+    s3Port: ports.s3Port,
+    stopS3: () => send('stopS3'),
+    restartS3: () => send('restartS3'),
     async close() {
-      await s3Server?.close();
-      await new Promise<void>((resolve) => dynamoServer.close(() => resolve()));
+      if (closed) return;
+      closed = true;
+      await send('close');
+      await worker.terminate();
     },
   };
 }

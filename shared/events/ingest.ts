@@ -56,6 +56,7 @@ export function validateAndNormalize(
 ): { accepted: AcceptedEvent[]; rejected: RejectedEvent[] } {
   const accepted: AcceptedEvent[] = [];
   const rejected: RejectedEvent[] = [];
+  const receivedAt = new Date(options.receivedAtMs).toISOString();
   request.events.forEach((raw, index) => {
     const reject = (reason: RejectionReason, message: string) =>
       rejected.push({ index, messageId: messageIdOf(raw), reason, message, raw });
@@ -77,6 +78,7 @@ export function validateAndNormalize(
     const event = normalizeEvent(result.event, {
       site: options.site,
       receivedAtMs: options.receivedAtMs,
+      receivedAt,
       batchSentAt: request.batchSentAt,
       batchContext: request.batchContext,
       fallbackMessageId,

@@ -8,6 +8,8 @@ export const FUTURE_CLAMP_MS = 5 * 60 * 1000;
 export interface NormalizeContext {
   site: string;
   receivedAtMs: number;
+  /** receivedAt as ISO text, formatted once per request. */
+  receivedAt?: string;
   /** Batch-level `sentAt`, used when an event carries none of its own. */
   batchSentAt?: string;
   /** Batch-level `context`, merged under each event's own context. */
@@ -58,7 +60,7 @@ export function normalizeEvent(event: IncomingEvent, ctx: NormalizeContext): Nor
     type,
     ...rest,
     site: ctx.site,
-    receivedAt: new Date(ctx.receivedAtMs).toISOString(),
+    receivedAt: ctx.receivedAt ?? new Date(ctx.receivedAtMs).toISOString(),
     timestamp: new Date(eventTimeMs(ctx.receivedAtMs, timestamp, sentAt)).toISOString(),
   };
   if (timestamp !== undefined) normalized.originalTimestamp = timestamp;

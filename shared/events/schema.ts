@@ -11,7 +11,11 @@ const plainObject = z.optional(z.record(z.string(), z.unknown()));
 /** ISO 8601 date-time; a missing zone designator means UTC (never the server's own zone). */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
 
+/** What Segment clients send (`toISOString()`): parsed without the general checks. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function parseIsoDateTime(value: string): number {
+  if (CANONICAL_UTC.test(value)) return Date.parse(value);
   if (!ISO_DATE_TIME.test(value)) return Number.NaN;
   const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value.slice(10));
   return Date.parse(hasZone ? value : `${value}Z`);

@@ -1,0 +1,46 @@
+// Runs dynalite and s3rver on a worker thread, so the local stores get a core of their own instead of
+// sharing the event loop with the handlers (plain JavaScript: it loads without the TypeScript loader).
+import { parentPort, workerData } from 'node:worker_threads';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+
+const { host, dynamoDir, s3Directory, resetOnClose } = workerData;
+
+const dynamoServer = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+await new Promise((resolve, reject) => {
+  dynamoServer.once('error', reject);
+  dynamoServer.listen(workerData.dynamoPort ?? 0, host, resolve);
+});
+const dynamoPort = dynamoServer.address().port;
+
+const newS3Server = (port) =>
+  new S3rver({ port, address: host, directory: s3Directory, silent: true, resetOnClose });
+let s3Server = newS3Server(workerData.s3Port ?? 0);
+const { port: s3Port } = await s3Server.run();
+
+const commands = {
+  async stopS3() {
+    await s3Server?.close();
+    s3Server = undefined;
+  },
+  async restartS3() {
+    if (s3Server) return;
+    s3Server = newS3Server(s3Port);
+    await s3Server.run();
+  },
+  async close() {
+    await s3Server?.close();
+    s3Server = undefined;
+    await new Promise((resolve) => dynamoServer.close(resolve));
+  },
+};
+
+parentPort.on('message', async ({ id, command }) => {
+  try {
+    await commands[command]();
+    parentPort.postMessage({ id, ok: true });
+  } catch (error) {
+    parentPort.postMessage({ id, ok: false, message: String(error) });
+  }
+});
+parentPort.postMessage({ ready: true, dynamoPort, s3Port });
