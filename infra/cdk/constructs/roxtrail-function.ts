@@ -1,5 +1,4 @@
 /** RoxtrailFunction: the one place that fixes runtime, architecture, bundling, logging and tracing for every Lambda. */
-import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -7,16 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-
-/** The repository root: handler paths are resolved against it, and its package-lock.json pins the bundle. */
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/**
- * middy 6 is ESM-only, so the bundle is ESM. Some bundled dependencies are CommonJS and call
- * `require` for Node built-ins, which esbuild's ESM output cannot do on its own.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+import { BUNDLE_OPTIONS, REPO_ROOT } from '../bundling';
 
 export interface RoxtrailFunctionProps {
   /** The handler module relative to the repository root, e.g. `functions/collector/handler.ts`; it exports `handler`. */
@@ -88,17 +78,17 @@ export class RoxtrailFunction extends NodejsFunction {
         // Stack traces point at the TypeScript sources. https://docs.aws.amazon.com/lambda/latest/dg/typescript-exceptions.html
         NODE_OPTIONS: '--enable-source-maps',
       },
+      // BUNDLE_OPTIONS in NodejsFunction's terms (platform node is implied); test/infra/bundles.test.ts
+      // builds the same options directly with esbuild.
       bundling: {
-        format: OutputFormat.ESM,
-        // Prefer packages' ESM builds so esbuild can tree-shake them.
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node20',
-        // Bundle the AWS SDK v3 clients instead of using the runtime's copy: pinned versions, smaller cold start.
-        externalModules: [],
+        format: BUNDLE_OPTIONS.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+        target: BUNDLE_OPTIONS.target,
+        mainFields: [...BUNDLE_OPTIONS.mainFields],
+        banner: BUNDLE_OPTIONS.banner,
+        minify: BUNDLE_OPTIONS.minify,
+        sourceMap: BUNDLE_OPTIONS.sourcemap,
+        sourcesContent: BUNDLE_OPTIONS.sourcesContent,
+        externalModules: [...BUNDLE_OPTIONS.external],
       },
     });
     this.executionRole = role;
