@@ -1,5 +1,6 @@
 /** Site configuration: the zod schema every entry point validates against (api.md, "Site configuration"). */
 import * as z from 'zod/mini';
+import { alertRulesSchema, defaultAlertRules } from '../alerts/rules';
 import { isValidTimeZone } from '../time';
 
 const positiveInt = z.number().check(z.int(), z.positive());
@@ -17,11 +18,11 @@ export const privacyConfigSchema = z.object({
 });
 
 /**
- * Alert rules are validated loosely here and fully by the alert module, which knows the figure paths.
- * Keeping the loose shape in the config schema lets the collector read a config without the alert code.
+ * Alert rules are fully validated (shared/alerts/rules.ts: conditions and figure paths, which is small
+ * and pure); a config without `rules` gets api.md's default rules.
  */
 export const alertsConfigSchema = z.object({
-  rules: z._default(z.array(z.looseObject({ id: z.string().check(z.minLength(1)), metric: z.string() })), []),
+  rules: z._default(alertRulesSchema, defaultAlertRules),
   webhooks: z._default(z.array(z.url()), []),
   emails: z._default(z.array(z.email()), []),
 });
@@ -51,7 +52,7 @@ export const siteConfigSchema = z.object({
     policy: 'hash',
     collectSourceIp: false,
   }),
-  alerts: z._default(alertsConfigSchema, { rules: [], webhooks: [], emails: [] }),
+  alerts: z._default(alertsConfigSchema, () => ({ rules: defaultAlertRules(), webhooks: [], emails: [] })),
 });
 
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;

@@ -1,0 +1,153 @@
+/** Alert rules in the site config (api.md, "Alerts"): schema, defaults and the checks that need the config. */
+import * as z from 'zod/mini';
+import type { SiteConfig } from '../config/site';
+import { figurePathTemplates, isFigurePath, matchFigurePath } from './paths';
+
+/** Rule ids go into DynamoDB sort keys (`ALERT#<date>#<ruleId>`), so no `#` and nothing exotic. */
+export const RULE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Previous computed days a change is measured against, when the rule does not say. */
+export const DEFAULT_BASELINE_DAYS = 7;
+/** A baseline needs at least this many days with a value. */
+export const MIN_BASELINE_DAYS = 3;
+
+let validPathsText: string | undefined;
+function unknownPathMessage(path: string): string {
+  validPathsText ??= figurePathTemplates().join(', ');
+  return `unknown figure path "${path}"; valid paths: ${validPathsText}`;
+}
+
+export const figurePathSchema = z.string().check(
+  z.superRefine((path, ctx) => {
+    if (!isFigurePath(path)) ctx.addIssue({ code: 'custom', message: unknownPathMessage(path), input: path });
+  }),
+);
+
+const CONDITIONS = ['above', 'below', 'dropBy', 'riseBy', 'dropByPoints', 'riseByPoints'] as const;
+export type ConditionKind = (typeof CONDITIONS)[number];
+const BASELINE_CONDITIONS: readonly ConditionKind[] = ['dropBy', 'riseBy', 'dropByPoints', 'riseByPoints'];
+
+export const alertRuleSchema = z
+  .strictObject({
+    id: z.string().check(z.regex(RULE_ID_PATTERN, 'rule ids are 1-64 letters, digits, ".", "_" or "-"')),
+    /** The figure watched (paths.ts). */
+    metric: figurePathSchema,
+    /** Fires when the figure is strictly above this value. */
+    above: z.optional(z.number()),
+    /** Fires when the figure is strictly below this value. */
+    below: z.optional(z.number()),
+    /** Fires when the figure fell by at least this fraction of the baseline (0.5 = −50 % or worse). */
+    dropBy: z.optional(z.number().check(z.positive(), z.lte(1))),
+    /** Fires when the figure rose by at least this fraction of the baseline. */
+    riseBy: z.optional(z.number().check(z.positive())),
+    /** Fires when the figure fell by at least this many units (points for NPS) below the baseline. */
+    dropByPoints: z.optional(z.number().check(z.positive())),
+    /** Fires when the figure rose by at least this many units above the baseline. */
+    riseByPoints: z.optional(z.number().check(z.positive())),
+    /** The baseline is the mean over this many previous computed days (default 7). */
+    baselineDays: z.optional(z.number().check(z.int(), z.gte(MIN_BASELINE_DAYS), z.lte(90))),
+    /** The rule is not evaluated on days where this figure is below `atLeast` (or null). */
+    minSample: z.optional(
+      z.strictObject({ metric: figurePathSchema, atLeast: z.number().check(z.nonnegative()) }),
+    ),
+    /** A rule that keeps firing is notified again every this many days. */
+    remindAfterDays: z.optional(z.number().check(z.int(), z.positive())),
+  })
+  .check(
+    z.refine(
+      (rule) => CONDITIONS.filter((kind) => rule[kind] !== undefined).length === 1,
+      `a rule has exactly one of ${CONDITIONS.join(', ')}`,
+    ),
+    z.refine(
+      (rule) =>
+        rule.baselineDays === undefined || BASELINE_CONDITIONS.some((kind) => rule[kind] !== undefined),
+      'baselineDays applies to dropBy, riseBy, dropByPoints and riseByPoints only',
+    ),
+  );
+
+export type AlertRule = z.output<typeof alertRuleSchema>;
+
+export const alertRulesSchema = z
+  .array(alertRuleSchema)
+  .check(
+    z.refine(
+      (rules) => new Set(rules.map((rule) => rule.id)).size === rules.length,
+      'alert rule ids must be unique',
+    ),
+  );
+
+export type AlertCondition =
+  | { kind: 'above' | 'below'; threshold: number }
+  | { kind: 'dropBy' | 'riseBy' | 'dropByPoints' | 'riseByPoints'; amount: number; baselineDays: number };
+
+/** The one condition of a validated rule. */
+export function conditionOf(rule: AlertRule): AlertCondition {
+  if (rule.above !== undefined) return { kind: 'above', threshold: rule.above };
+  if (rule.below !== undefined) return { kind: 'below', threshold: rule.below };
+  const baselineDays = rule.baselineDays ?? DEFAULT_BASELINE_DAYS;
+  for (const kind of ['dropBy', 'riseBy', 'dropByPoints', 'riseByPoints'] as const) {
+    const amount = rule[kind];
+    if (amount !== undefined) return { kind, amount, baselineDays };
+  }
+  throw new Error(`alert rule "${rule.id}" has no condition`);
+}
+
+/** api.md, "Default rules for a new site". */
+export const DEFAULT_ALERT_RULES: readonly AlertRule[] = Object.freeze([
+  {
+    id: 'cart-abandonment-high',
+    metric: 'carts.abandonmentRate',
+    above: 0.8,
+    minSample: { metric: 'carts.created', atLeast: 20 },
+  },
+  { id: 'events-drop', metric: 'traffic.events', dropBy: 0.5, baselineDays: 7 },
+  { id: 'conversion-drop', metric: 'funnel.conversionRate', dropBy: 0.3, baselineDays: 7 },
+  { id: 'nps-drop', metric: 'experience.nps.score', dropByPoints: 15, baselineDays: 7 },
+  { id: 'rox-negative', metric: 'rox.value', below: 0 },
+]);
+
+/** Fresh copies, so no parsed config shares (and could mutate) the defaults. */
+export function defaultAlertRules(): AlertRule[] {
+  return structuredClone([...DEFAULT_ALERT_RULES]);
+}
+
+/**
+ * Checks that need the rest of the config (a ConfigCheck for applySiteConfig): a rule on
+ * `rox.touchpoints[t]` needs t among the touchpoints with a dailyCost, since only those are listed.
+ */
+export function checkAlertRules(config: Pick<SiteConfig, 'touchpoints' | 'alerts'>): string | undefined {
+  const costed = Object.entries(config.touchpoints)
+    .filter(([, touchpoint]) => touchpoint.dailyCost > 0)
+    .map(([name]) => name)
+    .sort();
+  for (const rule of config.alerts.rules) {
+    for (const path of [rule.metric, rule.minSample?.metric]) {
+      if (path === undefined) continue;
+      const matched = matchFigurePath(path);
+      if (!matched) return `alert rule "${rule.id}": ${unknownPathMessage(path)}`;
+      const first = matched.segments[0];
+      const touchpoint = matched.keys[0];
+      if (first && 'field' in first && first.field === 'rox' && touchpoint !== undefined) {
+        if (!costed.includes(touchpoint)) {
+          return (
+            `alert rule "${rule.id}" watches touchpoint "${touchpoint}", which has no dailyCost in "touchpoints"` +
+            ` (touchpoints with a cost: ${costed.length > 0 ? costed.join(', ') : 'none'})`
+          );
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Rules of a stored config, re-validated one by one: a rule stored before a schema change is skipped. */
+export function validRules(rules: readonly unknown[]): { rules: AlertRule[]; invalid: string[] } {
+  const valid: AlertRule[] = [];
+  const invalid: string[] = [];
+  for (const rule of rules) {
+    const parsed = alertRuleSchema.safeParse(rule);
+    if (parsed.success) valid.push(parsed.data);
+    else invalid.push(z.prettifyError(parsed.error).replace(/\n/g, '; '));
+  }
+  return { rules: valid, invalid };
+}
