@@ -1,0 +1,56 @@
+/** Bundles the browser tracker on demand with esbuild: nothing built is committed. */
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+export interface TrackerBundle {
+  /** The minified ES module. */
+  code: string;
+  bytes: number;
+  gzipBytes: number;
+  /** A strong validator for HTTP caching. */
+  etag: string;
+}
+
+/** The size budget of the bundle once gzipped (issue 6). */
+export const TRACKER_BUDGET_GZIP_BYTES = 8 * 1024;
+
+const ENTRY = fileURLToPath(new URL('./src/index.ts', import.meta.url));
+
+let cached: Promise<TrackerBundle> | undefined;
+
+async function bundle(): Promise<TrackerBundle> {
+  const result = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    // Browsers that run ES modules and `??`; older ones do not load `type="module"` scripts at all.
+    target: ['es2020'],
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error('esbuild produced no output for the tracker');
+  const code = output.text;
+  return {
+    code,
+    bytes: Buffer.byteLength(code),
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"`,
+  };
+}
+
+/** The bundle, built once per process (`fresh` rebuilds, e.g. after editing the sources). */
+export function buildTracker(options: { fresh?: boolean } = {}): Promise<TrackerBundle> {
+  if (options.fresh || !cached) {
+    cached = bundle();
+    cached.catch(() => {
+      cached = undefined;
+    });
+  }
+  return cached;
+}
