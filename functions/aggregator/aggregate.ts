@@ -3,6 +3,7 @@ import type { SiteConfig } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
 import { betterLink, type LinkCandidate, linkPairsOf } from '../../shared/metrics/links';
+import { slimForFigures } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import {
@@ -94,7 +95,7 @@ export async function aggregateDay(
     clients,
     objects,
     (objectEvents) => {
-      for (const event of objectEvents) events.push(event);
+      for (const event of objectEvents) events.push(slimForFigures(event));
     },
     { onProgress: options.onProgress },
   );

@@ -321,7 +321,7 @@ export async function linkIdentity(
   return true;
 }
 
-/** Links of the given anonymous ids, fetched by key (100 per call), never by Scan. */
+/** Links of the given anonymous ids, fetched by key (100 per call, 8 calls in flight), never by Scan. */
 export async function getLinks(
   clients: StorageClients,
   site: string,
@@ -329,10 +329,9 @@ export async function getLinks(
 ): Promise<Map<string, StoredLink>> {
   const links = new Map<string, StoredLink>();
   const ids = [...new Set(anonymousIds)];
-  for (let offset = 0; offset < ids.length; offset += 100) {
-    let requestKeys: Record<string, unknown>[] = ids
-      .slice(offset, offset + 100)
-      .map((id) => keys.link(site, id));
+  const prefix = `SITE#${site}#ID#`;
+  const fetchChunk = async (chunk: string[]) => {
+    let requestKeys: Record<string, unknown>[] = chunk.map((id) => keys.link(site, id));
     for (let attempt = 0; requestKeys.length > 0; attempt += 1) {
       if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed keys');
       if (attempt > 0) await sleep(50 * 2 ** attempt);
@@ -340,19 +339,21 @@ export async function getLinks(
         new BatchGetCommand({ RequestItems: { [clients.settings.tableName]: { Keys: requestKeys } } }),
       );
       for (const item of response.Responses?.[clients.settings.tableName] ?? []) {
-        const anonymousId = String(item.pk).slice(`SITE#${site}#ID#`.length);
-        links.set(anonymousId, {
-          anonymousId,
-          userId: String(item.userId),
-          eventTimeMs: Number(item.eventTimeMs),
-        });
+        const anonymousId = String(item.pk).slice(prefix.length);
+        links.set(anonymousId, { anonymousId, userId: String(item.userId), eventTimeMs: Number(item.eventTimeMs) });
       }
-      requestKeys = (response.UnprocessedKeys?.[clients.settings.tableName]?.Keys ?? []) as Record<
-        string,
-        unknown
-      >[];
+      requestKeys = (response.UnprocessedKeys?.[clients.settings.tableName]?.Keys ?? []) as Record<string, unknown>[];
     }
-  }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const offset = next;
+      next += 100;
+      await fetchChunk(ids.slice(offset, offset + 100));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, Math.ceil(ids.length / 100)) }, worker));
   return links;
 }
 
