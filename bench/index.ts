@@ -1,10 +1,11 @@
 /** `npm run bench`: runs every benchmark, prints one table and writes bench/results.json. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchAggregation } from './aggregation';
 import { benchCollectorCpu, benchCollectorEndToEnd } from './collector';
 import { type BenchRow, renderTable } from './table';
 
-export async function runBenchmarks(options: { seconds: number }): Promise<BenchRow[]> {
+export async function runBenchmarks(options: { seconds: number; aggregationEvents: number }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const step = async (name: string, run: () => Promise<BenchRow[]>) => {
     process.stderr.write(`bench: ${name}...\n`);
@@ -12,6 +13,7 @@ export async function runBenchmarks(options: { seconds: number }): Promise<Bench
   };
   await step('collector CPU', () => benchCollectorCpu(options.seconds));
   await step('collector end to end', () => benchCollectorEndToEnd(options.seconds));
+  await step('aggregation of one day vs DuckDB', () => benchAggregation(options.aggregationEvents));
   const table = renderTable(rows);
   console.log(table);
   writeFileSync(

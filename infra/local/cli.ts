@@ -234,9 +234,10 @@ export function buildProgram(): Command {
     .command('bench')
     .description('run the benchmarks; prints one table and writes bench/results.json')
     .option('--seconds <n>', 'duration of each timed run', positiveNumber, 5)
-    .action(async (options: { seconds: number }) => {
+    .option('--events <n>', 'events in the aggregation benchmark day', positiveNumber, 1_000_000)
+    .action(async (options: { seconds: number; events: number }) => {
       const { runBenchmarks } = await import('../../bench/index');
-      await runBenchmarks({ seconds: options.seconds });
+      await runBenchmarks({ seconds: options.seconds, aggregationEvents: options.events });
     });
 
   return program;
