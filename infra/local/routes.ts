@@ -6,15 +6,20 @@ const collector = async (): Promise<LambdaHttpHandler> =>
 
 const query = async (): Promise<LambdaHttpHandler> => (await import('../../functions/query/handler')).handler;
 
+const trackerAsset = async (): Promise<LambdaHttpHandler> => (await import('./tracker-asset')).handler;
+
 export const TRACKING_ROUTE_KEYS = ['POST /v1/{type}', 'OPTIONS /v1/{type}'] as const;
 export const QUERY_ROUTE_KEYS = [
   'GET /v1/sites/{site}/figures',
   'GET /v1/sites/{site}/journeys/{journeyId}',
 ] as const;
+/** The browser tracker (web/tracker), served by Roxtrail itself. */
+export const TRACKER_ROUTE_KEY = 'GET /roxtrail.js';
 
 export function localRoutes(): LocalRoute[] {
   return [
     ...TRACKING_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: collector })),
     ...QUERY_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: query })),
+    { routeKey: TRACKER_ROUTE_KEY, handler: trackerAsset },
   ];
 }

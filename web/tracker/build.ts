@@ -8,6 +8,8 @@ export interface TrackerBundle {
   /** The minified ES module. */
   code: string;
   bytes: number;
+  /** The module gzipped once, for clients that accept it. */
+  gzip: Buffer;
   gzipBytes: number;
   /** A strong validator for HTTP caching. */
   etag: string;
@@ -36,10 +38,12 @@ async function bundle(): Promise<TrackerBundle> {
   const output = result.outputFiles[0];
   if (!output) throw new Error('esbuild produced no output for the tracker');
   const code = output.text;
+  const gzip = gzipSync(code, { level: 9 });
   return {
     code,
     bytes: Buffer.byteLength(code),
-    gzipBytes: gzipSync(code, { level: 9 }).length,
+    gzip,
+    gzipBytes: gzip.length,
     etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"`,
   };
 }
