@@ -2,7 +2,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { NormalizedEvent } from '../events/types';
 import { getObjectBytes, type ListedObject, listObjects, partitionPrefix } from './archive';
-import type { StorageClients } from './clients';
+import { isStorageFault, type StorageClients } from './clients';
 
 /** Objects of the given days' partitions (all hours), in key order per day. */
 export async function listDayObjects(
@@ -51,7 +51,7 @@ export async function readObjects(
   onObject: (events: NormalizedEvent[], object: ListedObject) => void,
   options: { concurrency?: number; onProgress?: (progress: ReadProgress) => void } = {},
 ): Promise<{ events: number; unreadable: number }> {
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 8;
   const pending = new Map<number, NormalizedEvent[]>();
   let nextToDeliver = 0;
   let nextToFetch = 0;
@@ -71,7 +71,7 @@ export async function readObjects(
       const index = nextToFetch++;
       const object = objects[index];
       if (!object) continue;
-      const parsed = parseNdjsonGzip<NormalizedEvent>(await getObjectBytes(clients, object.key));
+      const parsed = parseNdjsonGzip<NormalizedEvent>(await getWithRetries(clients, object.key));
       events += parsed.records.length;
       unreadable += parsed.unreadable;
       pending.set(index, parsed.records);
@@ -80,6 +80,18 @@ export async function readObjects(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, objects.length) }, worker));
   return { events, unreadable };
+}
+
+/** S3 answers the odd 500 under load; a day's aggregation should not fail for one of them. */
+async function getWithRetries(clients: StorageClients, key: string, attempts = 5): Promise<Uint8Array> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await getObjectBytes(clients, key);
+    } catch (error) {
+      if (attempt >= attempts || !isStorageFault(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }
 
 export interface RejectedCount {
