@@ -23,36 +23,57 @@ export const figurePathSchema = z.string().check(
   }),
 );
 
+/** zod/mini ships no message locale: name the unknown fields (typos such as `abvoe`) ourselves. */
+const unknownFields = {
+  error: (issue: { code?: string; keys?: readonly string[] }) =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown field(s) ${(issue.keys ?? []).map((key) => `"${key}"`).join(', ')}`
+      : undefined,
+};
+
+const FRACTION = 'dropBy is a fraction of the baseline, above 0 and at most 1 (0.5 = 50 %)';
+const POSITIVE = 'changes are positive numbers';
+const BASELINE = `baselineDays is a whole number of days from ${MIN_BASELINE_DAYS} to 90`;
+const REMIND = 'remindAfterDays is a whole number of days, 1 or more';
+
 const CONDITIONS = ['above', 'below', 'dropBy', 'riseBy', 'dropByPoints', 'riseByPoints'] as const;
 export type ConditionKind = (typeof CONDITIONS)[number];
 const BASELINE_CONDITIONS: readonly ConditionKind[] = ['dropBy', 'riseBy', 'dropByPoints', 'riseByPoints'];
 
 export const alertRuleSchema = z
-  .strictObject({
-    id: z.string().check(z.regex(RULE_ID_PATTERN, 'rule ids are 1-64 letters, digits, ".", "_" or "-"')),
-    /** The figure watched (paths.ts). */
-    metric: figurePathSchema,
-    /** Fires when the figure is strictly above this value. */
-    above: z.optional(z.number()),
-    /** Fires when the figure is strictly below this value. */
-    below: z.optional(z.number()),
-    /** Fires when the figure fell by at least this fraction of the baseline (0.5 = −50 % or worse). */
-    dropBy: z.optional(z.number().check(z.positive(), z.lte(1))),
-    /** Fires when the figure rose by at least this fraction of the baseline. */
-    riseBy: z.optional(z.number().check(z.positive())),
-    /** Fires when the figure fell by at least this many units (points for NPS) below the baseline. */
-    dropByPoints: z.optional(z.number().check(z.positive())),
-    /** Fires when the figure rose by at least this many units above the baseline. */
-    riseByPoints: z.optional(z.number().check(z.positive())),
-    /** The baseline is the mean over this many previous computed days (default 7). */
-    baselineDays: z.optional(z.number().check(z.int(), z.gte(MIN_BASELINE_DAYS), z.lte(90))),
-    /** The rule is not evaluated on days where this figure is below `atLeast` (or null). */
-    minSample: z.optional(
-      z.strictObject({ metric: figurePathSchema, atLeast: z.number().check(z.nonnegative()) }),
-    ),
-    /** A rule that keeps firing is notified again every this many days. */
-    remindAfterDays: z.optional(z.number().check(z.int(), z.positive())),
-  })
+  .strictObject(
+    {
+      id: z.string().check(z.regex(RULE_ID_PATTERN, 'rule ids are 1-64 letters, digits, ".", "_" or "-"')),
+      /** The figure watched (paths.ts). */
+      metric: figurePathSchema,
+      /** Fires when the figure is strictly above this value. */
+      above: z.optional(z.number()),
+      /** Fires when the figure is strictly below this value. */
+      below: z.optional(z.number()),
+      /** Fires when the figure fell by at least this fraction of the baseline (0.5 = −50 % or worse). */
+      dropBy: z.optional(z.number().check(z.positive(FRACTION), z.lte(1, FRACTION))),
+      /** Fires when the figure rose by at least this fraction of the baseline. */
+      riseBy: z.optional(z.number().check(z.positive(POSITIVE))),
+      /** Fires when the figure fell by at least this many units (points for NPS) below the baseline. */
+      dropByPoints: z.optional(z.number().check(z.positive(POSITIVE))),
+      /** Fires when the figure rose by at least this many units above the baseline. */
+      riseByPoints: z.optional(z.number().check(z.positive(POSITIVE))),
+      /** The baseline is the mean over this many previous computed days (default 7). */
+      baselineDays: z.optional(
+        z.number().check(z.int(BASELINE), z.gte(MIN_BASELINE_DAYS, BASELINE), z.lte(90, BASELINE)),
+      ),
+      /** The rule is not evaluated on days where this figure is below `atLeast` (or null). */
+      minSample: z.optional(
+        z.strictObject(
+          { metric: figurePathSchema, atLeast: z.number().check(z.nonnegative('atLeast is 0 or more')) },
+          unknownFields,
+        ),
+      ),
+      /** A rule that keeps firing is notified again every this many days. */
+      remindAfterDays: z.optional(z.number().check(z.int(REMIND), z.positive(REMIND))),
+    },
+    unknownFields,
+  )
   .check(
     z.refine(
       (rule) => CONDITIONS.filter((kind) => rule[kind] !== undefined).length === 1,

@@ -1,0 +1,165 @@
+/** Alert messages (api.md, "Alerts"): the JSON fields and one sentence a person reads at a glance. */
+import type { AlertState, Observation, PlannedNotification } from './evaluate';
+import { type FigureUnit, fillKeys, matchFigurePath } from './paths';
+import { type AlertRule, conditionOf } from './rules';
+
+export interface AlertMessage {
+  site: string;
+  ruleId: string;
+  metric: string;
+  date: string;
+  state: AlertState;
+  value: number;
+  /** The bound compared with, in the figure's unit (for change rules, derived from the baseline). */
+  threshold?: number;
+  /** Mean of the previous computed days (change rules). */
+  baseline?: number;
+  text: string;
+}
+
+const countFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const pointsFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const scoreFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+function percent(fraction: number): string {
+  const value = fraction * 100;
+  // Half away from zero, so −12.5 % and 12.5 % read the same size.
+  const rounded = Math.sign(value) * Math.round(Math.abs(value));
+  // One decimal where a whole percent would hide the difference (1.2 %, not 1 %).
+  if (Math.abs(value) < 10 && Math.abs(value - rounded) >= 0.05) return `${value.toFixed(1)}%`;
+  return `${rounded === 0 ? 0 : rounded}%`;
+}
+
+export function formatMoney(value: number, currency: string): string {
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    } catch {
+      return `${value.toFixed(2)} ${currency}`;
+    }
+    moneyFormats.set(currency, format);
+  }
+  return format.format(value);
+}
+
+/** A figure as people read it: rates as percentages, money in the site currency, counts grouped. */
+export function formatFigure(value: number, unit: FigureUnit, currency: string): string {
+  switch (unit) {
+    case 'rate':
+    case 'ratio':
+      return percent(value);
+    case 'money':
+      return formatMoney(value, currency);
+    case 'points':
+      return pointsFormat.format(value);
+    case 'score':
+      return scoreFormat.format(value);
+    case 'count':
+      return countFormat.format(value);
+  }
+}
+
+/** A difference between two figures of `unit` (always positive), for "22 points below ...". */
+function formatDifference(difference: number, unit: FigureUnit, currency: string): string {
+  switch (unit) {
+    case 'rate':
+    case 'ratio':
+      return `${pointsFormat.format(difference * 100)} percentage points`;
+    case 'points':
+    case 'score':
+      return `${pointsFormat.format(difference)} points`;
+    default:
+      return formatFigure(difference, unit, currency);
+  }
+}
+
+function lowerFirst(text: string): string {
+  // "Cart abandonment" → "cart abandonment", but "NPS" and "CES" stay as they are.
+  return /^[A-Z][a-z]/.test(text) ? `${text.charAt(0).toLowerCase()}${text.slice(1)}` : text;
+}
+
+function upperFirst(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+function sampleText(observation: Observation, currency: string): string {
+  const sample = observation.sample;
+  if (!sample || sample.metric === observation.metric) return '';
+  const matched = matchFigurePath(sample.metric);
+  if (!matched) return '';
+  const amount = formatFigure(sample.value, matched.leaf.unit, currency);
+  if (matched.leaf.noun) return ` (${amount} ${matched.leaf.noun})`;
+  return ` (${lowerFirst(fillKeys(matched.leaf.label, matched.keys))}: ${amount})`;
+}
+
+/** "down 52% from the 7-day mean of 2,130", "22 points below the 7-day mean of 40". */
+function changeText(
+  rule: AlertRule,
+  observation: Observation,
+  value: number,
+  unit: FigureUnit,
+  currency: string,
+): string {
+  const condition = conditionOf(rule);
+  const baseline = observation.baseline;
+  if ('threshold' in condition) {
+    return `${condition.kind} ${formatFigure(condition.threshold, unit, currency)}`;
+  }
+  if (!baseline) return '';
+  const mean = `the ${baseline.days}-day mean of ${formatFigure(baseline.mean, unit, currency)}`;
+  const difference = value - baseline.mean;
+  if (Math.abs(difference) < 1e-12) return `level with ${mean}`;
+  if (condition.kind === 'dropBy' || condition.kind === 'riseBy') {
+    const change = Math.abs(difference / baseline.mean);
+    return `${difference < 0 ? 'down' : 'up'} ${percent(change)} from ${mean}`;
+  }
+  return `${formatDifference(Math.abs(difference), unit, currency)} ${difference < 0 ? 'below' : 'above'} ${mean}`;
+}
+
+/**
+ * The message for a notification, e.g. "Cart abandonment on demo was 86% on 2026-11-20, above 80%
+ * (212 carts)"; resolutions start with "Resolved:" and reminders with "Still firing since <day>:".
+ */
+export function alertMessage(input: {
+  site: string;
+  currency: string;
+  rule: AlertRule;
+  observation: Observation;
+  notification: Pick<PlannedNotification, 'state' | 'reminder' | 'since'>;
+}): AlertMessage {
+  const { site, currency, rule, observation, notification } = input;
+  const value = observation.value ?? Number.NaN;
+  const matched = matchFigurePath(rule.metric);
+  const unit = matched?.leaf.unit ?? 'count';
+  const label = matched ? fillKeys(matched.leaf.label, matched.keys) : rule.metric;
+  const condition = conditionOf(rule);
+  const change = changeText(rule, observation, value, unit, currency);
+  let comparison = change;
+  if (notification.state === 'resolved') {
+    if ('threshold' in condition) comparison = `no longer ${change}`;
+    else {
+      const limit =
+        condition.kind === 'dropBy' || condition.kind === 'riseBy'
+          ? percent(condition.amount)
+          : formatDifference(condition.amount, unit, currency);
+      comparison = `${change}, within the ${limit} limit`;
+    }
+  }
+  const sentence = `${label} on ${site} was ${formatFigure(value, unit, currency)} on ${observation.date}, ${comparison}${sampleText(observation, currency)}`;
+  let text = upperFirst(sentence);
+  if (notification.state === 'resolved') text = `Resolved: ${lowerFirst(sentence)}`;
+  else if (notification.reminder) text = `Still firing since ${notification.since}: ${lowerFirst(sentence)}`;
+  return {
+    site,
+    ruleId: rule.id,
+    metric: rule.metric,
+    date: observation.date,
+    state: notification.state,
+    value,
+    ...(observation.threshold !== undefined ? { threshold: observation.threshold } : {}),
+    ...(observation.baseline ? { baseline: observation.baseline.mean } : {}),
+    text,
+  };
+}
