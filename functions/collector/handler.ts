@@ -1,5 +1,5 @@
 /** Collector Lambda: the Tracking API. Validates event by event, archives to S3, then projects to DynamoDB. */
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import {
   type AcceptedEvent,
   identityLinksOf,
@@ -239,9 +239,27 @@ async function project(
     warm.bestLinks.set(`${siteId}|${link.anonymousId}|${link.userId}`, link.eventTimeMs);
 }
 
+/**
+ * Error answers carry CORS headers for known origins: without them a browser sees any 400/401/413 as a
+ * network error, which a tracker must retry, and cannot read a 503's Retry-After.
+ */
+function corsOnErrors(clients: StorageClients): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const origin = header(request.event, 'origin');
+      if (!origin || !(await isKnownOrigin(clients, origin).catch(() => false))) return;
+      request.response = { ...request.response, headers: corsHeaders(origin, [origin]) };
+    },
+  };
+}
+
 /** The middy-wrapped collector; tests build one over their own stores. */
 export function createCollectorHandler(deps: CollectorDeps) {
-  return middy<HttpEvent, HttpResult>().use(httpErrors()).handler(createCollector(deps));
+  // middy runs onError handlers last-registered first: CORS headers, then httpErrors merges them in.
+  return middy<HttpEvent, HttpResult>()
+    .use(httpErrors())
+    .use(corsOnErrors(deps.clients))
+    .handler(createCollector(deps));
 }
 
 const clients = createStorageClients();

@@ -5,7 +5,15 @@ import type { EventType, JsonObject } from '../../shared/events/types';
 import { HttpError, type HttpEvent, header } from '../common/http';
 
 export const MAX_REQUEST_BYTES = 500 * 1024;
-export const TRACKING_CONTENT_TYPES = ['application/json', 'text/plain'] as const;
+/**
+ * JSON bodies under the labels clients use: `text/plain` for beacons, and `application/x-www-form-urlencoded`
+ * because @rudderstack/rudder-sdk-node posts its gzipped JSON with axios's default label for a Buffer.
+ */
+export const TRACKING_CONTENT_TYPES = [
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+] as const;
 
 /** `/v1/track` and analytics.js's short forms (`/v1/t`) name the type of a single-event request. */
 const SINGLE_EVENT_ROUTES: Readonly<Record<string, EventType>> = {
@@ -81,5 +89,10 @@ export function corsHeaders(
   allowedOrigins: readonly string[],
 ): Record<string, string> {
   if (!origin || !allowedOrigins.includes(origin)) return {};
-  return { 'access-control-allow-origin': origin, vary: 'Origin' };
+  // Retry-After is not a CORS-safelisted response header: browsers hide it unless exposed.
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': 'retry-after',
+    vary: 'Origin',
+  };
 }
