@@ -1,6 +1,8 @@
 /** The one place that builds SDK clients; endpoints come from the environment (AWS or the local stack). */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface StorageSettings {
@@ -62,6 +64,18 @@ export function createStorageClients(settings: StorageSettings = settingsFromEnv
     marshallOptions: { removeUndefinedValues: true },
   });
   return { settings, dynamo, s3 };
+}
+
+/** The alert topic's client (AWS only: there is no local SNS; locally alerts go to a file and the console). */
+export function createSnsClient(settings: Pick<StorageSettings, 'region'> = settingsFromEnv()): SNSClient {
+  return new SNSClient({ region: settings.region, maxAttempts: 3, requestHandler: REQUEST_HANDLER });
+}
+
+/** For the aggregator's asynchronous invocation of the alert evaluator (AWS only). */
+export function createLambdaClient(
+  settings: Pick<StorageSettings, 'region'> = settingsFromEnv(),
+): LambdaClient {
+  return new LambdaClient({ region: settings.region, maxAttempts: 3, requestHandler: REQUEST_HANDLER });
 }
 
 /** True for faults of the stores themselves (network, timeouts, throttling, 5xx): the caller should retry. */
