@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   NoSuchKey,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -130,21 +130,23 @@ export interface ListedObject {
   size: number;
 }
 
+/**
+ * Every object under a prefix, in key order. ListObjects (V1) paged by the last key: s3rver builds V2
+ * continuation tokens with DES, which Node 20's OpenSSL no longer offers, so V2 fails past 1,000 keys.
+ */
 export async function listObjects(clients: StorageClients, prefix: string): Promise<ListedObject[]> {
   const objects: ListedObject[] = [];
-  let continuationToken: string | undefined;
-  do {
+  let marker: string | undefined;
+  for (;;) {
     const page = await clients.s3.send(
-      new ListObjectsV2Command({
-        Bucket: clients.settings.bucketName,
-        Prefix: prefix,
-        ContinuationToken: continuationToken,
-      }),
+      new ListObjectsCommand({ Bucket: clients.settings.bucketName, Prefix: prefix, Marker: marker }),
     );
     for (const item of page.Contents ?? [])
       if (item.Key) objects.push({ key: item.Key, size: item.Size ?? 0 });
-    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (continuationToken);
+    const last = page.Contents?.[page.Contents.length - 1]?.Key;
+    if (!page.IsTruncated || !last) break;
+    marker = last;
+  }
   return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
