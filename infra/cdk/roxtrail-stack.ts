@@ -1,11 +1,17 @@
-/** RoxtrailStack: the production stack — HTTP API, collector, S3 archive and DynamoDB table. */
+/** RoxtrailStack: the production stack — HTTP API, the four functions, S3 archive, DynamoDB table, schedule, alerts, monitoring, Athena. */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
-import type { Construct } from 'constructs';
-import { TRACKING_ROUTE_KEYS } from '../local/routes';
+import type { Construct, IConstruct } from 'constructs';
+import { QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../local/routes';
+import { FUNCTION_ENTRIES } from './bundling';
+import { AlertTopic } from './constructs/alert-topic';
+import { DailyAggregation } from './constructs/daily-aggregation';
 import { EventArchive } from './constructs/event-archive';
+import { EventsAnalytics } from './constructs/events-analytics';
 import { IngestApi } from './constructs/ingest-api';
 import { JourneyTable } from './constructs/journey-table';
+import { RoxtrailMonitoring } from './constructs/monitoring';
 import { RoxtrailFunction } from './constructs/roxtrail-function';
 
 export interface RoxtrailStackProps extends StackProps {
@@ -15,10 +21,19 @@ export interface RoxtrailStackProps extends StackProps {
   readonly throttleRateLimit?: number;
   /** The API stage's burst limit, requests. @default 2000 */
   readonly throttleBurstLimit?: number;
-  /** Addresses to subscribe to the alert topic (wired with the alert evaluator). @default - none */
+  /** Addresses subscribed to the alert topic by e-mail. @default - none */
   readonly alertEmails?: readonly string[];
   /** Concurrency reserved for (and capping) the collector. @default - unreserved */
   readonly collectorReservedConcurrency?: number;
+  /**
+   * Concurrency reserved for the aggregator. 1 keeps scheduled runs from overlapping (a late one
+   * waits in Lambda's queue) and bounds the load on the table. `false` leaves it unreserved, for
+   * accounts whose concurrency limit is still 10 (Lambda keeps 10 unreserved, so none can be reserved).
+   * @default 1
+   */
+  readonly aggregatorReservedConcurrency?: number | false;
+  /** When the scheduled aggregation runs. @default - hourly, on the hour (UTC) */
+  readonly aggregationSchedule?: ScheduleExpression;
 }
 
 /**
@@ -34,11 +49,46 @@ const COLLECTOR_TABLE_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ];
 
+/** The read actions grantRead gives on a prefix. */
+const S3_READ_ACTIONS = ['s3:GetObject*', 's3:GetBucket*', 's3:List*'];
+
+/** AwsSolutions-IAM5 allows wildcards only with a reason: these are the prefix grants of `role`, by name. */
+function suppressPrefixWildcards(
+  role: IConstruct,
+  reason: string,
+  prefixes: string[],
+  actions: string[],
+): void {
+  NagSuppressions.addResourceSuppressions(
+    role,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason,
+        appliesTo: [
+          ...actions.map((action) => `Action::${action}`),
+          { regex: `/^Resource::<.+\\.Arn>\\/(${prefixes.join('|')})\\/\\*$/` },
+        ],
+      },
+    ],
+    true,
+  );
+}
+
+const SYNCHRONOUS_ONLY =
+  'Invoked synchronously by API Gateway only: failures go back to the client, which retries (requests are idempotent). No async events to dead-letter.';
+
 export class RoxtrailStack extends Stack {
   readonly api: IngestApi;
   readonly archive: EventArchive;
   readonly journeys: JourneyTable;
   readonly collector: RoxtrailFunction;
+  readonly aggregator: RoxtrailFunction;
+  readonly query: RoxtrailFunction;
+  readonly aggregation: DailyAggregation;
+  readonly alerts: AlertTopic;
+  readonly monitoring: RoxtrailMonitoring;
+  readonly analytics: EventsAnalytics;
 
   constructor(scope: Construct, id: string, props: RoxtrailStackProps = {}) {
     super(scope, id, {
@@ -52,45 +102,35 @@ export class RoxtrailStack extends Stack {
       rateLimit: props.throttleRateLimit,
       burstLimit: props.throttleBurstLimit,
     });
+    this.alerts = new AlertTopic(this, 'Alerts', { emails: props.alertEmails });
+    const storageEnvironment = {
+      ROXTRAIL_TABLE: this.journeys.table.tableName,
+      ROXTRAIL_BUCKET: this.archive.bucket.bucketName,
+      POWERTOOLS_SERVICE_NAME: 'roxtrail',
+    };
 
+    // Collector: PUT under events/ and rejected/, the table operations of its write path. No reads.
     this.collector = new RoxtrailFunction(this, 'Collector', {
-      handlerPath: 'functions/collector/handler.ts',
+      handlerPath: FUNCTION_ENTRIES.collector,
       description: 'Tracking API: validates, archives to S3, projects to DynamoDB',
       // Under API Gateway's 30 s integration limit, above the SDK's own timeouts and retries
       // (shared/storage/clients.ts), so a hung store ends in the handler's 503, not a Lambda timeout.
       timeout: Duration.seconds(25),
       reservedConcurrentExecutions: props.collectorReservedConcurrency,
-      environment: {
-        ROXTRAIL_TABLE: this.journeys.table.tableName,
-        ROXTRAIL_BUCKET: this.archive.bucket.bucketName,
-        POWERTOOLS_SERVICE_NAME: 'roxtrail',
-      },
+      environment: storageEnvironment,
     });
     this.archive.grantIngest(this.collector);
     this.journeys.table.grant(this.collector, ...COLLECTOR_TABLE_ACTIONS);
-
-    const trackingRoutes = this.api.addRoutes(TRACKING_ROUTE_KEYS, this.collector);
-
-    NagSuppressions.addResourceSuppressions(
+    suppressPrefixWildcards(
       this.collector.executionRole,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'Object keys are per-request content hashes, so a prefix is the narrowest scope: PUT under events/ and rejected/ only. s3:Abort* (part of grantPut) aborts its own multipart uploads.',
-          appliesTo: ['Action::s3:Abort*', { regex: '/^Resource::<.+\\.Arn>\\/(events|rejected)\\/\\*$/' }],
-        },
-      ],
-      true,
+      'Object keys are per-request content hashes, so a prefix is the narrowest scope: PUT under events/ and rejected/ only. s3:Abort* (part of grantPut) aborts its own multipart uploads.',
+      ['events', 'rejected'],
+      ['s3:Abort*'],
     );
     NagSuppressions.addResourceSuppressions(this.collector, [
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason:
-          'Invoked synchronously by API Gateway only: failures go back to the client, which retries (requests are idempotent). No async events to dead-letter.',
-      },
+      { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
     ]);
-    NagSuppressions.addResourceSuppressions(trackingRoutes, [
+    NagSuppressions.addResourceSuppressions(this.api.addRoutes(TRACKING_ROUTE_KEYS, this.collector), [
       {
         id: 'AwsSolutions-APIG4',
         reason:
@@ -98,11 +138,106 @@ export class RoxtrailStack extends Stack {
       },
     ]);
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the tracking API' });
+    // Query: reads the table and reports/; cannot write anything, cannot read events/.
+    this.query = new RoxtrailFunction(this, 'Query', {
+      handlerPath: FUNCTION_ENTRIES.query,
+      description: 'Query API: figures, journeys and alerts behind the site read key',
+      timeout: Duration.seconds(25),
+      environment: storageEnvironment,
+    });
+    this.journeys.table.grantReadData(this.query);
+    this.archive.bucket.grantRead(this.query, 'reports/*');
+    suppressPrefixWildcards(
+      this.query.executionRole,
+      "Reads reports/ only (figures documents keyed by site and day, so a prefix is the narrowest scope). s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions.",
+      ['reports'],
+      S3_READ_ACTIONS,
+    );
+    NagSuppressions.addResourceSuppressions(this.query, [
+      { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
+    ]);
+    NagSuppressions.addResourceSuppressions(this.api.addRoutes(QUERY_ROUTE_KEYS, this.query), [
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          "Query endpoints are authenticated by the site's read key (Bearer) inside the query function, which also checks that the key opens the site in the path; the dashboard page itself holds no data and asks for the key.",
+      },
+    ]);
+
+    // Aggregator: reads events/ and rejected/, writes reports/ and the table.
+    const aggregatorConcurrency = props.aggregatorReservedConcurrency ?? 1;
+    this.aggregator = new RoxtrailFunction(this, 'Aggregator', {
+      handlerPath: FUNCTION_ENTRIES.aggregator,
+      description: 'Daily figures: the hourly scheduled run, or explicit days',
+      // Memory buys CPU: one pass over a day's gzip NDJSON is CPU-bound.
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+      reservedConcurrentExecutions: aggregatorConcurrency === false ? undefined : aggregatorConcurrency,
+      environment: storageEnvironment,
+    });
+    this.archive.bucket.grantRead(this.aggregator, 'events/*');
+    this.archive.bucket.grantRead(this.aggregator, 'rejected/*');
+    this.archive.bucket.grantPut(this.aggregator, 'reports/*');
+    this.journeys.table.grantReadWriteData(this.aggregator);
+    suppressPrefixWildcards(
+      this.aggregator.executionRole,
+      "Reads events/ and rejected/ (keys per site, day, hour and content hash) and writes reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads.",
+      ['events', 'rejected', 'reports'],
+      [...S3_READ_ACTIONS, 's3:Abort*'],
+    );
+    NagSuppressions.addResourceSuppressions(this.aggregator, [
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Asynchronous failures go to an on-failure destination instead (DailyAggregation.failedRuns), which also records the error and the request; a DeadLetterConfig as well would split failed runs over two queues.',
+      },
+    ]);
+    this.aggregation = new DailyAggregation(this, 'Aggregation', {
+      aggregator: this.aggregator,
+      schedule: props.aggregationSchedule,
+    });
+
+    this.monitoring = new RoxtrailMonitoring(this, 'Monitoring', {
+      alertTopic: this.alerts.topic,
+      apiStage: this.api.stage,
+      collector: this.collector,
+      aggregator: this.aggregator,
+      functions: { collector: this.collector, query: this.query, aggregator: this.aggregator },
+      deadLetterQueues: {
+        ScheduleDeadLetters: this.aggregation.scheduleDeadLetters.queue,
+        AggregatorFailedRuns: this.aggregation.failedRuns.queue,
+        UndeliveredAlerts: this.alerts.undelivered.queue,
+      },
+    });
+
+    this.analytics = new EventsAnalytics(this, 'Analytics', {
+      archive: this.archive.bucket,
+      accessLogsBucket: this.archive.accessLogsBucket,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Base URL of the tracking and query API',
+    });
     new CfnOutput(this, 'BucketName', {
       value: this.archive.bucket.bucketName,
       description: 'S3 event archive',
     });
     new CfnOutput(this, 'TableName', { value: this.journeys.table.tableName, description: 'DynamoDB table' });
+    new CfnOutput(this, 'AlertTopicArn', {
+      value: this.alerts.topic.topicArn,
+      description: 'SNS alert topic',
+    });
+    new CfnOutput(this, 'CollectorFunctionName', { value: this.collector.functionName });
+    new CfnOutput(this, 'QueryFunctionName', { value: this.query.functionName });
+    new CfnOutput(this, 'AggregatorFunctionName', {
+      value: this.aggregator.functionName,
+      description: 'Invoke with {"site","date"} or {"site","from","to"} to (re)compute days',
+    });
+    new CfnOutput(this, 'AthenaWorkGroupName', { value: this.analytics.workGroupName });
+    new CfnOutput(this, 'GlueDatabaseName', {
+      value: this.analytics.databaseName,
+      description: `Athena: SELECT ... FROM "${this.analytics.databaseName}"."${this.analytics.tableName}" WHERE site = '...'`,
+    });
   }
 }

@@ -1,51 +1,34 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { BUNDLE_FILE, esbuildOptionsFor, FUNCTION_ENTRIES, REPO_ROOT } from '../../infra/cdk/bundling';
+import type { RoxtrailFunction } from '../../infra/cdk/constructs/roxtrail-function';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
+import { localRoutes, QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
 import { testApp } from '../helpers/cdk-app';
-
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
-}
-interface PolicyDocument {
-  Statement: Statement[];
-}
-
-const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-/** Resources as strings; tokens such as `{ "Fn::Join": [...] }` become their JSON, which keeps the literal suffixes. */
-const resourcesOf = (statement: Statement): string[] =>
-  list(statement.Resource).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
-
-/** Every policy statement in the template: IAM policies, inline role policies and bucket policies. */
-function allStatements(template: Template): Statement[] {
-  const documents: PolicyDocument[] = [
-    ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
-    ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
-      (r.Properties.Policies ?? []).map((p: { PolicyDocument: PolicyDocument }) => p.PolicyDocument),
-    ),
-    ...Object.values(template.findResources('AWS::S3::BucketPolicy')).map((r) => r.Properties.PolicyDocument),
-  ];
-  return documents.flatMap((d) => d.Statement);
-}
-
-function logicalIdOf(template: Template, type: string, props: Record<string, unknown> = {}): string {
-  const ids = Object.keys(template.findResources(type, { Properties: props }));
-  expect(ids, `exactly one ${type}`).toHaveLength(1);
-  return ids[0] ?? '';
-}
+import {
+  actionsOf,
+  allStatements,
+  arnOf,
+  list,
+  logicalId,
+  logicalIdOf,
+  resourcesOf,
+  type Statement,
+  statementsOfRole,
+} from '../helpers/template';
 
 let stack: RoxtrailStack;
 let template: Template;
 let outdir: string;
+let functions: Record<string, RoxtrailFunction>;
 
 beforeAll(() => {
-  // The one synthesis of this file, with the collector really bundled by esbuild. Docker is made
+  // The one synthesis of this file, with every function really bundled by esbuild. Docker is made
   // unrunnable, so a fallback to Docker bundling would fail here instead of passing slowly.
   vi.stubEnv('CDK_DOCKER', '/nonexistent/docker');
   const app = testApp({ bundle: true });
@@ -53,28 +36,42 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   outdir = app.outdir;
   vi.unstubAllEnvs();
+  functions = { collector: stack.collector, query: stack.query, aggregator: stack.aggregator };
 });
 
-describe('IngestApi', () => {
-  it('routes exactly the tracking route keys to the collector with payload v2', () => {
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
-      'OPTIONS /v1/{type}',
-      'POST /v1/{type}',
-    ]);
+/** The function (logical id) each route's integration invokes, by route key. */
+function routeTargets(): Record<string, string> {
+  const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+  const targets: Record<string, string> = {};
+  for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
+    const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
+    targets[route.Properties.RouteKey] =
+      integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
+  }
+  return targets;
+}
 
-    const integrationId = logicalIdOf(template, 'AWS::ApiGatewayV2::Integration');
-    for (const route of routes) {
-      expect(route.Properties.Target).toEqual({
-        'Fn::Join': ['', ['integrations/', { Ref: integrationId }]],
-      });
-    }
-    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+describe('IngestApi', () => {
+  it('routes the tracking route keys to the collector and the query route keys to the query function', () => {
+    const targets = routeTargets();
+    expect(Object.keys(targets).sort()).toEqual([...TRACKING_ROUTE_KEYS, ...QUERY_ROUTE_KEYS].sort());
+    for (const key of TRACKING_ROUTE_KEYS) expect(targets[key]).toBe(logicalId(stack, stack.collector));
+    for (const key of QUERY_ROUTE_KEYS) expect(targets[key]).toBe(logicalId(stack, stack.query));
+    expect(Object.keys(targets)).toEqual(
+      expect.arrayContaining([
+        'POST /v1/{type}',
+        'OPTIONS /v1/{type}',
+        'GET /v1/sites/{site}/figures',
+        'GET /v1/sites/{site}/journeys/{journeyId}',
+      ]),
+    );
+  });
+
+  it('has one payload v2 proxy integration per function', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 2);
+    template.allResourcesProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
-      IntegrationUri: {
-        'Fn::GetAtt': [stack.getLogicalId(stack.collector.node.defaultChild as CfnElement), 'Arn'],
-      },
     });
   });
 
@@ -110,48 +107,114 @@ describe('IngestApi', () => {
   });
 });
 
-describe('Collector function', () => {
-  it('runs nodejs22.x on arm64 with active tracing, its own log group and no reserved concurrency', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 1);
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      MemorySize: 512,
-      Timeout: 25,
-      TracingConfig: { Mode: 'Active' },
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^CollectorLogGroup') } },
-      ReservedConcurrentExecutions: Match.absent(),
-    });
-    const logGroup = template.findResources('AWS::Logs::LogGroup');
-    const collectorLogGroup = Object.entries(logGroup).find(([id]) => id.startsWith('CollectorLogGroup'));
-    expect(collectorLogGroup?.[1].Properties.RetentionInDays).toBe(30);
+describe('Functions', () => {
+  const propertiesOf = (fn: RoxtrailFunction) => template.toJSON().Resources[logicalId(stack, fn)].Properties;
+
+  it('are the collector, query and aggregator', () => {
+    template.resourceCountIs('AWS::Lambda::Function', Object.keys(functions).length);
   });
 
-  it('gets the table, bucket and service name from its environment, and source maps', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: {
-          ROXTRAIL_TABLE: { Ref: logicalIdOf(template, 'AWS::DynamoDB::GlobalTable') },
-          ROXTRAIL_BUCKET: { Ref: logicalIdOf(template, 'AWS::S3::Bucket', { VersioningConfiguration: {} }) },
-          POWERTOOLS_SERVICE_NAME: 'roxtrail',
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-      },
-    });
+  it('run nodejs22.x on arm64 with active tracing, source maps and their own log group kept one month', () => {
+    const resources = template.toJSON().Resources;
+    for (const fn of Object.values(functions)) {
+      expect(propertiesOf(fn)).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+      });
+      const logGroupId = propertiesOf(fn).LoggingConfig.LogGroup.Ref;
+      expect(resources[logGroupId]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 30 },
+      });
+    }
   });
 
-  it('is bundled into one ESM file that includes the AWS SDK and loads', async () => {
-    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
-    const assetHash = String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '');
-    const bundleDir = join(outdir, `asset.${assetHash}`);
-    const code = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
+  it('get the table, bucket and service name from their environment', () => {
+    const storage = {
+      ROXTRAIL_TABLE: { Ref: logicalIdOf(template, 'AWS::DynamoDB::GlobalTable') },
+      ROXTRAIL_BUCKET: { Ref: logicalId(stack, stack.archive.bucket) },
+      POWERTOOLS_SERVICE_NAME: 'roxtrail',
+    };
+    for (const fn of Object.values(functions)) {
+      expect(propertiesOf(fn).Environment.Variables).toMatchObject(storage);
+    }
+  });
 
-    expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
-    expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
-    expect(code).toContain('//# sourceMappingURL=index.mjs.map');
-    const bundle: { handler?: unknown } = await import(join(bundleDir, 'index.mjs'));
-    expect(typeof bundle.handler).toBe('function');
+  it('size the collector and query for API Gateway: 512 MB, 25 s, no reserved concurrency', () => {
+    for (const fn of [stack.collector, stack.query]) {
+      expect(propertiesOf(fn)).toMatchObject({ MemorySize: 512, Timeout: 25 });
+      expect(propertiesOf(fn).ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('give the aggregator 2048 MB, 15 minutes and one reserved execution so runs never overlap', () => {
+    expect(propertiesOf(stack.aggregator)).toMatchObject({
+      MemorySize: 2048,
+      Timeout: 900,
+      ReservedConcurrentExecutions: 1,
+    });
+  });
+});
+
+describe('Bundles', () => {
+  const bundleOf = (fn: RoxtrailFunction): string => {
+    const fnProps = template.toJSON().Resources[logicalId(stack, fn)].Properties;
+    const assetHash = String(fnProps.Code.S3Key).replace(/\.zip$/, '');
+    return join(outdir, `asset.${assetHash}`);
+  };
+
+  it('are built from the handler modules the local runtime serves: functions/<name>/handler.ts', () => {
+    for (const [name, fn] of Object.entries(functions)) {
+      expect(fn.handlerPath).toBe(`functions/${name}/handler.ts`);
+      expect(fn.handlerPath).toBe(FUNCTION_ENTRIES[name as keyof typeof FUNCTION_ENTRIES]);
+    }
+  });
+
+  it('serve the local HTTP routes from the same handler objects', async () => {
+    const collector: { handler: unknown } = await import(join(REPO_ROOT, FUNCTION_ENTRIES.collector));
+    const query: { handler: unknown } = await import(join(REPO_ROOT, FUNCTION_ENTRIES.query));
+    const local = new Map(localRoutes().map((route) => [route.routeKey, route.handler]));
+    for (const [keys, expected] of [
+      [TRACKING_ROUTE_KEYS, collector.handler],
+      [QUERY_ROUTE_KEYS, query.handler],
+    ] as const) {
+      for (const key of keys) expect(await local.get(key)?.(), key).toBe(expected);
+    }
+  });
+
+  it('have no Lambda-only code path (nothing reads Lambda-only environment variables)', () => {
+    const sources = ['functions', 'shared'].flatMap((dir) =>
+      readdirSync(join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => join(REPO_ROOT, dir, file)),
+    );
+    expect(sources.length).toBeGreaterThan(10);
+    for (const file of sources) {
+      expect(readFileSync(file, 'utf8'), file).not.toMatch(/AWS_LAMBDA_|LAMBDA_TASK_ROOT|AWS_EXECUTION_ENV/);
+    }
+  });
+
+  it('are each one ESM file with the AWS SDK inside, byte for byte what esbuildOptionsFor builds', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'roxtrail-bundle-'));
+    try {
+      for (const [name, fn] of Object.entries(functions)) {
+        const code = readFileSync(join(bundleOf(fn), BUNDLE_FILE), 'utf8');
+        expect(code.startsWith("import { createRequire } from 'node:module';"), name).toBe(true);
+        expect(code, name).not.toMatch(/from\s*["']@aws-sdk\//);
+        expect(code, name).toContain(`//# sourceMappingURL=${BUNDLE_FILE}.map`);
+
+        await build(esbuildOptionsFor(fn.handlerPath, join(scratch, name)));
+        expect(
+          readFileSync(join(scratch, name, BUNDLE_FILE), 'utf8') === code,
+          `${name} bundle drifted`,
+        ).toBe(true);
+      }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });
 
@@ -159,7 +222,7 @@ describe('EventArchive', () => {
   const archiveProps = { VersioningConfiguration: { Status: 'Enabled' } };
 
   it('is private, S3-encrypted, versioned, access-logged and retained', () => {
-    const logsId = logicalIdOf(template, 'AWS::S3::Bucket', { VersioningConfiguration: Match.absent() });
+    const logsId = logicalId(stack, stack.archive.accessLogsBucket);
     template.hasResource('AWS::S3::Bucket', {
       Properties: {
         ...archiveProps,
@@ -200,10 +263,11 @@ describe('EventArchive', () => {
     });
   });
 
-  it('keeps its access logs in a private, encrypted bucket written through a bucket policy, not ACLs', () => {
+  it('keeps access logs in a private, encrypted bucket written through a bucket policy, not ACLs', () => {
     template.hasResource('AWS::S3::Bucket', {
       Properties: {
         VersioningConfiguration: Match.absent(),
+        LoggingConfiguration: Match.absent(),
         AccessControl: Match.absent(),
         OwnershipControls: Match.absent(),
         BucketEncryption: {
@@ -219,13 +283,17 @@ describe('EventArchive', () => {
     const logDelivery = allStatements(template).filter(
       (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'logging.s3.amazonaws.com' }),
     );
-    expect(logDelivery).toHaveLength(1);
-    expect(logDelivery[0]?.Action).toBe('s3:PutObject');
+    // One statement per logged bucket (the archive, Athena's results), each under its own prefix.
+    expect(logDelivery.map((s) => s.Action)).toEqual(['s3:PutObject', 's3:PutObject']);
+    expect(logDelivery.map((s) => resourcesOf(s)[0]?.replace(/^.*"(\/[^"]+)"\]\]\}$/, '$1'))).toEqual([
+      '/archive/*',
+      '/athena-results/*',
+    ]);
   });
 
-  it('denies every request without TLS on both buckets', () => {
+  it('denies every request without TLS on every bucket (archive, access logs, Athena results)', () => {
     const bucketIds = Object.keys(template.findResources('AWS::S3::Bucket'));
-    expect(bucketIds).toHaveLength(2);
+    expect(bucketIds).toHaveLength(3);
     for (const bucketId of bucketIds) {
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: bucketId },
@@ -270,27 +338,31 @@ describe('JourneyTable', () => {
 });
 
 describe('Least privilege', () => {
-  const collectorStatements = (): Statement[] => {
-    const roleId = stack.getLogicalId(stack.collector.executionRole.node.defaultChild as CfnElement);
-    return Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-      .flatMap((p) => (p.Properties.PolicyDocument as PolicyDocument).Statement);
-  };
+  const s3Statements = (fn: RoxtrailFunction): Statement[] =>
+    statementsOfRole(template, stack, fn.executionRole).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('s3:')),
+    );
+  const dynamoActions = (fn: RoxtrailFunction): string[] =>
+    statementsOfRole(template, stack, fn.executionRole)
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('dynamodb:'))
+      .sort();
+  const prefixes = (statement: Statement | undefined): string[] =>
+    (statement ? resourcesOf(statement) : []).map((r) => /"\/([a-z]+)\/\*"\]\]\}$/.exec(r)?.[1] ?? r);
+  const writes = (actions: string[]) => actions.filter((a) => /^s3:(Put|Delete|Abort|\*)/.test(a));
+  const isRead = (a: string) => /^s3:(Get|List)/.test(a);
+  const ARCHIVE_ARN = () => JSON.stringify(arnOf(logicalId(stack, stack.archive.bucket)));
 
-  it('lets the collector put objects under events/ and rejected/ only', () => {
-    const s3 = collectorStatements().filter((s) => list(s.Action).some((a) => a.startsWith('s3:')));
+  it('lets the collector put objects under events/ and rejected/ only, and read nothing', () => {
+    const s3 = s3Statements(stack.collector);
     expect(s3).toHaveLength(1);
-    expect(list(s3[0]?.Action ?? [])).toContain('s3:PutObject');
-    const resources = s3[0] ? resourcesOf(s3[0]) : [];
-    expect(resources).toHaveLength(2);
-    expect(resources[0]).toMatch(/"\/events\/\*"\]\]\}$/);
-    expect(resources[1]).toMatch(/"\/rejected\/\*"\]\]\}$/);
+    expect(actionsOf(s3[0] as Statement)).toContain('s3:PutObject');
+    expect(actionsOf(s3[0] as Statement).filter(isRead)).toEqual([]);
+    expect(prefixes(s3[0])).toEqual(['events', 'rejected']);
   });
 
   it('gives the collector exactly the table operations on its write path', () => {
-    const dynamo = collectorStatements().filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(1);
-    expect(list(dynamo[0]?.Action ?? []).sort()).toEqual([
+    expect(dynamoActions(stack.collector)).toEqual([
       'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -299,11 +371,43 @@ describe('Least privilege', () => {
     ]);
   });
 
-  it('grants nobody s3:GetObject (reports/ and events/ stay unreadable to the collector)', () => {
-    const allowed = allStatements(template)
-      .filter((s) => s.Effect === 'Allow')
-      .flatMap((s) => list(s.Action));
-    expect(allowed.filter((a) => /^s3:(Get|\*)/.test(a))).toEqual([]);
+  it('lets the query function read reports/ and the table, and write nothing (no PutObject on events/)', () => {
+    const s3 = s3Statements(stack.query);
+    expect(s3).toHaveLength(1);
+    expect(writes(actionsOf(s3[0] as Statement))).toEqual([]);
+    expect(prefixes(s3[0])).toEqual([ARCHIVE_ARN(), 'reports']);
+    const dynamo = dynamoActions(stack.query);
+    expect(dynamo).toContain('dynamodb:Query');
+    expect(dynamo.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+
+  it('lets the aggregator read events/ and rejected/, write reports/ only, and read and write the table', () => {
+    const s3 = s3Statements(stack.aggregator);
+    const reads = s3.filter((s) => actionsOf(s).some(isRead));
+    const puts = s3.filter((s) => writes(actionsOf(s)).length > 0);
+    expect(reads).toHaveLength(1);
+    expect(writes(actionsOf(reads[0] as Statement))).toEqual([]);
+    expect(prefixes(reads[0])).toEqual([ARCHIVE_ARN(), 'events', 'rejected']);
+    expect(puts).toHaveLength(1);
+    expect(actionsOf(puts[0] as Statement).filter(isRead)).toEqual([]);
+    expect(prefixes(puts[0])).toEqual(['reports']);
+    expect(dynamoActions(stack.aggregator)).toEqual(
+      expect.arrayContaining([
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+      ]),
+    );
+  });
+
+  it('grants object reads on no prefix but reports/ (query, aggregator), events/ and rejected/ (aggregator)', () => {
+    const readResources = allStatements(template)
+      .filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('s3:GetObject')))
+      .flatMap((s) => prefixes(s));
+    expect([...new Set(readResources)].sort()).toEqual(
+      [ARCHIVE_ARN(), 'events', 'rejected', 'reports'].sort(),
+    );
   });
 
   it("attaches no AWS managed policies (logs are a grant on the function's own log group)", () => {
@@ -326,29 +430,43 @@ describe('Least privilege', () => {
   });
 });
 
-it('outputs the API URL, bucket name and table name', () => {
+it('outputs what the CLI needs to find the stack: API, bucket, table, topic, functions, Athena', () => {
   const outputs = template.findOutputs('*');
-  expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'BucketName', 'TableName']);
+  expect(Object.keys(outputs).sort()).toEqual([
+    'AggregatorFunctionName',
+    'AlertTopicArn',
+    'ApiUrl',
+    'AthenaWorkGroupName',
+    'BucketName',
+    'CollectorFunctionName',
+    'GlueDatabaseName',
+    'QueryFunctionName',
+    'TableName',
+  ]);
+  expect(outputs.AggregatorFunctionName?.Value).toEqual({ Ref: logicalId(stack, stack.aggregator) });
 });
 
 describe('props', () => {
   it('passes retention, throttling and reserved concurrency through', () => {
     const app = testApp({ bundle: false });
-    const custom = Template.fromStack(
-      new RoxtrailStack(app, 'Custom', {
-        retentionDays: 60,
-        throttleRateLimit: 50,
-        throttleBurstLimit: 100,
-        collectorReservedConcurrency: 20,
-      }),
-    );
+    const custom = new RoxtrailStack(app, 'Custom', {
+      retentionDays: 60,
+      throttleRateLimit: 50,
+      throttleBurstLimit: 100,
+      collectorReservedConcurrency: 20,
+      aggregatorReservedConcurrency: false,
+    });
+    const customTemplate = Template.fromStack(custom);
 
-    custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    customTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
-    custom.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 20 });
+    const reserved = (fn: RoxtrailFunction) =>
+      customTemplate.toJSON().Resources[logicalId(custom, fn)].Properties.ReservedConcurrentExecutions;
+    expect(reserved(custom.collector)).toBe(20);
+    expect(reserved(custom.aggregator)).toBeUndefined();
     // Glacier IR at 90 days would come after the 60-day expiry, so only the IA transition remains.
-    custom.hasResourceProperties('AWS::S3::Bucket', {
+    customTemplate.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({

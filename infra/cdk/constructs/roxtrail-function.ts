@@ -36,6 +36,8 @@ export interface RoxtrailFunctionProps {
 export class RoxtrailFunction extends NodejsFunction {
   /** The execution role, for grants and for nag suppressions that concern its policy. */
   readonly executionRole: Role;
+  /** The bundled handler module, relative to the repository root. */
+  readonly handlerPath: string;
 
   constructor(scope: Construct, id: string, props: RoxtrailFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
@@ -92,6 +94,7 @@ export class RoxtrailFunction extends NodejsFunction {
       },
     });
     this.executionRole = role;
+    this.handlerPath = props.handlerPath;
 
     NagSuppressions.addResourceSuppressions(this, [
       {

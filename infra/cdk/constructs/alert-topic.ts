@@ -1,0 +1,50 @@
+/** AlertTopic: the SNS topic that carries figure alerts and operational alarms to people. */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue';
+
+export interface AlertTopicProps {
+  /** Addresses subscribed by e-mail; each must confirm the subscription AWS mails it. @default - none */
+  readonly emails?: readonly string[];
+}
+
+/**
+ * Encrypted with a customer-managed KMS key rather than the AWS-managed `alias/aws/sns`: CloudWatch
+ * alarms can publish to an encrypted topic only when the key policy lets `cloudwatch.amazonaws.com`
+ * use the key, and the AWS-managed key's policy cannot be changed. Publishing without TLS is denied.
+ */
+export class AlertTopic extends Construct {
+  readonly topic: Topic;
+  readonly key: Key;
+  /** Notifications SNS could not deliver to a subscriber, after its delivery retries. */
+  readonly undelivered: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: AlertTopicProps = {}) {
+    super(scope, id);
+    this.key = new Key(this, 'Key', {
+      description: 'Roxtrail alert topic encryption',
+      enableKeyRotation: true,
+      // The key protects notifications in flight only; nothing stored outlives the topic.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'Roxtrail alerts',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+
+    this.undelivered = new DeadLetterQueue(this, 'Undelivered', {
+      purpose: 'alert notifications SNS could not deliver to a subscriber',
+    });
+    for (const email of props.emails ?? []) {
+      if (!/^[^\s@,]+@[^\s@,]+$/.test(email)) throw new Error(`Not an e-mail address: '${email}'.`);
+      this.topic.addSubscription(new EmailSubscription(email, { deadLetterQueue: this.undelivered.queue }));
+    }
+  }
+}

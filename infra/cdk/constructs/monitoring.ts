@@ -1,0 +1,175 @@
+/** RoxtrailMonitoring: the alarms that page the alert topic, and one dashboard with the pipeline's key metrics. */
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { IHttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type Metric,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface RoxtrailMonitoringProps {
+  /** Where every alarm (and its return to OK) is published. */
+  readonly alertTopic: ITopic;
+  /** The API stage whose requests, latency and 5xx answers are watched. */
+  readonly apiStage: IHttpStage;
+  /** The collector: throttles mean lost tracking requests (clients retry, but not forever). */
+  readonly collector: IFunction;
+  /** The aggregator: an error means a day's figures are stale. */
+  readonly aggregator: IFunction;
+  /** Every function, by display name, for the dashboard's per-function graphs. */
+  readonly functions: Readonly<Record<string, IFunction>>;
+  /** Dead-letter queues by display name; any message in one raises its alarm. */
+  readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
+  /**
+   * 5xx answers in 5 minutes that raise the API alarm. The collector answers 503 on purpose when a
+   * store fails (clients retry), so a single one is not worth a page.
+   * @default 5
+   */
+  readonly serverErrorThreshold?: number;
+  /** @default - the stack name */
+  readonly dashboardName?: string;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+export class RoxtrailMonitoring extends Construct {
+  /** Every alarm this construct created, in creation order. */
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: RoxtrailMonitoringProps) {
+    super(scope, id);
+    const action = new SnsAction(props.alertTopic);
+    const alarm = (alarmId: string, metric: Metric, threshold: number, description: string): Alarm => {
+      const created = metric.createAlarm(this, alarmId, {
+        alarmDescription: description,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No requests or no runs is not a failure.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    alarm(
+      'ApiServerErrors',
+      props.apiStage.metricServerError({ period: FIVE_MINUTES, statistic: Stats.SUM }),
+      props.serverErrorThreshold ?? 5,
+      'The API answered 5xx (collector or query function failing, or a store unavailable).',
+    );
+    alarm(
+      'CollectorThrottles',
+      props.collector.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM }),
+      1,
+      'Lambda throttled the collector: tracking requests were refused (raise its concurrency or the account limit).',
+    );
+    alarm(
+      'AggregatorErrors',
+      // A run lasts up to 15 minutes and happens hourly: an hour's window keeps the alarm up until
+      // the next run has had its chance, instead of flapping back to OK after 5 minutes.
+      props.aggregator.metricErrors({ period: Duration.hours(1), statistic: Stats.SUM }),
+      1,
+      "An aggregator run failed: some day's figures are stale until a run succeeds.",
+    );
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(
+        `${name}Depth`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: Stats.MAXIMUM }),
+        1,
+        `Messages in the ${name} dead-letter queue: inspect them, fix the cause, then redrive or purge.`,
+      );
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? Stack.of(this).stackName,
+      defaultInterval: Duration.days(1),
+    });
+    const labelled = (label: string, metric: Metric): Metric => metric.with({ label });
+    const functions = Object.entries(props.functions);
+
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '# Roxtrail\nTracking and query API, the Lambda functions behind it and the scheduled aggregation.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'API requests',
+        left: [props.apiStage.metricCount({ statistic: Stats.SUM, label: 'requests' })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'API latency (ms)',
+        left: [
+          props.apiStage.metricLatency({ statistic: Stats.percentile(50), label: 'p50' }),
+          props.apiStage.metricLatency({ statistic: Stats.percentile(99), label: 'p99' }),
+          props.apiStage.metricIntegrationLatency({
+            statistic: Stats.percentile(99),
+            label: 'integration p99',
+          }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'API errors',
+        left: [
+          props.apiStage.metricClientError({ statistic: Stats.SUM, label: '4xx (incl. 429 throttled)' }),
+          props.apiStage.metricServerError({ statistic: Stats.SUM, label: '5xx' }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Invocations',
+        left: functions.map(([name, fn]) => labelled(name, fn.metricInvocations({ statistic: Stats.SUM }))),
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Errors',
+        left: functions.map(([name, fn]) => labelled(name, fn.metricErrors({ statistic: Stats.SUM }))),
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Throttles',
+        left: functions.map(([name, fn]) => labelled(name, fn.metricThrottles({ statistic: Stats.SUM }))),
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Duration p99 (ms)',
+        left: functions.map(([name, fn]) =>
+          labelled(name, fn.metricDuration({ statistic: Stats.percentile(99) })),
+        ),
+        width: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Dead-letter queues (messages visible)',
+        left: Object.entries(props.deadLetterQueues).map(([name, queue]) =>
+          labelled(name, queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM })),
+        ),
+        width: 12,
+      }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
+    );
+  }
+}

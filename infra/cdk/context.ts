@@ -1,0 +1,81 @@
+/**
+ * The CDK app's configuration, read from context (cdk.json or `-c key=value`):
+ *
+ * - `stackName`           CloudFormation stack name; default `Roxtrail`.
+ * - `retentionDays`       days archived events are kept in S3; default 400.
+ * - `throttleRateLimit`   API stage rate limit, requests per second; default 1000.
+ * - `throttleBurstLimit`  API stage burst limit, requests; default 2000.
+ * - `alertEmails`         comma-separated addresses subscribed to the alert topic by e-mail; default none.
+ * - `aggregatorReservedConcurrency`  concurrency reserved for the aggregator, or `false` for none
+ *                         (accounts whose Lambda concurrency limit is 10 can reserve none); default 1.
+ * - `nag`                 run the cdk-nag AWS Solutions and Serverless checks; default true (`-c nag=false` to skip).
+ */
+import type { IConstruct } from 'constructs';
+import type { RoxtrailStackProps } from './roxtrail-stack';
+
+export interface AppConfig {
+  readonly stackName: string;
+  readonly stackProps: RoxtrailStackProps;
+  readonly nag: boolean;
+}
+
+export function appConfigFromContext(scope: IConstruct): AppConfig {
+  const context = new ContextReader(scope);
+  const stackName = context.string('stackName') ?? 'Roxtrail';
+  return {
+    stackName,
+    stackProps: {
+      stackName,
+      // No `env`: the template is environment-agnostic and deploys to whichever account and region
+      // the CLI is pointed at, rather than pinning the region the synthesizing machine happened to have.
+      retentionDays: context.positiveInteger('retentionDays'),
+      throttleRateLimit: context.positiveInteger('throttleRateLimit'),
+      throttleBurstLimit: context.positiveInteger('throttleBurstLimit'),
+      alertEmails: context.list('alertEmails'),
+      aggregatorReservedConcurrency:
+        context.string('aggregatorReservedConcurrency') === 'false'
+          ? false
+          : context.positiveInteger('aggregatorReservedConcurrency'),
+    },
+    nag: context.boolean('nag') ?? true,
+  };
+}
+
+class ContextReader {
+  constructor(private readonly scope: IConstruct) {}
+
+  /** Context arrives as a string from `-c` and as JSON from cdk.json. */
+  string(key: string): string | undefined {
+    const value: unknown = this.scope.node.tryGetContext(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new Error(`Context '${key}' must be a single value, got ${JSON.stringify(value)}.`);
+    }
+    return String(value);
+  }
+
+  positiveInteger(key: string): number | undefined {
+    const raw = this.string(key);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new Error(`Context '${key}' must be a positive integer, got '${raw}'.`);
+    }
+    return value;
+  }
+
+  boolean(key: string): boolean | undefined {
+    const raw = this.string(key);
+    if (raw === undefined) return undefined;
+    if (raw !== 'true' && raw !== 'false')
+      throw new Error(`Context '${key}' must be true or false, got '${raw}'.`);
+    return raw === 'true';
+  }
+
+  list(key: string): string[] {
+    return (this.string(key) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
+}
