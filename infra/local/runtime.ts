@@ -121,6 +121,7 @@ export function banner(stack: RunningStack): string {
     '  Roxtrail is running',
     '',
     `  Tracking API   ${stack.url}/v1/batch   (also /v1/track, /v1/page, /v1/identify, ...)`,
+    `  Tracker        ${stack.url}/roxtrail.js   (ES module for shop pages; see README, Browser tracker)`,
     `  Data           ${stack.dataDir}   (DynamoDB: dynalite, S3: s3rver)`,
   ];
   if (stack.demoKeys) {
