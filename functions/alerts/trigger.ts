@@ -1,0 +1,53 @@
+/**
+ * How the aggregator hands an ended day to alert evaluation. In AWS (`ROXTRAIL_ALERTS_FUNCTION` set)
+ * it invokes the alert Lambda asynchronously, so slow webhooks never slow aggregation and Lambda's
+ * async retries and dead-letter queue protect delivery; elsewhere (local runtime, CLI, tests) the same
+ * evaluation and delivery run in-process.
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { SiteConfig } from '../../shared/config/site';
+import type { FiguresDocument } from '../../shared/metrics/figures';
+import { createLambdaClient, type StorageClients } from '../../shared/storage/clients';
+import { type AlertRunResult, evaluateAlertsForDay } from './evaluator';
+
+/** The alert Lambda's event. */
+export interface AlertRequest {
+  site: string;
+  date: string;
+}
+
+export type TriggerResult = { invoked: string } | { evaluated: AlertRunResult };
+
+let lambda: LambdaClient | undefined;
+
+export async function triggerAlertEvaluation(
+  clients: StorageClients,
+  request: AlertRequest,
+  context: { config: SiteConfig; figures?: FiguresDocument; now?: Date },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TriggerResult> {
+  const functionName = env.ROXTRAIL_ALERTS_FUNCTION;
+  if (functionName) {
+    lambda ??= createLambdaClient();
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify(request)),
+      }),
+    );
+    return { invoked: functionName };
+  }
+  try {
+    return {
+      evaluated: await evaluateAlertsForDay(clients, context.config, request.date, {
+        figures: context.figures,
+        now: context.now,
+      }),
+    };
+  } catch (error) {
+    throw new Error(
+      `figures stored, but alert evaluation for ${request.site} ${request.date} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
