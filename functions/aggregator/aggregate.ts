@@ -24,6 +24,7 @@ import {
   putFigures,
 } from '../../shared/storage/table';
 import { addDays, localDate, localDayBounds } from '../../shared/time';
+import { triggerAlertEvaluation } from '../alerts/trigger';
 
 /** D itself and every day the conversion window can reach from D's last instant. */
 export function daysToRead(
@@ -117,6 +118,11 @@ export async function aggregateDay(
   // The report is written first: an interrupted run leaves the previous DynamoDB figures in place.
   await putJson(clients, reportKeyFor(site, date), figures);
   const stored = await putFigures(clients, site, figures);
+  // api.md "Alerts": every (re)computation of an ended day is evaluated; a run that lost to a newer
+  // revision leaves that to the run that stored it.
+  if (stored && now.getTime() >= localDayBounds(date, config.timezone).end) {
+    await triggerAlertEvaluation(clients, { site, date }, { config, figures, now });
+  }
   return { site, date, figures, objects: objects.length, eventsRead: events.length, stored };
 }
 
