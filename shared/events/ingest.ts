@@ -4,7 +4,7 @@ import { linkPairsOf } from '../metrics/links';
 import { localDateHour } from '../time';
 import { normalizeEvent, uuidFromHex } from './normalize';
 import { type RejectionReason, rejection } from './reasons';
-import { MAX_EVENT_BYTES, validateEvent } from './schema';
+import { isNestedTooDeeply, MAX_EVENT_BYTES, MAX_NESTING, validateEvent } from './schema';
 import type { EventType, JsonObject, NormalizedEvent } from './types';
 
 export const MAX_BATCH_EVENTS = 2500;
@@ -44,6 +44,14 @@ export function requestHashOf(site: string, body: Uint8Array | string): string {
   return createHash('sha256').update(site).update('\0').update(body).digest('hex');
 }
 
+/** A rejected event is kept for inspection, but never with the write key a client put in it. */
+function withoutWriteKey(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'writeKey'))
+    return raw;
+  const { writeKey: _writeKey, ...rest } = raw as JsonObject;
+  return rest;
+}
+
 function messageIdOf(raw: unknown): string | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const id = (raw as JsonObject).messageId;
@@ -58,8 +66,14 @@ export function validateAndNormalize(
   const rejected: RejectedEvent[] = [];
   const receivedAt = new Date(options.receivedAtMs).toISOString();
   request.events.forEach((raw, index) => {
-    const reject = (reason: RejectionReason, message: string) =>
-      rejected.push({ index, messageId: messageIdOf(raw), reason, message, raw });
+    const reject = (reason: RejectionReason, message: string, kept: unknown = withoutWriteKey(raw)) =>
+      rejected.push({ index, messageId: messageIdOf(raw), reason, message, raw: kept });
+    if (isNestedTooDeeply(raw)) {
+      // Kept out of rejected/ too: serializing it could overflow the stack.
+      const tooDeep = rejection('invalid_field', `objects nested deeper than ${MAX_NESTING} levels`);
+      reject(tooDeep.reason, tooDeep.message, '(omitted: nested too deeply)');
+      return;
+    }
     if (options.requestBytes === undefined || options.requestBytes > MAX_EVENT_BYTES) {
       const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
       if (size > MAX_EVENT_BYTES) {

@@ -86,13 +86,17 @@ export function validateEvent(raw: unknown, forcedType?: EventType): ValidationR
     };
   }
   const event = parsed.data;
-  const tooDeep = [event.properties, event.traits, event.context].some(
-    (value) => nestingDepth(value, 0) > MAX_NESTING,
-  );
-  if (tooDeep) {
+  if (isNestedTooDeeply(raw)) {
     return {
       ok: false,
       rejection: rejection('invalid_field', `objects nested deeper than ${MAX_NESTING} levels`),
+    };
+  }
+  const longId = ID_FIELDS.find((field) => String(event[field] ?? '').length > MAX_ID_LENGTH);
+  if (longId) {
+    return {
+      ok: false,
+      rejection: rejection('invalid_field', `${longId}: at most ${MAX_ID_LENGTH} characters`),
     };
   }
   if (event.type === 'alias') {
@@ -115,13 +119,28 @@ export function validateEvent(raw: unknown, forcedType?: EventType): ValidationR
 /** Deeper nesting is rejected, so privacy scrubbing provably reaches every key of a stored event. */
 export const MAX_NESTING = 32;
 
+/**
+ * Ids become parts of DynamoDB keys (partition keys hold at most 2,048 bytes, sort keys 1,024): longer
+ * ids would fail every retry of the request, so they are rejected up front.
+ */
+export const MAX_ID_LENGTH = 256;
+const ID_FIELDS = ['userId', 'anonymousId', 'previousId', 'groupId'] as const;
+
+/**
+ * True when any value of the event (its own fields at depth 1) nests deeper than MAX_NESTING: checked
+ * before anything serializes the event, since JSON.stringify overflows the stack near 5,000 levels.
+ */
+export function isNestedTooDeeply(raw: unknown): boolean {
+  return nestingDepth(raw, 0) > MAX_NESTING + 1;
+}
+
 function nestingDepth(value: unknown, depth: number): number {
-  if (depth > MAX_NESTING || value === null || typeof value !== 'object') return depth;
+  if (depth > MAX_NESTING + 1 || value === null || typeof value !== 'object') return depth;
   let deepest = depth;
   for (const child of Array.isArray(value) ? value : Object.values(value)) {
     if (child !== null && typeof child === 'object')
       deepest = Math.max(deepest, nestingDepth(child, depth + 1));
-    if (deepest > MAX_NESTING) break;
+    if (deepest > MAX_NESTING + 1) break;
   }
   return deepest;
 }
