@@ -96,11 +96,48 @@ export interface ScrubInput {
   consentDaySalt?: string;
 }
 
+/** Fields with a meaning of their own; any other top-level field is client data, scrubbed like properties. */
+const EVENT_FIELDS: ReadonlySet<string> = new Set([
+  'messageId',
+  'type',
+  'event',
+  'name',
+  'userId',
+  'anonymousId',
+  'previousId',
+  'groupId',
+  'properties',
+  'traits',
+  'context',
+  'site',
+  'receivedAt',
+  'originalTimestamp',
+  'timestamp',
+  'sentAt',
+]);
+
 export function scrubEvent(event: NormalizedEvent, input: ScrubInput): NormalizedEvent {
   const piiKeys = new Set(input.policy.pii.map((key) => key.toLowerCase()));
   const scrubbed: NormalizedEvent = { ...event };
   if (event.properties) scrubbed.properties = scrubObject(event.properties, input.policy, piiKeys, 0);
   if (event.traits) scrubbed.traits = scrubObject(event.traits, input.policy, piiKeys, 0);
+  // Segment's spec has more top-level fields (integrations, channel, ...) and clients add their own:
+  // an e-mail sent there must not reach the archive in the clear either.
+  for (const key of Object.keys(event)) {
+    if (EVENT_FIELDS.has(key)) continue;
+    const value = event[key];
+    if (piiKeys.has(key.toLowerCase())) {
+      if (input.policy.policy === 'drop') delete scrubbed[key];
+      else
+        defineOwn(
+          scrubbed,
+          key,
+          value === null || value === '' ? value : hashPii(value, input.policy.piiSalt),
+        );
+    } else if (value !== null && typeof value === 'object') {
+      defineOwn(scrubbed, key, scrubValue(value, input.policy, piiKeys, 1));
+    }
+  }
   const clientIp = event.context?.ip;
   const rawIp =
     typeof clientIp === 'string' ? clientIp : input.policy.collectSourceIp ? input.sourceIp : undefined;
