@@ -1,7 +1,10 @@
 /** The one config loader: site configs and key lookups, cached per warm container for a short time. */
 import type { SiteConfig } from '../config/site';
 import type { StorageClients } from './clients';
-import { getSite, type KeyKind, resolveAccessKey, type StoredSite } from './table';
+import { getSite, hashAccessKey, type KeyKind, resolveAccessKey, type StoredSite } from './table';
+
+/** Issued keys are 36 characters (table.ts newAccessKey); anything much longer is not a key. */
+const MAX_ACCESS_KEY_LENGTH = 200;
 
 export interface SiteCache {
   /** The site a key belongs to (undefined: unknown or retired). */
@@ -32,8 +35,13 @@ export function createSiteCache(clients: StorageClients, ttlMs = 60_000, now = (
 
   const site = (id: string) => cached(siteCache, id, () => getSite(clients, id));
   return {
-    siteForKey: (key, kind) =>
-      cached(keyCache, `${kind}:${key}`, () => resolveAccessKey(clients, key, kind, new Date(now()))),
+    // Cached by digest, not by the text a caller sent: 10,000 cached 400 KB "keys" would fill the memory.
+    siteForKey: async (key, kind) =>
+      key.length > MAX_ACCESS_KEY_LENGTH
+        ? undefined
+        : cached(keyCache, `${kind}:${hashAccessKey(key)}`, () =>
+            resolveAccessKey(clients, key, kind, new Date(now())),
+          ),
     site,
     config: async (id) => (await site(id))?.config,
   };
