@@ -78,10 +78,35 @@ export function createLambdaClient(
   return new LambdaClient({ region: settings.region, maxAttempts: 3, requestHandler: REQUEST_HANDLER });
 }
 
-/** True for faults of the stores themselves (network, timeouts, throttling, 5xx): the caller should retry. */
+/** Client-side faults that still pass with time: throttling, clock skew, credentials being refreshed. */
+const TRANSIENT_CLIENT_FAULTS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'SlowDown',
+  'RequestTimeTooSkewed',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'RequestExpired',
+]);
+
+/**
+ * True for faults of the stores themselves (network, timeouts, throttling, 5xx): the caller should retry.
+ * A request the store rejects as invalid (ValidationException: a key or item too large, AccessDenied)
+ * fails the same way on every retry, so it is not one: answering 503 would make clients retry forever.
+ */
 export function isStorageFault(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const e = error as { $metadata?: unknown; $fault?: string; code?: string; name?: string };
+  const e = error as {
+    $metadata?: unknown;
+    $fault?: string;
+    $retryable?: unknown;
+    code?: string;
+    name?: string;
+  };
+  if (e.$fault === 'client') return e.$retryable !== undefined || TRANSIENT_CLIENT_FAULTS.has(e.name ?? '');
   if (e.$metadata !== undefined || e.$fault !== undefined) return true;
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(e.code ?? '') ||
