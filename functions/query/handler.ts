@@ -1,6 +1,7 @@
-/** Query Lambda: figures and journeys for a site, behind the site's read key (api.md, "Query API"). */
+/** Query Lambda: figures, journeys and alert history for a site, behind the site's read key (api.md, "Query API"). */
 import middy from '@middy/core';
 import type { JourneyEntry } from '../../shared/events/ingest';
+import { queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import { getJourneyEntries, linkedAnonymousIds, queryFigures } from '../../shared/storage/table';
@@ -86,6 +87,10 @@ export function createQuery(deps: QueryDeps) {
     if (/\/figures\/?$/.test(path)) {
       const { from, to } = dateRangeOf(event);
       return jsonResponse(200, { site, figures: await queryFigures(deps.clients, site, from, to) });
+    }
+    if (/\/alerts\/?$/.test(path)) {
+      const { from, to } = dateRangeOf(event);
+      return jsonResponse(200, { site, alerts: await queryAlertHistory(deps.clients, site, from, to) });
     }
     const journeyId = event.pathParameters?.journeyId;
     if (journeyId && /\/journeys\//.test(path)) {

@@ -12,6 +12,7 @@ export const TRACKING_ROUTE_KEYS = ['POST /v1/{type}', 'OPTIONS /v1/{type}'] as 
 export const QUERY_ROUTE_KEYS = [
   'GET /v1/sites/{site}/figures',
   'GET /v1/sites/{site}/journeys/{journeyId}',
+  'GET /v1/sites/{site}/alerts',
 ] as const;
 /** The browser tracker (web/tracker), served by Roxtrail itself. */
 export const TRACKER_ROUTE_KEY = 'GET /roxtrail.js';
