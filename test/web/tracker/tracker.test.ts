@@ -295,6 +295,17 @@ describe('page hide', () => {
     expect(browser.requests).toEqual([]);
   });
 
+  it('beacons an event tracked after the page was hidden for good (another pagehide handler)', () => {
+    const browser = fakeBrowser();
+    const tracker = started(browser, { flushInterval: 60_000 });
+    browser.hide(true);
+    const late = tracker.track('Left');
+    expect(sentMessageIds(browser.beacons)).toEqual([late]);
+    browser.beaconAccepts = false;
+    tracker.track('Refused');
+    expect(queueKeys(browser)).toHaveLength(1);
+  });
+
   it('keeps events for the next page when the browser refuses the beacon', () => {
     const browser = fakeBrowser();
     const tracker = started(browser, { flushInterval: 60_000 });

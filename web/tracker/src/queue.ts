@@ -111,6 +111,7 @@ export class EventQueue {
 
   /** On `pagehide`: leave the queue in storage for the next page and stop writing. */
   release(): void {
+    this.released = false;
     this.save();
     this.options.store.remove(this.heartbeatKey());
     this.released = true;

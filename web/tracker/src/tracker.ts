@@ -159,6 +159,8 @@ export function createTracker(env: TrackerEnv): Tracker {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timerAt = 0;
   let sending: Promise<void> | undefined;
+  /** Between `pagehide` and a possible return from the back/forward cache. */
+  let leaving = false;
 
   function persistIds(): void {
     if (!settings || !ids) return;
@@ -282,6 +284,7 @@ export function createTracker(env: TrackerEnv): Tracker {
       void pump();
     }
     if (final) {
+      leaving = true;
       clearTimeout(timer);
       timer = undefined;
       queue.release();
@@ -290,6 +293,7 @@ export function createTracker(env: TrackerEnv): Tracker {
 
   function show(): void {
     if (!queue) return;
+    leaving = false;
     queue.reclaim(Date.now());
     if (queue.events.length > 0) schedule(0);
   }
@@ -333,6 +337,11 @@ export function createTracker(env: TrackerEnv): Tracker {
       return undefined;
     }
     queue.push({ messageId, json, bytes });
+    // Tracked by the shop's own pagehide handler, after ours: no timer will run again.
+    if (leaving) {
+      hide(true);
+      return messageId;
+    }
     const waiting = pending();
     const full = nextBatch(waiting, settings.writeKey, limits()).length < waiting.length;
     schedule(full || waiting.length >= settings.maxBatchEvents ? 0 : settings.flushInterval);
