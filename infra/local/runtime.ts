@@ -44,6 +44,14 @@ export function exportStorageEnv(settings: StorageSettings): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 
+/**
+ * Local alert delivery (api.md, "Alerts"): each alert is printed and appended to `alerts.ndjson` in
+ * the data directory, unless ROXTRAIL_ALERTS_FILE already names another file.
+ */
+export function exportAlertsEnv(dataDir: string): void {
+  process.env.ROXTRAIL_ALERTS_FILE ||= join(dataDir, 'alerts.ndjson');
+}
+
 export const DEMO_SITE_CONFIG = {
   site: 'demo',
   name: 'Demo Shop',
@@ -81,6 +89,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     );
   const stores = await startLocalStores({ dataDir: options.dataDir });
   exportStorageEnv(stores.settings);
+  exportAlertsEnv(options.dataDir);
   let http: Awaited<ReturnType<typeof startLocalHttpServer>>;
   try {
     http = await startLocalHttpServer(localRoutes(), options.port, options.host);
