@@ -1,6 +1,8 @@
 /** Bundles the browser tracker on demand with esbuild: nothing built is committed. */
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
@@ -57,4 +59,13 @@ export function buildTracker(options: { fresh?: boolean } = {}): Promise<Tracker
     });
   }
   return cached;
+}
+
+// `npm run build:tracker`: writes web/tracker/dist/roxtrail.js (git-ignored) to inspect the bundle.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const bundle = await buildTracker();
+  const out = fileURLToPath(new URL('./dist/roxtrail.js', import.meta.url));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, bundle.code);
+  console.log(`${out}: ${bundle.bytes} bytes, ${bundle.gzipBytes} bytes gzipped`);
 }
