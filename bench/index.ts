@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAggregation } from './aggregation';
+import { benchBundles } from './bundles';
 import { benchCollectorCpu, benchCollectorEndToEnd } from './collector';
 import { type BenchRow, renderTable } from './table';
 
@@ -14,6 +15,7 @@ export async function runBenchmarks(options: { seconds: number; aggregationEvent
   await step('collector CPU', () => benchCollectorCpu(options.seconds));
   await step('collector end to end', () => benchCollectorEndToEnd(options.seconds));
   await step('aggregation of one day vs DuckDB', () => benchAggregation(options.aggregationEvents));
+  await step('bundles', () => benchBundles());
   const table = renderTable(rows);
   console.log(table);
   writeFileSync(
