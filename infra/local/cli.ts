@@ -3,22 +3,25 @@ import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { checkAlertRules } from '../../shared/alerts/rules';
 import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
+import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { replayProjections } from '../../shared/storage/replay';
 import { applySiteConfig, listSiteSummaries, rotateSiteKey } from '../../shared/storage/site-admin';
 import { getSite, queryFigures } from '../../shared/storage/table';
-import { datesBetween, isIsoDate } from '../../shared/time';
+import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import { dataDirFromEnv, openLocalStorage } from './data-dir';
 import { summaryTable } from './figures-table';
-import { exportStorageEnv, runStart } from './runtime';
+import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
 
 /** Runs `work` against the running stack's stores, or the data directory opened for this command. */
 export async function withStorage<T>(work: (clients: StorageClients) => Promise<T>): Promise<T> {
   const storage = await openLocalStorage(dataDirFromEnv());
   try {
     exportStorageEnv(storage.settings);
+    exportAlertsEnv(dataDirFromEnv());
     return await work(createStorageClients(storage.settings));
   } finally {
     await storage.close();
@@ -92,7 +95,9 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (file: string, options: { json?: boolean }) => {
       const input = readJsonFile(file);
-      const result = await withStorage((clients) => applySiteConfig(clients, input, new Date()));
+      const result = await withStorage((clients) =>
+        applySiteConfig(clients, input, new Date(), [checkAlertRules]),
+      );
       if (result.created) {
         print(
           Boolean(options.json),
@@ -231,6 +236,28 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('alerts')
+    .description('list the alert history of a site with its delivery status (default: the last 30 days)')
+    .requiredOption('--site <site>', 'site id')
+    .option('--from <date>', 'first day, YYYY-MM-DD')
+    .option('--to <date>', 'last day, YYYY-MM-DD')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { site: string; from?: string; to?: string; json?: boolean }) => {
+      const alerts = await withStorage(async (clients) => {
+        const config = await siteConfigOrFail(clients, options.site);
+        const to = options.to ?? localDate(Date.now(), config.timezone);
+        const from = options.from ?? addDays(to, -29);
+        dateArguments({ from, to });
+        return queryAlertHistory(clients, options.site, from, to);
+      });
+      print(Boolean(options.json), alerts, () =>
+        alerts.length === 0
+          ? `no alerts for ${options.site} in that period`
+          : alerts.map(alertLines).join('\n'),
+      );
+    });
+
+  program
     .command('bench')
     .description('run the benchmarks; prints one table and writes bench/results.json')
     .option('--seconds <n>', 'duration of each timed run', positiveNumber, 5)
@@ -241,6 +268,20 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** One alert and, indented below it, how each target took it. */
+function alertLines(alert: AlertRecord): string {
+  const kind = alert.kind === 'reminder' ? 'reminder' : alert.state;
+  const head = `${alert.date}  ${kind.padEnd(9)} ${alert.ruleId.padEnd(24)} ${alert.delivery.padEnd(9)}  ${alert.text}`;
+  const targets =
+    alert.deliveries.length === 0
+      ? ['    (no delivery targets)']
+      : alert.deliveries.map((d) => {
+          const tries = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
+          return `    ${d.target}: ${d.ok ? 'delivered' : 'failed'} (${tries}${d.error ? `, ${d.error}` : ''})`;
+        });
+  return [head, ...targets].join('\n');
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
