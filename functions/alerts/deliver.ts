@@ -16,7 +16,7 @@ export interface DeliverySettings {
   topicArn?: string;
   /** `ROXTRAIL_ALERTS_FILE`: append each alert as one JSON line (the local runtime's `.roxtrail/alerts.ndjson`). */
   alertsFile?: string;
-  /** Print alerts (locally: whenever an alerts file is set and we are not in Lambda). */
+  /** Print alerts: whenever an alerts file is set (the local runtime sets one; the AWS stack never does). */
   console: boolean;
   /** Per-request timeout of a webhook POST. */
   webhookTimeoutMs: number;
@@ -36,7 +36,7 @@ export function deliverySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): D
   return {
     topicArn: env.ROXTRAIL_ALERT_TOPIC_ARN || undefined,
     alertsFile,
-    console: alertsFile !== undefined && !env.AWS_LAMBDA_FUNCTION_NAME,
+    console: alertsFile !== undefined,
     webhookTimeoutMs: positiveNumber(env.ROXTRAIL_WEBHOOK_TIMEOUT_MS, 5_000),
     webhookAttempts: Math.floor(positiveNumber(env.ROXTRAIL_WEBHOOK_ATTEMPTS, 3)),
     webhookBackoffMs: positiveNumber(env.ROXTRAIL_WEBHOOK_BACKOFF_MS, 500),
