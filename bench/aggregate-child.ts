@@ -17,6 +17,7 @@ process.stdout.write(
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     eventsRead: result.eventsRead,
     objects: result.objects,
+    timings: result.timings,
     figures: result.figures,
   }),
 );

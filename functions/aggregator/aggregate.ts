@@ -1,4 +1,5 @@
 /** Daily aggregation: archive → metric core → figures in S3 and DynamoDB (metrics.md §5, §6). */
+import { performance } from 'node:perf_hooks';
 import type { SiteConfig } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
@@ -80,6 +81,8 @@ export interface DayResult {
   eventsRead: number;
   /** False when a concurrent run stored a newer revision first. */
   stored: boolean;
+  /** Milliseconds spent listing and reading the archive, resolving links, computing, writing. */
+  timings: { read: number; links: number; compute: number; write: number };
 }
 
 export async function aggregateDay(
@@ -90,6 +93,13 @@ export async function aggregateDay(
 ): Promise<DayResult> {
   const now = options.now ?? new Date();
   const site = config.site;
+  let lap = performance.now();
+  const elapsed = () => {
+    const at = performance.now();
+    const ms = at - lap;
+    lap = at;
+    return ms;
+  };
   const objects = await listDayObjects(clients, site, daysToRead(date, config));
   const events: NormalizedEvent[] = [];
   await readObjects(
@@ -100,11 +110,13 @@ export async function aggregateDay(
     },
     { onProgress: options.onProgress },
   );
+  const read = elapsed();
   const [links, rejected, previousRevision] = await Promise.all([
     resolveLinks(clients, site, events),
     countRejected(clients, site, date),
     getFiguresRevision(clients, site, date),
   ]);
+  const linksMs = elapsed();
   const figures = computeFigures({
     config,
     date,
@@ -115,15 +127,17 @@ export async function aggregateDay(
     revision: previousRevision + 1,
     computedAt: now.toISOString(),
   });
+  const compute = elapsed();
   // The report is written first: an interrupted run leaves the previous DynamoDB figures in place.
   await putJson(clients, reportKeyFor(site, date), figures);
   const stored = await putFigures(clients, site, figures);
+  const timings = { read, links: linksMs, compute, write: elapsed() };
   // api.md "Alerts": every (re)computation of an ended day is evaluated; a run that lost to a newer
   // revision leaves that to the run that stored it.
   if (stored && now.getTime() >= localDayBounds(date, config.timezone).end) {
     await triggerAlertEvaluation(clients, { site, date }, { config, figures, now });
   }
-  return { site, date, figures, objects: objects.length, eventsRead: events.length, stored };
+  return { site, date, figures, objects: objects.length, eventsRead: events.length, stored, timings };
 }
 
 export interface ScheduledRunResult {
