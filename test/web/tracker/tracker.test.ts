@@ -381,10 +381,16 @@ describe('identity and consent', () => {
     expect(queueKeys(browser)).toHaveLength(1);
   });
 
-  it('starts without consent when the site asks for opt-in', () => {
+  it('starts without consent when the site asks for opt-in, and remembers only the visitor choice', () => {
     const browser = fakeBrowser();
     started(browser, { consent: { analytics: false } });
-    expect(browser.storage.data.get('rx.shop.aid')).toBeUndefined();
+    expect([...browser.storage.data.keys()]).toEqual([]);
+
+    const early = createTracker(fakeBrowser({ storage: browser.storage }).env);
+    early.consent({ analytics: true });
+    early.init({ ...OPTIONS, consent: { analytics: false } });
+    expect(browser.storage.data.get('rx.shop.consent')).toBe('1');
+    expect(browser.storage.data.get('rx.shop.aid')).toBe(early.user().anonymousId);
   });
 });
 

@@ -365,8 +365,12 @@ export function createTracker(env: TrackerEnv): Tracker {
       const prefix = `rx.${site.replace(/[^\w-]/g, '_')}.`;
       ids = createStore(env, { cookieFallback: true });
       const stored = ids.get(`${prefix}consent`);
-      analytics ??= stored === null ? (options.consent?.analytics ?? true) : stored === '1';
-      ids.set(`${prefix}consent`, analytics ? '1' : '0');
+      // Only the visitor's own choice is remembered; the site's default may change later.
+      if (analytics === undefined) {
+        analytics = stored === null ? (options.consent?.analytics ?? true) : stored === '1';
+      } else {
+        ids.set(`${prefix}consent`, analytics ? '1' : '0');
+      }
       anonymousId = (analytics && ids.get(`${prefix}aid`)) || randomId();
       userId = (analytics && ids.get(`${prefix}uid`)) || undefined;
       settings = {
