@@ -26,6 +26,8 @@ import {
 } from '../../shared/storage/table';
 import { addDays, localDate, localDayBounds } from '../../shared/time';
 import { triggerAlertEvaluation } from '../alerts/trigger';
+import { logger } from '../common/http';
+import { type CompactionSummary, compactPartitions, type ReadObject } from './compact';
 
 /** D itself and every day the conversion window can reach from D's last instant. */
 export function daysToRead(
@@ -81,6 +83,8 @@ export interface DayResult {
   eventsRead: number;
   /** False when a concurrent run stored a newer revision first. */
   stored: boolean;
+  /** Settled hour partitions merged into one object each after this run. */
+  compaction: CompactionSummary;
   /** Milliseconds spent listing and reading the archive, resolving links, computing, writing. */
   timings: { read: number; links: number; compute: number; write: number };
 }
@@ -102,11 +106,13 @@ export async function aggregateDay(
   };
   const objects = await listDayObjects(clients, site, daysToRead(date, config));
   const events: NormalizedEvent[] = [];
+  const compressedObjects: ReadObject[] = [];
   await readObjects(
     clients,
     objects,
-    (objectEvents) => {
+    (objectEvents, object, compressed) => {
       for (const event of objectEvents) events.push(slimForFigures(event));
+      compressedObjects.push({ key: object.key, compressed });
     },
     { onProgress: options.onProgress },
   );
@@ -131,13 +137,36 @@ export async function aggregateDay(
   // The report is written first: an interrupted run leaves the previous DynamoDB figures in place.
   await putJson(clients, reportKeyFor(site, date), figures);
   const stored = await putFigures(clients, site, figures);
+  // After the figures are safe: a compaction failure costs only a slower next run.
+  const compaction = await compactPartitions(
+    clients,
+    compressedObjects,
+    config.timezone,
+    now.getTime(),
+  ).catch((error: unknown) => {
+    logger.warn('compaction failed', {
+      site,
+      date,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return { partitions: 0, objectsMerged: 0 };
+  });
   const timings = { read, links: linksMs, compute, write: elapsed() };
   // api.md "Alerts": every (re)computation of an ended day is evaluated; a run that lost to a newer
   // revision leaves that to the run that stored it.
   if (stored && now.getTime() >= localDayBounds(date, config.timezone).end) {
     await triggerAlertEvaluation(clients, { site, date }, { config, figures, now });
   }
-  return { site, date, figures, objects: objects.length, eventsRead: events.length, stored, timings };
+  return {
+    site,
+    date,
+    figures,
+    objects: objects.length,
+    eventsRead: events.length,
+    stored,
+    timings,
+    compaction,
+  };
 }
 
 export interface ScheduledRunResult {

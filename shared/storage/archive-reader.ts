@@ -48,11 +48,11 @@ export interface ReadProgress {
 export async function readObjects(
   clients: StorageClients,
   objects: readonly ListedObject[],
-  onObject: (events: NormalizedEvent[], object: ListedObject) => void,
+  onObject: (events: NormalizedEvent[], object: ListedObject, compressed: Uint8Array) => void,
   options: { concurrency?: number; onProgress?: (progress: ReadProgress) => void } = {},
 ): Promise<{ events: number; unreadable: number }> {
   const concurrency = options.concurrency ?? 8;
-  const pending = new Map<number, NormalizedEvent[]>();
+  const pending = new Map<number, { events: NormalizedEvent[]; compressed: Uint8Array }>();
   let nextToDeliver = 0;
   let nextToFetch = 0;
   let events = 0;
@@ -61,7 +61,7 @@ export async function readObjects(
     for (let ready = pending.get(nextToDeliver); ready; ready = pending.get(nextToDeliver)) {
       pending.delete(nextToDeliver);
       const object = objects[nextToDeliver];
-      if (object) onObject(ready, object);
+      if (object) onObject(ready.events, object, ready.compressed);
       nextToDeliver += 1;
       options.onProgress?.({ objectsRead: nextToDeliver, objectsTotal: objects.length, events });
     }
@@ -71,10 +71,11 @@ export async function readObjects(
       const index = nextToFetch++;
       const object = objects[index];
       if (!object) continue;
-      const parsed = parseNdjsonGzip<NormalizedEvent>(await getWithRetries(clients, object.key));
+      const compressed = await getWithRetries(clients, object.key);
+      const parsed = parseNdjsonGzip<NormalizedEvent>(compressed);
       events += parsed.records.length;
       unreadable += parsed.unreadable;
-      pending.set(index, parsed.records);
+      pending.set(index, { events: parsed.records, compressed });
       deliver();
     }
   };

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsCommand,
   NoSuchKey,
@@ -85,7 +86,10 @@ export function rejectedObjectFor(
   };
 }
 
-export async function putObjects(clients: StorageClients, objects: readonly ArchiveObject[]): Promise<void> {
+export async function putObjects(
+  clients: StorageClients,
+  objects: readonly { key: string; body: Uint8Array }[],
+): Promise<void> {
   await Promise.all(
     objects.map((object) =>
       clients.s3.send(
@@ -156,6 +160,21 @@ export async function getObjectBytes(clients: StorageClients, key: string): Prom
   );
   if (!response.Body) return new Uint8Array();
   return response.Body.transformToByteArray();
+}
+
+/** Deletes up to 1,000 keys per request (DELETE requests are free in S3). */
+export async function deleteObjects(clients: StorageClients, keys: readonly string[]): Promise<void> {
+  for (let offset = 0; offset < keys.length; offset += 1000) {
+    const response = await clients.s3.send(
+      new DeleteObjectsCommand({
+        Bucket: clients.settings.bucketName,
+        Delete: { Objects: keys.slice(offset, offset + 1000).map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    const failed = response.Errors?.length ?? 0;
+    if (failed > 0)
+      throw new Error(`S3 could not delete ${failed} object(s): ${response.Errors?.[0]?.Message ?? ''}`);
+  }
 }
 
 export async function deleteObject(clients: StorageClients, key: string): Promise<void> {
