@@ -1,5 +1,6 @@
 /** RoxtrailStack: the production stack — HTTP API, the four functions, S3 archive, DynamoDB table, schedule, alerts, monitoring, Athena. */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
@@ -7,6 +8,7 @@ import { QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../local/routes';
 import { FUNCTION_ENTRIES } from './bundling';
 import { AlertTopic } from './constructs/alert-topic';
 import { DailyAggregation } from './constructs/daily-aggregation';
+import { DeadLetterQueue } from './constructs/dead-letter-queue';
 import { EventArchive } from './constructs/event-archive';
 import { EventsAnalytics } from './constructs/events-analytics';
 import { IngestApi } from './constructs/ingest-api';
@@ -85,8 +87,11 @@ export class RoxtrailStack extends Stack {
   readonly collector: RoxtrailFunction;
   readonly aggregator: RoxtrailFunction;
   readonly query: RoxtrailFunction;
+  readonly alertEvaluator: RoxtrailFunction;
   readonly aggregation: DailyAggregation;
-  readonly alerts: AlertTopic;
+  readonly alertTopic: AlertTopic;
+  /** Alert evaluations that still failed after Lambda's retries. */
+  readonly failedAlertEvaluations: DeadLetterQueue;
   readonly monitoring: RoxtrailMonitoring;
   readonly analytics: EventsAnalytics;
 
@@ -102,7 +107,7 @@ export class RoxtrailStack extends Stack {
       rateLimit: props.throttleRateLimit,
       burstLimit: props.throttleBurstLimit,
     });
-    this.alerts = new AlertTopic(this, 'Alerts', { emails: props.alertEmails });
+    this.alertTopic = new AlertTopic(this, 'Alerts', { emails: props.alertEmails });
     const storageEnvironment = {
       ROXTRAIL_TABLE: this.journeys.table.tableName,
       ROXTRAIL_BUCKET: this.archive.bucket.bucketName,
@@ -164,7 +169,53 @@ export class RoxtrailStack extends Stack {
       },
     ]);
 
-    // Aggregator: reads events/ and rejected/, writes reports/ and the table.
+    // Alert evaluator: reads reports/ and the table, writes alert state to the table, publishes to the topic.
+    this.alertEvaluator = new RoxtrailFunction(this, 'AlertEvaluator', {
+      handlerPath: FUNCTION_ENTRIES.alerts,
+      description: "Alerts: evaluates a site's rules for an ended day, notifies SNS and webhooks",
+      // Webhooks are tried in parallel, each up to 3 times with a 5 s timeout (functions/alerts/deliver.ts).
+      timeout: Duration.seconds(60),
+      environment: { ...storageEnvironment, ROXTRAIL_ALERT_TOPIC_ARN: this.alertTopic.topic.topicArn },
+    });
+    this.journeys.table.grantReadWriteData(this.alertEvaluator);
+    this.archive.bucket.grantRead(this.alertEvaluator, 'reports/*');
+    this.alertTopic.topic.grantPublish(this.alertEvaluator);
+    this.failedAlertEvaluations = new DeadLetterQueue(this, 'FailedAlertEvaluations', {
+      purpose: 'alert evaluations that failed after Lambda retried them',
+    });
+    this.alertEvaluator.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.failedAlertEvaluations.queue),
+      // Evaluation is idempotent (one notification per rule, day and state), so retrying is safe.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    suppressPrefixWildcards(
+      this.alertEvaluator.executionRole,
+      "Reads reports/ only (figures documents keyed by site and day, so a prefix is the narrowest scope). s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions.",
+      ['reports'],
+      S3_READ_ACTIONS,
+    );
+    NagSuppressions.addResourceSuppressions(
+      this.alertEvaluator.executionRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            "Publishing to the KMS-encrypted alert topic (grantPublish) needs kms:GenerateDataKey* on the topic's own key, the only resource of that statement.",
+          appliesTo: ['Action::kms:GenerateDataKey*'],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.alertEvaluator, [
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Asynchronous failures go to an on-failure destination instead (FailedAlertEvaluations), which also records the error and the request; a DeadLetterConfig as well would split failures over two queues.',
+      },
+    ]);
+
+    // Aggregator: reads events/ and rejected/, writes reports/ and the table, hands ended days to alerts.
     const aggregatorConcurrency = props.aggregatorReservedConcurrency ?? 1;
     this.aggregator = new RoxtrailFunction(this, 'Aggregator', {
       handlerPath: FUNCTION_ENTRIES.aggregator,
@@ -173,17 +224,32 @@ export class RoxtrailStack extends Stack {
       memorySize: 2048,
       timeout: Duration.minutes(15),
       reservedConcurrentExecutions: aggregatorConcurrency === false ? undefined : aggregatorConcurrency,
-      environment: storageEnvironment,
+      environment: { ...storageEnvironment, ROXTRAIL_ALERTS_FUNCTION: this.alertEvaluator.functionName },
     });
     this.archive.bucket.grantRead(this.aggregator, 'events/*');
     this.archive.bucket.grantRead(this.aggregator, 'rejected/*');
     this.archive.bucket.grantPut(this.aggregator, 'reports/*');
     this.journeys.table.grantReadWriteData(this.aggregator);
+    this.alertEvaluator.grantInvoke(this.aggregator);
     suppressPrefixWildcards(
       this.aggregator.executionRole,
       "Reads events/ and rejected/ (keys per site, day, hour and content hash) and writes reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads.",
       ['events', 'rejected', 'reports'],
       [...S3_READ_ACTIONS, 's3:Abort*'],
+    );
+    NagSuppressions.addResourceSuppressions(
+      this.aggregator.executionRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'grantInvoke covers the alert evaluator and its versions/aliases (`<arn>:*`): the scope is that one function, which the aggregator invokes asynchronously with { site, date }.',
+          appliesTo: [
+            `Resource::<${this.getLogicalId(this.alertEvaluator.node.defaultChild as CfnElement)}.Arn>:*`,
+          ],
+        },
+      ],
+      true,
     );
     NagSuppressions.addResourceSuppressions(this.aggregator, [
       {
@@ -198,15 +264,21 @@ export class RoxtrailStack extends Stack {
     });
 
     this.monitoring = new RoxtrailMonitoring(this, 'Monitoring', {
-      alertTopic: this.alerts.topic,
+      alertTopic: this.alertTopic.topic,
       apiStage: this.api.stage,
       collector: this.collector,
       aggregator: this.aggregator,
-      functions: { collector: this.collector, query: this.query, aggregator: this.aggregator },
+      functions: {
+        collector: this.collector,
+        query: this.query,
+        aggregator: this.aggregator,
+        alerts: this.alertEvaluator,
+      },
       deadLetterQueues: {
         ScheduleDeadLetters: this.aggregation.scheduleDeadLetters.queue,
         AggregatorFailedRuns: this.aggregation.failedRuns.queue,
-        UndeliveredAlerts: this.alerts.undelivered.queue,
+        FailedAlertEvaluations: this.failedAlertEvaluations.queue,
+        UndeliveredAlerts: this.alertTopic.undelivered.queue,
       },
     });
 
@@ -225,7 +297,7 @@ export class RoxtrailStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: this.journeys.table.tableName, description: 'DynamoDB table' });
     new CfnOutput(this, 'AlertTopicArn', {
-      value: this.alerts.topic.topicArn,
+      value: this.alertTopic.topic.topicArn,
       description: 'SNS alert topic',
     });
     new CfnOutput(this, 'CollectorFunctionName', { value: this.collector.functionName });
@@ -233,6 +305,10 @@ export class RoxtrailStack extends Stack {
     new CfnOutput(this, 'AggregatorFunctionName', {
       value: this.aggregator.functionName,
       description: 'Invoke with {"site","date"} or {"site","from","to"} to (re)compute days',
+    });
+    new CfnOutput(this, 'AlertsFunctionName', {
+      value: this.alertEvaluator.functionName,
+      description: 'Invoke with {"site","date"} to evaluate alert rules for an ended day',
     });
     new CfnOutput(this, 'AthenaWorkGroupName', { value: this.analytics.workGroupName });
     new CfnOutput(this, 'GlueDatabaseName', {

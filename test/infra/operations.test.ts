@@ -28,7 +28,8 @@ beforeAll(() => {
 const queueIds = () => ({
   scheduleDeadLetters: logicalId(stack, stack.aggregation.scheduleDeadLetters.queue),
   failedRuns: logicalId(stack, stack.aggregation.failedRuns.queue),
-  undeliveredAlerts: logicalId(stack, stack.alerts.undelivered.queue),
+  failedAlertEvaluations: logicalId(stack, stack.failedAlertEvaluations.queue),
+  undeliveredAlerts: logicalId(stack, stack.alertTopic.undelivered.queue),
 });
 
 describe('context', () => {
@@ -117,6 +118,17 @@ describe('DailyAggregation', () => {
   });
 });
 
+describe('Alert evaluation', () => {
+  it('retries a failed evaluation twice within 6 hours, then sends it to its dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack, stack.alertEvaluator) },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: arnOf(queueIds().failedAlertEvaluations) } },
+    });
+  });
+});
+
 describe('Dead-letter queues', () => {
   it('are SQS-encrypted, keep messages 14 days and refuse requests without TLS', () => {
     const ids = Object.values(queueIds());
@@ -144,8 +156,8 @@ describe('Dead-letter queues', () => {
 
 describe('AlertTopic', () => {
   it('is encrypted with a rotated customer-managed key that CloudWatch alarms may use', () => {
-    const topicId = logicalId(stack, stack.alerts.topic);
-    const keyId = logicalId(stack, stack.alerts.key);
+    const topicId = logicalId(stack, stack.alertTopic.topic);
+    const keyId = logicalId(stack, stack.alertTopic.key);
     expect(resources[topicId]?.Properties.KmsMasterKeyId).toEqual(arnOf(keyId));
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
@@ -164,7 +176,7 @@ describe('AlertTopic', () => {
 
   it('denies publishing without TLS', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [{ Ref: logicalId(stack, stack.alerts.topic) }],
+      Topics: [{ Ref: logicalId(stack, stack.alertTopic.topic) }],
       PolicyDocument: {
         Statement: [
           Match.objectLike({
@@ -187,7 +199,7 @@ describe('AlertTopic', () => {
     for (const subscription of subscriptions) {
       expect(subscription.Properties).toMatchObject({
         Protocol: 'email',
-        TopicArn: { Ref: logicalId(stack, stack.alerts.topic) },
+        TopicArn: { Ref: logicalId(stack, stack.alertTopic.topic) },
         RedrivePolicy: { deadLetterTargetArn: arnOf(queueIds().undeliveredAlerts) },
       });
     }
@@ -210,11 +222,12 @@ describe('RoxtrailMonitoring', () => {
       'AWS/SQS ApproximateNumberOfMessagesVisible',
       'AWS/SQS ApproximateNumberOfMessagesVisible',
       'AWS/SQS ApproximateNumberOfMessagesVisible',
+      'AWS/SQS ApproximateNumberOfMessagesVisible',
     ]);
   });
 
   it('publishes every alarm and its return to OK to the alert topic', () => {
-    const topic = { Ref: logicalId(stack, stack.alerts.topic) };
+    const topic = { Ref: logicalId(stack, stack.alertTopic.topic) };
     for (const alarm of alarms()) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [topic],
@@ -343,6 +356,7 @@ describe('EventsAnalytics', () => {
       'projection.hh.range': '0,23',
       'projection.hh.digits': '2',
       'storage.location.template': {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholders, literally
         'Fn::Join': ['', ['s3://', archiveRef(), '/events/site=${site}/dt=${dt}/hh=${hh}/']],
       },
     });

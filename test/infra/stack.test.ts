@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { BUNDLE_FILE, esbuildOptionsFor, FUNCTION_ENTRIES, REPO_ROOT } from '../../infra/cdk/bundling';
+import {
+  BUNDLE_FILE,
+  esbuildOptionsFor,
+  FUNCTION_ENTRIES,
+  type FunctionName,
+  REPO_ROOT,
+} from '../../infra/cdk/bundling';
 import type { RoxtrailFunction } from '../../infra/cdk/constructs/roxtrail-function';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
 import { localRoutes, QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
@@ -25,7 +31,7 @@ import {
 let stack: RoxtrailStack;
 let template: Template;
 let outdir: string;
-let functions: Record<string, RoxtrailFunction>;
+let functions: Record<FunctionName, RoxtrailFunction>;
 
 beforeAll(() => {
   // The one synthesis of this file, with every function really bundled by esbuild. Docker is made
@@ -36,8 +42,14 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   outdir = app.outdir;
   vi.unstubAllEnvs();
-  functions = { collector: stack.collector, query: stack.query, aggregator: stack.aggregator };
-});
+  functions = {
+    collector: stack.collector,
+    query: stack.query,
+    aggregator: stack.aggregator,
+    alerts: stack.alertEvaluator,
+  };
+  // Four esbuild runs: generous for a loaded CI machine.
+}, 180_000);
 
 /** The function (logical id) each route's integration invokes, by route key. */
 function routeTargets(): Record<string, string> {
@@ -110,8 +122,9 @@ describe('IngestApi', () => {
 describe('Functions', () => {
   const propertiesOf = (fn: RoxtrailFunction) => template.toJSON().Resources[logicalId(stack, fn)].Properties;
 
-  it('are the collector, query and aggregator', () => {
-    template.resourceCountIs('AWS::Lambda::Function', Object.keys(functions).length);
+  it('are the collector, query, aggregator and alert evaluator', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    expect(Object.keys(functions).sort()).toEqual(Object.keys(FUNCTION_ENTRIES).sort());
   });
 
   it('run nodejs22.x on arm64 with active tracing, source maps and their own log group kept one month', () => {
@@ -141,6 +154,19 @@ describe('Functions', () => {
     for (const fn of Object.values(functions)) {
       expect(propertiesOf(fn).Environment.Variables).toMatchObject(storage);
     }
+  });
+
+  it('tell the aggregator which function evaluates alerts, and the evaluator which topic to publish to', () => {
+    expect(propertiesOf(stack.aggregator).Environment.Variables.ROXTRAIL_ALERTS_FUNCTION).toEqual({
+      Ref: logicalId(stack, stack.alertEvaluator),
+    });
+    expect(propertiesOf(stack.alertEvaluator).Environment.Variables.ROXTRAIL_ALERT_TOPIC_ARN).toEqual({
+      Ref: logicalId(stack, stack.alertTopic.topic),
+    });
+  });
+
+  it('give the alert evaluator a minute, for webhooks tried three times with a 5 s timeout', () => {
+    expect(propertiesOf(stack.alertEvaluator)).toMatchObject({ MemorySize: 512, Timeout: 60 });
   });
 
   it('size the collector and query for API Gateway: 512 MB, 25 s, no reserved concurrency', () => {
@@ -401,7 +427,41 @@ describe('Least privilege', () => {
     );
   });
 
-  it('grants object reads on no prefix but reports/ (query, aggregator), events/ and rejected/ (aggregator)', () => {
+  it('lets the alert evaluator read reports/, read and write the table, and publish to the alert topic only', () => {
+    const statements = statementsOfRole(template, stack, stack.alertEvaluator.executionRole);
+    const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3).toHaveLength(1);
+    expect(writes(actionsOf(s3[0] as Statement))).toEqual([]);
+    expect(prefixes(s3[0])).toEqual([ARCHIVE_ARN(), 'reports']);
+    expect(dynamoActions(stack.alertEvaluator)).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query']),
+    );
+    const publish = statements.filter((s) => actionsOf(s).includes('sns:Publish'));
+    expect(publish.map(resourcesOf)).toEqual([
+      [JSON.stringify({ Ref: logicalId(stack, stack.alertTopic.topic) })],
+    ]);
+  });
+
+  it('lets the aggregator invoke the alert evaluator and nothing else; only Scheduler invokes the aggregator', () => {
+    const invokes = (fn: RoxtrailFunction) => ({
+      arn: JSON.stringify(arnOf(logicalId(stack, fn))),
+      versions: JSON.stringify({ 'Fn::Join': ['', [arnOf(logicalId(stack, fn)), ':*']] }),
+    });
+    const aggregatorInvokes = statementsOfRole(template, stack, stack.aggregator.executionRole).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('lambda:')),
+    );
+    expect(aggregatorInvokes.map((s) => [actionsOf(s), resourcesOf(s)])).toEqual([
+      [['lambda:InvokeFunction'], Object.values(invokes(stack.alertEvaluator))],
+    ]);
+    const everyInvoke = allStatements(template).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('lambda:')),
+    );
+    expect(everyInvoke.flatMap(resourcesOf).sort()).toEqual(
+      [...Object.values(invokes(stack.alertEvaluator)), ...Object.values(invokes(stack.aggregator))].sort(),
+    );
+  });
+
+  it('grants object reads on no prefix but reports/ (query, aggregator, alerts), events/ and rejected/ (aggregator)', () => {
     const readResources = allStatements(template)
       .filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('s3:GetObject')))
       .flatMap((s) => prefixes(s));
@@ -435,6 +495,7 @@ it('outputs what the CLI needs to find the stack: API, bucket, table, topic, fun
   expect(Object.keys(outputs).sort()).toEqual([
     'AggregatorFunctionName',
     'AlertTopicArn',
+    'AlertsFunctionName',
     'ApiUrl',
     'AthenaWorkGroupName',
     'BucketName',
