@@ -4,7 +4,7 @@ import type { SiteConfig } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
 import { betterLink, type LinkCandidate, linkPairsOf } from '../../shared/metrics/links';
-import { slimForFigures } from '../../shared/metrics/slim';
+import { createInterner, slimForFigures } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import {
@@ -107,11 +107,12 @@ export async function aggregateDay(
   const objects = await listDayObjects(clients, site, daysToRead(date, config));
   const events: NormalizedEvent[] = [];
   const compressedObjects: ReadObject[] = [];
+  const intern = createInterner();
   await readObjects(
     clients,
     objects,
     (objectEvents, object, compressed) => {
-      for (const event of objectEvents) events.push(slimForFigures(event));
+      for (const event of objectEvents) events.push(slimForFigures(event, intern));
       compressedObjects.push({ key: object.key, compressed });
     },
     { onProgress: options.onProgress },

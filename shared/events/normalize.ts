@@ -41,8 +41,8 @@ export function normalizeEvent(event: IncomingEvent, ctx: NormalizeContext): Nor
   // Built by adding fields only: `delete` would drop V8 into slow dictionary-mode objects on the hot path.
   const {
     writeKey: _writeKey,
-    // Ours to set from `timestamp`; a client's own value would be misleading.
-    originalTimestamp: _clientOriginalTimestamp,
+    // The client's event time: Segment sends `timestamp`, RudderStack `originalTimestamp`.
+    originalTimestamp: rudderTimestamp,
     messageId,
     type,
     timestamp,
@@ -55,15 +55,16 @@ export function normalizeEvent(event: IncomingEvent, ctx: NormalizeContext): Nor
     ...rest
   } = event;
   const sentAt = ownSentAt ?? ctx.batchSentAt;
+  const clientTimestamp = timestamp ?? rudderTimestamp;
   const normalized: NormalizedEvent = {
     messageId: messageId ?? ctx.fallbackMessageId(),
     type,
     ...rest,
     site: ctx.site,
     receivedAt: ctx.receivedAt ?? new Date(ctx.receivedAtMs).toISOString(),
-    timestamp: new Date(eventTimeMs(ctx.receivedAtMs, timestamp, sentAt)).toISOString(),
+    timestamp: new Date(eventTimeMs(ctx.receivedAtMs, clientTimestamp, sentAt)).toISOString(),
   };
-  if (timestamp !== undefined) normalized.originalTimestamp = timestamp;
+  if (clientTimestamp !== undefined) normalized.originalTimestamp = clientTimestamp;
   if (sentAt !== undefined) normalized.sentAt = sentAt;
   if (ctx.batchContext) normalized.context = { ...ctx.batchContext, ...(ownContext ?? {}) };
   else if (ownContext) normalized.context = ownContext;

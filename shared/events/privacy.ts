@@ -84,7 +84,8 @@ export function hasConsentOptOut(event: NormalizedEvent): boolean {
 
 /** The per-day pseudonymous id that replaces identities of an event without analytics consent. */
 export function consentAnonymousId(daySalt: string, event: NormalizedEvent): string {
-  const seed = event.anonymousId ?? event.userId ?? event.previousId ?? event.messageId;
+  // String(): events kept under rejected/ are scrubbed too, and their ids may be of any JSON type.
+  const seed = String(event.anonymousId ?? event.userId ?? event.previousId ?? event.messageId);
   return `consent-${createHmac('sha256', daySalt).update(seed).digest('hex').slice(0, 24)}`;
 }
 

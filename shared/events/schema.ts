@@ -38,6 +38,8 @@ export const incomingEventSchema = z.looseObject({
   traits: plainObject,
   context: plainObject,
   timestamp: dateTime,
+  /** RudderStack's SDKs send the client's event time here instead of in `timestamp`. */
+  originalTimestamp: dateTime,
   sentAt: dateTime,
 });
 
@@ -55,6 +57,7 @@ const FIELD_REASONS: Readonly<Record<string, Rejection['reason']>> = {
   type: 'unknown_type',
   timestamp: 'invalid_timestamp',
   sentAt: 'invalid_timestamp',
+  originalTimestamp: 'invalid_timestamp',
   messageId: 'invalid_message_id',
 };
 

@@ -49,11 +49,37 @@ function pick(source: JsonObject, keys: readonly string[]): JsonObject | undefin
   return picked;
 }
 
-export function slimForFigures(event: NormalizedEvent): NormalizedEvent {
+/** Repeated strings (ids of a journey, event names, receivedAt) kept once: JSON.parse copies each. */
+export function createInterner(limit = 2_000_000): (value: string) => string {
+  const seen = new Map<string, string>();
+  return (value) => {
+    const known = seen.get(value);
+    if (known !== undefined) return known;
+    if (seen.size < limit) seen.set(value, value);
+    return value;
+  };
+}
+
+const INTERNED = new Set<string>([
+  'type',
+  'event',
+  'name',
+  'userId',
+  'anonymousId',
+  'previousId',
+  'site',
+  'receivedAt',
+]);
+
+export function slimForFigures(
+  event: NormalizedEvent,
+  intern: (value: string) => string = (v) => v,
+): NormalizedEvent {
   const slim = {} as NormalizedEvent;
   for (const key of TOP_LEVEL) {
     const value = event[key];
-    if (value !== undefined) (slim as JsonObject)[key] = value;
+    if (value === undefined) continue;
+    (slim as JsonObject)[key] = typeof value === 'string' && INTERNED.has(key) ? intern(value) : value;
   }
   if (isJsonObject(event.properties)) {
     const properties = pick(event.properties, PROPERTY_KEYS) ?? {};
@@ -67,6 +93,7 @@ export function slimForFigures(event: NormalizedEvent): NormalizedEvent {
   }
   if (isJsonObject(event.context)) {
     const context = pick(event.context, CONTEXT_KEYS);
+    if (context && typeof context.channel === 'string') context.channel = intern(context.channel);
     if (context) slim.context = context;
   }
   return slim;

@@ -129,17 +129,26 @@ describe('normalizeEvent', () => {
     expect(normalized.timestamp).toBe(RECEIVED);
   });
 
-  it('uses receivedAt as timestamp and has no originalTimestamp when the client sent no timestamp', () => {
-    const event: IncomingEvent = {
-      type: 'page',
-      anonymousId: 'a',
-      originalTimestamp: '1999-01-01T00:00:00Z',
-    };
+  it('uses receivedAt as timestamp and has no originalTimestamp when the client sent no time at all', () => {
+    const event: IncomingEvent = { type: 'page', anonymousId: 'a' };
 
     const normalized = normalizeEvent(event, ctx());
 
     expect(normalized.timestamp).toBe(RECEIVED);
     expect(normalized).not.toHaveProperty('originalTimestamp');
+  });
+
+  it('takes RudderStack’s originalTimestamp as the client event time when timestamp is absent', () => {
+    const event: IncomingEvent = {
+      type: 'page',
+      anonymousId: 'a',
+      originalTimestamp: '2026-10-25T11:00:00.000Z',
+    };
+
+    const normalized = normalizeEvent(event, ctx());
+
+    expect(normalized.timestamp).toBe('2026-10-25T11:00:00.000Z');
+    expect(normalized.originalTimestamp).toBe('2026-10-25T11:00:00.000Z');
   });
 
   it('applies the batch-level sentAt to an event without its own sentAt', () => {
