@@ -15,6 +15,7 @@ import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import { dataDirFromEnv, openLocalStorage } from './data-dir';
 import { summaryTable } from './figures-table';
 import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
+import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
 
 /** Runs `work` against the running stack's stores, or the data directory opened for this command. */
 export async function withStorage<T>(work: (clients: StorageClients) => Promise<T>): Promise<T> {
@@ -255,6 +256,23 @@ export function buildProgram(): Command {
           ? `no alerts for ${options.site} in that period`
           : alerts.map(alertLines).join('\n'),
       );
+    });
+
+  program
+    .command('simulate')
+    .description(
+      'send realistic simulated traffic to a site through the running stack, then compute its figures',
+    )
+    .requiredOption('--site <site>', 'site id')
+    .requiredOption('--days <n>', 'number of days, ending with --end-date', positiveNumber)
+    .option('--seed <seed>', 'the same seed gives the same traffic (and the same messageIds)', '42')
+    .option('--end-date <date>', 'last simulated day, YYYY-MM-DD (default: yesterday, site-local)')
+    .option('--incident-date <date>', 'a checkout outage on this day: abandonment spikes, volume drops')
+    .option('--write-key <key>', "the site's write key (the demo site's is read from the data directory)")
+    .option('--scale <x>', 'visitors multiplier; 1 is about 2,000 events a day', positiveNumber, 1)
+    .option('--json', 'machine-readable summary')
+    .action(async (options: SimulateCommandOptions) => {
+      await runSimulateCommand(options);
     });
 
   program

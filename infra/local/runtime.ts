@@ -5,9 +5,11 @@ import { siteConfigWithDefaults } from '../../shared/config/site';
 import { createStorageClients, type StorageSettings } from '../../shared/storage/clients';
 import { applySiteConfig } from '../../shared/storage/site-admin';
 import { dataDirFromEnv, removeEndpoints, runningStack, writeEndpoints } from './data-dir';
+import { loadDemoTraffic, pendingDemoTraffic } from './demo';
 import { startLocalHttpServer } from './http-adapter';
 import { localRoutes } from './routes';
 import { startLocalScheduler } from './scheduler';
+import type { SimulationPlan } from './simulate';
 import { startLocalStores } from './stores';
 
 export interface StartOptions {
@@ -24,6 +26,10 @@ export interface RunningStack {
   dataDir: string;
   storage: StorageSettings;
   demoKeys?: DemoKeys;
+  /** Simulated demo traffic still to load (first start, or a load stopped half-way). */
+  demoTraffic?: SimulationPlan;
+  /** Loads `demoTraffic`, then lets the scheduler run; call it once the banner is out. */
+  loadDemo?: (log: (line: string) => void) => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,9 +73,13 @@ export const DEMO_SITE_CONFIG = {
 };
 
 /** The demo site's keys are kept in the data directory so the banner can show them on every start. */
-async function ensureDemoSite(dataDir: string, settings: StorageSettings): Promise<DemoKeys | undefined> {
+async function ensureDemoSite(
+  dataDir: string,
+  settings: StorageSettings,
+): Promise<{ keys: DemoKeys; created: boolean } | undefined> {
   const keyFile = join(dataDir, 'demo-keys.json');
-  if (existsSync(keyFile)) return JSON.parse(readFileSync(keyFile, 'utf8')) as DemoKeys;
+  if (existsSync(keyFile))
+    return { keys: JSON.parse(readFileSync(keyFile, 'utf8')) as DemoKeys, created: false };
   const result = await applySiteConfig(
     createStorageClients(settings),
     siteConfigWithDefaults(DEMO_SITE_CONFIG),
@@ -78,7 +88,7 @@ async function ensureDemoSite(dataDir: string, settings: StorageSettings): Promi
   if (!result.created) return undefined;
   const keys = { site: result.config.site, writeKey: result.writeKey, readKey: result.readKey };
   writeFileSync(keyFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
-  return keys;
+  return { keys, created: true };
 }
 
 export async function startStack(options: StartOptions): Promise<RunningStack> {
@@ -103,18 +113,49 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     startedAt: new Date().toISOString(),
     storage: stores.settings,
   });
-  const demoKeys = options.demo ? await ensureDemoSite(options.dataDir, stores.settings) : undefined;
+  const demoSite = options.demo ? await ensureDemoSite(options.dataDir, stores.settings) : undefined;
+  const demoKeys = demoSite?.keys;
+  const demoTraffic = demoSite
+    ? pendingDemoTraffic(options.dataDir, demoSite.created, DEMO_SITE_CONFIG, new Date())
+    : undefined;
+  // Scheduled runs wait for the demo load: an ended day evaluated before the older simulated days
+  // would make their alert evaluations stale (alert state only moves forward in time).
+  let releaseScheduler: () => void = () => undefined;
+  const schedulerHold = new Promise<void>((resolve) => {
+    releaseScheduler = resolve;
+  });
+  if (!demoTraffic) releaseScheduler();
   const scheduler = options.schedule
-    ? startLocalScheduler(createStorageClients(stores.settings), (line) =>
-        console.log(`  [${new Date().toISOString()}] ${line}`),
+    ? startLocalScheduler(
+        createStorageClients(stores.settings),
+        (line) => console.log(`  [${new Date().toISOString()}] ${line}`),
+        undefined,
+        schedulerHold,
       )
     : undefined;
+  const loadDemo =
+    demoKeys && demoTraffic
+      ? (log: (line: string) => void) =>
+          loadDemoTraffic({
+            dataDir: options.dataDir,
+            url: http.url,
+            writeKey: demoKeys.writeKey,
+            readKey: demoKeys.readKey,
+            storage: stores.settings,
+            config: siteConfigWithDefaults(DEMO_SITE_CONFIG),
+            plan: demoTraffic,
+            log,
+          }).finally(releaseScheduler)
+      : undefined;
   return {
     url: http.url,
     dataDir: options.dataDir,
     storage: stores.settings,
     demoKeys,
+    demoTraffic,
+    loadDemo,
     async stop() {
+      releaseScheduler();
       scheduler?.stop();
       await scheduler?.idle();
       await http.close();
@@ -132,6 +173,7 @@ export function banner(stack: RunningStack): string {
     `  Tracking API   ${stack.url}/v1/batch   (also /v1/track, /v1/page, /v1/identify, ...)`,
     `  Tracker        ${stack.url}/roxtrail.js   (ES module for shop pages; see README, Browser tracker)`,
     `  Data           ${stack.dataDir}   (DynamoDB: dynalite, S3: s3rver)`,
+    `  Dashboard      ${stack.url}/dashboard   (figures, funnel and alerts; asks for the read key)`,
   ];
   if (stack.demoKeys) {
     lines.push(
@@ -142,6 +184,13 @@ export function banner(stack: RunningStack): string {
       `    curl -u ${stack.demoKeys.writeKey}: ${stack.url}/v1/track \\`,
       `      -H 'content-type: application/json' \\`,
       `      -d '{"event":"Product Viewed","anonymousId":"a1","properties":{"product_id":"p1","price":25}}'`,
+    );
+  }
+  if (stack.demoKeys && stack.demoTraffic) {
+    lines.push(
+      '',
+      `  Demo data      ${stack.demoTraffic.days} days of simulated traffic (${stack.demoTraffic.endDate} back, checkout`,
+      `                 outage on ${stack.demoTraffic.incidentDate}) load in the background; progress below.`,
     );
   }
   lines.push(
@@ -164,6 +213,15 @@ export async function runStart(options: Partial<StartOptions> = {}): Promise<voi
     schedule: options.schedule ?? true,
   });
   console.log(banner(stack));
+  // In the background: the server is usable meanwhile; a load cut short by Ctrl-C resumes on the next start.
+  const log = (line: string) => console.log(`  [${new Date().toISOString()}] ${line}`);
+  stack
+    .loadDemo?.(log)
+    .catch((error: unknown) =>
+      log(
+        `demo: stopped (${error instanceof Error ? error.message : String(error)}); it resumes on the next start`,
+      ),
+    );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

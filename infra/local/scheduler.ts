@@ -14,8 +14,13 @@ export function startLocalScheduler(
   clients: StorageClients,
   log: (line: string) => void,
   pattern = '0 * * * *',
+  /** No run starts before this settles (the demo's days must be evaluated oldest first, before any run). */
+  holdUntil: Promise<unknown> = Promise.resolve(),
 ): LocalScheduler {
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> = holdUntil.then(
+    () => undefined,
+    () => undefined,
+  );
   const runOnce = async () => {
     const started = Date.now();
     const run = await runScheduledAggregation(clients);
