@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startLocalStores } from '../infra/local/stores';
 import { siteConfigWithDefaults } from '../shared/config/site';
+import type { Measured } from '../shared/cost/model';
 import type { FiguresDocument } from '../shared/metrics/figures';
 import { createStorageClients } from '../shared/storage/clients';
 import { applySiteConfig } from '../shared/storage/site-admin';
@@ -64,7 +65,10 @@ function comparable(f: FiguresDocument): ComparableFigures {
   };
 }
 
-export async function benchAggregation(events = 1_000_000): Promise<BenchRow[]> {
+export async function benchAggregation(
+  events = 1_000_000,
+  measured?: Partial<Measured>,
+): Promise<BenchRow[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-aggbench-'));
   const stores = await startLocalStores({ dataDir });
   try {
@@ -92,6 +96,7 @@ export async function benchAggregation(events = 1_000_000): Promise<BenchRow[]> 
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
     const ours = await runChild(stores.settings);
+    if (measured) measured.aggregationEventsPerSecond = ours.eventsRead / (ours.ms / 1000);
     const files = join(
       dataDir,
       's3',

@@ -10,6 +10,10 @@ import type { StorageClients } from '../shared/storage/clients';
 
 export interface StorageCounts {
   s3Puts: number;
+  /** Bytes of the objects put (gzip NDJSON). */
+  s3Bytes: number;
+  /** Bytes of the DynamoDB items written (DynamoDB's size rule). */
+  itemBytes: number;
   dynamoRequests: number;
   /** Write capacity units: 1 per started KB of each item written (a failed conditional write costs too). */
   writeUnits: number;
@@ -98,7 +102,7 @@ export function createMemoryStorage(options: { viaSdk: boolean } = { viaSdk: tru
   clients: StorageClients;
   counts: StorageCounts;
 } {
-  const counts: StorageCounts = { s3Puts: 0, dynamoRequests: 0, writeUnits: 0 };
+  const counts: StorageCounts = { s3Puts: 0, s3Bytes: 0, itemBytes: 0, dynamoRequests: 0, writeUnits: 0 };
   const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
   const s3 = new S3Client({ region: 'us-east-1', credentials });
   s3.middlewareStack.add(
@@ -121,15 +125,26 @@ export function createMemoryStorage(options: { viaSdk: boolean } = { viaSdk: tru
   if (!options.viaSdk) {
     // Replaces `send` on these two instances only; counted by the command's name and its plain input.
     Object.defineProperty(s3, 'send', {
-      value: async (command: { constructor: { name: string } }) => {
-        if (command.constructor.name === 'PutObjectCommand') counts.s3Puts += 1;
+      value: async (command: { constructor: { name: string }; input: { Body?: unknown } }) => {
+        if (command.constructor.name === 'PutObjectCommand') {
+          counts.s3Puts += 1;
+          if (command.input.Body instanceof Uint8Array) counts.s3Bytes += command.input.Body.length;
+        }
         return { $metadata: {} };
       },
     });
     Object.defineProperty(dynamo, 'send', {
       value: async (command: { constructor: { name: string }; input: Input }) => {
         counts.dynamoRequests += 1;
-        counts.writeUnits += writeUnitsOf(command.constructor.name, marshalledInput(command.input));
+        const input = marshalledInput(command.input);
+        counts.writeUnits += writeUnitsOf(command.constructor.name, input);
+        if (command.constructor.name === 'PutCommand') counts.itemBytes += itemSize(input.Item);
+        if (command.constructor.name === 'BatchWriteCommand') {
+          const tables = (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: unknown } }[]>;
+          for (const requests of Object.values(tables)) {
+            for (const request of requests) counts.itemBytes += itemSize(request.PutRequest?.Item);
+          }
+        }
         return { $metadata: {} };
       },
     });

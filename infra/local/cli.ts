@@ -1,10 +1,14 @@
 /** The `roxtrail` command line. Every command prints one clear line and exits non-zero on error. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { checkAlertRules } from '../../shared/alerts/rules';
 import type { SiteConfig } from '../../shared/config/site';
+import { type Measured, monthlyCost } from '../../shared/cost/model';
+import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
@@ -16,6 +20,8 @@ import { dataDirFromEnv, openLocalStorage } from './data-dir';
 import { summaryTable } from './figures-table';
 import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
 import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Runs `work` against the running stack's stores, or the data directory opened for this command. */
 export async function withStorage<T>(work: (clients: StorageClients) => Promise<T>): Promise<T> {
@@ -61,6 +67,36 @@ async function siteConfigOrFail(clients: StorageClients, site: string): Promise<
   const stored = await getSite(clients, site);
   if (!stored) throw new Error(`unknown site "${site}" (roxtrail sites list shows the sites)`);
   return stored.config;
+}
+
+type MeasuredCounts = Omit<Measured, 'collectorMemoryMb' | 'aggregatorMemoryMb' | 'logBytesPerRequest'>;
+
+/** The counts the last benchmark measured: the cost model never assumes them. */
+function readMeasured(): MeasuredCounts {
+  const file = join(REPO_ROOT, 'bench', 'results.json');
+  if (!existsSync(file))
+    throw new Error('no measurements yet: run `npm run bench` first (it writes bench/results.json)');
+  const { measured } = JSON.parse(readFileSync(file, 'utf8')) as { measured?: Partial<Measured> };
+  const keys = [
+    'collectorMsPerRequest',
+    's3PutsPerRequest',
+    'dynamoWriteUnitsPerRequest',
+    'archiveBytesPerEvent',
+    'tableBytesPerEvent',
+    'aggregationEventsPerSecond',
+  ] as const;
+  const missing = keys.filter((key) => typeof measured?.[key] !== 'number');
+  if (!measured || missing.length > 0) {
+    throw new Error(`bench/results.json lacks ${missing.join(', ')}: run \`npm run bench\` again`);
+  }
+  return {
+    collectorMsPerRequest: Number(measured.collectorMsPerRequest),
+    s3PutsPerRequest: Number(measured.s3PutsPerRequest),
+    dynamoWriteUnitsPerRequest: Number(measured.dynamoWriteUnitsPerRequest),
+    archiveBytesPerEvent: Number(measured.archiveBytesPerEvent),
+    tableBytesPerEvent: Number(measured.tableBytesPerEvent),
+    aggregationEventsPerSecond: Number(measured.aggregationEventsPerSecond),
+  };
 }
 
 function positiveNumber(value: string): number {
@@ -274,6 +310,54 @@ export function buildProgram(): Command {
     .action(async (options: SimulateCommandOptions) => {
       await runSimulateCommand(options);
     });
+
+  program
+    .command('cost')
+    .description('monthly AWS cost from the counts the last `npm run bench` measured (bench/results.json)')
+    .option('--events-per-month <n>', 'events a month', positiveNumber, 100_000_000)
+    .option('--events-per-request <n>', 'events per request (client batch size)', positiveNumber, 10)
+    .option('--event-bytes <n>', 'average event size as sent', positiveNumber, 550)
+    .option('--retention-days <n>', 'days the archive and journeys are kept', positiveNumber, 400)
+    .option('--sites <n>', 'number of sites', positiveNumber, 1)
+    .option('--mode <mode>', 'archive mode: direct or firehose', 'direct')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (options: {
+        eventsPerMonth: number;
+        eventsPerRequest: number;
+        eventBytes: number;
+        retentionDays: number;
+        sites: number;
+        mode: string;
+        json?: boolean;
+      }) => {
+        if (options.mode !== 'direct' && options.mode !== 'firehose')
+          throw new Error('--mode must be direct or firehose');
+        const measured = readMeasured();
+        const report = monthlyCost(
+          {
+            eventsPerMonth: options.eventsPerMonth,
+            eventsPerRequest: options.eventsPerRequest,
+            eventBytes: options.eventBytes,
+            retentionDays: options.retentionDays,
+            sites: options.sites,
+          },
+          { ...measured, collectorMemoryMb: 512, aggregatorMemoryMb: 2048, logBytesPerRequest: 0 },
+          { mode: options.mode },
+        );
+        print(Boolean(options.json), report, () =>
+          [
+            ...report.lines.map(
+              (line) => `${line.item.padEnd(30)} $${line.monthly.toFixed(2).padStart(10)}   ${line.basis}`,
+            ),
+            `${'total per month'.padEnd(30)} $${report.monthly.toFixed(2).padStart(10)}`,
+            `${'per million events'.padEnd(30)} $${report.perMillionEvents.toFixed(4).padStart(10)}`,
+            `${'idle (storage only)'.padEnd(30)} $${report.idleMonthly.toFixed(2).padStart(10)}`,
+            `prices of ${PRICES.asOf} (${PRICES.region}); counts measured by npm run bench`,
+          ].join('\n'),
+        );
+      },
+    );
 
   program
     .command('bench')
