@@ -120,6 +120,13 @@ describe('PII outside properties and traits', () => {
     expect(scrubbed.integrations).toEqual({ All: true, crm: {} });
   });
 
+  it('scrubs a rejected event without consent whose ids are not strings', () => {
+    const raw = { messageId: 7, type: 42, userId: true, context: { consent: { analytics: false } } };
+    const scrubbed = scrubEvent(raw as unknown as NormalizedEvent, { policy: policy() });
+    expect(scrubbed.anonymousId).toMatch(/^consent-[0-9a-f]{24}$/);
+    expect(Object.hasOwn(scrubbed, 'userId')).toBe(false);
+  });
+
   it('keeps a __proto__ field as data without touching prototypes', () => {
     const withProto = JSON.parse(
       '{"messageId":"m","type":"track","site":"s","receivedAt":"r","timestamp":"t","__proto__":{"email":"x@y.z","polluted":1}}',
