@@ -27,6 +27,15 @@ function isTextBody(headers: IncomingMessage['headers']): boolean {
   );
 }
 
+/** A malformed escape (`%E0%A4%A`) stays as sent, as API Gateway passes it, instead of failing the request. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function matchRoute(routes: readonly LocalRoute[], method: string, path: string) {
   for (const route of routes) {
     const [routeMethod = '', pattern = ''] = route.routeKey.split(' ');
@@ -42,7 +51,7 @@ function matchRoute(routes: readonly LocalRoute[], method: string, path: string)
     if (!match) continue;
     const pathParameters: Record<string, string> = {};
     names.forEach((name, index) => {
-      pathParameters[name] = decodeURIComponent(match[index + 1] ?? '');
+      pathParameters[name] = decodePathSegment(match[index + 1] ?? '');
     });
     return { route, pathParameters };
   }
