@@ -19,6 +19,21 @@ let s3Server = newS3Server(workerData.s3Port ?? 0);
 const { port: s3Port } = await s3Server.run();
 
 const commands = {
+  // Stops listening (in-flight requests are cut): clients see ECONNREFUSED, as with a crashed server.
+  // The table survives a restart only when it lives on disk (dynamoDir): dynalite reopens its store.
+  async stopDynamo() {
+    if (!dynamoServer.listening) return;
+    const closed = new Promise((resolve) => dynamoServer.close(resolve));
+    dynamoServer.closeAllConnections();
+    await closed;
+  },
+  async restartDynamo() {
+    if (dynamoServer.listening) return;
+    await new Promise((resolve, reject) => {
+      dynamoServer.once('error', reject);
+      dynamoServer.listen(dynamoPort, host, resolve);
+    });
+  },
   async stopS3() {
     await s3Server?.close();
     s3Server = undefined;
@@ -31,7 +46,7 @@ const commands = {
   async close() {
     await s3Server?.close();
     s3Server = undefined;
-    await new Promise((resolve) => dynamoServer.close(resolve));
+    if (dynamoServer.listening) await new Promise((resolve) => dynamoServer.close(resolve));
   },
 };
 

@@ -18,6 +18,12 @@ export interface LocalStores {
   /** Stops only the S3 server (fault-injection tests); `restartS3` brings it back on the same port and data. */
   stopS3(): Promise<void>;
   restartS3(): Promise<void>;
+  /**
+   * Stops only the DynamoDB server, cutting in-flight requests; `restartDynamo` brings it back on the same
+   * port. The table's data survives only with a `dataDir` (an in-memory table starts empty again).
+   */
+  stopDynamo(): Promise<void>;
+  restartDynamo(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +40,7 @@ export interface LocalStoresOptions {
 export const LOCAL_TABLE = 'roxtrail';
 export const LOCAL_BUCKET = 'roxtrail-archive';
 
-type StoreCommand = 'stopS3' | 'restartS3' | 'close';
+type StoreCommand = 'stopS3' | 'restartS3' | 'stopDynamo' | 'restartDynamo' | 'close';
 
 /** The stores run on a worker thread (stores-worker.mjs): their own core, the same process. */
 export async function startLocalStores(options: LocalStoresOptions = {}): Promise<LocalStores> {
@@ -89,6 +95,8 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
     s3Port: ports.s3Port,
     stopS3: () => send('stopS3'),
     restartS3: () => send('restartS3'),
+    stopDynamo: () => send('stopDynamo'),
+    restartDynamo: () => send('restartDynamo'),
     async close() {
       if (closed) return;
       closed = true;
