@@ -253,6 +253,13 @@ export async function benchCollectorEndToEnd(
         how: `${concurrency} concurrent clients, ${BATCH_SIZE}-event batches over HTTP to roxtrail start for ${seconds}s; errors ${result.errors}`,
       },
       {
+        figure: 'load test errors',
+        value: result.errors,
+        unit: 'errors',
+        target: '0',
+        how: `non-200 answers or failed requests among ${(result.ops + result.errors).toLocaleString('en-US')} in the run above (loopback only, fixed duration)`,
+      },
+      {
         figure: 'end-to-end latency p50',
         value: percentile(result.latencies, 50),
         unit: 'ms',

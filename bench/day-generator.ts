@@ -10,7 +10,13 @@ export interface GeneratedDay {
   events: number;
 }
 
-export function generateDay(options: { site: string; date: string; events: number; seed: number; eventsPerObject?: number }): GeneratedDay {
+export function generateDay(options: {
+  site: string;
+  date: string;
+  events: number;
+  seed: number;
+  eventsPerObject?: number;
+}): GeneratedDay {
   const random = seededRandom(options.seed);
   const dayStart = Date.parse(`${options.date}T00:00:00.000Z`);
   const receivedAt = new Date(dayStart + 86_400_000 + 3_600_000).toISOString();
@@ -20,7 +26,12 @@ export function generateDay(options: { site: string; date: string; events: numbe
   let produced = 0;
   let journey = 0;
   const emit = (time: number, event: Record<string, unknown>) => {
-    const line = JSON.stringify({ ...event, site: options.site, receivedAt, timestamp: new Date(time).toISOString() });
+    const line = JSON.stringify({
+      ...event,
+      site: options.site,
+      receivedAt,
+      timestamp: new Date(time).toISOString(),
+    });
     const hour = Math.min(23, Math.floor((time - dayStart) / 3_600_000));
     byHour[hour]?.push(line);
     produced += 1;
@@ -38,7 +49,8 @@ export function generateDay(options: { site: string; date: string; events: numbe
     const context = {
       channel,
       library: { name: 'analytics.js', version: '5.2.0' },
-      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+      userAgent:
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
       page: { path: '/products', url: 'https://shop.example/products' },
       ip: '203.0.113.0',
     };
@@ -55,18 +67,39 @@ export function generateDay(options: { site: string; date: string; events: numbe
     const views = 1 + Math.floor(random() * 5);
     for (let v = 0; v < views; v++) {
       const touchpoint = random() < 0.15 ? touchpoints[Math.floor(random() * touchpoints.length)] : undefined;
-      next({ type: 'track', event: 'Product Viewed', properties: { product_id: `p${Math.floor(random() * 500)}`, price: 20 + Math.floor(random() * 180), touchpoint } });
+      next({
+        type: 'track',
+        event: 'Product Viewed',
+        properties: {
+          product_id: `p${Math.floor(random() * 500)}`,
+          price: 20 + Math.floor(random() * 180),
+          touchpoint,
+        },
+      });
     }
     if (userId) next({ type: 'identify', userId, traits: { plan: 'member' } });
     if (random() < 0.4) {
       const cartId = random() < 0.7 ? `cart-${options.seed}-${journey}` : undefined;
       const price = 20 + Math.floor(random() * 180);
       const quantity = 1 + Math.floor(random() * 2);
-      next({ type: 'track', event: 'Product Added', properties: { cart_id: cartId, product_id: `p${Math.floor(random() * 500)}`, price, quantity } });
+      next({
+        type: 'track',
+        event: 'Product Added',
+        properties: { cart_id: cartId, product_id: `p${Math.floor(random() * 500)}`, price, quantity },
+      });
       if (random() < 0.45) {
         next({ type: 'track', event: 'Checkout Started', properties: { cart_id: cartId } });
         if (random() < 0.65) {
-          next({ type: 'track', event: 'Order Completed', properties: { order_id: `o-${options.seed}-${journey}`, revenue: price * quantity, currency: 'EUR', cart_id: cartId } });
+          next({
+            type: 'track',
+            event: 'Order Completed',
+            properties: {
+              order_id: `o-${options.seed}-${journey}`,
+              revenue: price * quantity,
+              currency: 'EUR',
+              cart_id: cartId,
+            },
+          });
         }
       }
     }

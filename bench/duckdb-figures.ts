@@ -68,7 +68,10 @@ SELECT
   (SELECT count(*) FROM (SELECT cart_key FROM by_cart UNION SELECT cart_key FROM by_journey)) AS carts_converted`;
 }
 
-export async function duckdbFigures(glob: string, date: string): Promise<{ seconds: number; figures: ComparableFigures }> {
+export async function duckdbFigures(
+  glob: string,
+  date: string,
+): Promise<{ seconds: number; figures: ComparableFigures }> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const started = performance.now();
