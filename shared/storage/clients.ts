@@ -36,9 +36,11 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /**
  * Timeouts stay short so a hung store turns into a 503 well inside API Gateway's 30 s, and the
- * client's retry (idempotent by design) does the rest.
+ * client's retry (idempotent by design) does the rest. Without throwOnRequestTimeout the SDK only logs a
+ * warning when requestTimeout passes and keeps waiting: a hung store then hangs the function until its
+ * own timeout (tested in test/reliability/faults.test.ts).
  */
-const REQUEST_HANDLER = { connectionTimeout: 2_000, requestTimeout: 5_000 };
+const REQUEST_HANDLER = { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
 
 export function createStorageClients(settings: StorageSettings = settingsFromEnv()): StorageClients {
   const dynamoClient = new DynamoDBClient({
