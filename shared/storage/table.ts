@@ -55,13 +55,30 @@ async function queryAll(
   return items;
 }
 
-function isConditionFailure(error: unknown): boolean {
+export function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (typeof error === 'object' &&
       error !== null &&
       (error as { name?: string }).name === 'ConditionalCheckFailedException')
   );
+}
+
+/** Sends a conditional write: false when its condition failed (another write already won). */
+export async function sendConditional(
+  clients: StorageClients,
+  command: PutCommand | UpdateCommand | DeleteCommand,
+): Promise<boolean> {
+  try {
+    // The document client's send is overloaded per command type; each branch picks its overload.
+    if (command instanceof PutCommand) await clients.dynamo.send(command);
+    else if (command instanceof UpdateCommand) await clients.dynamo.send(command);
+    else await clients.dynamo.send(command);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /* ---------------------------------------------------------------- sites */
@@ -94,24 +111,21 @@ export async function getSite(clients: StorageClients, site: string): Promise<St
 
 /** Creates the site (false when it already exists). */
 export async function createSite(clients: StorageClients, config: SiteConfig, now: Date): Promise<boolean> {
-  try {
-    await clients.dynamo.send(
-      new PutCommand({
-        TableName: clients.settings.tableName,
-        Item: {
-          ...keys.siteConfig(config.site),
-          config,
-          piiSalt: randomBytes(16).toString('hex'),
-          createdAt: now.toISOString(),
-          updatedAt: now.toISOString(),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  const written = await sendConditional(
+    clients,
+    new PutCommand({
+      TableName: clients.settings.tableName,
+      Item: {
+        ...keys.siteConfig(config.site),
+        config,
+        piiSalt: randomBytes(16).toString('hex'),
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  if (!written) return false;
   await clients.dynamo.send(
     new PutCommand({
       TableName: clients.settings.tableName,
@@ -298,20 +312,17 @@ export async function linkIdentity(
   site: string,
   link: IdentityLinkCandidate,
 ): Promise<boolean> {
-  try {
-    await clients.dynamo.send(
-      new PutCommand({
-        TableName: clients.settings.tableName,
-        Item: { ...keys.link(site, link.anonymousId), userId: link.userId, eventTimeMs: link.eventTimeMs },
-        ConditionExpression:
-          'attribute_not_exists(pk) OR eventTimeMs > :t OR (eventTimeMs = :t AND userId > :u)',
-        ExpressionAttributeValues: { ':t': link.eventTimeMs, ':u': link.userId },
-      }),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  const written = await sendConditional(
+    clients,
+    new PutCommand({
+      TableName: clients.settings.tableName,
+      Item: { ...keys.link(site, link.anonymousId), userId: link.userId, eventTimeMs: link.eventTimeMs },
+      ConditionExpression:
+        'attribute_not_exists(pk) OR eventTimeMs > :t OR (eventTimeMs = :t AND userId > :u)',
+      ExpressionAttributeValues: { ':t': link.eventTimeMs, ':u': link.userId },
+    }),
+  );
+  if (!written) return false;
   await clients.dynamo.send(
     new PutCommand({
       TableName: clients.settings.tableName,
@@ -340,9 +351,16 @@ export async function getLinks(
       );
       for (const item of response.Responses?.[clients.settings.tableName] ?? []) {
         const anonymousId = String(item.pk).slice(prefix.length);
-        links.set(anonymousId, { anonymousId, userId: String(item.userId), eventTimeMs: Number(item.eventTimeMs) });
+        links.set(anonymousId, {
+          anonymousId,
+          userId: String(item.userId),
+          eventTimeMs: Number(item.eventTimeMs),
+        });
       }
-      requestKeys = (response.UnprocessedKeys?.[clients.settings.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      requestKeys = (response.UnprocessedKeys?.[clients.settings.tableName]?.Keys ?? []) as Record<
+        string,
+        unknown
+      >[];
     }
   };
   let next = 0;
@@ -473,20 +491,15 @@ export async function clearDayMark(
   date: string,
   handledBeforeMs: number,
 ): Promise<boolean> {
-  try {
-    await clients.dynamo.send(
-      new DeleteCommand({
-        TableName: clients.settings.tableName,
-        Key: keys.dirtyDay(site, date),
-        ConditionExpression: 'lastMarkedAtMs < :before',
-        ExpressionAttributeValues: { ':before': handledBeforeMs },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return sendConditional(
+    clients,
+    new DeleteCommand({
+      TableName: clients.settings.tableName,
+      Key: keys.dirtyDay(site, date),
+      ConditionExpression: 'lastMarkedAtMs < :before',
+      ExpressionAttributeValues: { ':before': handledBeforeMs },
+    }),
+  );
 }
 
 /* ---------------------------------------------------------------- consent salts */
@@ -559,20 +572,15 @@ export async function putFigures(
   site: string,
   figures: FiguresDocument,
 ): Promise<boolean> {
-  try {
-    await clients.dynamo.send(
-      new PutCommand({
-        TableName: clients.settings.tableName,
-        Item: { ...keys.day(site, figures.date), revision: figures.revision, figures },
-        ConditionExpression: 'attribute_not_exists(pk) OR revision < :revision',
-        ExpressionAttributeValues: { ':revision': figures.revision },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return sendConditional(
+    clients,
+    new PutCommand({
+      TableName: clients.settings.tableName,
+      Item: { ...keys.day(site, figures.date), revision: figures.revision, figures },
+      ConditionExpression: 'attribute_not_exists(pk) OR revision < :revision',
+      ExpressionAttributeValues: { ':revision': figures.revision },
+    }),
+  );
 }
 
 /** Computed days between two dates (inclusive), ascending. */
