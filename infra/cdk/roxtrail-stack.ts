@@ -15,6 +15,7 @@ import { IngestApi } from './constructs/ingest-api';
 import { JourneyTable } from './constructs/journey-table';
 import { RoxtrailMonitoring } from './constructs/monitoring';
 import { RoxtrailFunction } from './constructs/roxtrail-function';
+import { STACK_OUTPUTS } from './stack-outputs';
 
 export interface RoxtrailStackProps extends StackProps {
   /** Days archived events are kept in S3 before they expire. @default 400 */
@@ -287,31 +288,34 @@ export class RoxtrailStack extends Stack {
       accessLogsBucket: this.archive.accessLogsBucket,
     });
 
-    new CfnOutput(this, 'ApiUrl', {
+    new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
       value: this.api.url,
       description: 'Base URL of the tracking and query API',
     });
-    new CfnOutput(this, 'BucketName', {
+    new CfnOutput(this, STACK_OUTPUTS.bucketName, {
       value: this.archive.bucket.bucketName,
       description: 'S3 event archive',
     });
-    new CfnOutput(this, 'TableName', { value: this.journeys.table.tableName, description: 'DynamoDB table' });
-    new CfnOutput(this, 'AlertTopicArn', {
+    new CfnOutput(this, STACK_OUTPUTS.tableName, {
+      value: this.journeys.table.tableName,
+      description: 'DynamoDB table',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.alertTopicArn, {
       value: this.alertTopic.topic.topicArn,
       description: 'SNS alert topic',
     });
-    new CfnOutput(this, 'CollectorFunctionName', { value: this.collector.functionName });
-    new CfnOutput(this, 'QueryFunctionName', { value: this.query.functionName });
-    new CfnOutput(this, 'AggregatorFunctionName', {
+    new CfnOutput(this, STACK_OUTPUTS.collectorFunctionName, { value: this.collector.functionName });
+    new CfnOutput(this, STACK_OUTPUTS.queryFunctionName, { value: this.query.functionName });
+    new CfnOutput(this, STACK_OUTPUTS.aggregatorFunctionName, {
       value: this.aggregator.functionName,
       description: 'Invoke with {"site","date"} or {"site","from","to"} to (re)compute days',
     });
-    new CfnOutput(this, 'AlertsFunctionName', {
+    new CfnOutput(this, STACK_OUTPUTS.alertsFunctionName, {
       value: this.alertEvaluator.functionName,
       description: 'Invoke with {"site","date"} to evaluate alert rules for an ended day',
     });
-    new CfnOutput(this, 'AthenaWorkGroupName', { value: this.analytics.workGroupName });
-    new CfnOutput(this, 'GlueDatabaseName', {
+    new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroupName, { value: this.analytics.workGroupName });
+    new CfnOutput(this, STACK_OUTPUTS.glueDatabaseName, {
       value: this.analytics.databaseName,
       description: `Athena: SELECT ... FROM "${this.analytics.databaseName}"."${this.analytics.tableName}" WHERE site = '...'`,
     });

@@ -1,0 +1,48 @@
+/**
+ * The deployed stack's CloudFormation outputs: their names (RoxtrailStack creates exactly these) and
+ * what the CLI's `--stack` makes of them. No CDK import: the CLI loads this module.
+ */
+import type { StorageSettings } from '../../shared/storage/clients';
+
+export const STACK_OUTPUTS = {
+  apiUrl: 'ApiUrl',
+  bucketName: 'BucketName',
+  tableName: 'TableName',
+  alertTopicArn: 'AlertTopicArn',
+  collectorFunctionName: 'CollectorFunctionName',
+  queryFunctionName: 'QueryFunctionName',
+  aggregatorFunctionName: 'AggregatorFunctionName',
+  alertsFunctionName: 'AlertsFunctionName',
+  athenaWorkGroupName: 'AthenaWorkGroupName',
+  glueDatabaseName: 'GlueDatabaseName',
+} as const;
+
+export type DeployedStack = { readonly [K in keyof typeof STACK_OUTPUTS]: string } & {
+  /** Where the CLI's SDK clients go: the stack's table and bucket, AWS endpoints (no local servers). */
+  readonly storage: StorageSettings;
+};
+
+/**
+ * The stack as the CLI needs it, from its outputs (`DescribeStacks`' `Outputs` as key/value pairs, or
+ * one stack's entry in the file `cdk deploy --outputs-file` writes). Fails with one line naming every
+ * missing output, which is what an older or foreign stack looks like.
+ */
+export function deployedStackFromOutputs(
+  stackName: string,
+  outputs: Readonly<Record<string, string | undefined>>,
+  region: string,
+): DeployedStack {
+  const missing = Object.values(STACK_OUTPUTS).filter((name) => !outputs[name]);
+  if (missing.length > 0) {
+    throw new Error(`stack "${stackName}" has no output ${missing.join(', ')}: is it a Roxtrail stack?`);
+  }
+  const value = (key: keyof typeof STACK_OUTPUTS): string => outputs[STACK_OUTPUTS[key]] ?? '';
+  const entries = Object.keys(STACK_OUTPUTS).map((key) => {
+    const name = key as keyof typeof STACK_OUTPUTS;
+    return [name, value(name)] as const;
+  });
+  return {
+    ...(Object.fromEntries(entries) as { [K in keyof typeof STACK_OUTPUTS]: string }),
+    storage: { tableName: value('tableName'), bucketName: value('bucketName'), region },
+  };
+}
