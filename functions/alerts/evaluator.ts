@@ -248,7 +248,7 @@ async function deliverPending(
   const done = current.deliveries ?? {};
   const todo = context.targets.filter((target) => !done[target.id]?.ok);
   if (context.settings.console && current.rounds === 0) {
-    console.log(`  alert ${entry.state}${entry.reminder ? ' (reminder)' : ''}: ${entry.message.text}`);
+    console.log(`  alert: ${entry.message.text}`);
   }
   const records = await deliverToTargets(entry.message, todo);
   const deliveries: Record<string, DeliveryRecord> = { ...done };

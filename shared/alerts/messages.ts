@@ -17,7 +17,9 @@ export interface AlertMessage {
   text: string;
 }
 
-const countFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+/** Means of counts keep a decimal only while it still says something (2.5 carts, not 1,708.3 events). */
+const smallCountFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const countFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const pointsFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 const scoreFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const moneyFormats = new Map<string, Intl.NumberFormat>();
@@ -57,7 +59,7 @@ export function formatFigure(value: number, unit: FigureUnit, currency: string):
     case 'score':
       return scoreFormat.format(value);
     case 'count':
-      return countFormat.format(value);
+      return (Math.abs(value) < 100 ? smallCountFormat : countFormat).format(value);
   }
 }
 

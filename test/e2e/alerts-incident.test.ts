@@ -136,7 +136,7 @@ describe('an incident day on the local stack', () => {
     expect(aggregated.code).toBe(0);
     // Printed as they happen, too.
     expect(aggregated.stdout).toContain(
-      `alert firing: Cart abandonment on incidentshop was 88% on ${INCIDENT}, above 80% (25 carts)`,
+      `alert: Cart abandonment on incidentshop was 88% on ${INCIDENT}, above 80% (25 carts)`,
     );
 
     // Re-aggregating the incident day (as the hourly run does) must not repeat anything.

@@ -209,6 +209,8 @@ describe('alert messages', () => {
     expect(formatFigure(1234.5, 'money', 'EUR')).toBe('€1,234.50');
     expect(formatFigure(1234.5, 'money', 'JPY')).toBe('¥1,235');
     expect(formatFigure(12345, 'count', 'EUR')).toBe('12,345');
+    expect(formatFigure(1708.29, 'count', 'EUR')).toBe('1,708');
+    expect(formatFigure(2.5, 'count', 'EUR')).toBe('2.5');
     expect(formatFigure(-4.5, 'points', 'EUR')).toBe('-4.5');
     expect(formatFigure(5.25, 'score', 'EUR')).toBe('5.25');
   });
