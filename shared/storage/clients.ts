@@ -1,5 +1,6 @@
 /** The one place that builds SDK clients; endpoints come from the environment (AWS or the local stack). */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -13,6 +14,10 @@ export interface StorageSettings {
   dynamodbEndpoint?: string;
   /** Set for the local stack (s3rver); unset in AWS. */
   s3Endpoint?: string;
+  /** Firehose archive mode: the delivery stream the collector puts events to (shared/storage/archive-sink.ts). */
+  firehoseStream?: string;
+  /** Set for the local stack's Firehose stand-in (infra/local/firehose-standin.ts); unset in AWS. */
+  firehoseEndpoint?: string;
 }
 
 export interface StorageClients {
@@ -28,6 +33,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): StorageSe
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     dynamodbEndpoint: env.ROXTRAIL_DYNAMODB_ENDPOINT || undefined,
     s3Endpoint: env.ROXTRAIL_S3_ENDPOINT || undefined,
+    firehoseStream: env.ROXTRAIL_FIREHOSE_STREAM || undefined,
+    firehoseEndpoint: env.ROXTRAIL_FIREHOSE_ENDPOINT || undefined,
   };
 }
 
@@ -66,6 +73,20 @@ export function createStorageClients(settings: StorageSettings = settingsFromEnv
     marshallOptions: { removeUndefinedValues: true },
   });
   return { settings, dynamo, s3 };
+}
+
+/** The collector's client in Firehose archive mode (AWS, or the local stand-in's endpoint). */
+export function createFirehoseClient(
+  settings: Pick<StorageSettings, 'region' | 'firehoseEndpoint'> = settingsFromEnv(),
+): FirehoseClient {
+  return new FirehoseClient({
+    region: settings.region,
+    maxAttempts: 3,
+    requestHandler: REQUEST_HANDLER,
+    ...(settings.firehoseEndpoint
+      ? { endpoint: settings.firehoseEndpoint, credentials: LOCAL_CREDENTIALS }
+      : {}),
+  });
 }
 
 /** The alert topic's client (AWS only: there is no local SNS; locally alerts go to a file and the console). */
