@@ -1,8 +1,12 @@
-/** Collector Lambda: the Tracking API. Validates event by event, archives to S3, then projects to DynamoDB. */
+/**
+ * Collector Lambda: the Tracking API. Validates event by event, archives (S3, or Firehose in firehose
+ * archive mode), then projects to DynamoDB.
+ */
 import middy, { type MiddlewareObj } from '@middy/core';
 import {
   type AcceptedEvent,
   identityLinksOf,
+  type Partition,
   partitionByLocalHour,
   type RejectedEvent,
   requestHashOf,
@@ -10,13 +14,13 @@ import {
 } from '../../shared/events/ingest';
 import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
 import type { NormalizedEvent } from '../../shared/events/types';
+import { putObjects, rejectedObjectFor } from '../../shared/storage/archive';
 import {
-  type ArchiveObject,
-  archiveObjectsFor,
-  type EventsObject,
-  putObjects,
-  rejectedObjectFor,
-} from '../../shared/storage/archive';
+  type ArchivedPartition,
+  type ArchiveSink,
+  archivedPartitionsOf,
+  archiveSinkFor,
+} from '../../shared/storage/archive-sink';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import {
@@ -54,6 +58,8 @@ export interface CollectorDeps {
   clients: StorageClients;
   sites: SiteCache;
   now?: () => number;
+  /** Where accepted events go. @default archiveSinkFor(clients): firehose when the settings name a stream */
+  archive?: ArchiveSink;
 }
 
 /** What a warm container already wrote, so repeated requests skip redundant DynamoDB writes. */
@@ -64,6 +70,7 @@ interface WarmState {
 
 export function createCollector(deps: CollectorDeps) {
   const now = deps.now ?? Date.now;
+  const sink = deps.archive ?? archiveSinkFor(deps.clients);
   const warm: WarmState = { markedDays: new Map(), bestLinks: new Map() };
 
   return async function collect(event: HttpEvent): Promise<HttpResult> {
@@ -108,13 +115,10 @@ export function createCollector(deps: CollectorDeps) {
     const events = await scrubAll(deps.clients, site, accepted, event.requestContext.http.sourceIp);
     const rejectedScrubbed = scrubRejected(site, rejected);
 
-    const eventObjects = archiveObjectsFor(
-      siteId,
-      partitionByLocalHour(events, site.config.timezone),
-      requestHash,
-    );
-    await archive(deps.clients, site, eventObjects, rejectedScrubbed, requestHash, receivedAtMs);
-    await project(deps.clients, site, events, eventObjects, receivedAtMs, warm);
+    const partitions = partitionByLocalHour(events, site.config.timezone);
+    await archive(deps.clients, sink, site, partitions, rejectedScrubbed, requestHash, receivedAtMs);
+    const archived = archivedPartitionsOf(siteId, partitions, requestHash);
+    await project(deps.clients, site, events, archived, receivedAtMs, warm);
 
     logger.debug('collected', { site: siteId, accepted: events.length, rejected: rejected.length });
     return jsonResponse(
@@ -187,31 +191,36 @@ function scrubRejected(site: StoredSite, rejected: readonly RejectedEvent[]): Re
   });
 }
 
-/** The durability point: nothing is acknowledged unless every object of the request is in S3. */
+/**
+ * The durability point: nothing is acknowledged unless every accepted event is durable (in S3, or
+ * accepted by Firehose) and every rejected one is in S3 (rejected/ goes straight to S3 in both modes).
+ */
 async function archive(
   clients: StorageClients,
+  sink: ArchiveSink,
   site: StoredSite,
-  eventObjects: readonly EventsObject[],
+  partitions: readonly Partition[],
   rejected: readonly RejectedEvent[],
   requestHash: string,
   receivedAtMs: number,
 ): Promise<void> {
   const siteId = site.config.site;
-  const objects: ArchiveObject[] = [...eventObjects];
+  const writes = [sink.putPartitions(siteId, partitions, requestHash)];
   if (rejected.length > 0) {
     const receivedDate = localDate(receivedAtMs, site.config.timezone);
-    objects.push(
-      rejectedObjectFor(siteId, receivedDate, new Date(receivedAtMs).toISOString(), requestHash, rejected),
+    const receivedAt = new Date(receivedAtMs).toISOString();
+    writes.push(
+      putObjects(clients, [rejectedObjectFor(siteId, receivedDate, receivedAt, requestHash, rejected)]),
     );
   }
-  await putObjects(clients, objects);
+  await Promise.all(writes);
 }
 
 async function project(
   clients: StorageClients,
   site: StoredSite,
   events: readonly NormalizedEvent[],
-  eventObjects: readonly EventsObject[],
+  eventObjects: readonly ArchivedPartition[],
   receivedAtMs: number,
   warm: WarmState,
 ): Promise<void> {
