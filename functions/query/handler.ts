@@ -7,6 +7,7 @@ import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache
 import { getJourneyEntries, linkedAnonymousIds, queryFigures } from '../../shared/storage/table';
 import { addDays, isIsoDate } from '../../shared/time';
 import { HttpError, type HttpEvent, type HttpResult, header, httpErrors, jsonResponse } from '../common/http';
+import { isDashboardRequest, serveDashboard } from './static';
 
 export const MAX_QUERY_DAYS = 366;
 const DEFAULT_PAGE = 500;
@@ -79,6 +80,8 @@ function pageOf(event: HttpEvent): { offset: number; limit: number } {
 
 export function createQuery(deps: QueryDeps) {
   return async function query(event: HttpEvent): Promise<HttpResult> {
+    // The dashboard page and its files: public, the page asks for the read key itself.
+    if (isDashboardRequest(event)) return serveDashboard(event);
     const site = event.pathParameters?.site;
     if (!site) throw new HttpError(404, 'not_found', 'No such resource.');
     await authorize(event, deps.sites, site);

@@ -13,6 +13,10 @@ export const QUERY_ROUTE_KEYS = [
   'GET /v1/sites/{site}/figures',
   'GET /v1/sites/{site}/journeys/{journeyId}',
   'GET /v1/sites/{site}/alerts',
+  // The dashboard (functions/query/static.ts).
+  'GET /',
+  'GET /dashboard',
+  'GET /dashboard/{asset+}',
 ] as const;
 /** The browser tracker (web/tracker), served by Roxtrail itself. */
 export const TRACKER_ROUTE_KEY = 'GET /roxtrail.js';

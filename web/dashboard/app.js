@@ -1,0 +1,887 @@
+// @ts-check
+/**
+ * The Roxtrail dashboard: asks for a site, a date range and the site's read key, fetches the figures
+ * (and the alert history) from the query API on the same origin, and draws them.
+ */
+import { COLORS, renderChart } from './charts.js';
+import * as fmt from './format.js';
+
+/**
+ * @typedef {import('../../shared/metrics/figures').FiguresDocument} Figures
+ * @typedef {import('../../shared/alerts/messages').AlertMessage & { kind: 'incident' | 'reminder' | 'resolution' }} AlertRecord
+ * @typedef {import('./charts.js').ChartSpec} ChartSpec
+ * @typedef {import('./charts.js').Marker} Marker
+ * @typedef {ReturnType<typeof renderChart>} Chart
+ */
+
+const KEY_PREFIX = 'roxtrail.readKey.';
+const SITE_KEY = 'roxtrail.site';
+const DEFAULT_DAYS = 14;
+
+/**
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {new () => T} type
+ * @returns {T}
+ */
+function byId(id, type) {
+  const element = document.getElementById(id);
+  if (!(element instanceof type)) throw new Error(`#${id} is missing`);
+  return element;
+}
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} [attributes]
+ * @param {(Node | string)[]} [children]
+ */
+function el(tag, attributes = {}, children = []) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const child of children) element.append(child);
+  return element;
+}
+
+const ui = {
+  form: byId('controls', HTMLFormElement),
+  site: byId('site', HTMLInputElement),
+  from: byId('from', HTMLInputElement),
+  to: byId('to', HTMLInputElement),
+  key: byId('read-key', HTMLInputElement),
+  forget: byId('forget', HTMLButtonElement),
+  status: byId('status', HTMLParagraphElement),
+  overview: byId('overview', HTMLElement),
+  day: byId('day', HTMLSelectElement),
+  dayStatus: byId('day-status', HTMLSpanElement),
+  kpis: byId('kpis', HTMLDivElement),
+  alerts: byId('alerts', HTMLElement),
+  alertList: byId('alert-list', HTMLOListElement),
+  trends: byId('trends', HTMLElement),
+  charts: byId('charts', HTMLDivElement),
+  detail: byId('day-detail', HTMLElement),
+  funnel: byId('funnel', HTMLOListElement),
+  touchpoints: byId('touchpoints', HTMLTableElement),
+};
+
+/**
+ * @type {{
+ *   figures: Figures[],
+ *   byDate: Map<string, Figures>,
+ *   alerts: AlertRecord[] | undefined,
+ *   dates: string[],
+ *   day: string | undefined,
+ *   charts: Chart[],
+ * }}
+ */
+const state = { figures: [], byDate: new Map(), alerts: undefined, dates: [], day: undefined, charts: [] };
+
+/** The API lives next to the page: `/dashboard` → `/`, `/stage/dashboard` → `/stage/`. */
+const apiBase = new URL('.', window.location.href);
+
+/** @param {string} text @param {'info' | 'ok' | 'warn' | 'error'} [kind] */
+function setStatus(text, kind = 'info') {
+  ui.status.textContent = text;
+  ui.status.dataset.kind = kind;
+}
+
+/* ------------------------------------------------------------------------------------ the form */
+
+function readHash() {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  return {
+    site: params.get('site') ?? undefined,
+    from: params.get('from') ?? undefined,
+    to: params.get('to') ?? undefined,
+    day: params.get('day') ?? undefined,
+  };
+}
+
+function writeHash() {
+  const params = new URLSearchParams({ site: ui.site.value, from: ui.from.value, to: ui.to.value });
+  if (state.day) params.set('day', state.day);
+  // The read key never goes into the URL.
+  history.replaceState(null, '', `#${params}`);
+}
+
+/** @param {number} days */
+function setRange(days) {
+  const to = fmt.today();
+  ui.to.value = to;
+  ui.from.value = fmt.addDays(to, -days);
+}
+
+/** @param {string} site */
+function storedKey(site) {
+  try {
+    return sessionStorage.getItem(KEY_PREFIX + site) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** @param {string} site @param {string} key */
+function storeKey(site, key) {
+  try {
+    sessionStorage.setItem(KEY_PREFIX + site, key);
+    localStorage.setItem(SITE_KEY, site);
+  } catch {
+    // Storage blocked: the key lives in the form only.
+  }
+}
+
+function init() {
+  const hash = readHash();
+  let rememberedSite = '';
+  try {
+    rememberedSite = localStorage.getItem(SITE_KEY) ?? '';
+  } catch {
+    rememberedSite = '';
+  }
+  ui.site.value = hash.site ?? (rememberedSite || 'demo');
+  if (hash.from && hash.to) {
+    ui.from.value = hash.from;
+    ui.to.value = hash.to;
+  } else {
+    setRange(DEFAULT_DAYS);
+  }
+  state.day = hash.day;
+  ui.key.value = storedKey(ui.site.value);
+
+  for (const button of document.querySelectorAll('.presets button')) {
+    button.addEventListener('click', () => {
+      setRange(Number(button.getAttribute('data-days') ?? DEFAULT_DAYS));
+      if (ui.form.checkValidity()) void load();
+    });
+  }
+  ui.site.addEventListener('change', () => {
+    ui.key.value = storedKey(ui.site.value) || ui.key.value;
+  });
+  ui.form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void load();
+  });
+  ui.forget.addEventListener('click', () => {
+    try {
+      sessionStorage.removeItem(KEY_PREFIX + ui.site.value);
+    } catch {
+      // nothing stored
+    }
+    ui.key.value = '';
+    ui.key.focus();
+    setStatus('The read key is forgotten in this tab.');
+  });
+  ui.day.addEventListener('change', () => pickDay(ui.day.value));
+
+  if (ui.key.value) void load();
+  else {
+    setStatus('Enter the read key of the site to see its figures.');
+    ui.key.focus();
+  }
+}
+
+/* ------------------------------------------------------------------------------------ fetching */
+
+class ApiError extends Error {}
+
+/** @param {string} path @param {string} key */
+async function getJson(path, key) {
+  let response;
+  try {
+    response = await fetch(new URL(path, apiBase), { headers: { authorization: `Bearer ${key}` } });
+  } catch {
+    throw new ApiError('Cannot reach the Roxtrail API. Is the stack running?');
+  }
+  /** @type {unknown} */
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const message =
+      typeof body === 'object' && body !== null && 'message' in body
+        ? String(body.message)
+        : response.statusText;
+    throw new ApiError(`${response.status}: ${message}`, { cause: response.status });
+  }
+  return body;
+}
+
+async function load() {
+  if (!ui.form.reportValidity()) return;
+  const site = ui.site.value.trim();
+  const key = ui.key.value.trim();
+  const from = ui.from.value;
+  const to = ui.to.value;
+  if (from > to) {
+    setStatus('"From" must not be after "To".', 'error');
+    return;
+  }
+  storeKey(site, key);
+  writeHash();
+  setStatus(`Loading ${site}…`);
+  const range = `from=${from}&to=${to}`;
+  const sitePath = `v1/sites/${encodeURIComponent(site)}`;
+  try {
+    const [figuresBody, alertsBody] = await Promise.all([
+      getJson(`${sitePath}/figures?${range}`, key),
+      getJson(`${sitePath}/alerts?${range}`, key).catch((error) => {
+        // Figures still show when the alert history cannot be read.
+        console.warn('alert history unavailable', error);
+        return undefined;
+      }),
+    ]);
+    const figures = /** @type {{ figures?: Figures[] }} */ (figuresBody).figures ?? [];
+    const alerts = /** @type {{ alerts?: AlertRecord[] } | undefined} */ (alertsBody)?.alerts;
+    state.figures = figures;
+    state.byDate = new Map(figures.map((f) => [f.date, f]));
+    state.alerts = alerts;
+    state.dates = fmt.datesBetween(from, to);
+    render(site, from, to);
+  } catch (error) {
+    hideAll();
+    const status = error instanceof ApiError ? error.cause : undefined;
+    const hint =
+      status === 401
+        ? ' Check the read key (roxtrail start prints the demo site’s).'
+        : status === 403
+          ? ' Each read key opens one site.'
+          : '';
+    setStatus(`${error instanceof Error ? error.message : String(error)}${hint}`, 'error');
+  }
+}
+
+function hideAll() {
+  for (const chart of state.charts) chart.destroy();
+  state.charts = [];
+  ui.overview.hidden = true;
+  ui.alerts.hidden = true;
+  ui.trends.hidden = true;
+  ui.detail.hidden = true;
+}
+
+/* ------------------------------------------------------------------------------------ rendering */
+
+/** @param {string} site @param {string} from @param {string} to */
+function render(site, from, to) {
+  hideAll();
+  const computed = state.figures;
+  if (computed.length === 0) {
+    setStatus(
+      `No computed days for ${site} between ${from} and ${to}. Figures are computed hourly; ` +
+        `roxtrail aggregate --site ${site} --from ${from} --to ${to} computes them now.`,
+      'warn',
+    );
+    return;
+  }
+  const provisional = computed.filter((f) => f.status === 'provisional').length;
+  const fired = (state.alerts ?? []).filter((a) => a.state === 'firing').length;
+  const first = computed[0];
+  setStatus(
+    `${site} · ${computed.length} computed day(s) of ${state.dates.length} · ${provisional} provisional` +
+      (state.alerts ? ` · ${fired} alert(s) fired` : ' · alert history unavailable') +
+      (first ? ` · ${first.timezone}, ${first.currency}` : ''),
+    'ok',
+  );
+
+  // The day in the hash if it is computed, else the latest day that had traffic.
+  const withTraffic = computed.filter((f) => f.traffic.events > 0);
+  const latest = (withTraffic[withTraffic.length - 1] ?? computed[computed.length - 1])?.date;
+  if (!state.day || !state.byDate.has(state.day)) state.day = latest;
+
+  ui.day.replaceChildren(
+    ...[...computed]
+      .reverse()
+      .map((f) =>
+        el('option', { value: f.date }, [
+          `${fmt.longDayLabel(f.date)}${f.status === 'provisional' ? ' (provisional)' : ''}`,
+        ]),
+      ),
+  );
+  ui.day.value = state.day ?? '';
+
+  renderAlerts();
+  renderCharts();
+  renderDay();
+  ui.overview.hidden = false;
+  ui.trends.hidden = false;
+  ui.detail.hidden = false;
+}
+
+/** @param {string} date */
+function pickDay(date) {
+  if (!state.byDate.has(date)) return;
+  state.day = date;
+  ui.day.value = date;
+  writeHash();
+  for (const chart of state.charts) chart.select(date);
+  renderDay();
+}
+
+/* --------------------------------------------------------------------------- alerts */
+
+/** Which chart shows an alert's figure. @param {string} metric */
+function chartOfMetric(metric) {
+  if (metric.startsWith('traffic.') || metric.startsWith('quality.')) return 'traffic';
+  if (metric.startsWith('funnel.') || metric.startsWith('carts.') || metric.startsWith('checkouts.'))
+    return 'conversion';
+  if (metric.startsWith('sales.')) return 'revenue';
+  if (metric.startsWith('rox.')) return 'rox';
+  if (metric.startsWith('experience.friction')) return 'friction';
+  if (metric.startsWith('experience.')) return 'experience';
+  if (metric.startsWith('experiments')) return 'conversion';
+  return 'traffic';
+}
+
+/** @param {string} chartId @returns {Marker[]} */
+function markersFor(chartId) {
+  return (state.alerts ?? [])
+    .filter((a) => chartOfMetric(a.metric) === chartId && a.kind !== 'reminder')
+    .map((a) => ({ date: a.date, state: a.state, text: a.text }));
+}
+
+/**
+ * Alert episodes: a rule firing on a day, its reminders, and the day it resolved (if it has).
+ * @typedef {{ ruleId: string, fired: AlertRecord, resolved: AlertRecord | undefined, reminders: number }} Episode
+ * @param {AlertRecord[]} alerts in time order
+ * @returns {Episode[]}
+ */
+function episodesOf(alerts) {
+  /** @type {Episode[]} */
+  const episodes = [];
+  /** @type {Map<string, Episode>} */
+  const open = new Map();
+  for (const alert of alerts) {
+    const current = open.get(alert.ruleId);
+    if (alert.state === 'firing') {
+      if (current) current.reminders++;
+      else {
+        const episode = { ruleId: alert.ruleId, fired: alert, resolved: undefined, reminders: 0 };
+        episodes.push(episode);
+        open.set(alert.ruleId, episode);
+      }
+    } else if (current) {
+      current.resolved = alert;
+      open.delete(alert.ruleId);
+    } else {
+      // Resolved in range, fired before it.
+      episodes.push({ ruleId: alert.ruleId, fired: alert, resolved: alert, reminders: 0 });
+    }
+  }
+  // Still firing first, then the most recent.
+  return episodes.sort(
+    (a, b) =>
+      Number(Boolean(a.resolved)) - Number(Boolean(b.resolved)) ||
+      (a.fired.date < b.fired.date ? 1 : a.fired.date > b.fired.date ? -1 : 0) ||
+      (a.ruleId < b.ruleId ? -1 : 1),
+  );
+}
+
+/** @param {string} date @param {string} label */
+function dayButton(date, label) {
+  const button = el(
+    'button',
+    { type: 'button', class: 'alert-day', title: `Show ${fmt.longDayLabel(date)}` },
+    [label],
+  );
+  button.addEventListener('click', () => pickDay(date));
+  return button;
+}
+
+function renderAlerts() {
+  const alerts = state.alerts;
+  ui.alerts.hidden = false;
+  if (!alerts) {
+    ui.alertList.replaceChildren(el('li', { class: 'empty' }, ['The alert history could not be read.']));
+    return;
+  }
+  if (alerts.length === 0) {
+    ui.alertList.replaceChildren(el('li', { class: 'empty' }, ['No alert fired or resolved in this range.']));
+    return;
+  }
+  const items = episodesOf(alerts).map((episode) => {
+    const firing = !episode.resolved;
+    /** @type {(Node | string)[]} */
+    const when = [dayButton(episode.fired.date, fmt.dayLabel(episode.fired.date))];
+    if (episode.resolved && episode.resolved !== episode.fired) {
+      when.push(' → ', dayButton(episode.resolved.date, fmt.dayLabel(episode.resolved.date)));
+    }
+    const reminders =
+      episode.reminders > 0 ? ` (${episode.reminders} reminder${episode.reminders > 1 ? 's' : ''})` : '';
+    return el('li', { class: `alert ${firing ? 'firing' : 'resolved'}` }, [
+      el('span', { class: 'alert-state' }, [firing ? 'firing' : 'resolved']),
+      el('span', { class: 'alert-when' }, when),
+      el('span', { class: 'alert-text' }, [
+        episode.fired.state === 'firing' ? episode.fired.text : (episode.resolved?.text ?? ''),
+        reminders,
+      ]),
+    ]);
+  });
+  ui.alertList.replaceChildren(...items);
+}
+
+/* --------------------------------------------------------------------------- charts */
+
+/**
+ * @param {(f: Figures) => number | null | undefined} read
+ * @returns {(number | null)[]}
+ */
+function seriesOf(read) {
+  return state.dates.map((date) => {
+    const figures = state.byDate.get(date);
+    if (!figures) return null;
+    const value = read(figures);
+    return value === undefined ? null : value;
+  });
+}
+
+/** @param {string} title @param {string} note @param {string} id */
+function chartFrame(title, note, id) {
+  const heading = el('h3', { id: `chart-${id}-title` }, [title]);
+  const body = el('div', { class: 'chart-body' });
+  const summary = el('p', { class: 'chart-note', id: `chart-${id}-note` }, [note]);
+  const table = el('details', { class: 'chart-table' });
+  const figure = el(
+    'figure',
+    { class: 'chart', 'aria-labelledby': `chart-${id}-title`, 'aria-describedby': `chart-${id}-note` },
+    [heading, summary, body, table],
+  );
+  return { figure, body, table };
+}
+
+/** A table with the chart's numbers, for screen readers and for copying. @param {HTMLElement} details @param {ChartSpec} spec */
+function fillTable(details, spec) {
+  const head = el('tr', {}, [
+    el('th', { scope: 'col' }, ['Day']),
+    ...spec.series.map((s) => el('th', { scope: 'col' }, [s.label])),
+  ]);
+  const rows = spec.dates.map((date, i) =>
+    el('tr', {}, [
+      el('th', { scope: 'row' }, [`${fmt.dayLabel(date)}${spec.provisional[i] ? ' (provisional)' : ''}`]),
+      ...spec.series.map((s) => el('td', {}, [s.format(s.values[i] ?? null)])),
+    ]),
+  );
+  details.replaceChildren(
+    el('summary', {}, ['Values']),
+    el('div', { class: 'table-wrap' }, [el('table', {}, [el('thead', {}, [head]), el('tbody', {}, rows)])]),
+  );
+}
+
+/** @param {(number | null)[]} values @param {(v: number | null) => string} format */
+function rangeNote(values, format) {
+  const present = values.filter((v) => v !== null);
+  if (present.length === 0) return 'No data.';
+  return `from ${format(Math.min(...present))} to ${format(Math.max(...present))}`;
+}
+
+function renderCharts() {
+  const currency = state.figures[0]?.currency ?? 'EUR';
+  const money = (/** @type {number | null} */ v) => fmt.money(v, currency);
+  const provisional = state.dates.map((date) => state.byDate.get(date)?.status === 'provisional');
+  const touchpointNames = [
+    ...new Set(state.figures.flatMap((f) => f.rox.touchpoints.map((t) => t.touchpoint))),
+  ].sort();
+  const touchpointColors = [COLORS.orange, COLORS.green, COLORS.purple, COLORS.sky, COLORS.vermillion];
+
+  /** @type {{ id: string, title: string, note: (spec: ChartSpec) => string, spec: Omit<ChartSpec, 'title' | 'dates' | 'provisional' | 'markers' | 'selected' | 'onPick'> }[]} */
+  const charts = [
+    {
+      id: 'traffic',
+      title: 'Events and journeys',
+      note: (spec) => `Activity events ${rangeNote(spec.series[0]?.values ?? [], fmt.count)} a day.`,
+      spec: {
+        axes: [{ scale: 'count', format: fmt.count, label: 'per day' }],
+        series: [
+          {
+            label: 'Events',
+            values: seriesOf((f) => f.traffic.events),
+            color: COLORS.blue,
+            format: fmt.count,
+          },
+          {
+            label: 'Sessions',
+            values: seriesOf((f) => f.traffic.sessions),
+            color: COLORS.sky,
+            format: fmt.count,
+            dash: [6, 3],
+          },
+          {
+            label: 'Journeys',
+            values: seriesOf((f) => f.traffic.journeys),
+            color: COLORS.orange,
+            format: fmt.count,
+          },
+        ],
+      },
+    },
+    {
+      id: 'conversion',
+      title: 'Conversion and cart abandonment',
+      note: (spec) =>
+        `Cart abandonment ${rangeNote(spec.series[1]?.values ?? [], fmt.percent)}; conversion ${rangeNote(spec.series[0]?.values ?? [], fmt.percent)}.`,
+      spec: {
+        axes: [
+          { scale: 'rate', format: fmt.percent, label: 'rate', range: [0, 1] },
+          { scale: 'money', format: money, label: `abandoned value (${currency})`, side: 'right' },
+        ],
+        series: [
+          {
+            label: 'Conversion',
+            values: seriesOf((f) => f.funnel.conversionRate),
+            color: COLORS.green,
+            scale: 'rate',
+            format: fmt.percent,
+          },
+          {
+            label: 'Cart abandonment',
+            values: seriesOf((f) => f.carts.abandonmentRate),
+            color: COLORS.vermillion,
+            scale: 'rate',
+            format: fmt.percent,
+            width: 2.5,
+          },
+          {
+            label: 'Checkout abandonment',
+            values: seriesOf((f) => f.checkouts.abandonmentRate),
+            color: COLORS.purple,
+            scale: 'rate',
+            format: fmt.percent,
+            dash: [6, 3],
+          },
+          {
+            label: 'Abandoned value',
+            values: seriesOf((f) => f.carts.abandonedValue),
+            color: COLORS.grey,
+            scale: 'money',
+            format: money,
+            dash: [2, 3],
+            width: 1.5,
+          },
+        ],
+      },
+    },
+    {
+      id: 'revenue',
+      title: 'Revenue',
+      note: (spec) => `Revenue ${rangeNote(spec.series[0]?.values ?? [], money)} a day.`,
+      spec: {
+        axes: [
+          { scale: 'money', format: money, label: currency },
+          { scale: 'orders', format: fmt.count, label: 'orders', side: 'right' },
+        ],
+        series: [
+          {
+            label: 'Revenue',
+            values: seriesOf((f) => f.sales.revenue),
+            color: COLORS.blue,
+            scale: 'money',
+            format: money,
+            width: 2.5,
+          },
+          {
+            label: 'Net of refunds',
+            values: seriesOf((f) => f.sales.netRevenue),
+            color: COLORS.sky,
+            scale: 'money',
+            format: money,
+            dash: [6, 3],
+          },
+          {
+            label: 'Orders',
+            values: seriesOf((f) => f.sales.orders),
+            color: COLORS.orange,
+            scale: 'orders',
+            format: fmt.count,
+          },
+        ],
+      },
+    },
+    {
+      id: 'rox',
+      title: 'Return on experience (ROX)',
+      note: (spec) =>
+        `(incremental revenue − daily cost) / daily cost per touchpoint; site ROX ${rangeNote(spec.series[0]?.values ?? [], fmt.ratio)}.`,
+      spec: {
+        axes: [{ scale: 'rox', format: fmt.ratio, label: 'ROX (arcsinh scale)', asinh: true }],
+        series: [
+          {
+            label: 'Site',
+            values: seriesOf((f) => f.rox.value),
+            color: COLORS.ink,
+            scale: 'rox',
+            format: fmt.ratio,
+            width: 2.5,
+          },
+          ...touchpointNames.map((name, i) => ({
+            label: name.replace(/_/g, ' '),
+            values: seriesOf((f) => f.rox.touchpoints.find((t) => t.touchpoint === name)?.rox),
+            color: touchpointColors[i % touchpointColors.length] ?? COLORS.grey,
+            scale: 'rox',
+            format: fmt.ratio,
+            width: 1.5,
+            dash: i % 2 === 1 ? [6, 3] : undefined,
+          })),
+        ],
+      },
+    },
+    {
+      id: 'experience',
+      title: 'Customer and employee experience',
+      note: (spec) =>
+        `NPS ${rangeNote(spec.series[0]?.values ?? [], fmt.points)}; CSAT as % satisfied; CES on the right (1–7).`,
+      spec: {
+        axes: [
+          { scale: 'points', format: fmt.points, label: 'NPS · eNPS · CSAT %', range: [-100, 100] },
+          { scale: 'ces', format: fmt.score, label: 'CES (1–7)', side: 'right', range: [1, 7] },
+        ],
+        series: [
+          {
+            label: 'NPS',
+            values: seriesOf((f) => f.experience.nps.score),
+            color: COLORS.blue,
+            scale: 'points',
+            format: fmt.points,
+            width: 2.5,
+          },
+          {
+            label: 'eNPS',
+            values: seriesOf((f) => f.experience.enps.score),
+            color: COLORS.purple,
+            scale: 'points',
+            format: fmt.points,
+            dash: [6, 3],
+            width: 1.5,
+          },
+          {
+            label: 'CSAT',
+            values: seriesOf((f) =>
+              f.experience.csat.score === null ? null : f.experience.csat.score * 100,
+            ),
+            color: COLORS.green,
+            scale: 'points',
+            format: (v) => (v === null ? fmt.DASH : `${fmt.points(v)}%`),
+          },
+          {
+            label: 'CES',
+            values: seriesOf((f) => f.experience.ces.score),
+            color: COLORS.orange,
+            scale: 'ces',
+            format: fmt.score,
+          },
+        ],
+      },
+    },
+    {
+      id: 'friction',
+      title: 'Friction',
+      note: (spec) => `Sessions with friction ${rangeNote(spec.series[0]?.values ?? [], fmt.percent)}.`,
+      spec: {
+        axes: [{ scale: 'rate', format: fmt.percent, label: 'share of sessions', range: [0, null] }],
+        series: [
+          {
+            label: 'Friction rate',
+            values: seriesOf((f) => f.experience.friction.rate),
+            color: COLORS.vermillion,
+            scale: 'rate',
+            format: fmt.percent,
+            width: 2.5,
+          },
+          {
+            label: 'Conversion with friction',
+            values: seriesOf((f) => f.experience.friction.conversionWith),
+            color: COLORS.purple,
+            scale: 'rate',
+            format: fmt.percent,
+            dash: [6, 3],
+          },
+          {
+            label: 'Conversion without',
+            values: seriesOf((f) => f.experience.friction.conversionWithout),
+            color: COLORS.green,
+            scale: 'rate',
+            format: fmt.percent,
+          },
+        ],
+      },
+    },
+  ];
+
+  const frames = [];
+  for (const chart of charts) {
+    /** @type {ChartSpec} */
+    const spec = {
+      ...chart.spec,
+      title: chart.title,
+      dates: state.dates,
+      provisional,
+      markers: markersFor(chart.id),
+      selected: state.day,
+      onPick: pickDay,
+    };
+    const frame = chartFrame(chart.title, chart.note(spec), chart.id);
+    fillTable(frame.table, spec);
+    frames.push({ frame, spec });
+  }
+  ui.charts.replaceChildren(...frames.map(({ frame }) => frame.figure));
+  // Drawn after insertion, so each chart takes its container's width.
+  state.charts = frames.map(({ frame, spec }) => renderChart(frame.body, spec));
+}
+
+/* --------------------------------------------------------------------------- the chosen day */
+
+/**
+ * @param {string} label
+ * @param {string} value
+ * @param {string} detail
+ * @param {string} [tone]
+ */
+function kpi(label, value, detail, tone = '') {
+  return el('div', { class: `kpi ${tone}` }, [
+    el('span', { class: 'kpi-label' }, [label]),
+    el('span', { class: 'kpi-value' }, [value]),
+    el('span', { class: 'kpi-detail' }, [detail]),
+  ]);
+}
+
+function renderDay() {
+  const date = state.day;
+  const figures = date ? state.byDate.get(date) : undefined;
+  if (!figures || !date) return;
+  const money = (/** @type {number | null} */ v) => fmt.money(v, figures.currency);
+  const dayAlerts = (state.alerts ?? []).filter((a) => a.date === date && a.state === 'firing');
+  const firingMetrics = new Set(dayAlerts.map((a) => a.metric));
+  const tone = (/** @type {string[]} */ metrics) =>
+    metrics.some((m) => firingMetrics.has(m)) ? 'alarm' : '';
+
+  ui.dayStatus.textContent =
+    figures.status === 'provisional'
+      ? `provisional · revision ${figures.revision}`
+      : `final · revision ${figures.revision}`;
+  ui.dayStatus.dataset.status = figures.status;
+
+  const { traffic, funnel, carts, sales, rox, experience } = figures;
+  ui.kpis.replaceChildren(
+    kpi(
+      'Events',
+      fmt.count(traffic.events),
+      `${fmt.count(traffic.journeys)} journeys · ${fmt.count(traffic.sessions)} sessions`,
+      tone(['traffic.events', 'traffic.journeys']),
+    ),
+    kpi(
+      'Conversion',
+      fmt.percent(funnel.conversionRate),
+      plural(sales.orders, 'order'),
+      tone(['funnel.conversionRate']),
+    ),
+    kpi(
+      'Cart abandonment',
+      fmt.percent(carts.abandonmentRate),
+      `${fmt.count(carts.abandoned)} of ${fmt.count(carts.created)} carts · ${money(carts.abandonedValue)} left`,
+      tone(['carts.abandonmentRate']),
+    ),
+    kpi(
+      'Revenue',
+      money(sales.revenue),
+      `AOV ${money(sales.aov)} · net ${money(sales.netRevenue)}`,
+      tone(['sales.revenue']),
+    ),
+    kpi(
+      'ROX',
+      fmt.ratio(rox.value),
+      `${money(rox.incrementalRevenue)} incremental on ${money(rox.investment)}`,
+      tone(['rox.value']),
+    ),
+    kpi(
+      'NPS',
+      fmt.points(experience.nps.score),
+      `${fmt.count(experience.nps.responses)} responses · CSAT ${fmt.percent(experience.csat.score)} · CES ${fmt.score(experience.ces.score)}`,
+      tone(['experience.nps.score']),
+    ),
+    kpi(
+      'Friction',
+      fmt.percent(experience.friction.rate),
+      `${fmt.count(experience.friction.events)} events · top: ${topKey(experience.friction.byKind)}`,
+      tone(['experience.friction.rate']),
+    ),
+  );
+
+  renderFunnel(figures);
+  renderTouchpoints(figures);
+}
+
+/** @param {number} n @param {string} noun */
+function plural(n, noun) {
+  return `${fmt.count(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** @param {Record<string, number>} counts */
+function topKey(counts) {
+  const top = Object.entries(counts).sort((a, b) => b[1] - a[1])[0];
+  return top ? top[0].replace(/_/g, ' ') : fmt.DASH;
+}
+
+/** @param {Figures} figures */
+function renderFunnel(figures) {
+  const steps = figures.funnel.steps;
+  const top = Math.max(1, steps[0]?.sessions ?? 0);
+  ui.funnel.replaceChildren(
+    ...steps.map((step, i) => {
+      const previous = i === 0 ? undefined : steps[i - 1];
+      const share = step.sessions / top;
+      const fromPrevious =
+        previous && previous.sessions > 0
+          ? `${fmt.percent(step.sessions / previous.sessions)} of the step before`
+          : 'first step';
+      const bar = el('span', { class: 'bar' });
+      bar.style.width = `${Math.max(share * 100, step.sessions > 0 ? 1.5 : 0)}%`;
+      return el('li', { class: 'step' }, [
+        el('span', { class: 'step-name' }, [step.event]),
+        el('span', { class: 'track', 'aria-hidden': 'true' }, [bar]),
+        el('span', { class: 'step-count' }, [`${fmt.count(step.sessions)} sessions`]),
+        el('span', { class: 'step-rate' }, [fromPrevious]),
+      ]);
+    }),
+  );
+}
+
+/** @param {Figures} figures */
+function renderTouchpoints(figures) {
+  const money = (/** @type {number | null} */ v) => fmt.money(v, figures.currency);
+  const head = el('tr', {}, [
+    ...[
+      'Touchpoint',
+      'Journeys',
+      'ROX',
+      'Incremental',
+      'Conv. engaged',
+      'Conv. others',
+      'NPS',
+      'Team eNPS',
+    ].map((h) => el('th', { scope: 'col' }, [h])),
+  ]);
+  const rows = figures.rox.touchpoints.map((t) =>
+    el('tr', {}, [
+      el('th', { scope: 'row' }, [t.touchpoint.replace(/_/g, ' ')]),
+      el('td', {}, [fmt.count(t.journeys)]),
+      el('td', { class: t.rox !== null && t.rox < 0 ? 'neg' : '' }, [fmt.ratio(t.rox)]),
+      el('td', {}, [money(t.incrementalRevenue)]),
+      el('td', {}, [fmt.percent(t.conversionRateEngaged)]),
+      el('td', {}, [fmt.percent(t.conversionRateOthers)]),
+      el('td', {}, [fmt.points(t.nps)]),
+      el('td', {}, [t.team ? `${fmt.points(t.teamEnps)} (${t.team})` : fmt.DASH]),
+    ]),
+  );
+  ui.touchpoints.replaceChildren(
+    el('thead', {}, [head]),
+    el(
+      'tbody',
+      {},
+      rows.length > 0
+        ? rows
+        : [el('tr', {}, [el('td', { colspan: '8' }, ['No touchpoint with a daily cost.'])])],
+    ),
+  );
+}
+
+init();
