@@ -72,8 +72,17 @@ class ContextReader {
     return raw === 'true';
   }
 
+  /** A comma-separated string (`-c key=a,b`), or a JSON array of strings in cdk.json. */
   list(key: string): string[] {
-    return (this.string(key) ?? '')
+    const value: unknown = this.scope.node.tryGetContext(key);
+    const items: unknown[] = Array.isArray(value) ? value : [this.string(key) ?? ''];
+    if (!items.every((item): item is string => typeof item === 'string')) {
+      throw new Error(
+        `Context '${key}' must be a comma-separated list of strings, got ${JSON.stringify(value)}.`,
+      );
+    }
+    return items
+      .join(',')
       .split(',')
       .map((item) => item.trim())
       .filter((item) => item !== '');

@@ -38,12 +38,18 @@ describe('context', () => {
     expect(resources[logicalId(stack, stack.aggregator)]?.Properties.ReservedConcurrentExecutions).toBe(2);
   });
 
+  it('takes alertEmails from cdk.json as a JSON array too', () => {
+    const app = testApp({ bundle: false, context: { alertEmails: ['a@example.com', ' b@example.com'] } });
+    expect(appConfigFromContext(app).stackProps.alertEmails).toEqual(['a@example.com', 'b@example.com']);
+  });
+
   it('rejects a bad concurrency and a bad address with one clear message', () => {
-    const bad = (context: Record<string, string>) => () => {
+    const bad = (context: Record<string, unknown>) => () => {
       const app = testApp({ bundle: false, context });
       new RoxtrailStack(app, 'Bad', appConfigFromContext(app).stackProps);
     };
     expect(bad({ aggregatorReservedConcurrency: '0' })).toThrow(/positive integer/);
+    expect(bad({ alertEmails: [1, 2] })).toThrow(/comma-separated list of strings/);
     expect(bad({ alertEmails: 'ops@example.com,not-an-address' })).toThrow(
       /Not an e-mail address: 'not-an-address'/,
     );
