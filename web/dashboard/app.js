@@ -103,11 +103,11 @@ function writeHash() {
   history.replaceState(null, '', `#${params}`);
 }
 
-/** @param {number} days */
+/** The last `days` complete days: today is still coming in, so ranges end yesterday unless asked. @param {number} days */
 function setRange(days) {
-  const to = fmt.today();
+  const to = fmt.addDays(fmt.today(), -1);
   ui.to.value = to;
-  ui.from.value = fmt.addDays(to, -days);
+  ui.from.value = fmt.addDays(to, 1 - days);
 }
 
 /** @param {string} site */
@@ -295,7 +295,7 @@ function render(site, from, to) {
       .reverse()
       .map((f) =>
         el('option', { value: f.date }, [
-          `${fmt.longDayLabel(f.date)}${f.status === 'provisional' ? ' (provisional)' : ''}`,
+          `${fmt.longDayLabel(f.date)}${inProgress(f) ? ' (today, in progress)' : f.status === 'provisional' ? ' (provisional)' : ''}`,
         ]),
       ),
   );
@@ -754,10 +754,9 @@ function renderDay() {
   const tone = (/** @type {string[]} */ metrics) =>
     metrics.some((m) => firingMetrics.has(m)) ? 'alarm' : '';
 
-  ui.dayStatus.textContent =
-    figures.status === 'provisional'
-      ? `provisional · revision ${figures.revision}`
-      : `final · revision ${figures.revision}`;
+  ui.dayStatus.textContent = inProgress(figures)
+    ? `today, in progress · revision ${figures.revision}`
+    : `${figures.status} · revision ${figures.revision}`;
   ui.dayStatus.dataset.status = figures.status;
 
   const { traffic, funnel, carts, sales, rox, experience } = figures;
@@ -808,6 +807,17 @@ function renderDay() {
 
   renderFunnel(figures);
   renderTouchpoints(figures);
+}
+
+/** The site's current day: its figures are partial until the day ends. @param {Figures} figures */
+function inProgress(figures) {
+  const todayThere = new Intl.DateTimeFormat('en-CA', {
+    timeZone: figures.timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date());
+  return figures.date >= todayThere;
 }
 
 /** @param {number} n @param {string} noun */

@@ -218,6 +218,8 @@ export function renderChart(container, spec) {
           labelFont: '600 11px system-ui, sans-serif',
           stroke: COLORS.grey,
           size: 58,
+          // Fewer ticks on the arcsinh axis, where labels like +10,000% are wide and tall.
+          space: axis.asinh ? 26 : 30,
           grid: axis.side === 'right' ? { show: false } : { stroke: '#eceff3', width: 1 },
           ticks: { show: false },
           values: (_u, splits) => splits.map((v) => axis.format(v)),
