@@ -202,14 +202,20 @@ export async function listSites(clients: StorageClients): Promise<string[]> {
 
 /* ---------------------------------------------------------------- access keys */
 
-export type KeyKind = 'write' | 'read';
+/**
+ * write: sends events (public in browsers: it sits in the storefront's page); read: figures and journeys;
+ * admin: destructive calls (erasing a user), issued on demand with `roxtrail sites rotate-key --kind admin`.
+ */
+export type KeyKind = 'write' | 'read' | 'admin';
+
+const KEY_PREFIXES: Readonly<Record<KeyKind, string>> = { write: 'rxw', read: 'rxr', admin: 'rxa' };
 
 export function hashAccessKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
 export function newAccessKey(kind: KeyKind): string {
-  return `${kind === 'write' ? 'rxw' : 'rxr'}_${randomBytes(24).toString('base64url')}`;
+  return `${KEY_PREFIXES[kind]}_${randomBytes(24).toString('base64url')}`;
 }
 
 /** Stores only the hash; the plain key is returned once to the caller. */
