@@ -6,6 +6,7 @@ import { createStorageClients, type StorageSettings } from '../../shared/storage
 import { applySiteConfig } from '../../shared/storage/site-admin';
 import { dataDirFromEnv, removeEndpoints, runningStack, writeEndpoints } from './data-dir';
 import { loadDemoTraffic, pendingDemoTraffic } from './demo';
+import { startLocalFirehose } from './firehose-standin';
 import { startLocalHttpServer } from './http-adapter';
 import { localRoutes } from './routes';
 import { startLocalScheduler } from './scheduler';
@@ -100,10 +101,16 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
   const stores = await startLocalStores({ dataDir: options.dataDir });
   exportStorageEnv(stores.settings);
   exportAlertsEnv(options.dataDir);
+  // Firehose archive mode locally: the collector puts records to a stand-in that writes the same objects.
+  const firehose =
+    process.env.ROXTRAIL_ARCHIVE_MODE === 'firehose'
+      ? await startLocalFirehose(createStorageClients(stores.settings), (line) => console.log(`  ${line}`))
+      : undefined;
   let http: Awaited<ReturnType<typeof startLocalHttpServer>>;
   try {
     http = await startLocalHttpServer(localRoutes(), options.port, options.host);
   } catch (error) {
+    await firehose?.stop();
     await stores.close();
     throw error;
   }
@@ -159,6 +166,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
       scheduler?.stop();
       await scheduler?.idle();
       await http.close();
+      await firehose?.stop();
       await stores.close();
       removeEndpoints(options.dataDir);
     },
