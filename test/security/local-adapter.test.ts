@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRoute, startLocalHttpServer } from '../../infra/local/http-adapter';
 
 let server: { url: string; close(): Promise<void> };
-const seen: (Record<string, string> | undefined)[] = [];
+const seen: (Record<string, string | undefined> | undefined)[] = [];
 
 beforeAll(async () => {
   const routes: LocalRoute[] = [
