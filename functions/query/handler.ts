@@ -1,12 +1,22 @@
-/** Query Lambda: figures, journeys and alert history for a site, behind the site's read key (api.md, "Query API"). */
+/** Query Lambda: figures, journeys and alert history behind the site's read key; user erasure behind its admin key. */
 import middy from '@middy/core';
 import type { JourneyEntry } from '../../shared/events/ingest';
 import { queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { eraseUser } from '../../shared/storage/erase';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import { getJourneyEntries, linkedAnonymousIds, queryFigures } from '../../shared/storage/table';
 import { addDays, isIsoDate } from '../../shared/time';
-import { HttpError, type HttpEvent, type HttpResult, header, httpErrors, jsonResponse } from '../common/http';
+import { aggregateDay } from '../aggregator/aggregate';
+import {
+  HttpError,
+  type HttpEvent,
+  type HttpResult,
+  header,
+  httpErrors,
+  jsonResponse,
+  logger,
+} from '../common/http';
 import { isDashboardRequest, serveDashboard } from './static';
 
 export const MAX_QUERY_DAYS = 366;
@@ -18,26 +28,48 @@ export interface QueryDeps {
   sites: SiteCache;
 }
 
-/** The site the Bearer read key opens, checked against the site in the path. */
-async function authorize(event: HttpEvent, sites: SiteCache, site: string): Promise<void> {
+/**
+ * The site the Bearer key opens, checked against the site in the path: the read key for reads, the
+ * admin key for erasure (a write key is public in browsers, a read key only reads).
+ */
+async function authorize(
+  event: HttpEvent,
+  sites: SiteCache,
+  site: string,
+  kind: 'read' | 'admin' = 'read',
+): Promise<void> {
   const authorization = header(event, 'authorization') ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match?.[1]) {
     throw new HttpError(
       401,
-      'missing_read_key',
-      'Send the site read key as "Authorization: Bearer <readKey>".',
+      `missing_${kind}_key`,
+      `Send the site ${kind} key as "Authorization: Bearer <${kind}Key>".`,
       {
         'www-authenticate': 'Bearer',
       },
     );
   }
-  const keySite = await sites.siteForKey(match[1], 'read');
+  const keySite = await sites.siteForKey(match[1], kind);
   if (!keySite)
-    throw new HttpError(401, 'invalid_read_key', 'The read key is not valid.', {
+    throw new HttpError(401, `invalid_${kind}_key`, `The ${kind} key is not valid.`, {
       'www-authenticate': 'Bearer',
     });
-  if (keySite !== site) throw new HttpError(403, 'forbidden', `This read key does not open site "${site}".`);
+  if (keySite !== site)
+    throw new HttpError(403, 'forbidden', `This ${kind} key does not open site "${site}".`);
+}
+
+/** DELETE /v1/sites/{site}/users/{userId}: erases the user, recomputes the days touched, logs counts only. */
+async function eraseRoute(deps: QueryDeps, site: string, userId: string): Promise<HttpResult> {
+  const config = await deps.sites.config(site);
+  if (!config) throw new HttpError(404, 'not_found', 'No such resource.');
+  const summary = await eraseUser(deps.clients, config, userId, {
+    recompute: async (days) => {
+      for (const day of days) await aggregateDay(deps.clients, config, day);
+    },
+  });
+  logger.info('user erased', { site, ...summary });
+  return jsonResponse(200, { site, erased: true, ...summary });
 }
 
 export function dateRangeOf(event: HttpEvent): { from: string; to: string } {
@@ -84,6 +116,11 @@ export function createQuery(deps: QueryDeps) {
     if (isDashboardRequest(event)) return serveDashboard(event);
     const site = event.pathParameters?.site;
     if (!site) throw new HttpError(404, 'not_found', 'No such resource.');
+    const userId = event.pathParameters?.userId;
+    if (event.requestContext.http.method === 'DELETE' && userId && /\/users\//.test(event.rawPath)) {
+      await authorize(event, deps.sites, site, 'admin');
+      return eraseRoute(deps, site, userId);
+    }
     await authorize(event, deps.sites, site);
     const path = event.rawPath;
 

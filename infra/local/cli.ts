@@ -12,6 +12,7 @@ import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { eraseUser } from '../../shared/storage/erase';
 import { replayProjections } from '../../shared/storage/replay';
 import { applySiteConfig, listSiteSummaries, rotateSiteKey } from '../../shared/storage/site-admin';
 import { getSite, queryFigures } from '../../shared/storage/table';
@@ -173,12 +174,12 @@ export function buildProgram(): Command {
     .command('rotate-key')
     .description('issue a new key; the old ones keep working for the grace period')
     .requiredOption('--site <site>', 'site id')
-    .option('--kind <kind>', 'write or read', 'write')
+    .option('--kind <kind>', 'write, read or admin (admin: erasure through the API)', 'write')
     .option('--grace-hours <hours>', 'how long old keys keep working', positiveNumber, 24)
     .option('--json', 'machine-readable output')
     .action(async (options: { site: string; kind: string; graceHours: number; json?: boolean }) => {
-      if (options.kind !== 'write' && options.kind !== 'read')
-        throw new Error('--kind must be write or read');
+      if (options.kind !== 'write' && options.kind !== 'read' && options.kind !== 'admin')
+        throw new Error('--kind must be write, read or admin');
       const kind = options.kind;
       const result = await withStorage((clients) =>
         rotateSiteKey(clients, options.site, kind, options.graceHours, new Date()),
@@ -269,6 +270,34 @@ export function buildProgram(): Command {
         () =>
           `replayed ${summary.events} events from ${summary.objects} objects over ${summary.days} day(s): ` +
           `${summary.journeyObjects} journey object(s) rewritten, ${summary.linksWritten} link(s) set`,
+      );
+    });
+
+  program
+    .command('erase')
+    .description('erase a user: archived events, journeys, identity links; recomputes the days touched')
+    .requiredOption('--site <site>', 'site id')
+    .requiredOption('--user <userId>', 'the userId to erase (with every anonymous id linked to it)')
+    .option('--journey-days-only', 'read only the days the journey items point to (faster, as the API does)')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { site: string; user: string; journeyDaysOnly?: boolean; json?: boolean }) => {
+      const summary = await withStorage(async (clients) => {
+        const config = await siteConfigOrFail(clients, options.site);
+        return eraseUser(clients, config, options.user, {
+          allDays: !options.journeyDaysOnly,
+          recompute: async (days) => {
+            for (const day of days) await aggregateDay(clients, config, day);
+          },
+        });
+      });
+      // Counts only, never the ids: terminal output ends up in logs and tickets.
+      print(Boolean(options.json), summary, () =>
+        [
+          `erased 1 user of ${options.site}: ${summary.eventsRemoved} event(s) and ${summary.anonymousIds} linked anonymous id(s)`,
+          `  archive: ${summary.objectsRewritten} object(s) rewritten, ${summary.objectsDeleted} deleted (${summary.rejectedRemoved} rejected event(s) removed)`,
+          `  DynamoDB: ${summary.journeyItemsDeleted} journey item(s) deleted, ${summary.journeyItemsRewritten} rewritten, ${summary.identityLinksDeleted} identity link(s) deleted`,
+          `  figures recomputed: ${summary.recomputedDays.length === 0 ? 'none' : summary.recomputedDays.join(', ')}`,
+        ].join('\n'),
       );
     });
 

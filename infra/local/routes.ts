@@ -13,6 +13,8 @@ export const QUERY_ROUTE_KEYS = [
   'GET /v1/sites/{site}/figures',
   'GET /v1/sites/{site}/journeys/{journeyId}',
   'GET /v1/sites/{site}/alerts',
+  // Erasure (api.md "Privacy"), behind the site's admin key.
+  'DELETE /v1/sites/{site}/users/{userId}',
   // The dashboard (functions/query/static.ts).
   'GET /',
   'GET /dashboard',

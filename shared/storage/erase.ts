@@ -1,0 +1,350 @@
+/**
+ * Erasure of one user of a site (api.md, "Privacy"): the user's anonymous ids, journey items, identity
+ * links, and every archived or rejected event of theirs. S3 has no partial update, so each archive
+ * object holding such events is read, filtered and written back under the same key (deleted when
+ * nothing is left). The affected figure days are marked for recomputation and recomputed.
+ */
+
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SiteConfig } from '../config/site';
+import type { JourneyEntry } from '../events/ingest';
+import type { NormalizedEvent } from '../events/types';
+import { addDays, localDate } from '../time';
+import {
+  deleteObjects,
+  getObjectBytes,
+  type ListedObject,
+  listObjects,
+  partitionPrefix,
+  putObjects,
+  toNdjsonGzip,
+} from './archive';
+import { parseNdjsonGzip } from './archive-reader';
+import type { StorageClients } from './clients';
+import {
+  batchWrite,
+  getFiguresRevision,
+  getJourneyEntries,
+  getLinks,
+  keys,
+  markDayForRecomputation,
+} from './table';
+
+export interface EraseOptions {
+  now?: Date;
+  /**
+   * Read every day of the site's archive, not only the days the journey items point to. Slower, and
+   * complete even when a projection write was lost (the archive is the source of truth).
+   */
+  allDays?: boolean;
+  /** Recomputes figure days (the caller's aggregator: shared/ does not import functions/). */
+  recompute?: (days: readonly string[]) => Promise<void>;
+}
+
+/** What an erasure removed: counts and dates only, so it can be logged and printed as it is. */
+export interface EraseSummary {
+  anonymousIds: number;
+  eventsRemoved: number;
+  objectsRewritten: number;
+  objectsDeleted: number;
+  rejectedRemoved: number;
+  journeyItemsDeleted: number;
+  journeyItemsRewritten: number;
+  identityLinksDeleted: number;
+  /** Site-local days whose archive partitions changed. */
+  days: string[];
+  /** Figure days marked for recomputation (and recomputed when they had figures). */
+  recomputedDays: string[];
+}
+
+type Item = Record<string, unknown>;
+
+/** Every item of one partition, by key (never a Scan). */
+async function partitionItems(clients: StorageClients, pk: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await clients.dynamo.send(
+      new QueryCommand({
+        TableName: clients.settings.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...((page.Items ?? []) as Item[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** The identity fields of an event that tie it to a person. */
+function belongsTo(event: NormalizedEvent, userId: string, anonymousIds: ReadonlySet<string>): boolean {
+  return (
+    event.userId === userId ||
+    (event.anonymousId !== undefined && anonymousIds.has(event.anonymousId)) ||
+    (event.previousId !== undefined && (event.previousId === userId || anonymousIds.has(event.previousId)))
+  );
+}
+
+/** `sha256:` values (hashed PII) anywhere in an event's traits, properties and context. */
+function hashedValues(value: unknown, into: Set<string>, depth = 0): void {
+  if (depth > 40) return;
+  if (typeof value === 'string') {
+    if (value.startsWith('sha256:')) into.add(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) hashedValues(item, into, depth + 1);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) hashedValues(item, into, depth + 1);
+  }
+}
+
+/** Anonymous ids the collector linked to the user (reverse link items); the archive scan adds more. */
+async function anonymousIdsOf(clients: StorageClients, site: string, userId: string): Promise<Set<string>> {
+  const reverse = await partitionItems(clients, keys.reverseLink(site, userId, '').pk);
+  return new Set(reverse.map((item) => String(item.anonymousId)));
+}
+
+interface Scan {
+  eventsRemoved: number;
+  objectsRewritten: number;
+  objectsDeleted: number;
+  days: Set<string>;
+  /** messageIds removed, by the actor whose journey holds them (userId, else anonymousId). */
+  removedByActor: Map<string, Set<string>>;
+  hashes: Set<string>;
+}
+
+/** Rewrites the given events/ objects without the user's events; returns newly met anonymous ids. */
+async function rewriteObjects(
+  clients: StorageClients,
+  objects: readonly ListedObject[],
+  userId: string,
+  anonymousIds: Set<string>,
+  scan: Scan,
+): Promise<Set<string>> {
+  const discovered = new Set<string>();
+  for (const object of objects) {
+    const { records } = parseNdjsonGzip<NormalizedEvent>(await getObjectBytes(clients, object.key));
+    // Ids met alongside the user in this object count before filtering it (an identify links them).
+    for (const event of records) {
+      if (event.userId !== userId) continue;
+      for (const id of [event.anonymousId, event.previousId]) {
+        if (id !== undefined && id !== userId && !anonymousIds.has(id)) {
+          anonymousIds.add(id);
+          discovered.add(id);
+        }
+      }
+    }
+    const kept = records.filter((event) => !belongsTo(event, userId, anonymousIds));
+    const removed = records.length - kept.length;
+    if (removed === 0) continue;
+    for (const event of records) {
+      if (!belongsTo(event, userId, anonymousIds)) continue;
+      hashedValues([event.traits, event.properties, event.context], scan.hashes);
+      const actor = event.userId ?? event.anonymousId;
+      if (actor !== undefined) {
+        const ids = scan.removedByActor.get(actor) ?? new Set<string>();
+        ids.add(event.messageId);
+        scan.removedByActor.set(actor, ids);
+      }
+    }
+    const date = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(object.key)?.[1];
+    if (date) scan.days.add(date);
+    scan.eventsRemoved += removed;
+    if (kept.length === 0) {
+      await deleteObjects(clients, [object.key]);
+      scan.objectsDeleted += 1;
+    } else {
+      await putObjects(clients, [{ key: object.key, body: toNdjsonGzip(kept) }]);
+      scan.objectsRewritten += 1;
+    }
+  }
+  return discovered;
+}
+
+/** Site-local days of the journey entries of these actors: where their archived events are. */
+async function journeyDays(
+  clients: StorageClients,
+  config: SiteConfig,
+  actors: Iterable<string>,
+): Promise<Set<string>> {
+  const days = new Set<string>();
+  for (const actor of actors) {
+    const entries: JourneyEntry[] = await getJourneyEntries(clients, config.site, actor);
+    for (const entry of entries) days.add(localDate(entry.t, config.timezone));
+  }
+  return days;
+}
+
+/** Rejected events are kept without ids, but may carry the user's ids elsewhere or their hashed PII. */
+async function scrubRejected(
+  clients: StorageClients,
+  site: string,
+  tokens: readonly string[],
+): Promise<{ removed: number; rewritten: number; deleted: number }> {
+  const result = { removed: 0, rewritten: 0, deleted: 0 };
+  if (tokens.length === 0) return result;
+  const quoted = tokens.map((token) => JSON.stringify(token));
+  for (const object of await listObjects(clients, `rejected/site=${site}/`)) {
+    const { records } = parseNdjsonGzip<unknown>(await getObjectBytes(clients, object.key));
+    const kept = records.filter((record) => {
+      const text = JSON.stringify(record);
+      return !quoted.some((token) => text.includes(token));
+    });
+    if (kept.length === records.length) continue;
+    result.removed += records.length - kept.length;
+    if (kept.length === 0) {
+      await deleteObjects(clients, [object.key]);
+      result.deleted += 1;
+    } else {
+      await putObjects(clients, [{ key: object.key, body: toNdjsonGzip(kept) }]);
+      result.rewritten += 1;
+    }
+  }
+  return result;
+}
+
+/** Every journey item of the erased actors goes; other actors' items lose only the removed entries. */
+async function eraseJourneys(
+  clients: StorageClients,
+  site: string,
+  actors: ReadonlySet<string>,
+  removedByActor: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<{ deleted: number; rewritten: number }> {
+  const result = { deleted: 0, rewritten: 0 };
+  const requests: ({ DeleteRequest: { Key: Item } } | { PutRequest: { Item: Item } })[] = [];
+  const partitions = new Set([...actors, ...removedByActor.keys()]);
+  for (const actor of partitions) {
+    const items = await partitionItems(clients, keys.journey(site, actor));
+    for (const item of items) {
+      const key = { pk: item.pk, sk: item.sk };
+      if (actors.has(actor)) {
+        requests.push({ DeleteRequest: { Key: key } });
+        result.deleted += 1;
+        continue;
+      }
+      const removed = removedByActor.get(actor) ?? new Set<string>();
+      const entries = (Array.isArray(item.entries) ? item.entries : []) as JourneyEntry[];
+      const kept = entries.filter((entry) => !removed.has(entry.m));
+      if (kept.length === entries.length) continue;
+      if (kept.length === 0) {
+        requests.push({ DeleteRequest: { Key: key } });
+        result.deleted += 1;
+      } else {
+        requests.push({ PutRequest: { Item: { ...item, entries: kept } } });
+        result.rewritten += 1;
+      }
+    }
+  }
+  await batchWrite(clients, requests);
+  return result;
+}
+
+/** Forward links of the anonymous ids that point to the user, and every reverse link of the user. */
+async function eraseLinks(
+  clients: StorageClients,
+  site: string,
+  userId: string,
+  anonymousIds: ReadonlySet<string>,
+): Promise<number> {
+  const forward = await getLinks(clients, site, anonymousIds);
+  const requests: { DeleteRequest: { Key: Item } }[] = [];
+  for (const link of forward.values()) {
+    if (link.userId === userId) requests.push({ DeleteRequest: { Key: keys.link(site, link.anonymousId) } });
+  }
+  const reverse = await partitionItems(clients, keys.reverseLink(site, userId, '').pk);
+  for (const item of reverse) requests.push({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } });
+  await batchWrite(clients, requests);
+  return requests.length;
+}
+
+/**
+ * Figure days whose computation reads an archive day that changed: D reads D up to the end of its
+ * conversion window, so a change on day E touches D = E − window … E.
+ */
+function affectedFigureDays(changed: ReadonlySet<string>, config: SiteConfig): string[] {
+  const reach = Math.ceil(config.conversionWindowHours / 24) + 1;
+  const days = new Set<string>();
+  for (const day of changed) for (let back = 0; back <= reach; back += 1) days.add(addDays(day, -back));
+  return [...days].sort();
+}
+
+export async function eraseUser(
+  clients: StorageClients,
+  config: SiteConfig,
+  userId: string,
+  options: EraseOptions = {},
+): Promise<EraseSummary> {
+  const site = config.site;
+  const now = options.now ?? new Date();
+  const anonymousIds = await anonymousIdsOf(clients, site, userId);
+  const scan: Scan = {
+    eventsRemoved: 0,
+    objectsRewritten: 0,
+    objectsDeleted: 0,
+    days: new Set(),
+    removedByActor: new Map(),
+    hashes: new Set(),
+  };
+
+  if (options.allDays) {
+    // Twice: ids first met late in the archive have events in objects read before them.
+    const objects = await listObjects(clients, `events/site=${site}/`);
+    const discovered = await rewriteObjects(clients, objects, userId, anonymousIds, scan);
+    if (discovered.size > 0) {
+      await rewriteObjects(
+        clients,
+        await listObjects(clients, `events/site=${site}/`),
+        userId,
+        anonymousIds,
+        scan,
+      );
+    }
+  } else {
+    // The journey items say on which days the actors' events are; ids met on the way add their days.
+    const visited = new Set<string>();
+    let actors = new Set([userId, ...anonymousIds]);
+    while (actors.size > 0) {
+      const days = [...(await journeyDays(clients, config, actors))].filter((day) => !visited.has(day));
+      for (const day of days) visited.add(day);
+      const objects = (
+        await Promise.all(days.sort().map((day) => listObjects(clients, partitionPrefix(site, day))))
+      ).flat();
+      actors = await rewriteObjects(clients, objects, userId, anonymousIds, scan);
+      if (actors.size > 0) {
+        // Objects already read may hold events of the newly met ids.
+        const again = (
+          await Promise.all(
+            [...visited].sort().map((day) => listObjects(clients, partitionPrefix(site, day))),
+          )
+        ).flat();
+        await rewriteObjects(clients, again, userId, anonymousIds, scan);
+      }
+    }
+  }
+
+  const rejected = await scrubRejected(clients, site, [userId, ...anonymousIds, ...scan.hashes]);
+  const actors = new Set([userId, ...anonymousIds]);
+  const journeys = await eraseJourneys(clients, site, actors, scan.removedByActor);
+  const identityLinksDeleted = await eraseLinks(clients, site, userId, anonymousIds);
+
+  const figureDays = affectedFigureDays(scan.days, config);
+  for (const day of figureDays) await markDayForRecomputation(clients, site, day, now.getTime());
+  const computed: string[] = [];
+  for (const day of figureDays) if ((await getFiguresRevision(clients, site, day)) > 0) computed.push(day);
+  if (options.recompute && computed.length > 0) await options.recompute(computed);
+
+  return {
+    anonymousIds: anonymousIds.size,
+    eventsRemoved: scan.eventsRemoved,
+    objectsRewritten: scan.objectsRewritten + rejected.rewritten,
+    objectsDeleted: scan.objectsDeleted + rejected.deleted,
+    rejectedRemoved: rejected.removed,
+    journeyItemsDeleted: journeys.deleted,
+    journeyItemsRewritten: journeys.rewritten,
+    identityLinksDeleted,
+    days: [...scan.days].sort(),
+    recomputedDays: options.recompute ? computed : [],
+  };
+}
