@@ -409,7 +409,9 @@ function renderAlerts() {
     }
     const reminders =
       episode.reminders > 0 ? ` (${episode.reminders} reminder${episode.reminders > 1 ? 's' : ''})` : '';
-    return el('li', { class: `alert ${firing ? 'firing' : 'resolved'}` }, [
+    const resolution =
+      episode.resolved && episode.resolved !== episode.fired ? { title: episode.resolved.text } : {};
+    return el('li', { class: `alert ${firing ? 'firing' : 'resolved'}`, ...resolution }, [
       el('span', { class: 'alert-state' }, [firing ? 'firing' : 'resolved']),
       el('span', { class: 'alert-when' }, when),
       el('span', { class: 'alert-text' }, [
