@@ -409,9 +409,10 @@ function renderAlerts() {
     }
     const reminders =
       episode.reminders > 0 ? ` (${episode.reminders} reminder${episode.reminders > 1 ? 's' : ''})` : '';
-    const resolution =
-      episode.resolved && episode.resolved !== episode.fired ? { title: episode.resolved.text } : {};
-    return el('li', { class: `alert ${firing ? 'firing' : 'resolved'}`, ...resolution }, [
+    /** @type {Record<string, string>} */
+    const attributes = { class: `alert ${firing ? 'firing' : 'resolved'}` };
+    if (episode.resolved && episode.resolved !== episode.fired) attributes.title = episode.resolved.text;
+    return el('li', attributes, [
       el('span', { class: 'alert-state' }, [firing ? 'firing' : 'resolved']),
       el('span', { class: 'alert-when' }, when),
       el('span', { class: 'alert-text' }, [
