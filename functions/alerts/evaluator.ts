@@ -248,7 +248,8 @@ async function deliverPending(
   const done = current.deliveries ?? {};
   const todo = context.targets.filter((target) => !done[target.id]?.ok);
   if (context.settings.console && current.rounds === 0) {
-    console.log(`  alert: ${entry.message.text}`);
+    // stderr: a command's stdout stays its result (`--json` output parses).
+    console.error(`  alert: ${entry.message.text}`);
   }
   const records = await deliverToTargets(entry.message, todo);
   const deliveries: Record<string, DeliveryRecord> = { ...done };
