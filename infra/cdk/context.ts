@@ -8,9 +8,12 @@
  * - `alertEmails`         comma-separated addresses subscribed to the alert topic by e-mail; default none.
  * - `aggregatorReservedConcurrency`  concurrency reserved for the aggregator, or `false` for none
  *                         (accounts whose Lambda concurrency limit is 10 can reserve none); default 1.
+ * - `archiveMode`         `direct` (the collector PUTs to S3) or `firehose` (through a Firehose delivery
+ *                         stream with dynamic partitioning, same archive layout); default `direct`.
  * - `nag`                 run the cdk-nag AWS Solutions and Serverless checks; default true (`-c nag=false` to skip).
  */
 import type { IConstruct } from 'constructs';
+import type { ArchiveMode } from '../../shared/storage/archive-sink';
 import type { RoxtrailStackProps } from './roxtrail-stack';
 
 export interface AppConfig {
@@ -36,9 +39,19 @@ export function appConfigFromContext(scope: IConstruct): AppConfig {
         context.string('aggregatorReservedConcurrency') === 'false'
           ? false
           : context.positiveInteger('aggregatorReservedConcurrency'),
+      archiveMode: archiveModeOf(context.string('archiveMode')),
     },
     nag: context.boolean('nag') ?? true,
   };
+}
+
+const ARCHIVE_MODES: readonly ArchiveMode[] = ['direct', 'firehose'];
+
+function archiveModeOf(raw: string | undefined): ArchiveMode | undefined {
+  if (raw === undefined) return undefined;
+  const mode = ARCHIVE_MODES.find((candidate) => candidate === raw);
+  if (!mode) throw new Error(`Context 'archiveMode' must be direct or firehose, got '${raw}'.`);
+  return mode;
 }
 
 class ContextReader {

@@ -4,6 +4,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
+import type { ArchiveMode } from '../../shared/storage/archive-sink';
 import { QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../local/routes';
 import { FUNCTION_ENTRIES } from './bundling';
 import { AlertTopic } from './constructs/alert-topic';
@@ -11,6 +12,7 @@ import { DailyAggregation } from './constructs/daily-aggregation';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
 import { EventArchive } from './constructs/event-archive';
 import { EventsAnalytics } from './constructs/events-analytics';
+import { FirehoseArchive } from './constructs/firehose-archive';
 import { IngestApi } from './constructs/ingest-api';
 import { JourneyTable } from './constructs/journey-table';
 import { RoxtrailMonitoring } from './constructs/monitoring';
@@ -37,6 +39,13 @@ export interface RoxtrailStackProps extends StackProps {
   readonly aggregatorReservedConcurrency?: number | false;
   /** When the scheduled aggregation runs. @default - hourly, on the hour (UTC) */
   readonly aggregationSchedule?: ScheduleExpression;
+  /**
+   * How the collector archives accepted events: `direct`, an S3 PUT per request partition, or
+   * `firehose`, PutRecordBatch to a FirehoseArchive delivery stream that writes the same layout.
+   * Direct until Firehose wins in the cost model (`npx roxtrail cost --mode firehose`).
+   * @default 'direct'
+   */
+  readonly archiveMode?: ArchiveMode;
 }
 
 /**
@@ -84,6 +93,8 @@ const SYNCHRONOUS_ONLY =
 export class RoxtrailStack extends Stack {
   readonly api: IngestApi;
   readonly archive: EventArchive;
+  /** The delivery stream the collector archives through, in firehose archive mode only. */
+  readonly firehoseArchive?: FirehoseArchive;
   readonly journeys: JourneyTable;
   readonly collector: RoxtrailFunction;
   readonly aggregator: RoxtrailFunction;
@@ -115,7 +126,8 @@ export class RoxtrailStack extends Stack {
       POWERTOOLS_SERVICE_NAME: 'roxtrail',
     };
 
-    // Collector: PUT under events/ and rejected/, the table operations of its write path. No reads.
+    // Collector: PUT under events/ and rejected/ (firehose mode: PutRecordBatch to the stream and PUT
+    // under rejected/), the table operations of its write path. No reads.
     this.collector = new RoxtrailFunction(this, 'Collector', {
       handlerPath: FUNCTION_ENTRIES.collector,
       description: 'Tracking API: validates, archives to S3, projects to DynamoDB',
@@ -125,7 +137,16 @@ export class RoxtrailStack extends Stack {
       reservedConcurrentExecutions: props.collectorReservedConcurrency,
       environment: storageEnvironment,
     });
-    this.archive.grantIngest(this.collector);
+    if ((props.archiveMode ?? 'direct') === 'firehose') {
+      // Accepted events go through the delivery stream; the collector still PUTs rejected/ itself.
+      this.firehoseArchive = new FirehoseArchive(this, 'FirehoseArchive', {
+        bucket: this.archive.bucket,
+        errorRetention: Duration.days(props.retentionDays ?? 400),
+      });
+      this.firehoseArchive.grantPutRecordBatch(this.collector);
+      this.archive.bucket.grantPut(this.collector, 'rejected/*');
+      this.collector.addEnvironment('ROXTRAIL_FIREHOSE_STREAM', this.firehoseArchive.stream.ref);
+    } else this.archive.grantIngest(this.collector);
     this.journeys.table.grant(this.collector, ...COLLECTOR_TABLE_ACTIONS);
     suppressPrefixWildcards(
       this.collector.executionRole,
