@@ -42,6 +42,11 @@ export interface CostOptions {
   objectsPerHourAfterCompaction: number;
   /** Firehose buffer size (bytes) before an object is delivered. */
   firehoseBufferBytes: number;
+  /**
+   * Firehose buffer age (s) before an object is delivered: each active hour partition of a site gets
+   * at least 3600 / this many objects (infra/cdk/constructs/firehose-archive.ts: 300).
+   */
+  firehoseBufferSeconds: number;
   /** Firehose JQ processing hours per GB partitioned (AWS publishes no rate; an estimate). */
   firehoseJqHoursPerGb: number;
 }
@@ -51,6 +56,7 @@ export const DEFAULT_COST_OPTIONS: CostOptions = {
   aggregationRunsPerDay: 24,
   objectsPerHourAfterCompaction: 2,
   firehoseBufferBytes: 64 * 1024 * 1024,
+  firehoseBufferSeconds: 300,
   firehoseJqHoursPerGb: 0.01,
 };
 
@@ -77,6 +83,10 @@ const GB = 1024 ** 3;
  */
 export const READ_DAYS_PER_RUN = 4;
 const DAYS_PER_MONTH = 30;
+/** `,"dt":"YYYY-MM-DD","hh":"HH"`: the partition fields each line carries in firehose mode (archive-sink.ts). */
+export const FIREHOSE_PARTITION_FIELD_BYTES = 28;
+/** Lines one Firehose record holds at most: de-aggregation stops at 500 (archive-sink.ts splits there). */
+const FIREHOSE_LINES_PER_RECORD = 500;
 
 export function monthlyCost(
   workload: Workload,
@@ -105,8 +115,12 @@ export function monthlyCost(
     add('S3 PUT (archive)', (puts / 1000) * prices.s3PutPerThousand, `${fmt(puts)} PUTs`);
     objectsPerDayPerSite = puts / DAYS_PER_MONTH / workload.sites;
   } else {
-    const records = requests * measured.s3PutsPerRequest;
-    const recordBytes = rawBytes / records;
+    // One record per request partition, split past 500 lines; each line gains the dt/hh fields.
+    const records =
+      requests *
+      Math.max(measured.s3PutsPerRequest, Math.ceil(workload.eventsPerRequest / FIREHOSE_LINES_PER_RECORD));
+    const firehoseBytes = rawBytes + workload.eventsPerMonth * FIREHOSE_PARTITION_FIELD_BYTES;
+    const recordBytes = firehoseBytes / records;
     const billedBytes =
       records *
       Math.ceil(recordBytes / prices.firehoseRecordRoundingBytes) *
@@ -116,14 +130,16 @@ export function monthlyCost(
       (billedBytes / GB) * prices.firehosePerGb,
       `${fmt(records)} records, ${fmt(billedBytes / GB)} GB after 5 KB rounding`,
     );
-    const hourlyObjects = workload.sites * 24 * DAYS_PER_MONTH;
-    const objects = Math.max(hourlyObjects, rawBytes / o.firehoseBufferBytes);
+    // Each site-local hour is a partition with its own buffer, written at least every buffer interval.
+    const hourlyObjects =
+      workload.sites * 24 * DAYS_PER_MONTH * Math.ceil(3600 / Math.max(1, o.firehoseBufferSeconds));
+    const objects = Math.max(hourlyObjects, firehoseBytes / o.firehoseBufferBytes);
     add(
       'Firehose dynamic partitioning',
-      (rawBytes / GB) * prices.firehosePartitioningPerGb +
+      (firehoseBytes / GB) * prices.firehosePartitioningPerGb +
         (objects / 1000) * prices.firehoseObjectsPerThousand +
-        (rawBytes / GB) * o.firehoseJqHoursPerGb * prices.firehoseJqPerHour,
-      `${fmt(rawBytes / GB)} GB, ${fmt(objects)} objects`,
+        (firehoseBytes / GB) * o.firehoseJqHoursPerGb * prices.firehoseJqPerHour,
+      `${fmt(firehoseBytes / GB)} GB, ${fmt(objects)} objects`,
     );
     objectsPerDayPerSite = objects / DAYS_PER_MONTH / workload.sites;
   }

@@ -43,7 +43,11 @@ describe('monthlyCost, checked by hand', () => {
   });
 
   it('rounds every Firehose record up to 5 KB: 10 M records of 5,000 bytes bill 10 M × 5,120 bytes', () => {
-    const firehose = monthlyCost(workload, measured, { mode: 'firehose', firehoseJqHoursPerGb: 0 });
+    // 10 events of 472 bytes, each line with its 28 bytes of dt/hh fields: 5,000 bytes a record.
+    const firehose = monthlyCost({ ...workload, eventBytes: 472 }, measured, {
+      mode: 'firehose',
+      firehoseJqHoursPerGb: 0,
+    });
     const billedGb = (10_000_000 * 5120) / 1024 ** 3;
     expect(line(firehose, 'Firehose ingestion')).toBeCloseTo(billedGb * PRICES.firehosePerGb, 8);
     // A 6,000-byte record bills two 5 KB units.
