@@ -19,6 +19,7 @@ import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import { dataDirFromEnv, openLocalStorage } from './data-dir';
 import { summaryTable } from './figures-table';
+import { pruneLocal } from './prune';
 import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
 import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
 
@@ -297,6 +298,27 @@ export function buildProgram(): Command {
           `  archive: ${summary.objectsRewritten} object(s) rewritten, ${summary.objectsDeleted} deleted (${summary.rejectedRemoved} rejected event(s) removed)`,
           `  DynamoDB: ${summary.journeyItemsDeleted} journey item(s) deleted, ${summary.journeyItemsRewritten} rewritten, ${summary.identityLinksDeleted} identity link(s) deleted`,
           `  figures recomputed: ${summary.recomputedDays.length === 0 ? 'none' : summary.recomputedDays.join(', ')}`,
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('prune')
+    .description(
+      "delete what has outlived its retention: expired items (DynamoDB's TTL, which dynalite lacks) and archive days past each site's retentionDays",
+    )
+    .option('--site <site>', 'one site only')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { site?: string; json?: boolean }) => {
+      const summary = await withStorage((clients) => pruneLocal(clients, new Date(), { site: options.site }));
+      const items = Object.entries(summary.expiredItems);
+      print(Boolean(options.json), summary, () =>
+        [
+          `expired items deleted: ${items.length === 0 ? 'none' : items.map(([kind, count]) => `${count} ${kind}`).join(', ')}`,
+          ...summary.archive.map(
+            (site) =>
+              `${site.site}: archive kept from ${site.cutoff}; ${site.objectsDeleted} object(s) of ${site.days.length} older day(s) deleted`,
+          ),
         ].join('\n'),
       );
     });
