@@ -87,6 +87,20 @@ function suppressPrefixWildcards(
   );
 }
 
+/**
+ * The query handler's routes (infra/local/routes.ts, as the local server serves them): reads go to the
+ * read-only query function, the routes that write (DELETE: erasure) to the eraser.
+ */
+const writeRouteKeys = QUERY_ROUTE_KEYS.filter((key) => !key.startsWith('GET '));
+const readRouteKeys = QUERY_ROUTE_KEYS.filter((key) => key.startsWith('GET '));
+
+/** The dashboard's static files, where functions/query/static.ts looks for them next to the bundle. */
+const DASHBOARD_FILES = [
+  { from: 'web/dashboard', to: 'dashboard' },
+  { from: 'node_modules/uplot/dist/uPlot.esm.js', to: 'dashboard/vendor' },
+  { from: 'node_modules/uplot/dist/uPlot.min.css', to: 'dashboard/vendor' },
+];
+
 const SYNCHRONOUS_ONLY =
   'Invoked synchronously by API Gateway only: failures go back to the client, which retries (requests are idempotent). No async events to dead-letter.';
 
@@ -99,6 +113,11 @@ export class RoxtrailStack extends Stack {
   readonly collector: RoxtrailFunction;
   readonly aggregator: RoxtrailFunction;
   readonly query: RoxtrailFunction;
+  /**
+   * The query handler again, behind the routes that write (erasure): same code, the write access
+   * erasure needs, so that the function behind the read routes cannot write events/.
+   */
+  readonly eraser: RoxtrailFunction;
   readonly alertEvaluator: RoxtrailFunction;
   readonly aggregation: DailyAggregation;
   readonly alertTopic: AlertTopic;
@@ -165,12 +184,14 @@ export class RoxtrailStack extends Stack {
       },
     ]);
 
-    // Query: reads the table and reports/; cannot write anything, cannot read events/.
+    // Query: reads the table and reports/; cannot write anything, cannot read events/. It also
+    // serves the dashboard, whose static files travel in its bundle (functions/query/static.ts).
     this.query = new RoxtrailFunction(this, 'Query', {
       handlerPath: FUNCTION_ENTRIES.query,
-      description: 'Query API: figures, journeys and alerts behind the site read key',
+      description: 'Query API: figures, journeys, alerts and the dashboard behind the site read key',
       timeout: Duration.seconds(25),
       environment: storageEnvironment,
+      bundleFiles: DASHBOARD_FILES,
     });
     this.journeys.table.grantReadData(this.query);
     this.archive.bucket.grantRead(this.query, 'reports/*');
@@ -183,7 +204,7 @@ export class RoxtrailStack extends Stack {
     NagSuppressions.addResourceSuppressions(this.query, [
       { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
     ]);
-    NagSuppressions.addResourceSuppressions(this.api.addRoutes(QUERY_ROUTE_KEYS, this.query), [
+    NagSuppressions.addResourceSuppressions(this.api.addRoutes(readRouteKeys, this.query), [
       {
         id: 'AwsSolutions-APIG4',
         reason:
@@ -280,6 +301,55 @@ export class RoxtrailStack extends Stack {
           'Asynchronous failures go to an on-failure destination instead (DailyAggregation.failedRuns), which also records the error and the request; a DeadLetterConfig as well would split failed runs over two queues.',
       },
     ]);
+    // Eraser: the query handler for the erasure route. Rewrites or deletes the user's archive objects
+    // (events/, rejected/), deletes journey items and links, recomputes the days touched (reports/,
+    // table) and hands ended days to the alert evaluator, as the aggregator does.
+    this.eraser = new RoxtrailFunction(this, 'Eraser', {
+      handlerPath: FUNCTION_ENTRIES.query,
+      description: 'Erasure (DELETE /v1/sites/{site}/users/{userId}): the query handler with write access',
+      // Rewriting a user's objects and recomputing days can outlast API Gateway's 30 s: the caller then
+      // gets a 503 while the erasure runs to its end (and a retry repeats it harmlessly).
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+      environment: { ...storageEnvironment, ROXTRAIL_ALERTS_FUNCTION: this.alertEvaluator.functionName },
+      bundleFiles: DASHBOARD_FILES,
+    });
+    this.archive.bucket.grantReadWrite(this.eraser, 'events/*');
+    this.archive.bucket.grantReadWrite(this.eraser, 'rejected/*');
+    this.archive.bucket.grantPut(this.eraser, 'reports/*');
+    this.journeys.table.grantReadWriteData(this.eraser);
+    this.alertEvaluator.grantInvoke(this.eraser);
+    suppressPrefixWildcards(
+      this.eraser.executionRole,
+      "Erasure reads and rewrites or deletes the user's objects under events/ and rejected/ (keys per site, day, hour and content hash) and writes recomputed reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket*, s3:List* are grantRead's read actions; s3:PutObject*, s3:DeleteObject*, s3:Abort* are grantWrite's.",
+      ['events', 'rejected', 'reports'],
+      [...S3_READ_ACTIONS, 's3:PutObject*', 's3:DeleteObject*', 's3:Abort*'],
+    );
+    NagSuppressions.addResourceSuppressions(
+      this.eraser.executionRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'grantInvoke covers the alert evaluator and its versions/aliases (`<arn>:*`): the scope is that one function, invoked asynchronously with { site, date } for recomputed ended days.',
+          appliesTo: [
+            `Resource::<${this.getLogicalId(this.alertEvaluator.node.defaultChild as CfnElement)}.Arn>:*`,
+          ],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.eraser, [
+      { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
+    ]);
+    NagSuppressions.addResourceSuppressions(this.api.addRoutes(writeRouteKeys, this.eraser), [
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          "Erasure is authenticated by the site's admin key inside the handler, which checks that the key opens the site in the path.",
+      },
+    ]);
+
     this.aggregation = new DailyAggregation(this, 'Aggregation', {
       aggregator: this.aggregator,
       schedule: props.aggregationSchedule,
@@ -295,6 +365,7 @@ export class RoxtrailStack extends Stack {
         query: this.query,
         aggregator: this.aggregator,
         alerts: this.alertEvaluator,
+        eraser: this.eraser,
       },
       deadLetterQueues: {
         ScheduleDeadLetters: this.aggregation.scheduleDeadLetters.queue,

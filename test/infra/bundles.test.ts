@@ -7,13 +7,14 @@ import { FUNCTION_ENTRIES, type FunctionName } from '../../infra/cdk/bundling';
 
 /**
  * Minified bundle budgets (index.mjs, without its map). The collector's is the issue's; the others
- * are what they measured when they were set (aggregator 672 KB, query 512 KB, alerts 561 KB) plus
- * about 20%, so that growth is a decision rather than an accident.
+ * are what they measured when set, plus about 20%, so that growth is a decision rather than an
+ * accident: aggregator 674 KB, alerts 561 KB, query 686 KB (up from 513 KB when erasure arrived: it
+ * recomputes days in-process, which brings the aggregation code and the Lambda and SNS clients).
  */
 const BUDGET_BYTES: Readonly<Record<FunctionName, number>> = {
   collector: COLLECTOR_BUNDLE_BUDGET_BYTES,
   aggregator: 810 * 1024,
-  query: 620 * 1024,
+  query: 820 * 1024,
   alerts: 680 * 1024,
 };
 

@@ -17,6 +17,7 @@ import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
 import { STACK_OUTPUTS } from '../../infra/cdk/stack-outputs';
 import { localRoutes, QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
 import { testApp } from '../helpers/cdk-app';
+import { httpEvent } from '../helpers/http-event';
 import {
   actionsOf,
   allStatements,
@@ -65,11 +66,14 @@ function routeTargets(): Record<string, string> {
 }
 
 describe('IngestApi', () => {
-  it('routes the tracking route keys to the collector and the query route keys to the query function', () => {
+  it('routes tracking keys to the collector, query reads to the query function and erasure to the eraser', () => {
     const targets = routeTargets();
     expect(Object.keys(targets).sort()).toEqual([...TRACKING_ROUTE_KEYS, ...QUERY_ROUTE_KEYS].sort());
     for (const key of TRACKING_ROUTE_KEYS) expect(targets[key]).toBe(logicalId(stack, stack.collector));
-    for (const key of QUERY_ROUTE_KEYS) expect(targets[key]).toBe(logicalId(stack, stack.query));
+    for (const key of QUERY_ROUTE_KEYS) {
+      expect(targets[key], key).toBe(logicalId(stack, key.startsWith('GET ') ? stack.query : stack.eraser));
+    }
+    expect(targets['DELETE /v1/sites/{site}/users/{userId}']).toBe(logicalId(stack, stack.eraser));
     expect(Object.keys(targets)).toEqual(
       expect.arrayContaining([
         'POST /v1/{type}',
@@ -81,7 +85,7 @@ describe('IngestApi', () => {
   });
 
   it('has one payload v2 proxy integration per function', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 2);
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 3);
     template.allResourcesProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
@@ -123,14 +127,15 @@ describe('IngestApi', () => {
 describe('Functions', () => {
   const propertiesOf = (fn: RoxtrailFunction) => template.toJSON().Resources[logicalId(stack, fn)].Properties;
 
-  it('are the collector, query, aggregator and alert evaluator', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+  it('are the collector, query, aggregator and alert evaluator, and the query handler again as the eraser', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 5);
     expect(Object.keys(functions).sort()).toEqual(Object.keys(FUNCTION_ENTRIES).sort());
+    expect(stack.eraser.handlerPath).toBe(FUNCTION_ENTRIES.query);
   });
 
   it('run nodejs22.x on arm64 with active tracing, source maps and their own log group kept one month', () => {
     const resources = template.toJSON().Resources;
-    for (const fn of Object.values(functions)) {
+    for (const fn of [...Object.values(functions), stack.eraser]) {
       expect(propertiesOf(fn)).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
@@ -152,7 +157,7 @@ describe('Functions', () => {
       ROXTRAIL_BUCKET: { Ref: logicalId(stack, stack.archive.bucket) },
       POWERTOOLS_SERVICE_NAME: 'roxtrail',
     };
-    for (const fn of Object.values(functions)) {
+    for (const fn of [...Object.values(functions), stack.eraser]) {
       expect(propertiesOf(fn).Environment.Variables).toMatchObject(storage);
     }
   });
@@ -210,6 +215,22 @@ describe('Bundles', () => {
     ] as const) {
       for (const key of keys) expect(await local.get(key)?.(), key).toBe(expected);
     }
+  });
+
+  it('carry the dashboard next to the query bundle, and serve it from there', async () => {
+    const dir = bundleOf(stack.query);
+    for (const file of ['index.html', 'app.js', 'style.css', 'vendor/uPlot.esm.js', 'vendor/uPlot.min.css']) {
+      expect(readFileSync(join(dir, 'dashboard', file)).length, file).toBeGreaterThan(0);
+    }
+    type Handler = (
+      event: unknown,
+      context: unknown,
+    ) => Promise<{ statusCode: number; headers?: Record<string, string> }>;
+    const bundle: { handler: Handler } = await import(join(dir, BUNDLE_FILE));
+    const response = await bundle.handler(httpEvent({ method: 'GET', path: '/dashboard' }), {});
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['content-type']).toMatch(/^text\/html/);
+    expect(bundleOf(stack.eraser)).toBe(dir);
   });
 
   it('have no Lambda-only code path (nothing reads Lambda-only environment variables)', () => {
@@ -454,12 +475,34 @@ describe('Least privilege', () => {
     expect(aggregatorInvokes.map((s) => [actionsOf(s), resourcesOf(s)])).toEqual([
       [['lambda:InvokeFunction'], Object.values(invokes(stack.alertEvaluator))],
     ]);
+    // The other callers: the eraser (recomputed ended days) and Scheduler.
     const everyInvoke = allStatements(template).filter((s) =>
       actionsOf(s).some((a) => a.startsWith('lambda:')),
     );
     expect(everyInvoke.flatMap(resourcesOf).sort()).toEqual(
-      [...Object.values(invokes(stack.alertEvaluator)), ...Object.values(invokes(stack.aggregator))].sort(),
+      [
+        ...Object.values(invokes(stack.alertEvaluator)),
+        ...Object.values(invokes(stack.alertEvaluator)),
+        ...Object.values(invokes(stack.aggregator)),
+      ].sort(),
     );
+  });
+
+  it('lets only the collector put and only the eraser rewrite or delete under events/ and rejected/', () => {
+    const writersOf = (prefix: string, pattern: RegExp): string[] =>
+      [...Object.entries(functions), ['eraser', stack.eraser] as const]
+        .filter(([, fn]) =>
+          s3Statements(fn).some(
+            (s) => actionsOf(s).some((a) => pattern.test(a)) && prefixes(s).includes(prefix),
+          ),
+        )
+        .map(([name]) => name)
+        .sort();
+    for (const prefix of ['events', 'rejected']) {
+      expect(writersOf(prefix, /^s3:PutObject/), prefix).toEqual(['collector', 'eraser']);
+      expect(writersOf(prefix, /^s3:DeleteObject/), prefix).toEqual(['eraser']);
+    }
+    expect(writersOf('reports', /^s3:PutObject/)).toEqual(['aggregator', 'eraser']);
   });
 
   it('grants object reads on no prefix but reports/ (query, aggregator, alerts), events/ and rejected/ (aggregator)', () => {

@@ -1,4 +1,5 @@
 /** RoxtrailFunction: the one place that fixes runtime, architecture, bundling, logging and tracing for every Lambda. */
+import { statSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -23,6 +24,29 @@ export interface RoxtrailFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** Extra environment variables; NODE_OPTIONS is set by the construct. @default - none */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Files the handler reads at run time, copied next to `index.mjs` after bundling: `from` is a file or
+   * a directory (its contents are copied) relative to the repository root, `to` a directory relative
+   * to the bundle. @default - none
+   */
+  readonly bundleFiles?: readonly BundleFile[];
+}
+
+export interface BundleFile {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Shell commands (NodejsFunction runs them with bash, locally) copying `files` into the bundle. */
+function copyCommands(files: readonly BundleFile[], inputDir: string, outputDir: string): string[] {
+  return files.flatMap(({ from, to }) => {
+    const target = `${outputDir}/${to}`;
+    const source = `${inputDir}/${from}`;
+    const copy = statSync(`${REPO_ROOT}${from}`).isDirectory()
+      ? `cp -R "${source}/." "${target}/"`
+      : `cp "${source}" "${target}/"`;
+    return [`mkdir -p "${target}"`, copy];
+  });
 }
 
 /**
@@ -91,6 +115,11 @@ export class RoxtrailFunction extends NodejsFunction {
         sourceMap: BUNDLE_OPTIONS.sourcemap,
         sourcesContent: BUNDLE_OPTIONS.sourcesContent,
         externalModules: [...BUNDLE_OPTIONS.external],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => copyCommands(props.bundleFiles ?? [], inputDir, outputDir),
+        },
       },
     });
     this.executionRole = role;
