@@ -1,9 +1,8 @@
 /**
  * Archive retention by site (site config `retentionDays`): the events/ and rejected/ partitions of days
- * older than the cut-off are deleted. Days are found by listing the `dt=` prefixes (S3 delimiter
- * listing), not by reading objects.
+ * older than the cut-off are deleted. Days come from the listed keys (`…/dt=<day>/…`); no object is read.
+ * (A delimiter listing of the `dt=` prefixes would list less, but s3rver answers it only one level deep.)
  */
-import { ListObjectsCommand } from '@aws-sdk/client-s3';
 import type { SiteConfig } from '../config/site';
 import { addDays, localDate } from '../time';
 import { deleteObjects, listObjects } from './archive';
@@ -12,30 +11,6 @@ import type { StorageClients } from './clients';
 /** The first day kept: today (site-local) minus retentionDays. */
 export function retentionCutoff(config: Pick<SiteConfig, 'timezone' | 'retentionDays'>, now: Date): string {
   return addDays(localDate(now.getTime(), config.timezone), -config.retentionDays);
-}
-
-/** `dt=` days directly under a prefix such as `events/site=S/`. */
-async function listDays(clients: StorageClients, prefix: string): Promise<string[]> {
-  const days: string[] = [];
-  let marker: string | undefined;
-  for (;;) {
-    const page = await clients.s3.send(
-      new ListObjectsCommand({
-        Bucket: clients.settings.bucketName,
-        Prefix: prefix,
-        Delimiter: '/',
-        Marker: marker,
-      }),
-    );
-    for (const common of page.CommonPrefixes ?? []) {
-      const day = /dt=(\d{4}-\d{2}-\d{2})\/$/.exec(common.Prefix ?? '')?.[1];
-      if (day) days.push(day);
-    }
-    const last = page.NextMarker ?? page.CommonPrefixes?.at(-1)?.Prefix;
-    if (!page.IsTruncated || !last) break;
-    marker = last;
-  }
-  return days.sort();
 }
 
 export interface ArchivePruneSummary {
@@ -59,17 +34,15 @@ export async function pruneArchive(
   const summary: ArchivePruneSummary = { cutoff, days: [], objectsDeleted: 0 };
   const pruned = new Set<string>();
   for (const root of ['events', 'rejected']) {
-    const base = `${root}/site=${config.site}/`;
-    for (const day of await listDays(clients, base)) {
-      if (day >= cutoff) continue;
-      const objects = await listObjects(clients, `${base}dt=${day}/`);
-      await deleteObjects(
-        clients,
-        objects.map((object) => object.key),
-      );
-      summary.objectsDeleted += objects.length;
+    const expired: string[] = [];
+    for (const object of await listObjects(clients, `${root}/site=${config.site}/`)) {
+      const day = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(object.key)?.[1];
+      if (day === undefined || day >= cutoff) continue;
+      expired.push(object.key);
       pruned.add(day);
     }
+    await deleteObjects(clients, expired);
+    summary.objectsDeleted += expired.length;
   }
   summary.days = [...pruned].sort();
   return summary;
