@@ -167,7 +167,7 @@ describe('roxtrail prune', () => {
     expect(table).toContain(hashAccessKey(rotated.key));
     // The other site is untouched.
     expect(await journeyItems('ret-two', 'old-visitor')).toHaveLength(2);
-    expect(await stack.archivedKeys(`events/site=ret-two/dt=${OLD_DAY}/`)).toHaveLength(2);
+    expect(await stack.archivedKeys(`events/site=ret-two/dt=${OLD_DAY}/`)).toHaveLength(3);
   });
 
   it('from the command line, for every site', async () => {
