@@ -18,6 +18,7 @@ import { applySiteConfig, listSiteSummaries, rotateSiteKey } from '../../shared/
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import { dataDirFromEnv, openLocalStorage } from './data-dir';
+import { deployedStack } from './deployed-stack';
 import { summaryTable } from './figures-table';
 import { pruneLocal } from './prune';
 import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
@@ -25,8 +26,21 @@ import { runSimulateCommand, type SimulateCommandOptions } from './simulate-comm
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Runs `work` against the running stack's stores, or the data directory opened for this command. */
+/** Set by the global `--stack NAME` option (or ROXTRAIL_STACK): commands then work on that deployed stack. */
+let selectedStack: string | undefined;
+
+/**
+ * Runs `work` against a deployed stack (`--stack`), the running local stack's stores, or the data
+ * directory opened for this command.
+ */
 export async function withStorage<T>(work: (clients: StorageClients) => Promise<T>): Promise<T> {
+  const stackName = selectedStack ?? process.env.ROXTRAIL_STACK;
+  if (stackName) {
+    const stack = await deployedStack(stackName);
+    // Alerts of days computed from the CLI go through the deployed alert function, as in the schedule.
+    process.env.ROXTRAIL_ALERTS_FUNCTION = stack.alertsFunctionName;
+    return work(createStorageClients(stack.storage));
+  }
   const storage = await openLocalStorage(dataDirFromEnv());
   try {
     exportStorageEnv(storage.settings);
@@ -114,6 +128,11 @@ function print(json: boolean, value: unknown, text: () => string): void {
 export function buildProgram(): Command {
   const program = new Command('roxtrail')
     .description('Roxtrail: journey tracking, ROX and abandonment figures for online shops')
+    .option('--stack <name>', 'work on this deployed CloudFormation stack (AWS credentials and AWS_REGION)')
+    .hook('preAction', (command) => {
+      const stack = command.opts<{ stack?: string }>().stack;
+      if (stack) selectedStack = stack;
+    })
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
 
