@@ -272,13 +272,16 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantRead(this.aggregator, 'events/*');
     this.archive.bucket.grantRead(this.aggregator, 'rejected/*');
     this.archive.bucket.grantPut(this.aggregator, 'reports/*');
+    // Compaction merges a settled hour's objects into one and deletes the originals (aggregator/compact.ts).
+    this.archive.bucket.grantPut(this.aggregator, 'events/*');
+    this.archive.bucket.grantDelete(this.aggregator, 'events/*');
     this.journeys.table.grantReadWriteData(this.aggregator);
     this.alertEvaluator.grantInvoke(this.aggregator);
     suppressPrefixWildcards(
       this.aggregator.executionRole,
-      "Reads events/ and rejected/ (keys per site, day, hour and content hash) and writes reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads.",
+      "Reads events/ and rejected/ (keys per site, day, hour and content hash), writes reports/, and compacts events/ (puts the merged object, deletes the originals): prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads; s3:DeleteObject* (grantDelete) removes compacted originals.",
       ['events', 'rejected', 'reports'],
-      [...S3_READ_ACTIONS, 's3:Abort*'],
+      [...S3_READ_ACTIONS, 's3:Abort*', 's3:DeleteObject*'],
     );
     NagSuppressions.addResourceSuppressions(
       this.aggregator.executionRole,

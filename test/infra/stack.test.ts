@@ -429,16 +429,22 @@ describe('Least privilege', () => {
     expect(dynamo.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
   });
 
-  it('lets the aggregator read events/ and rejected/, write reports/ only, and read and write the table', () => {
+  it('lets the aggregator read events/ and rejected/, write reports/, compact events/, and read and write the table', () => {
     const s3 = s3Statements(stack.aggregator);
     const reads = s3.filter((s) => actionsOf(s).some(isRead));
-    const puts = s3.filter((s) => writes(actionsOf(s)).length > 0);
+    const writers = s3.filter((s) => writes(actionsOf(s)).length > 0);
     expect(reads).toHaveLength(1);
     expect(writes(actionsOf(reads[0] as Statement))).toEqual([]);
     expect(prefixes(reads[0])).toEqual([ARCHIVE_ARN(), 'events', 'rejected']);
-    expect(puts).toHaveLength(1);
-    expect(actionsOf(puts[0] as Statement).filter(isRead)).toEqual([]);
-    expect(prefixes(puts[0])).toEqual(['reports']);
+    for (const statement of writers) expect(actionsOf(statement).filter(isRead)).toEqual([]);
+    const prefixesWith = (pattern: RegExp) =>
+      [
+        ...new Set(
+          writers.filter((s) => actionsOf(s).some((a) => pattern.test(a))).flatMap((s) => prefixes(s)),
+        ),
+      ].sort();
+    expect(prefixesWith(/^s3:PutObject/)).toEqual(['events', 'reports']);
+    expect(prefixesWith(/^s3:DeleteObject/)).toEqual(['events']);
     expect(dynamoActions(stack.aggregator)).toEqual(
       expect.arrayContaining([
         'dynamodb:Query',
@@ -488,7 +494,7 @@ describe('Least privilege', () => {
     );
   });
 
-  it('lets only the collector put and only the eraser rewrite or delete under events/ and rejected/', () => {
+  it('lets only the collector put, the aggregator compact, and the eraser rewrite or delete under events/ and rejected/', () => {
     const writersOf = (prefix: string, pattern: RegExp): string[] =>
       [...Object.entries(functions), ['eraser', stack.eraser] as const]
         .filter(([, fn]) =>
@@ -498,10 +504,10 @@ describe('Least privilege', () => {
         )
         .map(([name]) => name)
         .sort();
-    for (const prefix of ['events', 'rejected']) {
-      expect(writersOf(prefix, /^s3:PutObject/), prefix).toEqual(['collector', 'eraser']);
-      expect(writersOf(prefix, /^s3:DeleteObject/), prefix).toEqual(['eraser']);
-    }
+    expect(writersOf('events', /^s3:PutObject/)).toEqual(['aggregator', 'collector', 'eraser']);
+    expect(writersOf('events', /^s3:DeleteObject/)).toEqual(['aggregator', 'eraser']);
+    expect(writersOf('rejected', /^s3:PutObject/)).toEqual(['collector', 'eraser']);
+    expect(writersOf('rejected', /^s3:DeleteObject/)).toEqual(['eraser']);
     expect(writersOf('reports', /^s3:PutObject/)).toEqual(['aggregator', 'eraser']);
   });
 
