@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
@@ -23,16 +23,6 @@ beforeAll(async () => {
   alertsFile = join(stack.dataDir, 'alerts.ndjson');
   delete process.env.ROXTRAIL_ALERTS_FUNCTION;
   process.env.ROXTRAIL_ALERTS_FILE = alertsFile;
-  // Lets the real CLI use this stack's servers, as it uses a running `roxtrail start`.
-  writeFileSync(
-    join(stack.dataDir, 'endpoints.json'),
-    JSON.stringify({
-      pid: process.pid,
-      url: stack.url,
-      startedAt: new Date().toISOString(),
-      storage: stack.stores.settings,
-    }),
-  );
 });
 afterAll(async () => {
   delete process.env.ROXTRAIL_ALERTS_FILE;

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
@@ -20,16 +18,6 @@ beforeAll(async () => {
   stack = await startTestStack();
   shopKeys = await stack.createSite(SHOP);
   otherKeys = await stack.createSite({ site: 'othershop' });
-  // Lets the real CLI find this stack's servers, as it finds a running `roxtrail start`.
-  writeFileSync(
-    join(stack.dataDir, 'endpoints.json'),
-    JSON.stringify({
-      pid: process.pid,
-      url: stack.url,
-      startedAt: new Date().toISOString(),
-      storage: stack.stores.settings,
-    }),
-  );
 });
 afterAll(async () => {
   await stack.stop();

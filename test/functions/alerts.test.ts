@@ -411,15 +411,6 @@ describe('alert history through the API and the CLI', () => {
     config = created.config;
     await send(created.writeKey, cartEvents('listshop', '2026-10-15', 4, 4));
     await aggregateDay(stack.clients, config, '2026-10-15');
-    writeFileSync(
-      join(stack.dataDir, 'endpoints.json'),
-      JSON.stringify({
-        pid: process.pid,
-        url: stack.url,
-        startedAt: new Date().toISOString(),
-        storage: stack.stores.settings,
-      }),
-    );
   });
 
   it('answers 401 without a read key and 400 without dates', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createCollectorHandler } from '../../functions/collector/handler';
 import { createQueryHandler } from '../../functions/query/handler';
+import { writeEndpoints } from '../../infra/local/data-dir';
 import { type LocalRoute, startLocalHttpServer } from '../../infra/local/http-adapter';
 import { QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
 import { type LocalStores, startLocalStores } from '../../infra/local/stores';
@@ -43,6 +44,13 @@ export async function startTestStack(
     ...extraRoutes(clients),
   ];
   const http = await startLocalHttpServer(routes, 0);
+  // The real CLI (test/helpers/cli.ts) finds this stack the way it finds a running `roxtrail start`.
+  writeEndpoints(dataDir, {
+    pid: process.pid,
+    url: http.url,
+    startedAt: new Date().toISOString(),
+    storage: stores.settings,
+  });
   return {
     url: http.url,
     clients,

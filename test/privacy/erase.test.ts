@@ -4,8 +4,6 @@
  * user's ids or hashed PII; the days touched are recomputed and equal the figures of the same traffic
  * without the user; the log line carries counts only.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
@@ -192,15 +190,6 @@ beforeAll(async () => {
   }
   const salt = (await getSite(stack.clients, SITE))?.piiSalt ?? '';
   needles = [USER, ...ANON, hashPii(EMAIL, salt), hashPii(PHONE, salt)];
-  writeFileSync(
-    join(stack.dataDir, 'endpoints.json'),
-    JSON.stringify({
-      pid: process.pid,
-      url: stack.url,
-      startedAt: new Date().toISOString(),
-      storage: stack.stores.settings,
-    }),
-  );
 }, 60_000);
 afterAll(async () => {
   await stack.stop();

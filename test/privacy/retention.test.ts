@@ -3,8 +3,6 @@
  * honours in AWS; `roxtrail prune` does the same locally (expired journey items, retired keys, consent
  * salts) and deletes archive days older than the site's retentionDays — for one site or all of them.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
@@ -106,15 +104,6 @@ beforeAll(async () => {
   stack = await startTestStack();
   await seed('ret-one');
   await seed('ret-two');
-  writeFileSync(
-    join(stack.dataDir, 'endpoints.json'),
-    JSON.stringify({
-      pid: process.pid,
-      url: stack.url,
-      startedAt: new Date().toISOString(),
-      storage: stack.stores.settings,
-    }),
-  );
 });
 afterAll(async () => {
   await stack.stop();
