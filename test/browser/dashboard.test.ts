@@ -3,7 +3,7 @@
  * stack loaded with simulated traffic that has a checkout-outage day: charts draw, provisional days
  * and the fired alerts show, picking a day updates the funnel; a screenshot goes to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,16 +11,9 @@ import { DEMO_SITE_CONFIG } from '../../infra/local/runtime';
 import { runSimulation, type SimulationSummary, yesterdayOf } from '../../infra/local/simulate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { addDays } from '../../shared/time';
+import { CHROMIUM_LAUNCH, hasChromium } from '../helpers/chromium';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `Browser tests skipped: no Chromium at ${CHROMIUM}. Install it with 'apt-get install chromium' ` +
-      '(or set CHROMIUM_PATH).',
-  );
-}
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const config = siteConfigWithDefaults(DEMO_SITE_CONFIG);
 
@@ -61,18 +54,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
       { url: stack.url, writeKey: keys.writeKey, clients: stack.clients, config },
       { days: 7, endDate, seed: 2026, incidentDate, scale: 0.6 },
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());

@@ -3,7 +3,7 @@
  * the page is served from its own origin, loads /roxtrail.js from Roxtrail, and sends through a proxy
  * that can fail requests, so retries, reloads and page-hide beacons are observed end to end.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,17 +14,9 @@ import { TRACKER_ROUTE_KEY } from '../../infra/local/routes';
 import { handler as trackerAsset } from '../../infra/local/tracker-asset';
 import type { NormalizedEvent } from '../../shared/events/types';
 import type { Tracker } from '../../web/tracker/src/tracker';
+import { CHROMIUM_LAUNCH, hasChromium } from '../helpers/chromium';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 import { type RecordingProxy, startRecordingProxy } from '../helpers/recording-proxy';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `Browser tests skipped: no Chromium at ${CHROMIUM}. Install it with 'apt-get install chromium' ` +
-      '(or set CHROMIUM_PATH).',
-  );
-}
 
 const SITE = 'browser-shop';
 
@@ -129,19 +121,7 @@ describe.skipIf(!hasChromium)('the browser tracker in Chromium', () => {
     shop = await startShop();
     ({ writeKey } = await stack.createSite({ site: SITE, timezone: 'UTC', origins: [shop.origin] }));
     profile = mkdtempSync(join(tmpdir(), 'roxtrail-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await chromium.launchPersistentContext(profile, CHROMIUM_LAUNCH);
   });
 
   afterAll(async () => {
