@@ -1,34 +1,12 @@
 /** The firehose branch of the cost model against what the firehose archive mode does (archive-sink.ts, FirehoseArchive). */
 import { describe, expect, it } from 'vitest';
-import {
-  FIREHOSE_PARTITION_FIELD_BYTES,
-  type Measured,
-  monthlyCost,
-  type Workload,
-} from '../../../shared/cost/model';
+import { FIREHOSE_PARTITION_FIELD_BYTES, monthlyCost } from '../../../shared/cost/model';
 import { PRICES } from '../../../shared/cost/prices';
 import type { Partition } from '../../../shared/events/ingest';
 import { firehoseLine, firehoseRecordsFor } from '../../../shared/storage/archive-sink';
+import { measured, workload } from './fixtures';
 
 const GB = 1024 ** 3;
-const workload: Workload = {
-  eventsPerMonth: 100_000_000,
-  eventsPerRequest: 10,
-  eventBytes: 500,
-  retentionDays: 30,
-  sites: 1,
-};
-const measured: Measured = {
-  collectorMsPerRequest: 40,
-  collectorMemoryMb: 512,
-  s3PutsPerRequest: 1,
-  dynamoWriteUnitsPerRequest: 1,
-  archiveBytesPerEvent: 100,
-  tableBytesPerEvent: 50,
-  aggregationEventsPerSecond: 100_000,
-  aggregatorMemoryMb: 2048,
-  logBytesPerRequest: 0,
-};
 const line = (report: ReturnType<typeof monthlyCost>, item: string) =>
   report.lines.find((l) => l.item === item)?.monthly ?? Number.NaN;
 

@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Measured, monthlyCost, type Workload } from '../../../shared/cost/model';
+import { monthlyCost } from '../../../shared/cost/model';
 import { PRICES } from '../../../shared/cost/prices';
+import { measured, workload } from './fixtures';
 
-const workload: Workload = {
-  eventsPerMonth: 100_000_000,
-  eventsPerRequest: 10,
-  eventBytes: 500,
-  retentionDays: 30,
-  sites: 1,
-};
-const measured: Measured = {
-  collectorMsPerRequest: 40,
-  collectorMemoryMb: 512,
-  s3PutsPerRequest: 1,
-  dynamoWriteUnitsPerRequest: 1,
-  archiveBytesPerEvent: 100,
-  tableBytesPerEvent: 50,
-  aggregationEventsPerSecond: 100_000,
-  aggregatorMemoryMb: 2048,
-  logBytesPerRequest: 0,
-};
 const line = (report: ReturnType<typeof monthlyCost>, item: string) =>
   report.lines.find((l) => l.item === item)?.monthly;
 

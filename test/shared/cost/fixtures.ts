@@ -1,0 +1,22 @@
+/** The hand-checked workload and measurements both cost-model test files price. */
+import type { Measured, Workload } from '../../../shared/cost/model';
+
+export const workload: Workload = {
+  eventsPerMonth: 100_000_000,
+  eventsPerRequest: 10,
+  eventBytes: 500,
+  retentionDays: 30,
+  sites: 1,
+};
+
+export const measured: Measured = {
+  collectorMsPerRequest: 40,
+  collectorMemoryMb: 512,
+  s3PutsPerRequest: 1,
+  dynamoWriteUnitsPerRequest: 1,
+  archiveBytesPerEvent: 100,
+  tableBytesPerEvent: 50,
+  aggregationEventsPerSecond: 100_000,
+  aggregatorMemoryMb: 2048,
+  logBytesPerRequest: 0,
+};
