@@ -60,16 +60,10 @@ export function createInterner(limit = 2_000_000): (value: string) => string {
   };
 }
 
-const INTERNED = new Set<string>([
-  'type',
-  'event',
-  'name',
-  'userId',
-  'anonymousId',
-  'previousId',
-  'site',
-  'receivedAt',
-]);
+/** Every top-level string repeats across events except the two that are unique per event. */
+const INTERNED: ReadonlySet<string> = new Set(
+  TOP_LEVEL.filter((key) => key !== 'messageId' && key !== 'timestamp'),
+);
 
 export function slimForFigures(
   event: NormalizedEvent,
