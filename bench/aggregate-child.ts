@@ -1,15 +1,30 @@
-/** Runs one day's aggregation in a fresh process so its time and peak RSS are its own. Prints JSON. */
+/**
+ * Runs one day's aggregation in a fresh process so its time and peak RSS are its own. Prints JSON.
+ * `cold`: no partials yet, built on worker threads as `roxtrail aggregate` does. `warm`: the hourly
+ * steady state — the partials of earlier runs are current except the last hour's, which is rebuilt.
+ */
 import { performance } from 'node:perf_hooks';
 import { aggregateDay } from '../functions/aggregator/aggregate';
+import { threadBuilder } from '../infra/local/thread-builder';
+import { deleteObjects, listObjects } from '../shared/storage/archive';
 import { createStorageClients, type StorageSettings } from '../shared/storage/clients';
 import { getSite } from '../shared/storage/table';
 
-const [settingsJson = '', site = '', date = ''] = process.argv.slice(2);
+const [settingsJson = '', site = '', date = '', mode = 'cold'] = process.argv.slice(2);
 const clients = createStorageClients(JSON.parse(settingsJson) as StorageSettings);
 const stored = await getSite(clients, site);
 if (!stored) throw new Error(`unknown site ${site}`);
+if (mode === 'warm') {
+  const partials = await listObjects(clients, `partials/site=${site}/dt=${date}/`);
+  const last = partials[partials.length - 1];
+  if (last) await deleteObjects(clients, [last.key]);
+}
 const started = performance.now();
-const result = await aggregateDay(clients, stored.config, date);
+// As the scheduled run computes today and yesterday: links as each partial looked them up.
+const result = await aggregateDay(clients, stored.config, date, {
+  builder: threadBuilder(clients),
+  links: 'cached',
+});
 const ms = performance.now() - started;
 process.stdout.write(
   JSON.stringify({
@@ -17,6 +32,7 @@ process.stdout.write(
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     eventsRead: result.eventsRead,
     objects: result.objects,
+    partials: result.partials,
     timings: result.timings,
     figures: result.figures,
   }),

@@ -4,16 +4,13 @@ import type { SiteConfig } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
 import { betterLink, type LinkCandidate, linkPairsOf } from '../../shared/metrics/links';
-import { createInterner, slimForFigures } from '../../shared/metrics/slim';
+import { anonymousOnlyIds, type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
+import { createInterner } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
-import {
-  countRejected,
-  listDayObjects,
-  type ReadProgress,
-  readObjects,
-} from '../../shared/storage/archive-reader';
+import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
+import { getPartial, listPartialHours } from '../../shared/storage/partials';
 import {
   clearDayMark,
   getFiguresRevision,
@@ -26,8 +23,8 @@ import {
 } from '../../shared/storage/table';
 import { addDays, localDate, localDayBounds } from '../../shared/time';
 import { triggerAlertEvaluation } from '../alerts/trigger';
-import { logger } from '../common/http';
-import { type CompactionSummary, compactPartitions, type ReadObject } from './compact';
+import type { CompactionSummary } from './compact';
+import { groupByPartition, inProcessBuilder, type PartialBuilder, type PartitionToBuild } from './partials';
 
 /** D itself and every day the conversion window can reach from D's last instant. */
 export function daysToRead(
@@ -45,34 +42,59 @@ export function daysToRead(
  * anonymousId → userId for the events read: the stored links (written by the collector from every
  * event received so far) merged with the links the read events make themselves, by the same rule.
  */
-export async function resolveLinks(
-  clients: StorageClients,
-  site: string,
+export function resolveLinks(
   events: readonly NormalizedEvent[],
-): Promise<Map<string, string>> {
-  const candidates = new Map<string, LinkCandidate>();
-  const anonymousOnly = new Set<string>();
+  stored: ReadonlyMap<string, LinkCandidate>,
+): Map<string, string> {
+  const candidates = new Map<string, LinkCandidate>(stored);
   for (const event of events) {
-    if (!event.userId && event.anonymousId) anonymousOnly.add(event.anonymousId);
     for (const [anonymousId, userId] of linkPairsOf(event)) {
       const candidate = { userId, time: Date.parse(event.timestamp) };
       const current = candidates.get(anonymousId);
       if (!current || betterLink(candidate, current)) candidates.set(anonymousId, candidate);
     }
   }
-  for (const stored of (await getLinks(clients, site, anonymousOnly)).values()) {
-    const candidate = { userId: stored.userId, time: stored.eventTimeMs };
-    const current = candidates.get(stored.anonymousId);
-    if (!current || betterLink(candidate, current)) candidates.set(stored.anonymousId, candidate);
-  }
   const links = new Map<string, string>();
   for (const [anonymousId, candidate] of candidates) links.set(anonymousId, candidate.userId);
   return links;
 }
 
+/** Stored links of the anonymous ids met without a user id, looked up now. */
+async function lookUpStoredLinks(
+  clients: StorageClients,
+  site: string,
+  events: readonly NormalizedEvent[],
+  progress: PartialsProgress,
+): Promise<Map<string, LinkCandidate>> {
+  const stored = new Map<string, LinkCandidate>();
+  const anonymousIds = anonymousOnlyIds(events);
+  progress.lookups += anonymousIds.size;
+  for (const link of (await getLinks(clients, site, anonymousIds)).values())
+    stored.set(link.anonymousId, { userId: link.userId, time: link.eventTimeMs });
+  return stored;
+}
+
 export interface AggregateOptions {
   now?: Date;
-  onProgress?: (progress: ReadProgress) => void;
+  onProgress?: (progress: PartialsProgress) => void;
+  /**
+   * `fresh` (default) looks every anonymous id's stored link up again; `cached` takes the links each
+   * hour partial looked up when it was built. The scheduled runs of today and yesterday use `cached`:
+   * a link made inside the window comes from the window's own events, one made by an earlier event was
+   * stored before the partial was built, and later events fall inside the window until the day is two
+   * days old (only a late-arriving identify of an earlier day can be missed until a fresh run).
+   */
+  links?: 'fresh' | 'cached';
+  /** Where partials are built (default: in this thread, or fanned out by the handler's choice). */
+  builder?: PartialBuilder;
+}
+
+export interface PartialsProgress {
+  partitions: number;
+  reused: number;
+  built: number;
+  /** Stored links looked up: while building partials, and again for a `fresh` run. */
+  lookups: number;
 }
 
 export interface DayResult {
@@ -83,10 +105,42 @@ export interface DayResult {
   eventsRead: number;
   /** False when a concurrent run stored a newer revision first. */
   stored: boolean;
-  /** Settled hour partitions merged into one object each after this run. */
+  /** Settled hour partitions merged into one object each by this run. */
   compaction: CompactionSummary;
-  /** Milliseconds spent listing and reading the archive, resolving links, computing, writing. */
-  timings: { read: number; links: number; compute: number; write: number };
+  /** Hour partitions in the window: partials reused from earlier runs and (re)built by this one. */
+  partials: PartialsProgress;
+  /**
+   * Milliseconds spent listing and loading stored partials, building the missing ones, resolving
+   * links, merging and computing, writing.
+   */
+  timings: { read: number; build: number; links: number; compute: number; write: number };
+}
+
+/** Stored partials that still describe their partition, by partition id (`date`T`hour`). */
+async function currentPartials(
+  clients: StorageClients,
+  site: string,
+  dates: readonly string[],
+  partitions: readonly PartitionToBuild[],
+): Promise<Map<string, HourPartial>> {
+  const storedHours = new Map<string, Set<string>>();
+  await Promise.all(
+    dates.map(async (date) => storedHours.set(date, await listPartialHours(clients, site, date))),
+  );
+  const wanted = partitions.filter((partition) => storedHours.get(partition.date)?.has(partition.hour));
+  const found = new Map<string, HourPartial>();
+  let next = 0;
+  const worker = async () => {
+    while (next < wanted.length) {
+      const partition = wanted[next++];
+      if (!partition) continue;
+      const partial = await getPartial(clients, site, partition.date, partition.hour);
+      if (partial && isCurrent(partial, partition.objects))
+        found.set(`${partition.date}T${partition.hour}`, partial);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, wanted.length) }, worker));
+  return found;
 }
 
 export async function aggregateDay(
@@ -104,25 +158,40 @@ export async function aggregateDay(
     lap = at;
     return ms;
   };
-  const objects = await listDayObjects(clients, site, daysToRead(date, config));
-  const events: NormalizedEvent[] = [];
-  const compressedObjects: ReadObject[] = [];
-  const intern = createInterner();
-  await readObjects(
-    clients,
-    objects,
-    (objectEvents, object, compressed) => {
-      for (const event of objectEvents) events.push(slimForFigures(event, intern));
-      compressedObjects.push({ key: object.key, compressed });
-    },
-    { onProgress: options.onProgress },
-  );
+  const dates = daysToRead(date, config);
+  const objects = await listDayObjects(clients, site, dates);
+  const partitions = groupByPartition(objects);
+  const reused = await currentPartials(clients, site, dates, partitions);
   const read = elapsed();
-  const [links, rejected, previousRevision] = await Promise.all([
-    resolveLinks(clients, site, events),
+
+  const stale = partitions.filter((partition) => !reused.has(`${partition.date}T${partition.hour}`));
+  const builder = options.builder ?? inProcessBuilder(clients);
+  const progress = { partitions: partitions.length, reused: reused.size, built: 0, lookups: 0 };
+  options.onProgress?.({ ...progress });
+  const built = await builder(stale, { site, timeZone: config.timezone, nowMs: now.getTime() }, (one) => {
+    progress.built += 1;
+    progress.lookups += one.lookups;
+    options.onProgress?.({ ...progress });
+  });
+  progress.built = built.length;
+  progress.lookups = built.reduce((sum, one) => sum + one.lookups, 0);
+  const partials = [...reused.values()];
+  for (const result of built) {
+    const partial =
+      result.partial ?? (await getPartial(clients, site, result.date, result.hour).catch(() => undefined));
+    if (!partial) throw new Error(`the partial of ${result.date} ${result.hour}h was not stored`);
+    partials.push(partial);
+  }
+  const build = elapsed();
+
+  const merged = mergePartials(partials, createInterner());
+  const events = merged.events;
+  const [storedLinks, rejected, previousRevision] = await Promise.all([
+    options.links === 'cached' ? merged.storedLinks : lookUpStoredLinks(clients, site, events, progress),
     countRejected(clients, site, date),
     getFiguresRevision(clients, site, date),
   ]);
+  const links = resolveLinks(events, storedLinks);
   const linksMs = elapsed();
   const figures = computeFigures({
     config,
@@ -138,21 +207,14 @@ export async function aggregateDay(
   // The report is written first: an interrupted run leaves the previous DynamoDB figures in place.
   await putJson(clients, reportKeyFor(site, date), figures);
   const stored = await putFigures(clients, site, figures);
-  // After the figures are safe: a compaction failure costs only a slower next run.
-  const compaction = await compactPartitions(
-    clients,
-    compressedObjects,
-    config.timezone,
-    now.getTime(),
-  ).catch((error: unknown) => {
-    logger.warn('compaction failed', {
-      site,
-      date,
-      error: error instanceof Error ? error.message : String(error),
-    });
-    return { partitions: 0, objectsMerged: 0 };
-  });
-  const timings = { read, links: linksMs, compute, write: elapsed() };
+  const compaction = built.reduce(
+    (sum, result) => ({
+      partitions: sum.partitions + result.compaction.partitions,
+      objectsMerged: sum.objectsMerged + result.compaction.objectsMerged,
+    }),
+    { partitions: 0, objectsMerged: 0 },
+  );
+  const timings = { read, build, links: linksMs, compute, write: elapsed() };
   // api.md "Alerts": every (re)computation of an ended day is evaluated; a run that lost to a newer
   // revision leaves that to the run that stored it.
   if (stored && now.getTime() >= localDayBounds(date, config.timezone).end) {
@@ -167,6 +229,7 @@ export async function aggregateDay(
     stored,
     timings,
     compaction,
+    partials: progress,
   };
 }
 
@@ -181,7 +244,11 @@ export interface ScheduledRunResult {
  */
 export async function runScheduledAggregation(
   clients: StorageClients,
-  options: { now?: Date; afterDay?: (result: DayResult, config: SiteConfig) => Promise<void> } = {},
+  options: {
+    now?: Date;
+    afterDay?: (result: DayResult, config: SiteConfig) => Promise<void>;
+    builder?: PartialBuilder;
+  } = {},
 ): Promise<ScheduledRunResult> {
   const now = options.now ?? new Date();
   const results: DayResult[] = [];
@@ -195,7 +262,12 @@ export async function runScheduledAggregation(
     const days = [...new Set([addDays(today, -1), today, ...marks.map((mark) => mark.date)])].sort();
     for (const date of days) {
       try {
-        const result = await aggregateDay(clients, config, date, { now });
+        const recent = date >= addDays(today, -1);
+        const result = await aggregateDay(clients, config, date, {
+          now,
+          builder: options.builder,
+          links: recent ? 'cached' : 'fresh',
+        });
         results.push(result);
         await options.afterDay?.(result, config);
         if (marks.some((mark) => mark.date === date)) {

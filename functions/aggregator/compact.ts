@@ -52,29 +52,26 @@ export interface CompactionSummary {
   objectsMerged: number;
 }
 
-/** Writes each merged object before deleting what it replaces, so a failure never loses events. */
-export async function compactPartitions(
+/**
+ * Merges one partition's objects (key order) into one and deletes them; the merged object is written
+ * before anything is deleted, so a failure never loses events. Returns the merged object.
+ */
+export async function compactPartition(
   clients: StorageClients,
-  objects: readonly ReadObject[],
-  timeZone: string,
-  nowMs: number,
-): Promise<CompactionSummary> {
-  const plan = compactionPlan(objects, timeZone, nowMs);
-  let objectsMerged = 0;
-  for (const group of plan) {
-    const sorted = [...group].sort((a, b) => (a.key < b.key ? -1 : 1));
-    const first = sorted[0];
-    const partition = first ? partitionOf(first.key) : undefined;
-    if (!partition) continue;
-    const digest = createHash('sha256');
-    for (const object of sorted) digest.update(object.key).update('\n');
-    const key = `${partition.prefix}compacted-${digest.digest('hex').slice(0, 40)}.ndjson.gz`;
-    await putObjects(clients, [{ key, body: Buffer.concat(sorted.map((object) => object.compressed)) }]);
-    await deleteObjects(
-      clients,
-      sorted.map((object) => object.key).filter((k) => k !== key),
-    );
-    objectsMerged += sorted.length;
-  }
-  return { partitions: plan.length, objectsMerged };
+  group: readonly ReadObject[],
+): Promise<{ key: string; size: number } | undefined> {
+  const sorted = [...group].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const first = sorted[0];
+  const partition = first ? partitionOf(first.key) : undefined;
+  if (!partition) return undefined;
+  const digest = createHash('sha256');
+  for (const object of sorted) digest.update(object.key).update('\n');
+  const key = `${partition.prefix}compacted-${digest.digest('hex').slice(0, 40)}.ndjson.gz`;
+  const body = Buffer.concat(sorted.map((object) => object.compressed));
+  await putObjects(clients, [{ key, body }]);
+  await deleteObjects(
+    clients,
+    sorted.map((object) => object.key).filter((k) => k !== key),
+  );
+  return { key, size: body.length };
 }

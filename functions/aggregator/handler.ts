@@ -6,11 +6,24 @@ import { getSite } from '../../shared/storage/table';
 import { datesBetween, isIsoDate } from '../../shared/time';
 import { logger } from '../common/http';
 import { aggregateDay, type DayResult, runScheduledAggregation } from './aggregate';
+import { type BuildPartialsResponse, buildRequested, lambdaFanOutBuilder } from './lambda-builder';
+import type { PartialBuilder } from './partials';
 
 const isoDate = z.string().check(z.refine(isIsoDate, 'dates are YYYY-MM-DD'));
 
 const oneDaySchema = z.object({ site: z.string(), date: isoDate });
 const dayRangeSchema = z.object({ site: z.string(), from: isoDate, to: isoDate });
+const buildRequestSchema = z.object({
+  action: z.literal('build-partials'),
+  context: z.object({ site: z.string(), timeZone: z.string(), nowMs: z.number() }),
+  partitions: z.array(
+    z.object({
+      date: isoDate,
+      hour: z.string(),
+      objects: z.array(z.object({ key: z.string(), size: z.number() })),
+    }),
+  ),
+});
 
 export interface AggregatorSummary {
   days: { site: string; date: string; revision: number; events: number; stored: boolean }[];
@@ -36,21 +49,35 @@ function summaryOf(result: DayResult): AggregatorSummary['days'][number] {
   };
 }
 
-export function createAggregator(clients: StorageClients) {
-  return async function aggregate(event: unknown): Promise<AggregatorSummary> {
+/**
+ * In Lambda, a day too large for one invocation fans its partial building out over invocations of
+ * this same function (AWS_LAMBDA_FUNCTION_NAME is set by the runtime).
+ */
+function builderFor(clients: StorageClients, env: NodeJS.ProcessEnv): PartialBuilder | undefined {
+  const self = env.AWS_LAMBDA_FUNCTION_NAME;
+  return self ? lambdaFanOutBuilder(clients, self) : undefined;
+}
+
+export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv = process.env) {
+  const builder = builderFor(clients, env);
+  return async function aggregate(event: unknown): Promise<AggregatorSummary | BuildPartialsResponse> {
+    const build = buildRequestSchema.safeParse(event);
+    if (build.success) return buildRequested(clients, build.data);
     const explicit = explicitDays(event);
     if (explicit) {
       const stored = await getSite(clients, explicit.site);
       if (!stored) throw new Error(`unknown site "${explicit.site}"`);
       const days: AggregatorSummary['days'] = [];
       for (const date of explicit.dates)
-        days.push(summaryOf(await aggregateDay(clients, stored.config, date)));
+        days.push(summaryOf(await aggregateDay(clients, stored.config, date, { builder })));
       return { days, failures: [] };
     }
-    const run = await runScheduledAggregation(clients);
+    const run = await runScheduledAggregation(clients, { builder });
     for (const failure of run.failures) logger.error('aggregation failed', failure);
     return { days: run.results.map(summaryOf), failures: run.failures };
   };
 }
 
-export const handler = middy<unknown, AggregatorSummary>().handler(createAggregator(createStorageClients()));
+export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse>().handler(
+  createAggregator(createStorageClients()),
+);

@@ -23,6 +23,7 @@ import { summaryTable } from './figures-table';
 import { pruneLocal } from './prune';
 import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
 import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
+import { threadBuilder } from './thread-builder';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -226,7 +227,7 @@ export function buildProgram(): Command {
         const config = await siteConfigOrFail(clients, options.site);
         const bar = new SingleBar(
           {
-            format: '  {bar} {day} | days {dayIndex}/{days} | objects {value}/{total}',
+            format: '  {bar} {day} | days {dayIndex}/{days} | hour partitions {value}/{total}',
             hideCursor: true,
             clearOnComplete: true,
           },
@@ -237,10 +238,15 @@ export function buildProgram(): Command {
         if (!quiet) bar.start(0, 0, { day: dates[0], dayIndex: 0, days: dates.length });
         for (const [index, date] of dates.entries()) {
           const result = await aggregateDay(clients, config, date, {
+            builder: threadBuilder(clients),
             onProgress: (progress) => {
               if (!quiet) {
-                bar.setTotal(progress.objectsTotal);
-                bar.update(progress.objectsRead, { day: date, dayIndex: index + 1, days: dates.length });
+                bar.setTotal(progress.partitions);
+                bar.update(progress.reused + progress.built, {
+                  day: date,
+                  dayIndex: index + 1,
+                  days: dates.length,
+                });
               }
             },
           });

@@ -2,6 +2,7 @@
 import { Cron } from 'croner';
 import { runScheduledAggregation } from '../../functions/aggregator/aggregate';
 import type { StorageClients } from '../../shared/storage/clients';
+import { threadBuilder } from './thread-builder';
 
 export interface LocalScheduler {
   /** Resolves when the current run (if any) has finished. */
@@ -23,7 +24,7 @@ export function startLocalScheduler(
   );
   const runOnce = async () => {
     const started = Date.now();
-    const run = await runScheduledAggregation(clients);
+    const run = await runScheduledAggregation(clients, { builder: threadBuilder(clients) });
     const days = run.results.length;
     const failed = run.failures.map((f) => `${f.site} ${f.date}: ${f.error}`);
     log(

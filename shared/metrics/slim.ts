@@ -92,3 +92,15 @@ export function slimForFigures(
   }
   return slim;
 }
+
+/** Interns the repeated strings of an already slimmed event in place (a partial read back from JSON). */
+export function internSlimmed(event: NormalizedEvent, intern: (value: string) => string): NormalizedEvent {
+  const fields = event as JsonObject;
+  for (const key of INTERNED) {
+    const value = fields[key];
+    if (typeof value === 'string') fields[key] = intern(value);
+  }
+  if (isJsonObject(event.context) && typeof event.context.channel === 'string')
+    event.context.channel = intern(event.context.channel);
+  return event;
+}

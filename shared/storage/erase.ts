@@ -21,6 +21,7 @@ import {
 } from './archive';
 import { parseNdjsonGzip } from './archive-reader';
 import type { StorageClients } from './clients';
+import { deletePartials } from './partials';
 import {
   batchWrite,
   getFiguresRevision,
@@ -51,6 +52,8 @@ export interface EraseSummary {
   journeyItemsDeleted: number;
   journeyItemsRewritten: number;
   identityLinksDeleted: number;
+  /** Hour partials of the changed days, deleted (the next aggregation rebuilds them). */
+  partialsDeleted: number;
   /** Site-local days whose archive partitions changed. */
   days: string[];
   /** Figure days marked for recomputation (and recomputed when they had figures). */
@@ -329,6 +332,9 @@ export async function eraseUser(
   const journeys = await eraseJourneys(clients, site, actors, scan.removedByActor);
   const identityLinksDeleted = await eraseLinks(clients, site, userId, anonymousIds);
 
+  // Partials hold slimmed copies of the erased events and the user's links until rebuilt.
+  let partialsDeleted = 0;
+  for (const day of scan.days) partialsDeleted += await deletePartials(clients, site, day);
   const figureDays = affectedFigureDays(scan.days, config);
   for (const day of figureDays) await markDayForRecomputation(clients, site, day, now.getTime());
   const computed: string[] = [];
@@ -344,6 +350,7 @@ export async function eraseUser(
     journeyItemsDeleted: journeys.deleted,
     journeyItemsRewritten: journeys.rewritten,
     identityLinksDeleted,
+    partialsDeleted,
     days: [...scan.days].sort(),
     recomputedDays: options.recompute ? computed : [],
   };

@@ -1,5 +1,5 @@
 /**
- * Archive retention by site (site config `retentionDays`): the events/ and rejected/ partitions of days
+ * Archive retention by site (site config `retentionDays`): the events/, rejected/ and partials/ prefixes of days
  * older than the cut-off are deleted. Days come from the listed keys (`…/dt=<day>/…`); no object is read.
  * (A delimiter listing of the `dt=` prefixes would list less, but s3rver answers it only one level deep.)
  */
@@ -33,7 +33,7 @@ export async function pruneArchive(
   const cutoff = retentionCutoff(config, now);
   const summary: ArchivePruneSummary = { cutoff, days: [], objectsDeleted: 0 };
   const pruned = new Set<string>();
-  for (const root of ['events', 'rejected']) {
+  for (const root of ['events', 'rejected', 'partials']) {
     const expired: string[] = [];
     for (const object of await listObjects(clients, `${root}/site=${config.site}/`)) {
       const day = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(object.key)?.[1];

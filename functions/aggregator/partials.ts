@@ -1,0 +1,196 @@
+/**
+ * Building hour partials (shared/metrics/partial.ts) from the archive, and fanning the building out.
+ * A partition's partial is built when it has none or its objects changed; building is the part of an
+ * aggregation that grows with the events (download, gunzip, parse), and partitions are independent,
+ * so a builder may spread them over threads or Lambda invocations.
+ */
+import type { NormalizedEvent } from '../../shared/events/types';
+import {
+  anonymousOnlyIds,
+  type HourPartial,
+  PARTIAL_FORMAT,
+  type PartialSource,
+  type StoredLinkEntry,
+} from '../../shared/metrics/partial';
+import { slimForFigures } from '../../shared/metrics/slim';
+import type { ListedObject } from '../../shared/storage/archive';
+import { readObjects } from '../../shared/storage/archive-reader';
+import type { StorageClients } from '../../shared/storage/clients';
+import { putPartial } from '../../shared/storage/partials';
+import { getLinks } from '../../shared/storage/table';
+import { logger } from '../common/http';
+import { type CompactionSummary, compactionPlan, compactPartition } from './compact';
+
+export interface PartitionToBuild {
+  date: string;
+  hour: string;
+  /** The partition's objects, in key order. */
+  objects: ListedObject[];
+}
+
+export interface BuildContext {
+  site: string;
+  timeZone: string;
+  nowMs: number;
+}
+
+export interface BuiltPartition {
+  date: string;
+  hour: string;
+  /** The partial itself when built in this thread; builders elsewhere leave it in S3. */
+  partial?: HourPartial;
+  events: number;
+  /** Anonymous ids whose stored link was looked up. */
+  lookups: number;
+  compaction: CompactionSummary;
+}
+
+/** Builds the partials of some partitions and stores them in S3. */
+export type PartialBuilder = (
+  partitions: readonly PartitionToBuild[],
+  context: BuildContext,
+  onBuilt?: (built: BuiltPartition) => void,
+) => Promise<BuiltPartition[]>;
+
+/** Objects of the listed days grouped by partition, in partition order. */
+export function groupByPartition(objects: readonly ListedObject[]): PartitionToBuild[] {
+  const partitions = new Map<string, PartitionToBuild>();
+  for (const object of objects) {
+    const match = /\/dt=(\d{4}-\d{2}-\d{2})\/hh=(\d{2})\//.exec(object.key);
+    if (!match?.[1] || !match[2]) continue;
+    const id = `${match[1]}T${match[2]}`;
+    const partition = partitions.get(id);
+    if (partition) partition.objects.push(object);
+    else partitions.set(id, { date: match[1], hour: match[2], objects: [object] });
+  }
+  return [...partitions.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, partition]) => ({
+      ...partition,
+      objects: [...partition.objects].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    }));
+}
+
+/**
+ * Reads one partition, slims its events, looks up the stored links of its anonymous ids, compacts it
+ * when settled, and stores the partial. A failed compaction or partial write only costs a later run.
+ */
+export async function buildPartial(
+  clients: StorageClients,
+  partition: PartitionToBuild,
+  context: BuildContext,
+): Promise<BuiltPartition> {
+  const events: NormalizedEvent[] = [];
+  const compressed: { key: string; compressed: Uint8Array }[] = [];
+  const builtAt = Date.now();
+  const { unreadable } = await readObjects(clients, partition.objects, (objectEvents, object, bytes) => {
+    for (const event of objectEvents) events.push(slimForFigures(event));
+    compressed.push({ key: object.key, compressed: bytes });
+  });
+  const anonymousIds = anonymousOnlyIds(events);
+  const stored = await getLinks(clients, context.site, anonymousIds);
+  const storedLinks: StoredLinkEntry[] = [...stored.values()].map((link) => [
+    link.anonymousId,
+    link.userId,
+    link.eventTimeMs,
+  ]);
+
+  let sources: PartialSource[] = partition.objects.map(({ key, size }) => ({ key, size }));
+  let compaction: CompactionSummary = { partitions: 0, objectsMerged: 0 };
+  const [group] = compactionPlan(compressed, context.timeZone, context.nowMs);
+  if (group) {
+    try {
+      const merged = await compactPartition(clients, group);
+      if (merged) {
+        sources = [merged];
+        compaction = { partitions: 1, objectsMerged: group.length };
+      }
+    } catch (error) {
+      logger.warn('compaction failed', { site: context.site, ...describe(partition, error) });
+    }
+  }
+
+  const partial: HourPartial = {
+    format: PARTIAL_FORMAT,
+    site: context.site,
+    date: partition.date,
+    hour: partition.hour,
+    sources,
+    builtAt,
+    events,
+    unreadable,
+    storedLinks,
+  };
+  try {
+    await putPartial(clients, partial);
+  } catch (error) {
+    logger.warn('partial not stored', { site: context.site, ...describe(partition, error) });
+  }
+  return {
+    date: partition.date,
+    hour: partition.hour,
+    partial,
+    events: events.length,
+    lookups: anonymousIds.size,
+    compaction,
+  };
+}
+
+function describe(partition: PartitionToBuild, error: unknown) {
+  return {
+    date: partition.date,
+    hour: partition.hour,
+    error: error instanceof Error ? error.message : String(error),
+  };
+}
+
+/** Builds in this thread, a few partitions at a time so downloads overlap. */
+export function inProcessBuilder(clients: StorageClients, concurrency = 2): PartialBuilder {
+  return async (partitions, context, onBuilt) => {
+    const built: BuiltPartition[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < partitions.length) {
+        const partition = partitions[next++];
+        if (!partition) continue;
+        const result = await buildPartial(clients, partition, context);
+        built.push(result);
+        onBuilt?.(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, partitions.length) }, worker));
+    return built;
+  };
+}
+
+/** Total compressed bytes of the objects to read. */
+export function bytesToRead(partitions: readonly PartitionToBuild[]): number {
+  let bytes = 0;
+  for (const partition of partitions) for (const object of partition.objects) bytes += object.size;
+  return bytes;
+}
+
+/**
+ * Splits partitions into chunks of at most `maxBytes` compressed (a partition is never split), in
+ * partition order: the unit of work a fanned-out builder hands to one thread or invocation.
+ */
+export function chunkPartitions(
+  partitions: readonly PartitionToBuild[],
+  maxBytes: number,
+): PartitionToBuild[][] {
+  const chunks: PartitionToBuild[][] = [];
+  let current: PartitionToBuild[] = [];
+  let currentBytes = 0;
+  for (const partition of partitions) {
+    const bytes = bytesToRead([partition]);
+    if (current.length > 0 && currentBytes + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(partition);
+    currentBytes += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
