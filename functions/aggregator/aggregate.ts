@@ -43,16 +43,13 @@ export function daysToRead(
  * event received so far) merged with the links the read events make themselves, by the same rule.
  */
 export function resolveLinks(
-  events: readonly NormalizedEvent[],
+  eventLinks: ReadonlyMap<string, LinkCandidate>,
   stored: ReadonlyMap<string, LinkCandidate>,
 ): Map<string, string> {
   const candidates = new Map<string, LinkCandidate>(stored);
-  for (const event of events) {
-    for (const [anonymousId, userId] of linkPairsOf(event)) {
-      const candidate = { userId, time: Date.parse(event.timestamp) };
-      const current = candidates.get(anonymousId);
-      if (!current || betterLink(candidate, current)) candidates.set(anonymousId, candidate);
-    }
+  for (const [anonymousId, candidate] of eventLinks) {
+    const current = candidates.get(anonymousId);
+    if (!current || betterLink(candidate, current)) candidates.set(anonymousId, candidate);
   }
   const links = new Map<string, string>();
   for (const [anonymousId, candidate] of candidates) links.set(anonymousId, candidate.userId);
@@ -184,14 +181,14 @@ export async function aggregateDay(
   }
   const build = elapsed();
 
-  const merged = mergePartials(partials, createInterner());
+  const merged = mergePartials(partials, createInterner(), date);
   const events = merged.events;
   const [storedLinks, rejected, previousRevision] = await Promise.all([
     options.links === 'cached' ? merged.storedLinks : lookUpStoredLinks(clients, site, events, progress),
     countRejected(clients, site, date),
     getFiguresRevision(clients, site, date),
   ]);
-  const links = resolveLinks(events, storedLinks);
+  const links = resolveLinks(merged.eventLinks, storedLinks);
   const linksMs = elapsed();
   const figures = computeFigures({
     config,

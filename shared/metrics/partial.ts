@@ -10,7 +10,7 @@
  * every figure come out the same whichever way the events were read.
  */
 import type { NormalizedEvent } from '../events/types';
-import { betterLink, type LinkCandidate } from './links';
+import { betterLink, type LinkCandidate, linkPairsOf } from './links';
 import { internSlimmed } from './slim';
 
 /** Bumped whenever the shape or the slimming changes: partials of another format are rebuilt. */
@@ -59,28 +59,53 @@ export function anonymousOnlyIds(events: Iterable<NormalizedEvent>): Set<string>
 }
 
 export interface MergedPartials {
+  /** The events of the figure day, and of the other days those the figures read (see below). */
   events: NormalizedEvent[];
+  /** The links every merged event made, before any was left out (links.ts rules). */
+  eventLinks: Map<string, LinkCandidate>;
   /** The best stored link per anonymous id over all partials (earliest event time wins, links.ts). */
   storedLinks: Map<string, LinkCandidate>;
   unreadable: number;
 }
 
 /**
+ * Whether an event of another day than D can change D's figures (metrics/day.ts, buildDayContext):
+ * orders and refunds (an order id's earliest event, the conversion look-ahead) and copies of D's own
+ * events (de-duplication keeps the copy received first). Identity links are taken before this filter.
+ */
+export function readOutsideItsDay(event: NormalizedEvent, dayMessageIds: ReadonlySet<string>): boolean {
+  if (event.type === 'track' && (event.event === 'Order Completed' || event.event === 'Order Refunded'))
+    return true;
+  return dayMessageIds.has(event.messageId);
+}
+
+/**
  * Concatenates partials in partition order (date, then hour), interning repeated strings so a day's
- * events share one copy of each id, name and channel.
+ * events share one copy of each id, name and channel. Given the figure day (the earliest date of the
+ * window), events of the following days are kept only where they can change its figures, so a window
+ * of D and D+1 holds little more than D.
  */
 export function mergePartials(
   partials: readonly HourPartial[],
   intern: (value: string) => string = (value) => value,
+  figureDay?: string,
 ): MergedPartials {
   const ordered = [...partials].sort((a, b) =>
     a.date === b.date ? (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0) : a.date < b.date ? -1 : 1,
   );
   const events: NormalizedEvent[] = [];
+  const eventLinks = new Map<string, LinkCandidate>();
   const storedLinks = new Map<string, LinkCandidate>();
+  const dayMessageIds = new Set<string>();
   let unreadable = 0;
   for (const partial of ordered) {
-    for (const event of partial.events) events.push(internSlimmed(event, intern));
+    const otherDay = figureDay !== undefined && partial.date !== figureDay;
+    for (const event of partial.events) {
+      addEventLinks(eventLinks, event, intern);
+      if (figureDay !== undefined && !otherDay) dayMessageIds.add(event.messageId);
+      if (otherDay && !readOutsideItsDay(event, dayMessageIds)) continue;
+      events.push(internSlimmed(event, intern));
+    }
     unreadable += partial.unreadable;
     for (const [anonymousId, userId, time] of partial.storedLinks) {
       const candidate = { userId, time };
@@ -88,5 +113,20 @@ export function mergePartials(
       if (!current || betterLink(candidate, current)) storedLinks.set(intern(anonymousId), candidate);
     }
   }
-  return { events, storedLinks, unreadable };
+  return { events, eventLinks, storedLinks, unreadable };
+}
+
+function addEventLinks(
+  links: Map<string, LinkCandidate>,
+  event: NormalizedEvent,
+  intern: (value: string) => string,
+): void {
+  const pairs = linkPairsOf(event);
+  if (pairs.length === 0) return;
+  const time = Date.parse(event.timestamp);
+  for (const [anonymousId, userId] of pairs) {
+    const candidate = { userId: intern(userId), time };
+    const current = links.get(anonymousId);
+    if (!current || betterLink(candidate, current)) links.set(intern(anonymousId), candidate);
+  }
 }

@@ -80,6 +80,22 @@ describe('hour partials', () => {
     );
   });
 
+  it('merged for a figure day keep of later days only what its figures read: the same figures, far fewer events', () => {
+    for (const date of data.expected.keys()) {
+      const window = partials.filter((p) => p.date >= date);
+      const everything = mergePartials(window);
+      const filtered = mergePartials(window, createInterner(), date);
+      expect(filtered.events.length).toBeLessThanOrEqual(everything.events.length);
+      expect(filtered.eventLinks).toEqual(mergePartials(window).eventLinks);
+      expect(figuresOf(filtered.events, date)).toEqual(figuresOf(everything.events, date));
+    }
+    const first = [...data.expected.keys()].sort()[0] ?? '';
+    const window = partials.filter((p) => p.date >= first);
+    expect(mergePartials(window, createInterner(), first).events.length).toBeLessThan(
+      0.6 * mergePartials(window).events.length,
+    );
+  });
+
   it('keep the earliest stored link of an anonymous id whichever partial holds it', () => {
     const early = partial('2026-11-01', '09', [], { storedLinks: [['a1', 'user-early', 1_000]] });
     const late = partial('2026-11-01', '10', [], {
