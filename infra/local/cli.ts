@@ -7,7 +7,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { checkAlertRules } from '../../shared/alerts/rules';
 import type { SiteConfig } from '../../shared/config/site';
-import { type Measured, monthlyCost } from '../../shared/cost/model';
+import {
+  type ArchiveMode,
+  completeMeasured,
+  DEPLOYED,
+  type Measured,
+  missingMeasurements,
+  monthlyCost,
+  type TableClass,
+} from '../../shared/cost/model';
 import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
@@ -86,34 +94,23 @@ async function siteConfigOrFail(clients: StorageClients, site: string): Promise<
   return stored.config;
 }
 
-type MeasuredCounts = Omit<Measured, 'collectorMemoryMb' | 'aggregatorMemoryMb' | 'logBytesPerRequest'>;
-
-/** The counts the last benchmark measured: the cost model never assumes them. */
-function readMeasured(): MeasuredCounts {
+/** The counts the last benchmark measured, with the deployed memory sizes: the cost model never assumes them. */
+function readMeasured(): Measured {
   const file = join(REPO_ROOT, 'bench', 'results.json');
   if (!existsSync(file))
     throw new Error('no measurements yet: run `npm run bench` first (it writes bench/results.json)');
-  const { measured } = JSON.parse(readFileSync(file, 'utf8')) as { measured?: Partial<Measured> };
-  const keys = [
-    'collectorMsPerRequest',
-    's3PutsPerRequest',
-    'dynamoWriteUnitsPerRequest',
-    'archiveBytesPerEvent',
-    'tableBytesPerEvent',
-    'aggregationEventsPerSecond',
-  ] as const;
-  const missing = keys.filter((key) => typeof measured?.[key] !== 'number');
+  const { measured } = JSON.parse(readFileSync(file, 'utf8')) as { measured?: Record<string, unknown> };
+  const missing = missingMeasurements(measured ?? {});
   if (!measured || missing.length > 0) {
     throw new Error(`bench/results.json lacks ${missing.join(', ')}: run \`npm run bench\` again`);
   }
-  return {
-    collectorMsPerRequest: Number(measured.collectorMsPerRequest),
-    s3PutsPerRequest: Number(measured.s3PutsPerRequest),
-    dynamoWriteUnitsPerRequest: Number(measured.dynamoWriteUnitsPerRequest),
-    archiveBytesPerEvent: Number(measured.archiveBytesPerEvent),
-    tableBytesPerEvent: Number(measured.tableBytesPerEvent),
-    aggregationEventsPerSecond: Number(measured.aggregationEventsPerSecond),
-  };
+  return completeMeasured(measured);
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
+  const found = allowed.find((candidate) => candidate === value);
+  if (found === undefined) throw new Error(`${option} must be ${allowed.join(' or ')}`);
+  return found;
 }
 
 function positiveNumber(value: string): number {
@@ -395,7 +392,9 @@ export function buildProgram(): Command {
     .option('--event-bytes <n>', 'average event size as sent', positiveNumber, 550)
     .option('--retention-days <n>', 'days the archive and journeys are kept', positiveNumber, 400)
     .option('--sites <n>', 'number of sites', positiveNumber, 1)
-    .option('--mode <mode>', 'archive mode: direct or firehose', 'direct')
+    .option('--mode <mode>', 'archive mode: direct or firehose', DEPLOYED.archiveMode)
+    .option('--table-class <class>', 'DynamoDB table class: standard or standard-ia', DEPLOYED.tableClass)
+    .option('--no-point-in-time-recovery', 'without DynamoDB point-in-time recovery')
     .option('--json', 'machine-readable output')
     .action(
       async (options: {
@@ -405,11 +404,16 @@ export function buildProgram(): Command {
         retentionDays: number;
         sites: number;
         mode: string;
+        tableClass: string;
+        pointInTimeRecovery: boolean;
         json?: boolean;
       }) => {
-        if (options.mode !== 'direct' && options.mode !== 'firehose')
-          throw new Error('--mode must be direct or firehose');
-        const measured = readMeasured();
+        const mode = oneOf<ArchiveMode>(options.mode, ['direct', 'firehose'], '--mode');
+        const tableClass = oneOf<TableClass>(
+          options.tableClass,
+          ['standard', 'standard-ia'],
+          '--table-class',
+        );
         const report = monthlyCost(
           {
             eventsPerMonth: options.eventsPerMonth,
@@ -418,17 +422,19 @@ export function buildProgram(): Command {
             retentionDays: options.retentionDays,
             sites: options.sites,
           },
-          { ...measured, collectorMemoryMb: 512, aggregatorMemoryMb: 2048, logBytesPerRequest: 0 },
-          { mode: options.mode },
+          readMeasured(),
+          { mode, tableClass, pointInTimeRecovery: options.pointInTimeRecovery },
         );
+        const row = (label: string, value: string, basis = '') =>
+          `${label.padEnd(34)} $${value.padStart(10)}   ${basis}`.trimEnd();
         print(Boolean(options.json), report, () =>
           [
-            ...report.lines.map(
-              (line) => `${line.item.padEnd(30)} $${line.monthly.toFixed(2).padStart(10)}   ${line.basis}`,
-            ),
-            `${'total per month'.padEnd(30)} $${report.monthly.toFixed(2).padStart(10)}`,
-            `${'per million events'.padEnd(30)} $${report.perMillionEvents.toFixed(4).padStart(10)}`,
-            `${'idle (storage only)'.padEnd(30)} $${report.idleMonthly.toFixed(2).padStart(10)}`,
+            ...report.lines.map((line) => row(line.item, line.monthly.toFixed(2), line.basis)),
+            row('total per month', report.monthly.toFixed(2), `${mode} mode, ${tableClass} table`),
+            row('per million events', report.perMillionEvents.toFixed(4)),
+            row('idle per month', report.idleMonthly.toFixed(2), 'no traffic, data kept:'),
+            row('  fixed', report.idleFixedMonthly.toFixed(2), 'schedules, runs, alarms, keys'),
+            row('  storage', report.idleStorageMonthly.toFixed(2), 'archive, table, backups, logs'),
             `prices of ${PRICES.asOf} (${PRICES.region}); counts measured by npm run bench`,
           ].join('\n'),
         );

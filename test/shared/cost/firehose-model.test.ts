@@ -1,9 +1,14 @@
 /** The firehose branch of the cost model against what the firehose archive mode does (archive-sink.ts, FirehoseArchive). */
 import { describe, expect, it } from 'vitest';
-import { FIREHOSE_PARTITION_FIELD_BYTES, monthlyCost } from '../../../shared/cost/model';
+import {
+  FIREHOSE_LINES_PER_RECORD,
+  FIREHOSE_PARTITION_FIELD_BYTES,
+  FIREHOSE_RECORD_BYTES,
+  monthlyCost,
+} from '../../../shared/cost/model';
 import { PRICES } from '../../../shared/cost/prices';
 import type { Partition } from '../../../shared/events/ingest';
-import { firehoseLine, firehoseRecordsFor } from '../../../shared/storage/archive-sink';
+import { FIREHOSE_LIMITS, firehoseLine, firehoseRecordsFor } from '../../../shared/storage/archive-sink';
 import { measured, workload } from './fixtures';
 
 const GB = 1024 ** 3;
@@ -77,5 +82,42 @@ describe('firehose cost model, by hand', () => {
       gb * PRICES.firehosePartitioningPerGb + ((24 * 30 * 4) / 1000) * PRICES.firehoseObjectsPerThousand,
       8,
     );
+  });
+
+  it('splits a record past 1,000 KiB, as the sink does, with the sink’s own limits', () => {
+    expect(FIREHOSE_LINES_PER_RECORD).toBe(FIREHOSE_LIMITS.linesPerRecord);
+    expect(FIREHOSE_RECORD_BYTES).toBe(FIREHOSE_LIMITS.recordBytes);
+    const padding = 'x'.repeat(3_000);
+    const event = (i: number) => ({
+      messageId: `m${i}`,
+      type: 'track' as const,
+      site: 's',
+      receivedAt: '',
+      timestamp: '',
+      properties: { padding },
+    });
+    const events = Array.from({ length: 400 }, (_, i) => event(i));
+    const lineBytes = Buffer.byteLength(firehoseLine(event(0), '2026-11-20', '10'));
+    // 400 lines of ~3,100 bytes are ~1.2 MB: two records, though far below 500 lines.
+    expect(firehoseRecordsFor([{ date: '2026-11-20', hour: '10', events }])).toHaveLength(2);
+    const big = monthlyCost(
+      { ...workload, eventsPerRequest: 400, eventBytes: lineBytes - FIREHOSE_PARTITION_FIELD_BYTES },
+      measured,
+      { mode: 'firehose', firehoseJqHoursPerGb: 0 },
+    );
+    const requests = 100_000_000 / 400;
+    const unitsPerRecord = Math.ceil((400 * lineBytes) / 2 / 5_120);
+    expect(line(big, 'Firehose ingestion')).toBeCloseTo(
+      ((requests * 2 * unitsPerRecord * 5_120) / GB) * PRICES.firehosePerGb,
+      8,
+    );
+  });
+
+  it('puts Firehose’s objects, one compacted object an hour, two partials an hour and the runs’ LISTs to S3', () => {
+    const report = monthlyCost(workload, measured, { mode: 'firehose' });
+    // 8,640 deliveries (12 an hour), 720 compactions, 1,440 partials, 720 runs × (6 + 1) LISTs.
+    expect(line(report, 'S3 PUT and LIST')).toBeCloseTo(((8_640 + 720 + 1_440 + 5_040) * 0.005) / 1000, 10);
+    // Each delivered object read by two builds; 48 partials a run.
+    expect(line(report, 'S3 GET (aggregation)')).toBeCloseTo(((17_280 + 34_560) * 0.0004) / 1000, 10);
   });
 });

@@ -10,13 +10,16 @@ export const workload: Workload = {
 };
 
 export const measured: Measured = {
-  collectorMsPerRequest: 40,
+  collectorHandlerMsPerRequest: 40,
   collectorMemoryMb: 512,
   s3PutsPerRequest: 1,
   dynamoWriteUnitsPerRequest: 1,
   archiveBytesPerEvent: 100,
   tableBytesPerEvent: 50,
+  partialBuildEventsPerSecond: 50_000,
   aggregationEventsPerSecond: 100_000,
+  linkLookupsPerEvent: 0.1,
+  partialBytesPerEvent: 40,
   aggregatorMemoryMb: 2048,
   logBytesPerRequest: 0,
 };

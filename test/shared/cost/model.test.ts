@@ -1,56 +1,155 @@
 import { describe, expect, it } from 'vitest';
-import { monthlyCost } from '../../../shared/cost/model';
+import {
+  API_ACCESS_LOG_BYTES,
+  completeMeasured,
+  DEPLOYED,
+  LAMBDA_PLATFORM_LOG_BYTES,
+  missingMeasurements,
+  monthlyCost,
+  S3_ACCESS_LOG_RECORD_BYTES,
+} from '../../../shared/cost/model';
 import { PRICES } from '../../../shared/cost/prices';
 import { measured, workload } from './fixtures';
 
+const GB = 1024 ** 3;
 const line = (report: ReturnType<typeof monthlyCost>, item: string) =>
   report.lines.find((l) => l.item === item)?.monthly;
 
-describe('monthlyCost, checked by hand', () => {
-  const direct = monthlyCost(workload, measured);
+/** 100 M events, 10 a request: 10 M requests, 720 site-hours, 720 scheduled runs a month. */
+const direct = monthlyCost(workload, measured, {
+  mode: 'direct',
+  tableClass: 'standard',
+  pointInTimeRecovery: false,
+});
 
+describe('monthlyCost, checked by hand', () => {
   it('bills 10 M HTTP API requests at $1 per million', () => {
     expect(line(direct, 'API Gateway HTTP API')).toBeCloseTo(10, 10);
   });
 
-  it('bills the collector by requests and GB-seconds: 10 M × $0.20/M + 10 M × 0.04 s × 0.5 GB × $0.0000133334', () => {
+  it('bills the collector by requests and GB-seconds of the handler time: 10 M × $0.20/M + 10 M × 0.04 s × 0.5 GB × $0.0000133334', () => {
     expect(line(direct, 'Lambda collector')).toBeCloseTo(2 + 200_000 * 0.0000133334, 8);
   });
 
-  it('bills one S3 PUT per request in direct mode: 10 M × $0.005 / 1,000 = $50', () => {
-    expect(line(direct, 'S3 PUT (archive)')).toBeCloseTo(50, 10);
+  it('rounds the billed duration up to the millisecond and stretches CPU time below one vCPU', () => {
+    const rounded = monthlyCost(workload, { ...measured, collectorHandlerMsPerRequest: 40.2 });
+    expect(line(rounded, 'Lambda collector')).toBeCloseTo(2 + 10_000_000 * 0.041 * 0.5 * 0.0000133334, 8);
+    // 1 ms of CPU at full core takes 1769 / 256 = 6.91 ms at 256 MB: 40 + 5.91 → 46 ms billed.
+    const small = monthlyCost(workload, {
+      ...measured,
+      collectorMemoryMb: 256,
+      collectorCpuMsPerRequest: 1,
+    });
+    expect(line(small, 'Lambda collector')).toBeCloseTo(2 + 10_000_000 * 0.046 * 0.25 * 0.0000133334, 8);
   });
 
-  it('bills DynamoDB write units at $0.625 per million', () => {
+  it('bills S3 PUTs for archive objects, compactions, partials and the runs’ listings in direct mode', () => {
+    // 10 M objects; 720 hours compacted; 2 partials an hour; 720 runs × (6 prefixes + 84 pages of
+    // 2 × 3 unsettled hours of 13,889 objects).
+    const puts = 10_000_000 + 720 + 1_440 + 720 * (6 + 84);
+    expect(line(direct, 'S3 PUT and LIST')).toBeCloseTo((puts * 0.005) / 1000, 10);
+  });
+
+  it('reads every archive object once per partial build and 48 partials per run', () => {
+    expect(line(direct, 'S3 GET (aggregation)')).toBeCloseTo(((20_000_000 + 720 * 48) * 0.0004) / 1000, 10);
+  });
+
+  it('bills the aggregator for building each event twice and merging two days of events every hourly run', () => {
+    // 200 M built at 50,000/s + 100 M × 24 × 2 merged at 100,000/s = 52,000 s at 2 GB.
+    expect(line(direct, 'Lambda aggregator')).toBeCloseTo((720 * 0.2) / 1e6 + 52_000 * 2 * 0.0000133334, 8);
+  });
+
+  it('bills DynamoDB write units at $0.625 per million, 25% more in Standard-IA', () => {
     expect(line(direct, 'DynamoDB writes')).toBeCloseTo(6.25, 10);
+    const ia = monthlyCost(workload, measured, { tableClass: 'standard-ia' });
+    expect(line(ia, 'DynamoDB writes')).toBeCloseTo(7.8125, 10);
   });
 
-  it('rounds every Firehose record up to 5 KB: 10 M records of 5,000 bytes bill 10 M × 5,120 bytes', () => {
-    // 10 events of 472 bytes, each line with its 28 bytes of dt/hh fields: 5,000 bytes a record.
-    const firehose = monthlyCost({ ...workload, eventBytes: 472 }, measured, {
-      mode: 'firehose',
-      firehoseJqHoursPerGb: 0,
-    });
-    const billedGb = (10_000_000 * 5120) / 1024 ** 3;
-    expect(line(firehose, 'Firehose ingestion')).toBeCloseTo(billedGb * PRICES.firehosePerGb, 8);
-    // A 6,000-byte record bills two 5 KB units.
-    const bigger = monthlyCost({ ...workload, eventBytes: 600 }, measured, {
-      mode: 'firehose',
-      firehoseJqHoursPerGb: 0,
-    });
-    expect(line(bigger, 'Firehose ingestion')).toBeCloseTo(
-      ((10_000_000 * 10240) / 1024 ** 3) * PRICES.firehosePerGb,
+  it('bills half a read unit per identity link looked up, for each of the two builds', () => {
+    // 200 M events built × 0.1 keys × 0.5 RRU = 10 M RRU.
+    expect(line(direct, 'DynamoDB reads (identity links)')).toBeCloseTo(1.25, 10);
+    const ia = monthlyCost(workload, measured, { tableClass: 'standard-ia' });
+    expect(line(ia, 'DynamoDB reads (identity links)')).toBeCloseTo(1.5625, 10);
+  });
+
+  it('keeps table items with their 100-byte overhead for the retention, in the table class and PITR', () => {
+    // 1 write unit (one item) a request of 10 events: 50 + 10 bytes an event, one month kept.
+    const gb = (100_000_000 * 60) / GB;
+    expect(line(direct, 'DynamoDB storage')).toBeCloseTo(gb * 0.25, 8);
+    expect(line(direct, 'DynamoDB point-in-time recovery')).toBe(0);
+    const ia = monthlyCost(workload, measured, { tableClass: 'standard-ia', pointInTimeRecovery: true });
+    expect(line(ia, 'DynamoDB storage')).toBeCloseTo(gb * 0.1, 8);
+    expect(line(ia, 'DynamoDB point-in-time recovery')).toBeCloseTo(gb * 0.2, 8);
+  });
+
+  it('ingests the application log, the access-log line and Lambda’s START/END/REPORT lines, and keeps them 30 days', () => {
+    const bytes = 10_000_000 * (25 + API_ACCESS_LOG_BYTES) + (10_000_000 + 720) * LAMBDA_PLATFORM_LOG_BYTES;
+    const logged = monthlyCost(workload, { ...measured, logBytesPerRequest: 25 });
+    expect(line(logged, 'CloudWatch Logs ingestion')).toBeCloseTo((bytes / GB) * 0.5, 8);
+    expect(line(logged, 'CloudWatch Logs storage')).toBeCloseTo((bytes / GB) * 0.03, 8);
+    const week = monthlyCost(workload, measured, { logRetentionDays: 7 });
+    expect(line(week, 'CloudWatch Logs storage')).toBeCloseTo(
+      (((10_000_000 * API_ACCESS_LOG_BYTES + 10_000_720 * LAMBDA_PLATFORM_LOG_BYTES) / GB) * 0.03 * 7) / 30,
       8,
     );
-    expect(line(firehose, 'S3 PUT (archive)')).toBeUndefined();
   });
 
-  it('keeps storage for the retention period and bills only storage when idle', () => {
-    const archiveGb = (100_000_000 * 100) / 1024 ** 3;
-    expect(line(direct, 'S3 storage (archive)')).toBeCloseTo(archiveGb * 0.023, 8);
-    expect(direct.idleMonthly).toBeCloseTo(archiveGb * 0.023 + ((100_000_000 * 50) / 1024 ** 3) * 0.25, 8);
-    const idle = monthlyCost({ ...workload, eventsPerMonth: 0 }, measured);
-    expect(idle.monthly - (line(idle, 'EventBridge Scheduler') ?? 0)).toBe(0);
+  it('traces the scheduled runs only, unless the collector is traced: then 1 a second and 5% of the rest', () => {
+    expect(line(direct, 'X-Ray traces')).toBeCloseTo((720 * 5) / 1e6, 10);
+    const traced = monthlyCost(workload, measured, { collectorTraced: true });
+    const sampled = 2_592_000 + 0.05 * (10_000_000 - 2_592_000);
+    expect(line(traced, 'X-Ray traces')).toBeCloseTo(((sampled + 720) * 5) / 1e6, 10);
+  });
+
+  it('bills alarms and dashboards beyond the account’s free ones, and $3 a month for a rotated KMS key', () => {
+    expect(line(direct, 'CloudWatch alarms and dashboards')).toBe(0);
+    expect(line(direct, 'KMS keys')).toBe(0);
+    const crowded = monthlyCost(workload, measured, {
+      freeAlarms: 0,
+      dashboards: 1,
+      freeDashboards: 0,
+      kmsKeys: 1,
+    });
+    expect(line(crowded, 'CloudWatch alarms and dashboards')).toBeCloseTo(7 * 0.1 + 3, 10);
+    expect(line(crowded, 'KMS keys')).toBeCloseTo(3, 10);
+  });
+
+  it('stores the archive in the storage classes of the lifecycle, plus the merged originals for 30 days', () => {
+    const gbPerMonth = (100_000_000 * 100) / GB;
+    // 30 days kept: all in Standard; compaction's originals wait 30 days as noncurrent versions.
+    expect(line(direct, 'S3 storage (archive)')).toBeCloseTo(2 * gbPerMonth * 0.023, 8);
+    expect(line(direct, 'S3 lifecycle transitions')).toBe(0);
+    const year = monthlyCost({ ...workload, retentionDays: 400 }, measured, { mode: 'direct' });
+    expect(line(year, 'S3 storage (archive)')).toBeCloseTo(
+      (gbPerMonth * (30 * 0.023 + 60 * 0.0125 + 310 * 0.004)) / 30 + gbPerMonth * 0.023,
+      8,
+    );
+    // 720 hours × 2 objects move twice: $0.01 and $0.02 per 1,000.
+    expect(line(year, 'S3 lifecycle transitions')).toBeCloseTo((1_440 * 0.03) / 1000, 10);
+  });
+
+  it('leaves hourly objects under 128 KB in S3 Standard, as the lifecycle does', () => {
+    // 500,000 events × 100 B / 720 hours = 69 KB an hour.
+    const small = monthlyCost({ ...workload, eventsPerMonth: 500_000, retentionDays: 400 }, measured);
+    const gbPerMonth = (500_000 * 100) / GB;
+    expect(line(small, 'S3 storage (archive)')).toBeCloseTo(
+      ((gbPerMonth * 400) / 30) * 0.023 + gbPerMonth * 0.023,
+      10,
+    );
+    expect(line(small, 'S3 lifecycle transitions')).toBe(0);
+  });
+
+  it('keeps partials 4 days after their last write, a day for the lifecycle’s midnight and a day of old versions', () => {
+    expect(line(direct, 'S3 storage (partials)')).toBeCloseTo(((100_000_000 * 40 * 6) / 30 / GB) * 0.023, 10);
+  });
+
+  it('stores one access-log record per archive request for 90 days', () => {
+    // PUT and LIST, GET, and compaction's DELETE of every object it merged.
+    const requests = 10_000_000 + 720 + 1_440 + 720 * 90 + 20_000_000 + 720 * 48 + 10_000_000;
+    expect(line(direct, 'S3 storage (access logs)')).toBeCloseTo(
+      ((requests * S3_ACCESS_LOG_RECORD_BYTES * 3) / GB) * 0.023,
+      8,
+    );
   });
 
   it('adds up the lines and divides by millions of events', () => {
@@ -58,9 +157,73 @@ describe('monthlyCost, checked by hand', () => {
     expect(direct.monthly).toBeCloseTo(sum, 10);
     expect(direct.perMillionEvents).toBeCloseTo(sum / 100, 10);
   });
+});
 
-  it('reads a day as at most 24 × 2 compacted objects per hourly run, 4 days per run', () => {
-    // 10 M PUTs a month are 333,333 objects a day, but compaction leaves 48 per day to read.
-    expect(line(direct, 'S3 GET (aggregation)')).toBeCloseTo((24 * 30 * 4 * 48 * 0.0004) / 1000, 10);
+describe('idle cost', () => {
+  it('is the hourly runs’ schedule, listings, requests, traces and log lines without traffic', () => {
+    const idle = monthlyCost({ ...workload, eventsPerMonth: 0 }, measured);
+    // Scheduler, 6 LISTs a run, X-Ray, Lambda requests, Lambda's log lines.
+    const fixed =
+      720 * 1e-6 +
+      (720 * 6 * 0.005) / 1000 +
+      (720 * 5) / 1e6 +
+      (720 * 0.2) / 1e6 +
+      ((720 * LAMBDA_PLATFORM_LOG_BYTES) / GB) * 0.5;
+    expect(idle.idleFixedMonthly).toBeCloseTo(fixed, 10);
+    expect(direct.idleFixedMonthly).toBeCloseTo(fixed, 10);
+    // What those leave stored: the log lines for 30 days, the LISTs' access-log records for 90.
+    const stored =
+      ((720 * LAMBDA_PLATFORM_LOG_BYTES) / GB) * 0.03 +
+      ((720 * 6 * S3_ACCESS_LOG_RECORD_BYTES * 3) / GB) * 0.023;
+    expect(idle.idleStorageMonthly).toBeCloseTo(stored, 10);
+    expect(idle.monthly).toBeCloseTo(fixed + stored, 10);
   });
+
+  it('keeps every storage line of the workload, split from the fixed part', () => {
+    const storage = direct.lines.filter((l) => l.kind === 'storage').reduce((t, l) => t + l.monthly, 0);
+    expect(direct.lines.filter((l) => l.kind === 'storage').map((l) => l.item)).toEqual([
+      'S3 storage (archive)',
+      'S3 storage (partials)',
+      'S3 storage (access logs)',
+      'DynamoDB storage',
+      'DynamoDB point-in-time recovery',
+      'CloudWatch Logs storage',
+    ]);
+    expect(direct.idleStorageMonthly).toBeCloseTo(storage, 10);
+    expect(direct.idleMonthly).toBeCloseTo(storage + direct.idleFixedMonthly, 10);
+  });
+
+  it('counts a dashboard and a KMS key as fixed costs when the account has no free dashboards left', () => {
+    const report = monthlyCost(workload, measured, { dashboards: 1, freeDashboards: 0, kmsKeys: 1 });
+    expect(report.idleFixedMonthly - direct.idleFixedMonthly).toBeCloseTo(3 + 3, 10);
+  });
+});
+
+describe('defaults and measurements', () => {
+  it('price the stack as deployed: firehose, Standard-IA with PITR, a 256 MB collector, no dashboard or key', () => {
+    const report = monthlyCost(workload, measured);
+    expect(report.mode).toBe('firehose');
+    expect(report.tableClass).toBe('standard-ia');
+    expect(line(report, 'DynamoDB point-in-time recovery')).toBeGreaterThan(0);
+    expect(DEPLOYED).toMatchObject({ collectorMemoryMb: 256, dashboards: 0, kmsKeys: 0, alarms: 7 });
+  });
+
+  it('names every measurement the bench has not written, and fills in the deployed memory sizes', () => {
+    expect(
+      missingMeasurements({ ...measured, linkLookupsPerEvent: undefined, partialBytesPerEvent: '40' }),
+    ).toEqual(['linkLookupsPerEvent', 'partialBytesPerEvent']);
+    expect(() => completeMeasured({ s3PutsPerRequest: 1 })).toThrow(
+      /collectorHandlerMsPerRequest, .*logBytesPerRequest/,
+    );
+    const { collectorMemoryMb: _c, aggregatorMemoryMb: _a, ...counts } = measured;
+    expect(completeMeasured(counts)).toEqual({
+      ...measured,
+      collectorMemoryMb: DEPLOYED.collectorMemoryMb,
+      aggregatorMemoryMb: DEPLOYED.aggregatorMemoryMb,
+    });
+  });
+});
+
+it('uses the dated prices file', () => {
+  expect(PRICES.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 });
