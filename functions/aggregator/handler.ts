@@ -50,12 +50,12 @@ function summaryOf(result: DayResult): AggregatorSummary['days'][number] {
 }
 
 /**
- * In Lambda, a day too large for one invocation fans its partial building out over invocations of
- * this same function (AWS_LAMBDA_FUNCTION_NAME is set by the runtime).
+ * In AWS, a day too large for one invocation fans its partial building out over invocations of the
+ * partial builder (this handler deployed again, infra/cdk: ROXTRAIL_PARTIAL_BUILDER_FUNCTION).
  */
 function builderFor(clients: StorageClients, env: NodeJS.ProcessEnv): PartialBuilder | undefined {
-  const self = env.AWS_LAMBDA_FUNCTION_NAME;
-  return self ? lambdaFanOutBuilder(clients, self) : undefined;
+  const builder = env.ROXTRAIL_PARTIAL_BUILDER_FUNCTION;
+  return builder ? lambdaFanOutBuilder(clients, builder) : undefined;
 }
 
 export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv = process.env) {

@@ -1,6 +1,7 @@
 /**
- * Fans partial building out over invocations of the aggregator itself (AWS): a day too large for one
- * invocation's 15 minutes is split into chunks of partitions, each built by its own invocation in
+ * Fans partial building out over invocations of the partial builder (AWS: the aggregator's handler
+ * deployed again, so the aggregator's reserved concurrency of 1 never throttles it): a day too large
+ * for one invocation's 15 minutes is split into chunks of partitions, each built by its own invocation in
  * parallel; the coordinating run then merges the stored partials. Small days stay in-process.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
