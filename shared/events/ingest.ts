@@ -1,10 +1,10 @@
 /** The collector's pure pipeline: split a request into accepted (normalized) and rejected events. */
 import { createHash } from 'node:crypto';
 import { linkPairsOf } from '../metrics/links';
-import { localDateHour } from '../time';
-import { normalizeEvent, uuidFromHex } from './normalize';
-import { type RejectionReason, rejection } from './reasons';
-import { isNestedTooDeeply, MAX_EVENT_BYTES, MAX_NESTING, validateEvent } from './schema';
+import { localDateHour, utcOffsetMs } from '../time';
+import { type NormalizeContext, normalizeEvent, uuidFromHex } from './normalize';
+import { type Rejection, type RejectionReason, rejection } from './reasons';
+import { type IncomingEvent, isNestedTooDeeply, MAX_EVENT_BYTES, MAX_NESTING, validateEvent } from './schema';
 import type { EventType, JsonObject, NormalizedEvent } from './types';
 
 export const MAX_BATCH_EVENTS = 2500;
@@ -65,41 +65,59 @@ export function validateAndNormalize(
   const accepted: AcceptedEvent[] = [];
   const rejected: RejectedEvent[] = [];
   const receivedAt = new Date(options.receivedAtMs).toISOString();
-  request.events.forEach((raw, index) => {
-    const reject = (reason: RejectionReason, message: string, kept: unknown = withoutWriteKey(raw)) =>
+  // Within the event limit the whole request is, so no single event needs measuring.
+  const measureEach = options.requestBytes === undefined || options.requestBytes > MAX_EVENT_BYTES;
+  const { events } = request;
+  let index = 0;
+  // One context for the request; the fallback id reads the index of the event being normalized.
+  const context: NormalizeContext = {
+    site: options.site,
+    receivedAtMs: options.receivedAtMs,
+    receivedAt,
+    batchSentAt: request.batchSentAt,
+    batchContext: request.batchContext,
+    fallbackMessageId: () => fallbackMessageIdOf(options.requestHash, index),
+  };
+  for (; index < events.length; index += 1) {
+    const raw = events[index];
+    const checked = checkedEvent(raw, request.forcedType, measureEach);
+    if (checked.rejection) {
+      const { reason, message } = checked.rejection;
+      const kept = checked.kept === undefined ? withoutWriteKey(raw) : checked.kept;
       rejected.push({ index, messageId: messageIdOf(raw), reason, message, raw: kept });
-    if (isNestedTooDeeply(raw)) {
-      // Kept out of rejected/ too: serializing it could overflow the stack.
-      const tooDeep = rejection('invalid_field', `objects nested deeper than ${MAX_NESTING} levels`);
-      reject(tooDeep.reason, tooDeep.message, '(omitted: nested too deeply)');
-      return;
+    } else {
+      accepted.push({ index, event: normalizeEvent(checked.event, context) });
     }
-    if (options.requestBytes === undefined || options.requestBytes > MAX_EVENT_BYTES) {
-      const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
-      if (size > MAX_EVENT_BYTES) {
-        const tooLarge = rejection('event_too_large', `${size} bytes`);
-        reject(tooLarge.reason, tooLarge.message);
-        return;
-      }
-    }
-    const result = validateEvent(raw, request.forcedType);
-    if (!result.ok) {
-      reject(result.rejection.reason, result.rejection.message);
-      return;
-    }
-    const fallbackMessageId = () =>
-      uuidFromHex(createHash('sha256').update(options.requestHash).update(`#${index}`).digest('hex'));
-    const event = normalizeEvent(result.event, {
-      site: options.site,
-      receivedAtMs: options.receivedAtMs,
-      receivedAt,
-      batchSentAt: request.batchSentAt,
-      batchContext: request.batchContext,
-      fallbackMessageId,
-    });
-    accepted.push({ index, event });
-  });
+  }
   return { accepted, rejected };
+}
+
+type Checked =
+  | { rejection: Rejection; kept?: string; event?: undefined }
+  | { rejection?: undefined; event: IncomingEvent };
+
+const NESTING_CHECKED = { nestingChecked: true } as const;
+
+/** The checks in their order: the first failing one names the reason. */
+function checkedEvent(raw: unknown, forcedType: EventType | undefined, measure: boolean): Checked {
+  if (isNestedTooDeeply(raw)) {
+    // Kept out of rejected/ too: serializing it could overflow the stack.
+    return {
+      rejection: rejection('invalid_field', `objects nested deeper than ${MAX_NESTING} levels`),
+      kept: '(omitted: nested too deeply)',
+    };
+  }
+  if (measure) {
+    const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
+    if (size > MAX_EVENT_BYTES) return { rejection: rejection('event_too_large', `${size} bytes`) };
+  }
+  const result = validateEvent(raw, forcedType, NESTING_CHECKED);
+  return result.ok ? { event: result.event } : { rejection: result.rejection };
+}
+
+/** The messageId of an event sent without one: stable across retries of the same request. */
+function fallbackMessageIdOf(requestHash: string, index: number): string {
+  return uuidFromHex(createHash('sha256').update(requestHash).update(`#${index}`).digest('hex'));
 }
 
 export interface Partition {
@@ -113,15 +131,30 @@ export interface Partition {
 /** Groups events by the site-local day and hour of their event time: one archive object each. */
 export function partitionByLocalHour(events: readonly NormalizedEvent[], timeZone: string): Partition[] {
   const partitions = new Map<string, Partition>();
+  // A request's events mostly share a quarter hour, and offsets change only on quarter hours
+  // (shared/time.ts): where the offset is whole quarter hours too (not so for some zones' historic
+  // local mean time), every instant of a UTC quarter hour falls in one local hour.
+  const byQuarter = new Map<number, Partition>();
   for (const event of events) {
-    const { date, hour } = localDateHour(Date.parse(event.timestamp), timeZone);
-    const key = `${date}/${hour}`;
-    const partition = partitions.get(key);
-    if (partition) partition.events.push(event);
-    else partitions.set(key, { date, hour, events: [event] });
+    const ms = Date.parse(event.timestamp);
+    const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+    let partition = byQuarter.get(quarter);
+    if (!partition) {
+      const { date, hour } = localDateHour(ms, timeZone);
+      const key = `${date}/${hour}`;
+      partition = partitions.get(key);
+      if (!partition) {
+        partition = { date, hour, events: [] };
+        partitions.set(key, partition);
+      }
+      if (utcOffsetMs(ms, timeZone) % QUARTER_HOUR_MS === 0) byQuarter.set(quarter, partition);
+    }
+    partition.events.push(event);
   }
   return [...partitions.values()];
 }
+
+const QUARTER_HOUR_MS = 900_000;
 
 /** A compact timeline entry: journey items stay well under 1 KB for a typical 10-event request. */
 export interface JourneyEntry {

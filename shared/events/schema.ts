@@ -15,6 +15,29 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function parseIsoDateTime(value: string): number {
+  // Each event's time is read twice (validation, then normalization) and a batch's sentAt once per
+  // event: the last two answers are kept, most recent first.
+  if (value === recentDateTimes.text) return recentDateTimes.ms;
+  if (value === recentDateTimes.olderText) {
+    const ms = recentDateTimes.olderMs;
+    remember(value, ms);
+    return ms;
+  }
+  const ms = parseUncached(value);
+  remember(value, ms);
+  return ms;
+}
+
+const recentDateTimes = { text: '', ms: Number.NaN, olderText: '', olderMs: Number.NaN };
+
+function remember(text: string, ms: number): void {
+  recentDateTimes.olderText = recentDateTimes.text;
+  recentDateTimes.olderMs = recentDateTimes.ms;
+  recentDateTimes.text = text;
+  recentDateTimes.ms = ms;
+}
+
+function parseUncached(value: string): number {
   if (CANONICAL_UTC.test(value)) return Date.parse(value);
   if (!ISO_DATE_TIME.test(value)) return Number.NaN;
   const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value.slice(10));
@@ -73,34 +96,44 @@ function isPlainObject(value: unknown): value is JsonObject {
 
 /**
  * Validates one event. `forcedType` is the type implied by a single-event endpoint (`/v1/track` ...),
- * which wins over the body's own `type`, as Segment's API does.
+ * which wins over the body's own `type`, as Segment's API does. `nestingChecked`: the caller has
+ * already run `isNestedTooDeeply` on this event (the ingest pipeline does, before anything else).
  */
-export function validateEvent(raw: unknown, forcedType?: EventType): ValidationResult {
+export function validateEvent(
+  raw: unknown,
+  forcedType?: EventType,
+  options: { nestingChecked?: boolean } = {},
+): ValidationResult {
   if (!isPlainObject(raw)) return { ok: false, rejection: rejection('not_an_object') };
-  const candidate = forcedType ? { ...raw, type: forcedType } : raw;
-  const parsed = incomingEventSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = String(issue?.path[0] ?? '');
-    const reason = FIELD_REASONS[field] ?? 'invalid_field';
-    return {
-      ok: false,
-      rejection: rejection(reason, field ? `${field}: ${issue?.message}` : issue?.message),
-    };
+  let event = parsedWithoutIssues(raw, forcedType);
+  if (!event) {
+    const candidate = forcedType ? { ...raw, type: forcedType } : raw;
+    const parsed = incomingEventSchema.safeParse(candidate);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = String(issue?.path[0] ?? '');
+      const reason = FIELD_REASONS[field] ?? 'invalid_field';
+      return {
+        ok: false,
+        rejection: rejection(reason, field ? `${field}: ${issue?.message}` : issue?.message),
+      };
+    }
+    event = parsed.data;
   }
-  const event = parsed.data;
-  if (isNestedTooDeeply(raw)) {
+  if (!options.nestingChecked && isNestedTooDeeply(raw)) {
     return {
       ok: false,
       rejection: rejection('invalid_field', `objects nested deeper than ${MAX_NESTING} levels`),
     };
   }
-  const longId = ID_FIELDS.find((field) => String(event[field] ?? '').length > MAX_ID_LENGTH);
-  if (longId) {
-    return {
-      ok: false,
-      rejection: rejection('invalid_field', `${longId}: at most ${MAX_ID_LENGTH} characters`),
-    };
+  for (const field of ID_FIELDS) {
+    const id = event[field];
+    if (id !== undefined && String(id).length > MAX_ID_LENGTH) {
+      return {
+        ok: false,
+        rejection: rejection('invalid_field', `${field}: at most ${MAX_ID_LENGTH} characters`),
+      };
+    }
   }
   if (event.type === 'alias') {
     if (!isPresentId(event.previousId) || !isPresentId(event.userId)) {
@@ -119,6 +152,77 @@ export function validateEvent(raw: unknown, forcedType?: EventType): ValidationR
   return { ok: true, event };
 }
 
+/* ------------------------------------------------------------------------------------ fast path */
+
+// zod stays the definition of a valid event; parsing with it costs several microseconds per event,
+// most of the collector's validation time. `parsedWithoutIssues` answers only for events zod would
+// accept unchanged and then returns what zod returns (same keys, same order); anything else,
+// including every invalid event, goes to zod, so reasons and messages come from zod alone.
+// test/shared/events/hot-path-equivalence.test.ts checks the two against each other.
+
+const SHAPE_KEYS = Object.keys(incomingEventSchema.shape) as (keyof typeof incomingEventSchema.shape)[];
+const SHAPE_KEY_SET: ReadonlySet<string> = new Set(SHAPE_KEYS);
+const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+const isString = (value: unknown): boolean => typeof value === 'string';
+const isIdentifier = (value: unknown): boolean =>
+  typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+const isDateTime = (value: unknown): boolean =>
+  typeof value === 'string' && !Number.isNaN(parseIsoDateTime(value));
+
+/**
+ * What zod's `z.record(z.string(), z.unknown())` copies unchanged: a plain object without symbol keys
+ * and without a `__proto__` key (zod drops that one; the fallback handles it).
+ */
+function isSimpleRecord(value: unknown): value is JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (Object.getPrototypeOf(value) !== Object.prototype || Object.hasOwn(value, '__proto__')) return false;
+  const ctor = (value as JsonObject).constructor;
+  if (typeof ctor === 'function' && ctor !== Object) return false;
+  return Object.getOwnPropertySymbols(value).length === 0;
+}
+
+/** Per shape field, whether zod accepts the value unchanged (records are copied, as zod copies them). */
+const FIELD_CHECKS: Readonly<Record<(typeof SHAPE_KEYS)[number], (value: unknown) => boolean>> = {
+  type: (value) => typeof value === 'string' && EVENT_TYPE_SET.has(value),
+  messageId: (value) => typeof value === 'string' && value.length >= 1 && value.length <= 200,
+  event: isString,
+  name: isString,
+  userId: isIdentifier,
+  anonymousId: isIdentifier,
+  previousId: isIdentifier,
+  groupId: isIdentifier,
+  properties: isSimpleRecord,
+  traits: isSimpleRecord,
+  context: isSimpleRecord,
+  timestamp: isDateTime,
+  originalTimestamp: isDateTime,
+  sentAt: isDateTime,
+};
+const RECORD_FIELDS: ReadonlySet<string> = new Set(['properties', 'traits', 'context']);
+
+/**
+ * zod's output for an event it accepts without issues, or undefined to let zod decide: the shape's
+ * fields in the shape's order, then the other fields as sent (zod's looseObject builds it that way).
+ */
+function parsedWithoutIssues(raw: JsonObject, forcedType: EventType | undefined): IncomingEvent | undefined {
+  if (Object.getPrototypeOf(raw) !== Object.prototype || Object.hasOwn(raw, '__proto__')) return undefined;
+  const type = forcedType ?? raw.type;
+  if (!FIELD_CHECKS.type(type)) return undefined;
+  const out: JsonObject = { type };
+  for (const key of SHAPE_KEYS) {
+    // `in`, as zod tests presence: a field present with any value must pass its check.
+    if (key === 'type' || !(key in raw)) continue;
+    const value = raw[key];
+    if (!FIELD_CHECKS[key](value)) return undefined;
+    out[key] = RECORD_FIELDS.has(key) ? { ...(value as JsonObject) } : value;
+  }
+  for (const key in raw) {
+    if (!SHAPE_KEY_SET.has(key)) out[key] = raw[key];
+  }
+  return out as IncomingEvent;
+}
+
 /** Deeper nesting is rejected, so privacy scrubbing provably reaches every key of a stored event. */
 export const MAX_NESTING = 32;
 
@@ -134,18 +238,20 @@ const ID_FIELDS = ['userId', 'anonymousId', 'previousId', 'groupId'] as const;
  * before anything serializes the event, since JSON.stringify overflows the stack near 5,000 levels.
  */
 export function isNestedTooDeeply(raw: unknown): boolean {
-  return nestingDepth(raw, 0) > MAX_NESTING + 1;
+  // The event is level 0 and its fields' values level 1; objects inside a value may go MAX_NESTING
+  // levels deeper.
+  return typeof raw === 'object' && raw !== null && nestsBelow(raw, MAX_NESTING + 1);
 }
 
-function nestingDepth(value: unknown, depth: number): number {
-  if (depth > MAX_NESTING + 1 || value === null || typeof value !== 'object') return depth;
-  let deepest = depth;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) {
-    if (child !== null && typeof child === 'object')
-      deepest = Math.max(deepest, nestingDepth(child, depth + 1));
-    if (deepest > MAX_NESTING + 1) break;
+/** Whether `value` holds objects or arrays more than `levels` levels below itself. */
+function nestsBelow(value: object, levels: number): boolean {
+  const children: readonly unknown[] = Array.isArray(value) ? value : Object.values(value);
+  for (let i = 0; i < children.length; i += 1) {
+    const child = children[i];
+    if (typeof child === 'object' && child !== null && (levels === 0 || nestsBelow(child, levels - 1)))
+      return true;
   }
-  return deepest;
+  return false;
 }
 
 /** Known survey kinds must carry an integer score in range; unknown kinds are kept but never scored. */
