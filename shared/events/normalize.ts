@@ -33,47 +33,62 @@ export function eventTimeMs(receivedAtMs: number, clientTimestamp?: string, sent
 
 function idString(value: string | number | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const text = String(value);
+  const text = typeof value === 'string' ? value : String(value);
   return text.length > 0 ? text : undefined;
 }
 
+/** Fields normalization places itself; every other field of the event is copied as sent. */
+const PLACED_FIELDS: ReadonlySet<string> = new Set([
+  'writeKey',
+  'originalTimestamp',
+  'messageId',
+  'type',
+  'timestamp',
+  'sentAt',
+  'context',
+  'userId',
+  'anonymousId',
+  'previousId',
+  'groupId',
+]);
+
 export function normalizeEvent(event: IncomingEvent, ctx: NormalizeContext): NormalizedEvent {
-  // Built by adding fields only: `delete` would drop V8 into slow dictionary-mode objects on the hot path.
-  const {
-    writeKey: _writeKey,
-    // The client's event time: Segment sends `timestamp`, RudderStack `originalTimestamp`.
-    originalTimestamp: rudderTimestamp,
-    messageId,
-    type,
-    timestamp,
-    sentAt: ownSentAt,
-    context: ownContext,
-    userId,
-    anonymousId,
-    previousId,
-    groupId,
-    ...rest
-  } = event;
-  const sentAt = ownSentAt ?? ctx.batchSentAt;
-  const clientTimestamp = timestamp ?? rudderTimestamp;
-  const normalized: NormalizedEvent = {
-    messageId: messageId ?? ctx.fallbackMessageId(),
-    type,
-    ...rest,
-    site: ctx.site,
-    receivedAt: ctx.receivedAt ?? new Date(ctx.receivedAtMs).toISOString(),
-    timestamp: new Date(eventTimeMs(ctx.receivedAtMs, clientTimestamp, sentAt)).toISOString(),
-  };
+  // The client's event time: Segment sends `timestamp`, RudderStack `originalTimestamp`.
+  const clientTimestamp = event.timestamp ?? event.originalTimestamp;
+  const sentAt = event.sentAt ?? ctx.batchSentAt;
+  // Built by adding fields only, in the archive's field order: messageId, type, the client's other
+  // fields as sent, then the server's. `delete` would drop V8 into slow dictionary-mode objects.
+  const normalized = {
+    messageId: event.messageId ?? ctx.fallbackMessageId(),
+    type: event.type,
+  } as NormalizedEvent;
+  for (const key in event) {
+    if (Object.hasOwn(event, key) && !PLACED_FIELDS.has(key)) defineOwn(normalized, key, event[key]);
+  }
+  normalized.site = ctx.site;
+  normalized.receivedAt = ctx.receivedAt ?? new Date(ctx.receivedAtMs).toISOString();
+  normalized.timestamp = new Date(eventTimeMs(ctx.receivedAtMs, clientTimestamp, sentAt)).toISOString();
   if (clientTimestamp !== undefined) normalized.originalTimestamp = clientTimestamp;
   if (sentAt !== undefined) normalized.sentAt = sentAt;
+  const ownContext = event.context;
   if (ctx.batchContext) normalized.context = { ...ctx.batchContext, ...(ownContext ?? {}) };
   else if (ownContext) normalized.context = ownContext;
-  const ids = [idString(userId), idString(anonymousId), idString(previousId), idString(groupId)] as const;
-  if (ids[0] !== undefined) normalized.userId = ids[0];
-  if (ids[1] !== undefined) normalized.anonymousId = ids[1];
-  if (ids[2] !== undefined) normalized.previousId = ids[2];
-  if (ids[3] !== undefined) normalized.groupId = ids[3];
+  const userId = idString(event.userId);
+  if (userId !== undefined) normalized.userId = userId;
+  const anonymousId = idString(event.anonymousId);
+  if (anonymousId !== undefined) normalized.anonymousId = anonymousId;
+  const previousId = idString(event.previousId);
+  if (previousId !== undefined) normalized.previousId = previousId;
+  const groupId = idString(event.groupId);
+  if (groupId !== undefined) normalized.groupId = groupId;
   return normalized;
+}
+
+/** `__proto__` arriving as JSON data must stay data: define it, never assign it (that would set a prototype). */
+function defineOwn(target: JsonObject, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** A UUID v4-shaped id from a hex digest, so generated ids are stable across retries of one request. */

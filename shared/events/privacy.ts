@@ -38,36 +38,39 @@ export function hashPii(value: unknown, salt: string): string {
   return `sha256:${createHash('sha256').update(salt).update('\0').update(text).digest('hex')}`;
 }
 
-/** Replaces (or drops) PII keys at any depth; builds new objects so parsed input is never mutated in place. */
+/**
+ * Replaces (or drops) PII keys at any depth; builds new objects so parsed input is never mutated in
+ * place. `skipKey` is left out of the copy (the context's `ip`, which has rules of its own).
+ */
 function scrubObject(
   value: JsonObject,
   policy: PrivacyPolicy,
   piiKeys: ReadonlySet<string>,
-  depth: number,
+  skipKey?: string,
 ): JsonObject {
   const out: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) {
+  // for...in with hasOwn: the own enumerable keys in order, like Object.entries, without its arrays.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || key === skipKey) continue;
+    const child = value[key];
     if (piiKeys.has(key.toLowerCase())) {
       if (policy.policy === 'drop') continue;
       // Empty values carry no personal data: kept as they are, so "no e-mail given" stays visible.
       defineOwn(out, key, child === null || child === '' ? child : hashPii(child, policy.piiSalt));
-      continue;
+    } else if (child !== null && typeof child === 'object') {
+      defineOwn(out, key, scrubValue(child, policy, piiKeys));
+    } else {
+      defineOwn(out, key, child);
     }
-    defineOwn(out, key, scrubValue(child, policy, piiKeys, depth + 1));
   }
   return out;
 }
 
 /** Validation caps nesting (schema.ts MAX_NESTING), so this reaches every key of a stored event. */
-function scrubValue(
-  value: unknown,
-  policy: PrivacyPolicy,
-  piiKeys: ReadonlySet<string>,
-  depth: number,
-): unknown {
+function scrubValue(value: unknown, policy: PrivacyPolicy, piiKeys: ReadonlySet<string>): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => scrubValue(item, policy, piiKeys, depth + 1));
-  return scrubObject(value as JsonObject, policy, piiKeys, depth);
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, policy, piiKeys));
+  return scrubObject(value as JsonObject, policy, piiKeys);
 }
 
 /** `__proto__` arriving as JSON data must stay data: define it, never assign it (that would set a prototype). */
@@ -117,11 +120,44 @@ const EVENT_FIELDS: ReadonlySet<string> = new Set([
   'sentAt',
 ]);
 
+/** The last PII list seen and its lower-cased set: a site's requests use one list, event after event. */
+let lastPiiKeys: { pii: readonly string[]; copy: readonly string[]; keys: ReadonlySet<string> } | undefined;
+
+function piiKeySetOf(pii: readonly string[]): ReadonlySet<string> {
+  const last = lastPiiKeys;
+  if (last && last.pii === pii && sameKeys(last.copy, pii)) return last.keys;
+  const keys = new Set(pii.map((key) => key.toLowerCase()));
+  lastPiiKeys = { pii, copy: [...pii], keys };
+  return keys;
+}
+
+/** Compared by content too: a list changed in place must not keep its old set. */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Recent truncations: a request's events mostly come from one client address. */
+const truncatedIps = new Map<string, string | undefined>();
+
+function truncatedIpOf(ip: string): string | undefined {
+  const cached = truncatedIps.get(ip);
+  if (cached !== undefined || truncatedIps.has(ip)) return cached;
+  const truncated = truncateIp(ip);
+  // Only address-sized strings are kept, so the cache stays small whatever clients send.
+  if (ip.length <= 64) {
+    if (truncatedIps.size >= 1_000) truncatedIps.clear();
+    truncatedIps.set(ip, truncated);
+  }
+  return truncated;
+}
+
 export function scrubEvent(event: NormalizedEvent, input: ScrubInput): NormalizedEvent {
-  const piiKeys = new Set(input.policy.pii.map((key) => key.toLowerCase()));
+  const piiKeys = piiKeySetOf(input.policy.pii);
   const scrubbed: NormalizedEvent = { ...event };
-  if (event.properties) scrubbed.properties = scrubObject(event.properties, input.policy, piiKeys, 0);
-  if (event.traits) scrubbed.traits = scrubObject(event.traits, input.policy, piiKeys, 0);
+  if (event.properties) scrubbed.properties = scrubObject(event.properties, input.policy, piiKeys);
+  if (event.traits) scrubbed.traits = scrubObject(event.traits, input.policy, piiKeys);
   // Segment's spec has more top-level fields (integrations, channel, ...) and clients add their own:
   // an e-mail sent there must not reach the archive in the clear either.
   for (const key of Object.keys(event)) {
@@ -136,16 +172,15 @@ export function scrubEvent(event: NormalizedEvent, input: ScrubInput): Normalize
           value === null || value === '' ? value : hashPii(value, input.policy.piiSalt),
         );
     } else if (value !== null && typeof value === 'object') {
-      defineOwn(scrubbed, key, scrubValue(value, input.policy, piiKeys, 1));
+      defineOwn(scrubbed, key, scrubValue(value, input.policy, piiKeys));
     }
   }
   const clientIp = event.context?.ip;
   const rawIp =
     typeof clientIp === 'string' ? clientIp : input.policy.collectSourceIp ? input.sourceIp : undefined;
-  const ip = rawIp === undefined ? undefined : truncateIp(rawIp);
+  const ip = rawIp === undefined ? undefined : truncatedIpOf(rawIp);
   if (event.context || ip !== undefined) {
-    const { ip: _ip, ...contextWithoutIp } = event.context ?? {};
-    const next = scrubObject(contextWithoutIp, input.policy, piiKeys, 0);
+    const next = event.context ? scrubObject(event.context, input.policy, piiKeys, 'ip') : {};
     if (ip !== undefined) next.ip = ip;
     scrubbed.context = next;
   }
