@@ -67,7 +67,7 @@ interface CpuRun {
   cpuMsPerRequest: number;
 }
 
-async function collectorCpuRun(seconds: number, viaSdk: boolean): Promise<CpuRun> {
+export async function collectorCpuRun(seconds: number, viaSdk: boolean): Promise<CpuRun> {
   const { clients, counts } = createMemoryStorage({ viaSdk });
   const site: StoredSite = {
     config: siteConfigWithDefaults({ site: 'bench', timezone: 'Europe/Rome' }),
