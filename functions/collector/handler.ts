@@ -112,8 +112,9 @@ export function createCollector(deps: CollectorDeps) {
       requestHash,
       requestBytes: Buffer.byteLength(bodyText),
     });
-    const events = await scrubAll(deps.clients, site, accepted, event.requestContext.http.sourceIp);
-    const rejectedScrubbed = scrubRejected(site, rejected);
+    const policy = privacyPolicyOf(site);
+    const events = await scrubAll(deps.clients, site, policy, accepted, event.requestContext.http.sourceIp);
+    const rejectedScrubbed = scrubRejected(policy, rejected);
 
     const partitions = partitionByLocalHour(events, site.config.timezone);
     await archive(deps.clients, sink, site, partitions, rejectedScrubbed, requestHash, receivedAtMs);
@@ -147,33 +148,36 @@ function privacyPolicyOf(site: StoredSite): PrivacyPolicy {
   return { ...site.config.privacy, piiSalt: site.piiSalt };
 }
 
+/** The site-local day of an event's time: consent salts are per day. */
+function eventDay(event: NormalizedEvent, timezone: string): string {
+  return localDate(Date.parse(event.timestamp), timezone);
+}
+
 async function scrubAll(
   clients: StorageClients,
   site: StoredSite,
+  policy: PrivacyPolicy,
   accepted: readonly AcceptedEvent[],
   sourceIp: string,
 ): Promise<NormalizedEvent[]> {
   const timezone = site.config.timezone;
-  const dayOf = (event: NormalizedEvent) => localDate(Date.parse(event.timestamp), timezone);
   const salts = new Map<string, string>();
   for (const { event } of accepted) {
     if (!hasConsentOptOut(event)) continue;
-    const day = dayOf(event);
+    const day = eventDay(event, timezone);
     if (!salts.has(day)) salts.set(day, await consentSaltFor(clients, site.config.site, day));
   }
-  const policy = privacyPolicyOf(site);
-  return accepted.map(({ event }) =>
-    scrubEvent(event, {
-      policy,
-      sourceIp,
-      consentDaySalt: salts.size > 0 && hasConsentOptOut(event) ? salts.get(dayOf(event)) : undefined,
-    }),
-  );
+  const scrubbed: NormalizedEvent[] = [];
+  for (const { event } of accepted) {
+    const consentDaySalt =
+      salts.size > 0 && hasConsentOptOut(event) ? salts.get(eventDay(event, timezone)) : undefined;
+    scrubbed.push(scrubEvent(event, { policy, sourceIp, consentDaySalt }));
+  }
+  return scrubbed;
 }
 
 /** Rejected events are kept for inspection, but never with PII the accepted path would have removed. */
-function scrubRejected(site: StoredSite, rejected: readonly RejectedEvent[]): RejectedEvent[] {
-  const policy = privacyPolicyOf(site);
+function scrubRejected(policy: PrivacyPolicy, rejected: readonly RejectedEvent[]): RejectedEvent[] {
   return rejected.map((r) => {
     const raw = r.raw;
     if (

@@ -76,7 +76,9 @@ export function validateAndNormalize(
     receivedAt,
     batchSentAt: request.batchSentAt,
     batchContext: request.batchContext,
-    fallbackMessageId: () => fallbackMessageIdOf(options.requestHash, index),
+    fallbackMessageId() {
+      return fallbackMessageIdOf(options.requestHash, index);
+    },
   };
   for (; index < events.length; index += 1) {
     const raw = events[index];

@@ -245,9 +245,17 @@ export function isNestedTooDeeply(raw: unknown): boolean {
 
 /** Whether `value` holds objects or arrays more than `levels` levels below itself. */
 function nestsBelow(value: object, levels: number): boolean {
-  const children: readonly unknown[] = Array.isArray(value) ? value : Object.values(value);
-  for (let i = 0; i < children.length; i += 1) {
-    const child = children[i];
+  if (Array.isArray(value)) {
+    for (const child of value as unknown[]) {
+      if (typeof child === 'object' && child !== null && (levels === 0 || nestsBelow(child, levels - 1)))
+        return true;
+    }
+    return false;
+  }
+  // for...in with hasOwn: the own enumerable keys, as Object.values has them, without its array.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const child: unknown = (value as JsonObject)[key];
     if (typeof child === 'object' && child !== null && (levels === 0 || nestsBelow(child, levels - 1)))
       return true;
   }
