@@ -1,5 +1,6 @@
 /** RoxtrailStack: the production stack — HTTP API, the four functions, S3 archive, DynamoDB table, schedule, alerts, monitoring, Athena. */
 import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
@@ -258,7 +259,8 @@ export class RoxtrailStack extends Stack {
       },
     ]);
 
-    // Aggregator: reads events/ and rejected/, writes reports/ and the table, hands ended days to alerts.
+    // Aggregator: reads events/ and rejected/, keeps hour partials under partials/, writes reports/ and
+    // the table, hands ended days to alerts.
     const aggregatorConcurrency = props.aggregatorReservedConcurrency ?? 1;
     this.aggregator = new RoxtrailFunction(this, 'Aggregator', {
       handlerPath: FUNCTION_ENTRIES.aggregator,
@@ -272,15 +274,26 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantRead(this.aggregator, 'events/*');
     this.archive.bucket.grantRead(this.aggregator, 'rejected/*');
     this.archive.bucket.grantPut(this.aggregator, 'reports/*');
+    this.archive.bucket.grantRead(this.aggregator, 'partials/*');
+    this.archive.bucket.grantPut(this.aggregator, 'partials/*');
     // Compaction merges a settled hour's objects into one and deletes the originals (aggregator/compact.ts).
     this.archive.bucket.grantPut(this.aggregator, 'events/*');
     this.archive.bucket.grantDelete(this.aggregator, 'events/*');
     this.journeys.table.grantReadWriteData(this.aggregator);
     this.alertEvaluator.grantInvoke(this.aggregator);
+    // A day too large for one invocation builds its partials in parallel invocations of the aggregator
+    // itself (functions/aggregator/lambda-builder.ts). A policy of its own, not the role's default one,
+    // which the function depends on: that one naming the function's ARN would be a cycle.
+    new Policy(this, 'AggregatorSelfInvoke', {
+      roles: [this.aggregator.executionRole],
+      statements: [
+        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.aggregator.functionArn] }),
+      ],
+    });
     suppressPrefixWildcards(
       this.aggregator.executionRole,
-      "Reads events/ and rejected/ (keys per site, day, hour and content hash), writes reports/, and compacts events/ (puts the merged object, deletes the originals): prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads; s3:DeleteObject* (grantDelete) removes compacted originals.",
-      ['events', 'rejected', 'reports'],
+      "Reads events/ and rejected/ (keys per site, day, hour and content hash), reads and writes partials/ (one per site, day and hour), writes reports/, and compacts events/ (puts the merged object, deletes the originals): prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads; s3:DeleteObject* (grantDelete) removes compacted originals.",
+      ['events', 'rejected', 'reports', 'partials'],
       [...S3_READ_ACTIONS, 's3:Abort*', 's3:DeleteObject*'],
     );
     NagSuppressions.addResourceSuppressions(
@@ -319,13 +332,15 @@ export class RoxtrailStack extends Stack {
     });
     this.archive.bucket.grantReadWrite(this.eraser, 'events/*');
     this.archive.bucket.grantReadWrite(this.eraser, 'rejected/*');
+    // Erasure deletes the partials of the days it changed; recomputing them builds them again.
+    this.archive.bucket.grantReadWrite(this.eraser, 'partials/*');
     this.archive.bucket.grantPut(this.eraser, 'reports/*');
     this.journeys.table.grantReadWriteData(this.eraser);
     this.alertEvaluator.grantInvoke(this.eraser);
     suppressPrefixWildcards(
       this.eraser.executionRole,
-      "Erasure reads and rewrites or deletes the user's objects under events/ and rejected/ (keys per site, day, hour and content hash) and writes recomputed reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket*, s3:List* are grantRead's read actions; s3:PutObject*, s3:DeleteObject*, s3:Abort* are grantWrite's.",
-      ['events', 'rejected', 'reports'],
+      "Erasure reads and rewrites or deletes the user's objects under events/ and rejected/ (keys per site, day, hour and content hash), deletes and rebuilds the changed days' partials/ and writes recomputed reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket*, s3:List* are grantRead's read actions; s3:PutObject*, s3:DeleteObject*, s3:Abort* are grantWrite's.",
+      ['events', 'rejected', 'reports', 'partials'],
       [...S3_READ_ACTIONS, 's3:PutObject*', 's3:DeleteObject*', 's3:Abort*'],
     );
     NagSuppressions.addResourceSuppressions(

@@ -290,7 +290,7 @@ describe('EventArchive', () => {
     });
   });
 
-  it('ages events into IA at 30 days and Glacier IR at 90, and expires events, rejects and old versions', () => {
+  it('ages events into IA at 30 days and Glacier IR at 90, and expires events, rejects, partials and old versions', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       ...archiveProps,
       LifecycleConfiguration: {
@@ -305,6 +305,13 @@ describe('EventArchive', () => {
             ],
           }),
           Match.objectLike({ Prefix: 'rejected/', Status: 'Enabled', ExpirationInDays: 400 }),
+          // Partials are derived: kept while their day can be recomputed, old versions a day.
+          Match.objectLike({
+            Prefix: 'partials/',
+            Status: 'Enabled',
+            ExpirationInDays: 4,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          }),
           Match.objectLike({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
         ]),
       },
@@ -429,13 +436,13 @@ describe('Least privilege', () => {
     expect(dynamo.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
   });
 
-  it('lets the aggregator read events/ and rejected/, write reports/, compact events/, and read and write the table', () => {
+  it('lets the aggregator read events/ and rejected/, keep partials/, write reports/, compact events/, and read and write the table', () => {
     const s3 = s3Statements(stack.aggregator);
     const reads = s3.filter((s) => actionsOf(s).some(isRead));
     const writers = s3.filter((s) => writes(actionsOf(s)).length > 0);
     expect(reads).toHaveLength(1);
     expect(writes(actionsOf(reads[0] as Statement))).toEqual([]);
-    expect(prefixes(reads[0])).toEqual([ARCHIVE_ARN(), 'events', 'rejected']);
+    expect(prefixes(reads[0])).toEqual([ARCHIVE_ARN(), 'events', 'partials', 'rejected']);
     for (const statement of writers) expect(actionsOf(statement).filter(isRead)).toEqual([]);
     const prefixesWith = (pattern: RegExp) =>
       [
@@ -443,7 +450,7 @@ describe('Least privilege', () => {
           writers.filter((s) => actionsOf(s).some((a) => pattern.test(a))).flatMap((s) => prefixes(s)),
         ),
       ].sort();
-    expect(prefixesWith(/^s3:PutObject/)).toEqual(['events', 'reports']);
+    expect(prefixesWith(/^s3:PutObject/)).toEqual(['events', 'partials', 'reports']);
     expect(prefixesWith(/^s3:DeleteObject/)).toEqual(['events']);
     expect(dynamoActions(stack.aggregator)).toEqual(
       expect.arrayContaining([
@@ -470,7 +477,7 @@ describe('Least privilege', () => {
     ]);
   });
 
-  it('lets the aggregator invoke the alert evaluator and nothing else; only Scheduler invokes the aggregator', () => {
+  it('lets the aggregator invoke the alert evaluator and itself (fanned-out builds), nothing else; only Scheduler invokes the aggregator from outside', () => {
     const invokes = (fn: RoxtrailFunction) => ({
       arn: JSON.stringify(arnOf(logicalId(stack, fn))),
       versions: JSON.stringify({ 'Fn::Join': ['', [arnOf(logicalId(stack, fn)), ':*']] }),
@@ -480,6 +487,7 @@ describe('Least privilege', () => {
     );
     expect(aggregatorInvokes.map((s) => [actionsOf(s), resourcesOf(s)])).toEqual([
       [['lambda:InvokeFunction'], Object.values(invokes(stack.alertEvaluator))],
+      [['lambda:InvokeFunction'], [invokes(stack.aggregator).arn]],
     ]);
     // The other callers: the eraser (recomputed ended days) and Scheduler.
     const everyInvoke = allStatements(template).filter((s) =>
@@ -490,6 +498,7 @@ describe('Least privilege', () => {
         ...Object.values(invokes(stack.alertEvaluator)),
         ...Object.values(invokes(stack.alertEvaluator)),
         ...Object.values(invokes(stack.aggregator)),
+        invokes(stack.aggregator).arn,
       ].sort(),
     );
   });
@@ -509,14 +518,16 @@ describe('Least privilege', () => {
     expect(writersOf('rejected', /^s3:PutObject/)).toEqual(['collector', 'eraser']);
     expect(writersOf('rejected', /^s3:DeleteObject/)).toEqual(['eraser']);
     expect(writersOf('reports', /^s3:PutObject/)).toEqual(['aggregator', 'eraser']);
+    expect(writersOf('partials', /^s3:PutObject/)).toEqual(['aggregator', 'eraser']);
+    expect(writersOf('partials', /^s3:DeleteObject/)).toEqual(['eraser']);
   });
 
-  it('grants object reads on no prefix but reports/ (query, aggregator, alerts), events/ and rejected/ (aggregator)', () => {
+  it('grants object reads on no prefix but reports/ (query, aggregator, alerts), events/, rejected/ and partials/ (aggregator, eraser)', () => {
     const readResources = allStatements(template)
       .filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('s3:GetObject')))
       .flatMap((s) => prefixes(s));
     expect([...new Set(readResources)].sort()).toEqual(
-      [ARCHIVE_ARN(), 'events', 'rejected', 'reports'].sort(),
+      [ARCHIVE_ARN(), 'events', 'rejected', 'reports', 'partials'].sort(),
     );
   });
 

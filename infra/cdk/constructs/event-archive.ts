@@ -1,4 +1,4 @@
-/** EventArchive: the S3 bucket that is Roxtrail's source of truth (events/, rejected/, reports/), plus its access-log bucket. */
+/** EventArchive: the S3 bucket that is Roxtrail's source of truth (events/, rejected/, reports/, and the derived partials/), plus its access-log bucket. */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import {
@@ -26,6 +26,14 @@ export interface EventArchiveProps {
    * @default Duration.days(30)
    */
   readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * How long an hour partial (partials/, derived from events/ by the aggregator) is kept after its
+   * last write. A day's partials are last written a few hours after the day ends and are needed while
+   * the day can still be recomputed: `finalizeAfterHours` (72 h by default) after its end. S3 expires
+   * objects at the first midnight (UTC) past this age; a partial that expired is rebuilt from events/.
+   * @default Duration.days(4)
+   */
+  readonly partialExpiration?: Duration;
   /** How long server access logs are kept. @default Duration.days(90) */
   readonly accessLogExpiration?: Duration;
   /** @default RemovalPolicy.RETAIN */
@@ -95,6 +103,13 @@ function lifecycleRules(retention: Duration, props: EventArchiveProps): Lifecycl
   return [
     { id: 'events', prefix: 'events/', transitions, expiration: retention },
     { id: 'rejected', prefix: 'rejected/', expiration: retention },
+    {
+      id: 'partials',
+      prefix: 'partials/',
+      expiration: props.partialExpiration ?? Duration.days(4),
+      // Every rebuild overwrites a partial: old versions are worth nothing (and hold erased ids).
+      noncurrentVersionExpiration: Duration.days(1),
+    },
     {
       id: 'versions',
       noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
