@@ -8,10 +8,15 @@
  * - `alertEmails`         comma-separated addresses subscribed to the alert topic by e-mail; default none.
  * - `aggregatorReservedConcurrency`  concurrency reserved for the aggregator, or `false` for none
  *                         (accounts whose Lambda concurrency limit is 10 can reserve none); default 1.
- * - `archiveMode`         `direct` (the collector PUTs to S3) or `firehose` (through a Firehose delivery
- *                         stream with dynamic partitioning, same archive layout); default `direct`.
+ * - `archiveMode`         `firehose` (through a Firehose delivery stream with dynamic partitioning) or
+ *                         `direct` (the collector PUTs to S3), same archive layout; default `firehose`.
+ * - `tableClass`          `standard-ia` or `standard`, the DynamoDB table class; default `standard-ia`.
+ * - `pointInTimeRecovery` the table's point-in-time recovery; default true.
+ * - `dashboard`           add the CloudWatch dashboard; default false.
+ * - `alertTopicKey`       encrypt the alert topic with a customer-managed KMS key; default false.
  * - `nag`                 run the cdk-nag AWS Solutions and Serverless checks; default true (`-c nag=false` to skip).
  */
+import { TableClass } from 'aws-cdk-lib/aws-dynamodb';
 import type { IConstruct } from 'constructs';
 import type { ArchiveMode } from '../../shared/storage/archive-sink';
 import type { RoxtrailStackProps } from './roxtrail-stack';
@@ -40,6 +45,10 @@ export function appConfigFromContext(scope: IConstruct): AppConfig {
           ? false
           : context.positiveInteger('aggregatorReservedConcurrency'),
       archiveMode: archiveModeOf(context.string('archiveMode')),
+      tableClass: tableClassOf(context.string('tableClass')),
+      pointInTimeRecovery: context.boolean('pointInTimeRecovery'),
+      dashboard: context.boolean('dashboard'),
+      alertTopicKey: context.boolean('alertTopicKey'),
     },
     nag: context.boolean('nag') ?? true,
   };
@@ -52,6 +61,18 @@ function archiveModeOf(raw: string | undefined): ArchiveMode | undefined {
   const mode = ARCHIVE_MODES.find((candidate) => candidate === raw);
   if (!mode) throw new Error(`Context 'archiveMode' must be direct or firehose, got '${raw}'.`);
   return mode;
+}
+
+const TABLE_CLASSES: Readonly<Record<string, TableClass>> = {
+  standard: TableClass.STANDARD,
+  'standard-ia': TableClass.STANDARD_INFREQUENT_ACCESS,
+};
+
+function tableClassOf(raw: string | undefined): TableClass | undefined {
+  if (raw === undefined) return undefined;
+  const tableClass = TABLE_CLASSES[raw];
+  if (!tableClass) throw new Error(`Context 'tableClass' must be standard or standard-ia, got '${raw}'.`);
+  return tableClass;
 }
 
 class ContextReader {

@@ -1,6 +1,8 @@
 /** RoxtrailStack: the production stack — HTTP API, the four functions, S3 archive, DynamoDB table, schedule, alerts, monitoring, Athena. */
 import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { TableClass } from 'aws-cdk-lib/aws-dynamodb';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
@@ -41,12 +43,21 @@ export interface RoxtrailStackProps extends StackProps {
   /** When the scheduled aggregation runs. @default - hourly, on the hour (UTC) */
   readonly aggregationSchedule?: ScheduleExpression;
   /**
-   * How the collector archives accepted events: `direct`, an S3 PUT per request partition, or
-   * `firehose`, PutRecordBatch to a FirehoseArchive delivery stream that writes the same layout.
-   * Direct until Firehose wins in the cost model (`npx roxtrail cost --mode firehose`).
-   * @default 'direct'
+   * How the collector archives accepted events: `firehose`, PutRecordBatch to a FirehoseArchive
+   * delivery stream that buffers them into the archive layout, or `direct`, an S3 PUT per request
+   * partition. Firehose wins in the cost model at 10 events a request (`npx roxtrail cost --mode
+   * direct` compares); direct puts events in the archive at once instead of within 5 minutes.
+   * @default 'firehose'
    */
   readonly archiveMode?: ArchiveMode;
+  /** The table's class (JourneyTable). @default TableClass.STANDARD_INFREQUENT_ACCESS */
+  readonly tableClass?: TableClass;
+  /** The table's point-in-time recovery (JourneyTable). @default true */
+  readonly pointInTimeRecovery?: boolean;
+  /** Adds the CloudWatch dashboard ($3 a month beyond the account's three free ones). @default false */
+  readonly dashboard?: boolean;
+  /** Encrypts the alert topic with a customer-managed KMS key ($1–3 a month). @default false */
+  readonly alertTopicKey?: boolean;
 }
 
 /**
@@ -134,12 +145,18 @@ export class RoxtrailStack extends Stack {
     });
 
     this.archive = new EventArchive(this, 'Archive', { retentionDays: props.retentionDays });
-    this.journeys = new JourneyTable(this, 'Journeys');
+    this.journeys = new JourneyTable(this, 'Journeys', {
+      tableClass: props.tableClass,
+      pointInTimeRecovery: props.pointInTimeRecovery,
+    });
     this.api = new IngestApi(this, 'Api', {
       rateLimit: props.throttleRateLimit,
       burstLimit: props.throttleBurstLimit,
     });
-    this.alertTopic = new AlertTopic(this, 'Alerts', { emails: props.alertEmails });
+    this.alertTopic = new AlertTopic(this, 'Alerts', {
+      emails: props.alertEmails,
+      customerManagedKey: props.alertTopicKey,
+    });
     const storageEnvironment = {
       ROXTRAIL_TABLE: this.journeys.table.tableName,
       ROXTRAIL_BUCKET: this.archive.bucket.bucketName,
@@ -154,10 +171,18 @@ export class RoxtrailStack extends Stack {
       // Under API Gateway's 30 s integration limit, above the SDK's own timeouts and retries
       // (shared/storage/clients.ts), so a hung store ends in the handler's 503, not a Lambda timeout.
       timeout: Duration.seconds(25),
+      // A request waits on S3 or Firehose and DynamoDB far longer than it computes (~1 ms of CPU at a
+      // full core) and the process holds ~100 MB, so 256 MB is enough. Lambda's CPU share grows with
+      // memory (one vCPU at 1,769 MB): at 256 MB that millisecond takes ~7, and a cold start's module
+      // initialization is slower too, but the GB-seconds billed still halve against 512 MB.
+      memorySize: 256,
+      // Lambda would sample the first request each second and 5% of the rest: ~3 M traces a month at
+      // 100 M events, $15 — more than the function itself. Latency and errors are in its metrics.
+      tracing: Tracing.DISABLED,
       reservedConcurrentExecutions: props.collectorReservedConcurrency,
       environment: storageEnvironment,
     });
-    if ((props.archiveMode ?? 'direct') === 'firehose') {
+    if ((props.archiveMode ?? 'firehose') === 'firehose') {
       // Accepted events go through the delivery stream; the collector still PUTs rejected/ itself.
       this.firehoseArchive = new FirehoseArchive(this, 'FirehoseArchive', {
         bucket: this.archive.bucket,
@@ -176,6 +201,11 @@ export class RoxtrailStack extends Stack {
     );
     NagSuppressions.addResourceSuppressions(this.collector, [
       { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
+      {
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'The collector runs once per tracking request: X-Ray would record about 3 million traces a month at 100 M events (Lambda samples 1 a second plus 5%), costing more than the function. Its duration, errors and throttles are CloudWatch metrics and alarms; the other functions are traced.',
+      },
     ]);
     NagSuppressions.addResourceSuppressions(this.api.addRoutes(TRACKING_ROUTE_KEYS, this.collector), [
       {
@@ -239,18 +269,20 @@ export class RoxtrailStack extends Stack {
       ['reports'],
       S3_READ_ACTIONS,
     );
-    NagSuppressions.addResourceSuppressions(
-      this.alertEvaluator.executionRole,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            "Publishing to the KMS-encrypted alert topic (grantPublish) needs kms:GenerateDataKey* on the topic's own key, the only resource of that statement.",
-          appliesTo: ['Action::kms:GenerateDataKey*'],
-        },
-      ],
-      true,
-    );
+    if (this.alertTopic.key) {
+      NagSuppressions.addResourceSuppressions(
+        this.alertEvaluator.executionRole,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              "Publishing to the KMS-encrypted alert topic (grantPublish) needs kms:GenerateDataKey* on the topic's own key, the only resource of that statement.",
+            appliesTo: ['Action::kms:GenerateDataKey*'],
+          },
+        ],
+        true,
+      );
+    }
     NagSuppressions.addResourceSuppressions(this.alertEvaluator, [
       {
         id: 'Serverless-LambdaDLQ',
@@ -374,6 +406,7 @@ export class RoxtrailStack extends Stack {
     });
 
     this.monitoring = new RoxtrailMonitoring(this, 'Monitoring', {
+      dashboard: props.dashboard,
       alertTopic: this.alertTopic.topic,
       apiStage: this.api.stage,
       collector: this.collector,

@@ -1,4 +1,4 @@
-/** The stack's archive modes: direct (default) and firehose (FirehoseArchive), with their grants and nag. */
+/** The stack's archive modes: firehose (FirehoseArchive, the default) and direct, with their grants and nag. */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -29,9 +29,9 @@ let direct: RoxtrailStack;
 let directTemplate: Template;
 
 beforeAll(() => {
-  firehose = new RoxtrailStack(testApp({ bundle: false }), 'Roxtrail', { archiveMode: 'firehose' });
+  firehose = new RoxtrailStack(testApp({ bundle: false }), 'Roxtrail');
   template = Template.fromStack(firehose);
-  direct = new RoxtrailStack(testApp({ bundle: false }), 'Roxtrail');
+  direct = new RoxtrailStack(testApp({ bundle: false }), 'Roxtrail', { archiveMode: 'direct' });
   directTemplate = Template.fromStack(direct);
 }, 60_000);
 
@@ -46,7 +46,7 @@ function streamOf(stack: RoxtrailStack): FirehoseArchive {
   return stack.firehoseArchive;
 }
 
-describe('archiveMode firehose: the delivery stream', () => {
+describe('archiveMode firehose (the default): the delivery stream', () => {
   it('is one Direct PUT stream, encrypted with an AWS-owned key, writing into the archive bucket', () => {
     template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
     template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
@@ -199,7 +199,7 @@ describe('archiveMode firehose: grants', () => {
   });
 });
 
-describe('archiveMode direct (the default)', () => {
+describe('archiveMode direct (the opt-out)', () => {
   it('has no delivery stream, no Firehose grant and no stream in the collector’s environment', () => {
     expect(direct.firehoseArchive).toBeUndefined();
     directTemplate.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 0);
@@ -234,11 +234,11 @@ describe('archiveMode from context', () => {
   });
 });
 
-describe('cdk-nag in firehose mode', () => {
+describe('cdk-nag in direct mode', () => {
   it('finds no unsuppressed AwsSolutions or Serverless errors or warnings', () => {
     const app = testApp({ bundle: false });
     const stack = new RoxtrailStack(app, 'Roxtrail', {
-      archiveMode: 'firehose',
+      archiveMode: 'direct',
       alertEmails: ['ops@example.com'],
     });
     addNagChecks(app);

@@ -17,6 +17,9 @@ beforeAll(() => {
     context: {
       alertEmails: 'ops@example.com, oncall@example.com',
       aggregatorReservedConcurrency: '2',
+      // The two opt-in extras, off by default (test/infra/cost-settings.test.ts).
+      dashboard: 'true',
+      alertTopicKey: 'true',
     },
   });
   const config = appConfigFromContext(app);
@@ -161,9 +164,11 @@ describe('Dead-letter queues', () => {
 });
 
 describe('AlertTopic', () => {
-  it('is encrypted with a rotated customer-managed key that CloudWatch alarms may use', () => {
+  it('is encrypted, with alertTopicKey, with a rotated customer-managed key that CloudWatch alarms may use', () => {
     const topicId = logicalId(stack, stack.alertTopic.topic);
-    const keyId = logicalId(stack, stack.alertTopic.key);
+    const key = stack.alertTopic.key;
+    if (!key) throw new Error('alertTopicKey=true creates the key');
+    const keyId = logicalId(stack, key);
     expect(resources[topicId]?.Properties.KmsMasterKeyId).toEqual(arnOf(keyId));
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
@@ -277,7 +282,7 @@ describe('RoxtrailMonitoring', () => {
     }
   });
 
-  it('has a dashboard with API requests, latency and errors, per-function invocations, errors, throttles and duration, and DLQ depth', () => {
+  it('has, with the dashboard context, a dashboard with API requests, latency and errors, per-function invocations, errors, throttles and duration, and DLQ depth', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Roxtrail' });
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);

@@ -133,16 +133,18 @@ describe('Functions', () => {
     expect(stack.eraser.handlerPath).toBe(FUNCTION_ENTRIES.query);
   });
 
-  it('run nodejs22.x on arm64 with active tracing, source maps and their own log group kept one month', () => {
+  it('run nodejs22.x on arm64 with source maps and their own log group kept one month, traced but the collector', () => {
     const resources = template.toJSON().Resources;
     for (const fn of [...Object.values(functions), stack.eraser]) {
       expect(propertiesOf(fn)).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        TracingConfig: { Mode: 'Active' },
         Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
       });
+      expect(propertiesOf(fn).TracingConfig, fn.node.id).toEqual(
+        fn === stack.collector ? undefined : { Mode: 'Active' },
+      );
       const logGroupId = propertiesOf(fn).LoggingConfig.LogGroup.Ref;
       expect(resources[logGroupId]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
@@ -175,9 +177,10 @@ describe('Functions', () => {
     expect(propertiesOf(stack.alertEvaluator)).toMatchObject({ MemorySize: 512, Timeout: 60 });
   });
 
-  it('size the collector and query for API Gateway: 512 MB, 25 s, no reserved concurrency', () => {
+  it('size the collector and query for API Gateway: 256 and 512 MB, 25 s, no reserved concurrency', () => {
+    expect(propertiesOf(stack.collector)).toMatchObject({ MemorySize: 256, Timeout: 25 });
+    expect(propertiesOf(stack.query)).toMatchObject({ MemorySize: 512, Timeout: 25 });
     for (const fn of [stack.collector, stack.query]) {
-      expect(propertiesOf(fn)).toMatchObject({ MemorySize: 512, Timeout: 25 });
       expect(propertiesOf(fn).ReservedConcurrentExecutions).toBeUndefined();
     }
   });
@@ -368,7 +371,7 @@ describe('EventArchive', () => {
 });
 
 describe('JourneyTable', () => {
-  it('is pk/sk, on demand, with point-in-time recovery, the expiresAt TTL and AWS-managed encryption, retained', () => {
+  it('is pk/sk, on demand, Standard-IA, with point-in-time recovery, the expiresAt TTL and AWS-managed encryption, retained', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     template.hasResource('AWS::DynamoDB::GlobalTable', {
       Properties: {
@@ -384,7 +387,10 @@ describe('JourneyTable', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
         Replicas: [
-          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+          Match.objectLike({
+            TableClass: 'STANDARD_INFREQUENT_ACCESS',
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          }),
         ],
       },
       DeletionPolicy: 'Retain',
@@ -408,12 +414,12 @@ describe('Least privilege', () => {
   const isRead = (a: string) => /^s3:(Get|List)/.test(a);
   const ARCHIVE_ARN = () => JSON.stringify(arnOf(logicalId(stack, stack.archive.bucket)));
 
-  it('lets the collector put objects under events/ and rejected/ only, and read nothing', () => {
+  it('lets the collector put objects under rejected/ only (events go through Firehose), and read nothing', () => {
     const s3 = s3Statements(stack.collector);
     expect(s3).toHaveLength(1);
     expect(actionsOf(s3[0] as Statement)).toContain('s3:PutObject');
     expect(actionsOf(s3[0] as Statement).filter(isRead)).toEqual([]);
-    expect(prefixes(s3[0])).toEqual(['events', 'rejected']);
+    expect(prefixes(s3[0])).toEqual(['rejected']);
   });
 
   it('gives the collector exactly the table operations on its write path', () => {
@@ -503,7 +509,7 @@ describe('Least privilege', () => {
     );
   });
 
-  it('lets only the collector put, the aggregator compact, and the eraser rewrite or delete under events/ and rejected/', () => {
+  it('lets only the aggregator compact and the eraser rewrite or delete under events/ and rejected/, the collector put rejected/', () => {
     const writersOf = (prefix: string, pattern: RegExp): string[] =>
       [...Object.entries(functions), ['eraser', stack.eraser] as const]
         .filter(([, fn]) =>
@@ -513,7 +519,8 @@ describe('Least privilege', () => {
         )
         .map(([name]) => name)
         .sort();
-    expect(writersOf('events', /^s3:PutObject/)).toEqual(['aggregator', 'collector', 'eraser']);
+    // Firehose's role writes events/ in the default archive mode (test/infra/firehose-archive.test.ts).
+    expect(writersOf('events', /^s3:PutObject/)).toEqual(['aggregator', 'eraser']);
     expect(writersOf('events', /^s3:DeleteObject/)).toEqual(['aggregator', 'eraser']);
     expect(writersOf('rejected', /^s3:PutObject/)).toEqual(['collector', 'eraser']);
     expect(writersOf('rejected', /^s3:DeleteObject/)).toEqual(['eraser']);

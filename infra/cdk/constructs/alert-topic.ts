@@ -10,34 +10,45 @@ import { DeadLetterQueue } from './dead-letter-queue';
 export interface AlertTopicProps {
   /** Addresses subscribed by e-mail; each must confirm the subscription AWS mails it. @default - none */
   readonly emails?: readonly string[];
+  /**
+   * Encrypt the topic with a customer-managed KMS key. The AWS-managed `alias/aws/sns` will not do:
+   * CloudWatch alarms can publish to an encrypted topic only when the key policy lets
+   * `cloudwatch.amazonaws.com` use the key, and that key's policy cannot be changed. A key of our own
+   * costs $1 a month, $3 once rotated twice: the stack's only charge without traffic, for messages
+   * that hold figures and alarm names and are gone once delivered. Off by default.
+   * @default false
+   */
+  readonly customerManagedKey?: boolean;
 }
 
 /**
- * Encrypted with a customer-managed KMS key rather than the AWS-managed `alias/aws/sns`: CloudWatch
- * alarms can publish to an encrypted topic only when the key policy lets `cloudwatch.amazonaws.com`
- * use the key, and the AWS-managed key's policy cannot be changed. Publishing without TLS is denied.
+ * The topic figure alerts and alarms are published to; publishing without TLS is denied. Encrypted at
+ * rest only with `customerManagedKey`.
  */
 export class AlertTopic extends Construct {
   readonly topic: Topic;
-  readonly key: Key;
+  /** The topic's key, with `customerManagedKey` only. */
+  readonly key?: Key;
   /** Notifications SNS could not deliver to a subscriber, after its delivery retries. */
   readonly undelivered: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: AlertTopicProps = {}) {
     super(scope, id);
-    this.key = new Key(this, 'Key', {
-      description: 'Roxtrail alert topic encryption',
-      enableKeyRotation: true,
-      // The key protects notifications in flight only; nothing stored outlives the topic.
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
+    if (props.customerManagedKey) {
+      this.key = new Key(this, 'Key', {
+        description: 'Roxtrail alert topic encryption',
+        enableKeyRotation: true,
+        // The key protects notifications in flight only; nothing stored outlives the topic.
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
+      });
+      this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    }
     this.topic = new Topic(this, 'Topic', {
       displayName: 'Roxtrail alerts',
       masterKey: this.key,
       enforceSSL: true,
     });
-    this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     this.undelivered = new DeadLetterQueue(this, 'Undelivered', {
       purpose: 'alert notifications SNS could not deliver to a subscriber',

@@ -1,4 +1,4 @@
-/** RoxtrailMonitoring: the alarms that page the alert topic, and one dashboard with the pipeline's key metrics. */
+/** RoxtrailMonitoring: the alarms that page the alert topic, and (on request) a dashboard with the pipeline's key metrics. */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
@@ -37,6 +37,13 @@ export interface RoxtrailMonitoringProps {
    * @default 5
    */
   readonly serverErrorThreshold?: number;
+  /**
+   * Adds the CloudWatch dashboard. Off by default: a dashboard costs $3 a month beyond the account's
+   * three free ones, and the stack should cost nothing without traffic; the Lambda, API Gateway and
+   * SQS consoles show the same metrics.
+   * @default false
+   */
+  readonly dashboard?: boolean;
   /** @default - the stack name */
   readonly dashboardName?: string;
 }
@@ -46,7 +53,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 export class RoxtrailMonitoring extends Construct {
   /** Every alarm this construct created, in creation order. */
   readonly alarms: Alarm[] = [];
-  readonly dashboard: Dashboard;
+  readonly dashboard?: Dashboard;
 
   constructor(scope: Construct, id: string, props: RoxtrailMonitoringProps) {
     super(scope, id);
@@ -95,14 +102,19 @@ export class RoxtrailMonitoring extends Construct {
       );
     }
 
-    this.dashboard = new Dashboard(this, 'Dashboard', {
+    // Seven alarms: within the 10 CloudWatch bills nothing for (test/infra holds the count to the cost model).
+    if (props.dashboard) this.dashboard = this.addDashboard(props);
+  }
+
+  private addDashboard(props: RoxtrailMonitoringProps): Dashboard {
+    const dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? Stack.of(this).stackName,
       defaultInterval: Duration.days(1),
     });
     const labelled = (label: string, metric: Metric): Metric => metric.with({ label });
     const functions = Object.entries(props.functions);
 
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new TextWidget({
         markdown:
           '# Roxtrail\nTracking and query API, the Lambda functions behind it and the scheduled aggregation.',
@@ -110,7 +122,7 @@ export class RoxtrailMonitoring extends Construct {
         height: 2,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new GraphWidget({
         title: 'API requests',
         left: [props.apiStage.metricCount({ statistic: Stats.SUM, label: 'requests' })],
@@ -137,7 +149,7 @@ export class RoxtrailMonitoring extends Construct {
         width: 8,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new GraphWidget({
         title: 'Invocations',
         left: functions.map(([name, fn]) => labelled(name, fn.metricInvocations({ statistic: Stats.SUM }))),
@@ -161,7 +173,7 @@ export class RoxtrailMonitoring extends Construct {
         width: 6,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new GraphWidget({
         title: 'Dead-letter queues (messages visible)',
         left: Object.entries(props.deadLetterQueues).map(([name, queue]) =>
@@ -171,5 +183,6 @@ export class RoxtrailMonitoring extends Construct {
       }),
       new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
     );
+    return dashboard;
   }
 }

@@ -16,6 +16,12 @@ export interface RoxtrailFunctionProps {
   readonly description?: string;
   /** @default 512 (MB) */
   readonly memorySize?: number;
+  /**
+   * X-Ray tracing. Lambda samples the first request each second and 5% of the rest, and X-Ray bills
+   * per trace: fine for functions invoked now and then, a real line for one invoked per request.
+   * @default Tracing.ACTIVE
+   */
+  readonly tracing?: Tracing;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
   /** How long the function's logs are kept. @default RetentionDays.ONE_MONTH */
@@ -51,7 +57,8 @@ function copyCommands(files: readonly BundleFile[], inputDir: string, outputDir:
 
 /**
  * A Node.js Lambda bundled locally with esbuild (never in Docker) into one minified, tree-shaken ESM
- * file that includes the AWS SDK v3 clients, on arm64 with X-Ray tracing and its own log group.
+ * file that includes the AWS SDK v3 clients, on arm64 with X-Ray tracing (unless told otherwise) and
+ * its own log group.
  *
  * The execution role is created here rather than by Lambda's default, so that log delivery is a
  * grant on this function's log group instead of the AWSLambdaBasicExecutionRole managed policy
@@ -96,7 +103,7 @@ export class RoxtrailFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing ?? Tracing.ACTIVE,
       role,
       logGroup,
       environment: {
