@@ -443,7 +443,7 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
   add(
     'KMS keys',
     o.kmsKeys * prices.kmsKeyPerMonth * (1 + prices.kmsBilledRotations),
-    `${o.kmsKeys} customer-managed keys, each billed as ${1 + prices.kmsBilledRotations} once rotated twice`,
+    `${o.kmsKeys} customer-managed keys at $${prices.kmsKeyPerMonth * (1 + prices.kmsBilledRotations)} once rotated twice`,
     'fixed',
   );
 
