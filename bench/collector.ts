@@ -7,10 +7,13 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createCollectorHandler } from '../functions/collector/handler';
+import { logger } from '../functions/common/http';
+import { startLocalStores } from '../infra/local/stores';
 import { siteConfigWithDefaults } from '../shared/config/site';
 import type { Measured } from '../shared/cost/model';
 import { createStorageClients, type StorageClients } from '../shared/storage/clients';
-import type { SiteCache } from '../shared/storage/site-cache';
+import { applySiteConfig } from '../shared/storage/site-admin';
+import { createSiteCache, type SiteCache } from '../shared/storage/site-cache';
 import type { StoredSite } from '../shared/storage/table';
 import { runCli, startCli } from '../test/helpers/cli';
 import { createMemoryStorage } from './memory-storage';
@@ -65,6 +68,36 @@ interface CpuRun {
   archiveBytesPerEvent: number;
   tableBytesPerEvent: number;
   cpuMsPerRequest: number;
+  /** CPU time (user + system, all threads) per request, from process.cpuUsage. */
+  cpuTimeMsPerRequest: number;
+  /** Bytes the handler wrote to stdout and stderr (its logs) per request. */
+  logBytesPerRequest: number;
+}
+
+/** Counts the bytes written to stdout and stderr until `stop`, which restores both streams. */
+function countOutputBytes(): { stop(): number } {
+  let bytes = 0;
+  const streams = [process.stdout, process.stderr] as const;
+  const originals = streams.map((stream) => stream.write);
+  for (const stream of streams) {
+    // Counted, not forwarded: thousands of log lines a second would time the terminal, not the handler.
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      bytes +=
+        typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk instanceof Uint8Array ? chunk.length : 0;
+      const done = rest.find((arg) => typeof arg === 'function');
+      if (typeof done === 'function') queueMicrotask(() => done());
+      return true;
+    }) as typeof stream.write;
+  }
+  return {
+    stop() {
+      streams.forEach((stream, index) => {
+        const original = originals[index];
+        if (original) stream.write = original;
+      });
+      return bytes;
+    },
+  };
 }
 
 export async function collectorCpuRun(seconds: number, viaSdk: boolean): Promise<CpuRun> {
@@ -94,12 +127,18 @@ export async function collectorCpuRun(seconds: number, viaSdk: boolean): Promise
 
   const start = { ...counts };
   let requests = 0;
+  let logBytes = 0;
+  const output = countOutputBytes();
   const began = performance.now();
   const cpuBefore = process.cpuUsage();
-  while (performance.now() - began < seconds * 1000) {
-    const response = await handler(events[requests % events.length] as APIGatewayProxyEventV2, {} as never);
-    if (response.statusCode !== 200) throw new Error(`collector answered ${response.statusCode}`);
-    requests += 1;
+  try {
+    while (performance.now() - began < seconds * 1000) {
+      const response = await handler(events[requests % events.length] as APIGatewayProxyEventV2, {} as never);
+      if (response.statusCode !== 200) throw new Error(`collector answered ${response.statusCode}`);
+      requests += 1;
+    }
+  } finally {
+    logBytes = output.stop();
   }
   const elapsed = (performance.now() - began) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
@@ -112,6 +151,8 @@ export async function collectorCpuRun(seconds: number, viaSdk: boolean): Promise
     archiveBytesPerEvent: (counts.s3Bytes - start.s3Bytes) / eventsDone,
     tableBytesPerEvent: (counts.itemBytes - start.itemBytes) / eventsDone,
     cpuMsPerRequest: (elapsed * 1000) / requests,
+    cpuTimeMsPerRequest: (cpu.user + cpu.system) / 1000 / requests,
+    logBytesPerRequest: logBytes / requests,
   };
 }
 
@@ -124,6 +165,8 @@ export async function benchCollectorCpu(seconds: number, measured?: Partial<Meas
     measured.dynamoWriteUnitsPerRequest = (own.writeUnitsPer1000 / 1000) * BATCH_SIZE;
     measured.archiveBytesPerEvent = own.archiveBytesPerEvent;
     measured.tableBytesPerEvent = own.tableBytesPerEvent;
+    measured.logBytesPerRequest = own.logBytesPerRequest;
+    measured.collectorCpuMsPerRequest = withSdk.cpuTimeMsPerRequest;
   }
   return [
     {
@@ -152,6 +195,12 @@ export async function benchCollectorCpu(seconds: number, measured?: Partial<Meas
       unit: 'WRU',
       target: '≤ 250',
       how: 'items written in the run above, 1 WRU per started KB (warm-container caches on)',
+    },
+    {
+      figure: 'collector log bytes per request',
+      value: own.logBytesPerRequest,
+      unit: 'B',
+      how: `bytes the handler wrote to stdout and stderr (Powertools JSON logs, level ${logger.getLevelName()}) per successful request in the CPU run above; process.stdout/stderr.write wrapped to count, not forward`,
     },
   ];
 }
@@ -215,6 +264,7 @@ export async function benchCollectorEndToEnd(
   const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-bench-'));
   const env = { ROXTRAIL_DATA_DIR: dataDir, PORT: '0' };
   const stack = await startCli(['--no-demo'], env);
+  const rows: BenchRow[] = [];
   try {
     const siteFile = join(dataDir, 'site.json');
     writeFileSync(siteFile, JSON.stringify({ site: 'bench', timezone: 'Europe/Rome' }));
@@ -245,7 +295,7 @@ export async function benchCollectorEndToEnd(
     const requestsPerSecond = result.ops / result.elapsed;
     // The local stores answer slower than S3 and DynamoDB do: the p50 here bounds Lambda's billed time.
     if (measured) measured.collectorMsPerRequest = percentile(result.latencies, 50);
-    return [
+    rows.push(
       {
         figure: 'end-to-end throughput (local stack)',
         value: requestsPerSecond * BATCH_SIZE,
@@ -289,9 +339,72 @@ export async function benchCollectorEndToEnd(
         unit: '%',
         how: 'each request needs ≥ 1 PUT: near 100% means the store, not our code, is the limit',
       },
-    ];
+    );
   } finally {
     await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  // After the child has stopped, so the two never share the cores.
+  const handler = await collectorHandlerDurations(seconds, concurrency);
+  if (measured) measured.collectorHandlerMsPerRequest = handler.p50;
+  rows.push({
+    figure: 'collector handler duration p50',
+    value: handler.p50,
+    unit: 'ms',
+    how: `wall time inside the middy handler per request (mean ${handler.mean.toFixed(1)} ms, p99 ${handler.p99.toFixed(1)} ms, ${handler.requests.toLocaleString('en-US')} requests, errors ${handler.errors}): called in-process by ${concurrency} concurrent callers for ${seconds}s with ${BATCH_SIZE}-event batches, storage in dynalite and s3rver on disk (startLocalStores, their worker thread), as roxtrail start runs them; each duration also holds waits in the stores' queues and the other callers' turns on the event loop`,
+  });
+  return rows;
+}
+
+interface HandlerDurations {
+  p50: number;
+  p99: number;
+  mean: number;
+  requests: number;
+  errors: number;
+}
+
+/**
+ * The collector handler's own wall time per request against the real local stores: `roxtrail start`
+ * runs the handler in its child process, where it cannot be timed without changing the runtime, so
+ * the same handler and stores are started here and the handler call itself is timed.
+ */
+async function collectorHandlerDurations(seconds: number, concurrency: number): Promise<HandlerDurations> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-bench-handler-'));
+  const stores = await startLocalStores({ dataDir });
+  try {
+    const clients = createStorageClients(stores.settings);
+    const applied = await applySiteConfig(clients, { site: 'bench', timezone: 'Europe/Rome' }, new Date());
+    if (!applied.created) throw new Error('the bench site already existed in a fresh data directory');
+    const handler = createCollectorHandler({ clients, sites: createSiteCache(clients) });
+    const random = seededRandom(13);
+    let i = 0;
+    const nextRequest = () => {
+      i += 1;
+      const body = JSON.stringify({ batch: sampleBatch(random, BATCH_SIZE, `handler-${i}`) });
+      return trackingEvent(body, applied.writeKey);
+    };
+    // A warm container: site and key cached, SDK connections open.
+    for (let warm = 0; warm < 20; warm += 1) await handler(nextRequest(), {} as never);
+    const durations: number[] = [];
+    const result = await loadFor(seconds, concurrency, async () => {
+      const request = nextRequest();
+      const t0 = performance.now();
+      const response = await handler(request, {} as never);
+      const ms = performance.now() - t0;
+      if (response.statusCode !== 200) throw new Error(`collector answered ${response.statusCode}`);
+      durations.push(ms);
+    });
+    durations.sort((a, b) => a - b);
+    return {
+      p50: percentile(durations, 50),
+      p99: percentile(durations, 99),
+      mean: durations.reduce((sum, ms) => sum + ms, 0) / durations.length,
+      requests: durations.length,
+      errors: result.errors,
+    };
+  } finally {
+    await stores.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
