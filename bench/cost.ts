@@ -1,5 +1,11 @@
 /** The cost model fed with what this benchmark run measured (bench/collector.ts, bench/aggregation.ts). */
-import { completeMeasured, type Measured, monthlyCost, type Workload } from '../shared/cost/model';
+import {
+  completeMeasured,
+  type Measured,
+  missingMeasurements,
+  monthlyCost,
+  type Workload,
+} from '../shared/cost/model';
 import type { BenchRow } from './table';
 
 export const TARGET_WORKLOAD: Workload = {
@@ -11,6 +17,19 @@ export const TARGET_WORKLOAD: Workload = {
 };
 
 export function benchCost(measured: Partial<Measured>): BenchRow[] {
+  // A benchmark that did not measure something must not cost the whole run its results.json.
+  const missing = missingMeasurements(measured);
+  if (missing.length > 0) {
+    return [
+      {
+        figure: 'cost per million events',
+        value: Number.NaN,
+        unit: '$',
+        target: '≤ 0.30',
+        how: `not priced: this run did not measure ${missing.join(', ')}`,
+      },
+    ];
+  }
   // Memory sizes are the CDK defaults (DEPLOYED), not measurements.
   const complete = completeMeasured(measured);
   const basis = `100 M events/month, 10 events/request, 400 days kept; measured: handler ${complete.collectorHandlerMsPerRequest.toFixed(1)} ms/request, ${complete.s3PutsPerRequest.toFixed(2)} PUTs and ${complete.dynamoWriteUnitsPerRequest.toFixed(2)} WRU/request, ${complete.archiveBytesPerEvent.toFixed(0)} B archived/event, ${complete.linkLookupsPerEvent.toFixed(2)} link look-ups/event`;

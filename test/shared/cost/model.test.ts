@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { benchCost, TARGET_WORKLOAD } from '../../../bench/cost';
 import {
   API_ACCESS_LOG_BYTES,
   completeMeasured,
@@ -221,6 +222,28 @@ describe('defaults and measurements', () => {
       collectorMemoryMb: DEPLOYED.collectorMemoryMb,
       aggregatorMemoryMb: DEPLOYED.aggregatorMemoryMb,
     });
+  });
+});
+
+describe('the bench’s cost rows', () => {
+  it('price the target workload in both archive modes with the deployed memory sizes', () => {
+    const { collectorMemoryMb: _c, aggregatorMemoryMb: _a, ...counts } = measured;
+    const rows = benchCost(counts);
+    const deployed = { ...measured, collectorMemoryMb: 256, aggregatorMemoryMb: 2048 };
+    expect(rows.map((row) => [row.figure, row.value])).toEqual([
+      [
+        'cost per million events (direct)',
+        monthlyCost(TARGET_WORKLOAD, deployed, { mode: 'direct' }).perMillionEvents,
+      ],
+      ['cost per million events (firehose)', monthlyCost(TARGET_WORKLOAD, deployed).perMillionEvents],
+    ]);
+  });
+
+  it('say what the run did not measure instead of failing the bench', () => {
+    const { linkLookupsPerEvent: _l, ...partial } = measured;
+    const [row] = benchCost(partial);
+    expect(row?.value).toBeNaN();
+    expect(row?.how).toBe('not priced: this run did not measure linkLookupsPerEvent');
   });
 });
 
