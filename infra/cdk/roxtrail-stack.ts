@@ -1,7 +1,6 @@
 /** RoxtrailStack: the production stack — HTTP API, the four functions, S3 archive, DynamoDB table, schedule, alerts, monitoring, Athena. */
 import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { TableClass } from 'aws-cdk-lib/aws-dynamodb';
-import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -130,6 +129,8 @@ export class RoxtrailStack extends Stack {
    * erasure needs, so that the function behind the read routes cannot write events/.
    */
   readonly eraser: RoxtrailFunction;
+  /** Builds hour partials when the aggregator fans a day out. */
+  readonly partialBuilder: RoxtrailFunction;
   readonly alertEvaluator: RoxtrailFunction;
   readonly aggregation: DailyAggregation;
   readonly alertTopic: AlertTopic;
@@ -313,15 +314,36 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantDelete(this.aggregator, 'events/*');
     this.journeys.table.grantReadWriteData(this.aggregator);
     this.alertEvaluator.grantInvoke(this.aggregator);
-    // A day too large for one invocation builds its partials in parallel invocations of the aggregator
-    // itself (functions/aggregator/lambda-builder.ts). A policy of its own, not the role's default one,
-    // which the function depends on: that one naming the function's ARN would be a cycle.
-    new Policy(this, 'AggregatorSelfInvoke', {
-      roles: [this.aggregator.executionRole],
-      statements: [
-        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.aggregator.functionArn] }),
-      ],
+    // A day too large for one invocation builds its partials in parallel invocations of the partial
+    // builder (functions/aggregator/lambda-builder.ts): the aggregator's handler deployed again, as the
+    // aggregator's reserved concurrency of 1 would throttle invocations of itself.
+    this.partialBuilder = new RoxtrailFunction(this, 'PartialBuilder', {
+      handlerPath: FUNCTION_ENTRIES.aggregator,
+      description: 'Builds hour partials for a fanned-out aggregation',
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+      environment: storageEnvironment,
     });
+    this.archive.bucket.grantRead(this.partialBuilder, 'events/*');
+    this.archive.bucket.grantPut(this.partialBuilder, 'events/*');
+    this.archive.bucket.grantDelete(this.partialBuilder, 'events/*');
+    this.archive.bucket.grantReadWrite(this.partialBuilder, 'partials/*');
+    this.journeys.table.grantReadData(this.partialBuilder);
+    suppressPrefixWildcards(
+      this.partialBuilder.executionRole,
+      "Reads and compacts events/ (keys per site, day, hour and content hash) and writes partials/ (one per site, day and hour): prefixes are the narrowest scope; the actions are grantRead/grantPut/grantDelete/grantReadWrite's.",
+      ['events', 'partials'],
+      [...S3_READ_ACTIONS, 's3:PutObject*', 's3:Abort*', 's3:DeleteObject*'],
+    );
+    NagSuppressions.addResourceSuppressions(this.partialBuilder, [
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked synchronously (RequestResponse) by the aggregator, which sees every failure and fails its run: nothing asynchronous to dead-letter.',
+      },
+    ]);
+    this.partialBuilder.grantInvoke(this.aggregator);
+    this.aggregator.addEnvironment('ROXTRAIL_PARTIAL_BUILDER_FUNCTION', this.partialBuilder.functionName);
     suppressPrefixWildcards(
       this.aggregator.executionRole,
       "Reads events/ and rejected/ (keys per site, day, hour and content hash), reads and writes partials/ (one per site, day and hour), writes reports/, and compacts events/ (puts the merged object, deletes the originals): prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads; s3:DeleteObject* (grantDelete) removes compacted originals.",
@@ -337,6 +359,14 @@ export class RoxtrailStack extends Stack {
             'grantInvoke covers the alert evaluator and its versions/aliases (`<arn>:*`): the scope is that one function, which the aggregator invokes asynchronously with { site, date }.',
           appliesTo: [
             `Resource::<${this.getLogicalId(this.alertEvaluator.node.defaultChild as CfnElement)}.Arn>:*`,
+          ],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'grantInvoke covers the partial builder and its versions/aliases (`<arn>:*`): the scope is that one function, which the aggregator invokes with chunks of hour partitions.',
+          appliesTo: [
+            `Resource::<${this.getLogicalId(this.partialBuilder.node.defaultChild as CfnElement)}.Arn>:*`,
           ],
         },
       ],
