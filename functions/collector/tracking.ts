@@ -45,13 +45,25 @@ export function trackingRouteOf(path: string): TrackingRoute | undefined {
 /** Basic auth user (Segment's SDKs), then `?writeKey=` (sendBeacon); the body's `writeKey` is read later. */
 export function writeKeyFromRequest(event: HttpEvent): string | undefined {
   const authorization = header(event, 'authorization');
-  if (authorization?.toLowerCase().startsWith('basic ')) {
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-    const user = decoded.split(':')[0];
-    if (user) return user;
-  }
+  const user = authorization === undefined ? undefined : basicAuthUser(authorization);
+  if (user) return user;
   const fromQuery = event.queryStringParameters?.writeKey;
   return fromQuery || undefined;
+}
+
+/** The last Authorization header decoded: a warm container mostly sees one site's header again and again. */
+let lastBasicAuth: { authorization: string; user: string | undefined } | undefined;
+
+function basicAuthUser(authorization: string): string | undefined {
+  if (lastBasicAuth?.authorization === authorization) return lastBasicAuth.user;
+  let user: string | undefined;
+  if (authorization.toLowerCase().startsWith('basic ')) {
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    user = decoded.split(':')[0];
+  }
+  // Only header-sized values are kept, whatever a client sends.
+  if (authorization.length <= 1024) lastBasicAuth = { authorization, user };
+  return user;
 }
 
 function isObject(value: unknown): value is JsonObject {
