@@ -153,13 +153,23 @@ export function createMemoryStorage(options: { viaSdk: boolean } = { viaSdk: tru
       value: async (command: { constructor: { name: string }; input: Input }) => {
         counts.dynamoRequests += 1;
         const input = command.input;
-        counts.writeUnits += writeUnitsOf(command.constructor.name, input, plainItemSize);
-        if (command.constructor.name === 'PutCommand') counts.itemBytes += plainItemSize(input.Item);
-        if (command.constructor.name === 'BatchWriteCommand') {
+        // Items put are sized once, for their write units and their bytes alike.
+        const name = command.constructor.name;
+        if (name === 'PutCommand') {
+          const size = plainItemSize(input.Item);
+          counts.writeUnits += units(size);
+          counts.itemBytes += size;
+        } else if (name === 'BatchWriteCommand') {
           const tables = (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: unknown } }[]>;
           for (const requests of Object.values(tables)) {
-            for (const request of requests) counts.itemBytes += plainItemSize(request.PutRequest?.Item);
+            for (const request of requests) {
+              const size = plainItemSize(request.PutRequest?.Item);
+              counts.writeUnits += units(size);
+              counts.itemBytes += size;
+            }
           }
+        } else {
+          counts.writeUnits += writeUnitsOf(name, input, plainItemSize);
         }
         return { $metadata: {} };
       },
