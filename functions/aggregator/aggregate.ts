@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { SiteConfig } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
-import { betterLink, type LinkCandidate, linkPairsOf } from '../../shared/metrics/links';
+import { keepBetterLink, type LinkCandidate } from '../../shared/metrics/links';
 import { anonymousOnlyIds, type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
 import { createInterner } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
@@ -47,10 +47,7 @@ export function resolveLinks(
   stored: ReadonlyMap<string, LinkCandidate>,
 ): Map<string, string> {
   const candidates = new Map<string, LinkCandidate>(stored);
-  for (const [anonymousId, candidate] of eventLinks) {
-    const current = candidates.get(anonymousId);
-    if (!current || betterLink(candidate, current)) candidates.set(anonymousId, candidate);
-  }
+  for (const [anonymousId, candidate] of eventLinks) keepBetterLink(candidates, anonymousId, candidate);
   const links = new Map<string, string>();
   for (const [anonymousId, candidate] of candidates) links.set(anonymousId, candidate.userId);
   return links;
@@ -170,12 +167,9 @@ export async function aggregateDay(
     progress.lookups += one.lookups;
     options.onProgress?.({ ...progress });
   });
-  progress.built = built.length;
-  progress.lookups = built.reduce((sum, one) => sum + one.lookups, 0);
   const partials = [...reused.values()];
   for (const result of built) {
-    const partial =
-      result.partial ?? (await getPartial(clients, site, result.date, result.hour).catch(() => undefined));
+    const partial = result.partial ?? (await getPartial(clients, site, result.date, result.hour));
     if (!partial) throw new Error(`the partial of ${result.date} ${result.hour}h was not stored`);
     partials.push(partial);
   }

@@ -45,7 +45,7 @@ export interface BuiltPartition {
   compaction: CompactionSummary;
 }
 
-/** Builds the partials of some partitions and stores them in S3. */
+/** Builds the partials of some partitions and stores them in S3, calling `onBuilt` once for each. */
 export type PartialBuilder = (
   partitions: readonly PartitionToBuild[],
   context: BuildContext,

@@ -18,6 +18,16 @@ export function betterLink(a: LinkCandidate, b: LinkCandidate): boolean {
   return a.userId < b.userId;
 }
 
+/** Records `candidate` for `anonymousId` unless the link already held there beats it. */
+export function keepBetterLink(
+  links: Map<string, LinkCandidate>,
+  anonymousId: string,
+  candidate: LinkCandidate,
+): void {
+  const current = links.get(anonymousId);
+  if (current === undefined || betterLink(candidate, current)) links.set(anonymousId, candidate);
+}
+
 /**
  * The links an event makes: `anonymousId → userId` when it carries both, and for an `alias`
  * `previousId → userId`. Returns [anonymousId, userId] pairs (none for most events).
@@ -50,11 +60,7 @@ export function linksFromEvents(events: Iterable<NormalizedEvent>): Map<string, 
     if (pairs.length === 0) continue;
     const time = parseInstant(event.timestamp);
     if (Number.isNaN(time)) continue;
-    for (const [anonymousId, userId] of pairs) {
-      const candidate: LinkCandidate = { userId, time };
-      const current = best.get(anonymousId);
-      if (current === undefined || betterLink(candidate, current)) best.set(anonymousId, candidate);
-    }
+    for (const [anonymousId, userId] of pairs) keepBetterLink(best, anonymousId, { userId, time });
   }
   const links = new Map<string, string>();
   for (const [anonymousId, candidate] of best) links.set(anonymousId, candidate.userId);

@@ -10,7 +10,7 @@
  * every figure come out the same whichever way the events were read.
  */
 import type { NormalizedEvent } from '../events/types';
-import { betterLink, type LinkCandidate, linkPairsOf } from './links';
+import { keepBetterLink, type LinkCandidate, linkPairsOf } from './links';
 import { internSlimmed } from './slim';
 
 /** Bumped whenever the shape or the slimming changes: partials of another format are rebuilt. */
@@ -65,7 +65,6 @@ export interface MergedPartials {
   eventLinks: Map<string, LinkCandidate>;
   /** The best stored link per anonymous id over all partials (earliest event time wins, links.ts). */
   storedLinks: Map<string, LinkCandidate>;
-  unreadable: number;
 }
 
 /**
@@ -97,7 +96,6 @@ export function mergePartials(
   const eventLinks = new Map<string, LinkCandidate>();
   const storedLinks = new Map<string, LinkCandidate>();
   const dayMessageIds = new Set<string>();
-  let unreadable = 0;
   for (const partial of ordered) {
     const otherDay = figureDay !== undefined && partial.date !== figureDay;
     for (const event of partial.events) {
@@ -106,14 +104,10 @@ export function mergePartials(
       if (otherDay && !readOutsideItsDay(event, dayMessageIds)) continue;
       events.push(internSlimmed(event, intern));
     }
-    unreadable += partial.unreadable;
-    for (const [anonymousId, userId, time] of partial.storedLinks) {
-      const candidate = { userId, time };
-      const current = storedLinks.get(anonymousId);
-      if (!current || betterLink(candidate, current)) storedLinks.set(intern(anonymousId), candidate);
-    }
+    for (const [anonymousId, userId, time] of partial.storedLinks)
+      keepBetterLink(storedLinks, intern(anonymousId), { userId, time });
   }
-  return { events, eventLinks, storedLinks, unreadable };
+  return { events, eventLinks, storedLinks };
 }
 
 function addEventLinks(
@@ -124,9 +118,6 @@ function addEventLinks(
   const pairs = linkPairsOf(event);
   if (pairs.length === 0) return;
   const time = Date.parse(event.timestamp);
-  for (const [anonymousId, userId] of pairs) {
-    const candidate = { userId: intern(userId), time };
-    const current = links.get(anonymousId);
-    if (!current || betterLink(candidate, current)) links.set(intern(anonymousId), candidate);
-  }
+  for (const [anonymousId, userId] of pairs)
+    keepBetterLink(links, intern(anonymousId), { userId: intern(userId), time });
 }
