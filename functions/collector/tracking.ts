@@ -1,6 +1,7 @@
 /** The Tracking API request contract (api.md): routes, write key sources, batch shape, CORS. */
 
 import { type IngestRequest, MAX_BATCH_EVENTS } from '../../shared/events/ingest';
+import { isNestedTooDeeply, MAX_NESTING } from '../../shared/events/schema';
 import type { EventType, JsonObject } from '../../shared/events/types';
 import { HttpError, type HttpEvent, header } from '../common/http';
 
@@ -83,11 +84,16 @@ export function ingestRequestOf(route: TrackingRoute, body: JsonObject): IngestR
   if (batch.length > MAX_BATCH_EVENTS) {
     throw new HttpError(413, 'too_many_events', `A batch holds at most ${MAX_BATCH_EVENTS} events.`);
   }
-  return {
-    events: batch,
-    batchSentAt: optionalString(body.sentAt),
-    batchContext: isObject(body.context) ? body.context : undefined,
-  };
+  const batchContext = isObject(body.context) ? body.context : undefined;
+  // The batch's context is merged into every event's, after each event's own nesting check.
+  if (batchContext && isNestedTooDeeply({ context: batchContext })) {
+    throw new HttpError(
+      400,
+      'invalid_field',
+      `The batch's "context" is nested deeper than ${MAX_NESTING} levels; no event was stored.`,
+    );
+  }
+  return { events: batch, batchSentAt: optionalString(body.sentAt), batchContext };
 }
 
 export const CORS_PREFLIGHT_HEADERS = {

@@ -246,6 +246,20 @@ describe('bodies and limits', () => {
     expect((await post('/v1/batch', many)).status).toBe(413);
   });
 
+  it('answers 400 for a batch context nested too deeply, and accepts one at the limit', async () => {
+    const withContextNested = (levels: number, messageId: string) =>
+      `{"context":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)},"batch":[${JSON.stringify(event(messageId))}]}`;
+    // Deep enough to overflow the stack of any recursive merge or serialization downstream.
+    const deep = await post('/v1/batch', withContextNested(6_000, 'deep-context'));
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toMatchObject({ error: 'invalid_field', message: expect.stringContaining('nested') });
+    const atLimit = await post('/v1/batch', withContextNested(32, 'limit-context'));
+    expect(atLimit.status).toBe(200);
+    const stored = (await stack.archivedEvents('shop')).map((e) => e.messageId);
+    expect(stored).toContain('limit-context');
+    expect(stored).not.toContain('deep-context');
+  });
+
   it('rejects a single event over 32 KB with event_too_large and keeps the rest', async () => {
     const response = await post('/v1/batch', {
       batch: [event('size-ok'), event('size-big', { properties: { blob: 'y'.repeat(33 * 1024) } })],
