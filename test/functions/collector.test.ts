@@ -252,7 +252,10 @@ describe('bodies and limits', () => {
     // Deep enough to overflow the stack of any recursive merge or serialization downstream.
     const deep = await post('/v1/batch', withContextNested(6_000, 'deep-context'));
     expect(deep.status).toBe(400);
-    expect(await deep.json()).toMatchObject({ error: 'invalid_field', message: expect.stringContaining('nested') });
+    expect(await deep.json()).toMatchObject({
+      error: 'invalid_field',
+      message: expect.stringContaining('nested'),
+    });
     const atLimit = await post('/v1/batch', withContextNested(32, 'limit-context'));
     expect(atLimit.status).toBe(200);
     const stored = (await stack.archivedEvents('shop')).map((e) => e.messageId);
