@@ -15,12 +15,14 @@ const clients = createStorageClients(JSON.parse(settingsJson) as StorageSettings
 const stored = await getSite(clients, site);
 if (!stored) throw new Error(`unknown site ${site}`);
 if (mode === 'warm') {
-  const partials = await listObjects(clients, `partials/site=${site}/dt=${date}/`);
-  const last = partials[partials.length - 1];
+  const hours = (await listObjects(clients, `partials/site=${site}/dt=${date}/`)).filter((object) =>
+    /\/hh=\d{2}\.json\.gz$/.test(object.key),
+  );
+  const last = hours[hours.length - 1];
   if (last) await deleteObjects(clients, [last.key]);
 }
 const started = performance.now();
-// As the scheduled run computes today and yesterday: links as each partial looked them up.
+// As the scheduled run computes today and yesterday: links the day's snapshot answers are not looked up again.
 const result = await aggregateDay(clients, stored.config, date, {
   builder: threadBuilder(clients),
   links: 'cached',

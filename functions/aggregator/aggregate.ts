@@ -1,16 +1,26 @@
 /** Daily aggregation: archive → metric core → figures in S3 and DynamoDB (metrics.md §5, §6). */
 import { performance } from 'node:perf_hooks';
 import type { SiteConfig } from '../../shared/config/site';
-import type { NormalizedEvent } from '../../shared/events/types';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
+import {
+  type LinkSnapshot,
+  planLookups,
+  snapshotsToStore,
+  storedLinksOf,
+} from '../../shared/metrics/link-snapshot';
 import { keepBetterLink, type LinkCandidate } from '../../shared/metrics/links';
-import { anonymousOnlyIds, type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
+import { type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
 import { createInterner } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
-import { getPartial, listPartialHours } from '../../shared/storage/partials';
+import {
+  getLinkSnapshot,
+  getPartial,
+  listPartialHours,
+  putLinkSnapshot,
+} from '../../shared/storage/partials';
 import {
   clearDayMark,
   getFiguresRevision,
@@ -23,6 +33,7 @@ import {
 } from '../../shared/storage/table';
 import { addDays, localDate, localDayBounds } from '../../shared/time';
 import { triggerAlertEvaluation } from '../alerts/trigger';
+import { logger } from '../common/http';
 import type { CompactionSummary } from './compact';
 import { groupByPartition, inProcessBuilder, type PartialBuilder, type PartitionToBuild } from './partials';
 
@@ -53,30 +64,56 @@ export function resolveLinks(
   return links;
 }
 
-/** Stored links of the anonymous ids met without a user id, looked up now. */
+/**
+ * Stored links of the anonymous ids met without a user id (by partition date): each id looked up once
+ * for the whole window, or, for a `cached` run, only ids the dates' link snapshots do not answer yet;
+ * the snapshots are then brought up to date. A snapshot that cannot be written costs a later look-up.
+ */
 async function lookUpStoredLinks(
   clients: StorageClients,
   site: string,
-  events: readonly NormalizedEvent[],
+  idsByDate: ReadonlyMap<string, ReadonlySet<string>>,
+  mode: 'fresh' | 'cached',
   progress: PartialsProgress,
 ): Promise<Map<string, LinkCandidate>> {
-  const stored = new Map<string, LinkCandidate>();
-  const anonymousIds = anonymousOnlyIds(events);
-  progress.lookups += anonymousIds.size;
-  for (const link of (await getLinks(clients, site, anonymousIds)).values())
-    stored.set(link.anonymousId, { userId: link.userId, time: link.eventTimeMs });
-  return stored;
+  const snapshots = new Map<string, LinkSnapshot>();
+  await Promise.all(
+    [...idsByDate.keys()].map(async (date) => {
+      const snapshot = await getLinkSnapshot(clients, site, date);
+      if (snapshot) snapshots.set(date, snapshot);
+    }),
+  );
+  const { known, missing } = planLookups(idsByDate, snapshots, mode);
+  progress.lookups += missing.size;
+  const found = await getLinks(clients, site, missing);
+  for (const id of missing) {
+    const link = found.get(id);
+    known.set(id, link ? { userId: link.userId, time: link.eventTimeMs } : null);
+  }
+  await Promise.all(
+    snapshotsToStore(site, idsByDate, snapshots, known).map((snapshot) =>
+      putLinkSnapshot(clients, snapshot).catch((error: unknown) =>
+        logger.warn('link snapshot not stored', {
+          site,
+          date: snapshot.date,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      ),
+    ),
+  );
+  return storedLinksOf(known);
 }
 
 export interface AggregateOptions {
   now?: Date;
   onProgress?: (progress: PartialsProgress) => void;
   /**
-   * `fresh` (default) looks every anonymous id's stored link up again; `cached` takes the links each
-   * hour partial looked up when it was built. The scheduled runs of today and yesterday use `cached`:
-   * a link made inside the window comes from the window's own events, one made by an earlier event was
-   * stored before the partial was built, and later events fall inside the window until the day is two
-   * days old (only a late-arriving identify of an earlier day can be missed until a fresh run).
+   * `fresh` (default) looks every anonymous id's stored link up again; `cached` looks up only ids the
+   * days' link snapshots have not answered before. The scheduled runs of today and yesterday use
+   * `cached`: a link made inside the window comes from the window's own events, one made by an earlier
+   * event was stored before the id was first looked up, and later events fall inside the window until
+   * the day is two days old (only a late-arriving identify of an earlier day can be missed until a
+   * fresh run).
    */
   links?: 'fresh' | 'cached';
   /** Where partials are built (default: in this thread, or fanned out by the handler's choice). */
@@ -87,7 +124,7 @@ export interface PartialsProgress {
   partitions: number;
   reused: number;
   built: number;
-  /** Stored links looked up: while building partials, and again for a `fresh` run. */
+  /** Anonymous ids whose stored link was looked up (once each per run). */
   lookups: number;
 }
 
@@ -162,9 +199,8 @@ export async function aggregateDay(
   const builder = options.builder ?? inProcessBuilder(clients);
   const progress = { partitions: partitions.length, reused: reused.size, built: 0, lookups: 0 };
   options.onProgress?.({ ...progress });
-  const built = await builder(stale, { site, timeZone: config.timezone, nowMs: now.getTime() }, (one) => {
+  const built = await builder(stale, { site, timeZone: config.timezone, nowMs: now.getTime() }, () => {
     progress.built += 1;
-    progress.lookups += one.lookups;
     options.onProgress?.({ ...progress });
   });
   const partials = [...reused.values()];
@@ -176,9 +212,13 @@ export async function aggregateDay(
   const build = elapsed();
 
   const merged = mergePartials(partials, createInterner(), date);
+  // The events the merge left out (of the days after D) need not outlive it.
+  partials.length = 0;
+  reused.clear();
+  for (const result of built) result.partial = undefined;
   const events = merged.events;
   const [storedLinks, rejected, previousRevision] = await Promise.all([
-    options.links === 'cached' ? merged.storedLinks : lookUpStoredLinks(clients, site, events, progress),
+    lookUpStoredLinks(clients, site, merged.anonymousOnlyByDate, options.links ?? 'fresh', progress),
     countRejected(clients, site, date),
     getFiguresRevision(clients, site, date),
   ]);

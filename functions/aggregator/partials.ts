@@ -5,19 +5,12 @@
  * so a builder may spread them over threads or Lambda invocations.
  */
 import type { NormalizedEvent } from '../../shared/events/types';
-import {
-  anonymousOnlyIds,
-  type HourPartial,
-  PARTIAL_FORMAT,
-  type PartialSource,
-  type StoredLinkEntry,
-} from '../../shared/metrics/partial';
+import { type HourPartial, PARTIAL_FORMAT, type PartialSource } from '../../shared/metrics/partial';
 import { slimForFigures } from '../../shared/metrics/slim';
 import type { ListedObject } from '../../shared/storage/archive';
 import { readObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
 import { putPartial } from '../../shared/storage/partials';
-import { getLinks } from '../../shared/storage/table';
 import { logger } from '../common/http';
 import { type CompactionSummary, compactionPlan, compactPartition } from './compact';
 
@@ -40,8 +33,6 @@ export interface BuiltPartition {
   /** The partial itself when built in this thread; builders elsewhere leave it in S3. */
   partial?: HourPartial;
   events: number;
-  /** Anonymous ids whose stored link was looked up. */
-  lookups: number;
   compaction: CompactionSummary;
 }
 
@@ -72,8 +63,7 @@ export function groupByPartition(objects: readonly ListedObject[]): PartitionToB
 }
 
 /**
- * Reads one partition, slims its events, looks up the stored links of its anonymous ids, compacts it
- * when settled, and stores the partial. A failed compaction or partial write only costs a later run.
+ * Reads one partition, slims its events, compacts it when settled, and stores the partial. A failed compaction or partial write only costs a later run.
  */
 export async function buildPartial(
   clients: StorageClients,
@@ -87,14 +77,6 @@ export async function buildPartial(
     for (const event of objectEvents) events.push(slimForFigures(event));
     compressed.push({ key: object.key, compressed: bytes });
   });
-  const anonymousIds = anonymousOnlyIds(events);
-  const stored = await getLinks(clients, context.site, anonymousIds);
-  const storedLinks: StoredLinkEntry[] = [...stored.values()].map((link) => [
-    link.anonymousId,
-    link.userId,
-    link.eventTimeMs,
-  ]);
-
   let sources: PartialSource[] = partition.objects.map(({ key, size }) => ({ key, size }));
   let compaction: CompactionSummary = { partitions: 0, objectsMerged: 0 };
   const [group] = compactionPlan(compressed, context.timeZone, context.nowMs);
@@ -119,7 +101,6 @@ export async function buildPartial(
     builtAt,
     events,
     unreadable,
-    storedLinks,
   };
   try {
     await putPartial(clients, partial);
@@ -131,7 +112,6 @@ export async function buildPartial(
     hour: partition.hour,
     partial,
     events: events.length,
-    lookups: anonymousIds.size,
     compaction,
   };
 }

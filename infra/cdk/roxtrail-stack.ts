@@ -1,7 +1,7 @@
 /** RoxtrailStack: the production stack — HTTP API, the four functions, S3 archive, DynamoDB table, schedule, alerts, monitoring, Athena. */
 import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { TableClass } from 'aws-cdk-lib/aws-dynamodb';
-import { Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
@@ -180,6 +180,8 @@ export class RoxtrailStack extends Stack {
       // Lambda would sample the first request each second and 5% of the rest: ~3 M traces a month at
       // 100 M events, $15 — more than the function itself. Latency and errors are in its metrics.
       tracing: Tracing.DISABLED,
+      // Its START/REPORT lines would be ~3 GB of log ingestion a month at 100 M events.
+      systemLogLevel: SystemLogLevel.WARN,
       reservedConcurrentExecutions: props.collectorReservedConcurrency,
       environment: storageEnvironment,
     });
@@ -328,7 +330,6 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantPut(this.partialBuilder, 'events/*');
     this.archive.bucket.grantDelete(this.partialBuilder, 'events/*');
     this.archive.bucket.grantReadWrite(this.partialBuilder, 'partials/*');
-    this.journeys.table.grantReadData(this.partialBuilder);
     suppressPrefixWildcards(
       this.partialBuilder.executionRole,
       "Reads and compacts events/ (keys per site, day, hour and content hash) and writes partials/ (one per site, day and hour): prefixes are the narrowest scope; the actions are grantRead/grantPut/grantDelete/grantReadWrite's.",

@@ -76,6 +76,8 @@ export const DEPLOYED = {
   kmsKeys: 0,
   /** The collector runs without X-Ray; the other functions trace every invocation they get. */
   collectorTraced: false,
+  /** The collector's system log level is WARN: Lambda writes no START/REPORT lines for its requests. */
+  collectorPlatformLogs: false,
   /** EventArchive lifecycle: storage classes of events/, noncurrent versions, partials/, access logs. */
   infrequentAccessAfterDays: 30,
   glacierInstantRetrievalAfterDays: 90,
@@ -93,6 +95,8 @@ export interface CostOptions {
   tableClass: TableClass;
   pointInTimeRecovery: boolean;
   collectorTraced: boolean;
+  /** Whether Lambda writes its START/REPORT lines for each collector invocation. */
+  collectorPlatformLogs: boolean;
   logRetentionDays: number;
   alarms: number;
   dashboards: number;
@@ -133,6 +137,7 @@ export const DEFAULT_COST_OPTIONS: CostOptions = {
   tableClass: DEPLOYED.tableClass,
   pointInTimeRecovery: DEPLOYED.pointInTimeRecovery,
   collectorTraced: DEPLOYED.collectorTraced,
+  collectorPlatformLogs: DEPLOYED.collectorPlatformLogs,
   logRetentionDays: DEPLOYED.logRetentionDays,
   alarms: DEPLOYED.alarms,
   dashboards: DEPLOYED.dashboards,
@@ -414,12 +419,12 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
     `${fmt(eventsBuilt * measured.linkLookupsPerEvent)} keys looked up: ${fmt(readUnits)} RRU`,
   );
 
-  const platformBytes = (requests + runs) * LAMBDA_PLATFORM_LOG_BYTES;
+  const platformBytes = ((o.collectorPlatformLogs ? requests : 0) + runs) * LAMBDA_PLATFORM_LOG_BYTES;
   const logBytes = requests * (measured.logBytesPerRequest + API_ACCESS_LOG_BYTES) + platformBytes;
   add(
     'CloudWatch Logs ingestion',
     (logBytes / GB) * prices.cloudwatchLogsIngestPerGb,
-    `${fmt(logBytes / GB)} GB: ${fmt(measured.logBytesPerRequest)} B application, ${API_ACCESS_LOG_BYTES} B access log, ${LAMBDA_PLATFORM_LOG_BYTES} B Lambda lines a request`,
+    `${fmt(logBytes / GB)} GB: ${fmt(measured.logBytesPerRequest)} B application, ${API_ACCESS_LOG_BYTES} B access log${o.collectorPlatformLogs ? `, ${LAMBDA_PLATFORM_LOG_BYTES} B Lambda lines` : ''} a request`,
   );
 
   const tracedCollector = o.collectorTraced ? xraySampled(requests) : 0;

@@ -4,7 +4,8 @@
  * partitions are independent and their partials mergeable).
  *
  * A partial holds the partition's events slimmed to the fields the figures read (slim.ts), in archive
- * order, and the identity links stored for its anonymous ids when it was built. Merging partials in
+ * order; the stored identity links of a day's anonymous ids are kept beside them (link-snapshot.ts),
+ * looked up once per run for the whole window rather than once per partition. Merging partials in
  * partition order gives exactly the events, in exactly the order, that reading every object of those
  * partitions would: de-duplication ("earliest receivedAt, then archive order", metrics.md §1) and
  * every figure come out the same whichever way the events were read.
@@ -14,15 +15,12 @@ import { keepBetterLink, type LinkCandidate, linkPairsOf } from './links';
 import { internSlimmed } from './slim';
 
 /** Bumped whenever the shape or the slimming changes: partials of another format are rebuilt. */
-export const PARTIAL_FORMAT = 1;
+export const PARTIAL_FORMAT = 2;
 
 export interface PartialSource {
   key: string;
   size: number;
 }
-
-/** A stored identity link: anonymous id, user id, event time (epoch ms) of the event that made it. */
-export type StoredLinkEntry = readonly [anonymousId: string, userId: string, eventTimeMs: number];
 
 export interface HourPartial {
   format: typeof PARTIAL_FORMAT;
@@ -31,13 +29,11 @@ export interface HourPartial {
   hour: string;
   /** The archive objects it was built from, in key order: a partial is current while they are. */
   sources: PartialSource[];
-  /** Epoch ms at which its stored links were looked up. */
+  /** Epoch ms at which it was built. */
   builtAt: number;
   events: NormalizedEvent[];
   /** Archive lines that did not parse. */
   unreadable: number;
-  /** Stored links of the anonymous ids that appear without a user id in `events`. */
-  storedLinks: StoredLinkEntry[];
 }
 
 /** Whether a partial still describes a partition whose objects are now `current` (key order). */
@@ -51,20 +47,16 @@ export function isCurrent(
   );
 }
 
-/** Anonymous ids met without a user id: the ones whose journey depends on a stored link. */
-export function anonymousOnlyIds(events: Iterable<NormalizedEvent>): Set<string> {
-  const ids = new Set<string>();
-  for (const event of events) if (!event.userId && event.anonymousId) ids.add(event.anonymousId);
-  return ids;
-}
-
 export interface MergedPartials {
   /** The events of the figure day, and of the other days those the figures read (see below). */
   events: NormalizedEvent[];
   /** The links every merged event made, before any was left out (links.ts rules). */
   eventLinks: Map<string, LinkCandidate>;
-  /** The best stored link per anonymous id over all partials (earliest event time wins, links.ts). */
-  storedLinks: Map<string, LinkCandidate>;
+  /**
+   * Anonymous ids of the merged events met without a user id (the ones whose journey depends on a
+   * stored link), by the date of the partition they were met in.
+   */
+  anonymousOnlyByDate: Map<string, Set<string>>;
 }
 
 /**
@@ -94,20 +86,25 @@ export function mergePartials(
   );
   const events: NormalizedEvent[] = [];
   const eventLinks = new Map<string, LinkCandidate>();
-  const storedLinks = new Map<string, LinkCandidate>();
+  const anonymousOnlyByDate = new Map<string, Set<string>>();
   const dayMessageIds = new Set<string>();
   for (const partial of ordered) {
     const otherDay = figureDay !== undefined && partial.date !== figureDay;
+    let anonymousOnly = anonymousOnlyByDate.get(partial.date);
+    if (!anonymousOnly) {
+      anonymousOnly = new Set();
+      anonymousOnlyByDate.set(partial.date, anonymousOnly);
+    }
     for (const event of partial.events) {
       addEventLinks(eventLinks, event, intern);
       if (figureDay !== undefined && !otherDay) dayMessageIds.add(event.messageId);
       if (otherDay && !readOutsideItsDay(event, dayMessageIds)) continue;
-      events.push(internSlimmed(event, intern));
+      const kept = internSlimmed(event, intern);
+      events.push(kept);
+      if (!kept.userId && kept.anonymousId) anonymousOnly.add(kept.anonymousId);
     }
-    for (const [anonymousId, userId, time] of partial.storedLinks)
-      keepBetterLink(storedLinks, intern(anonymousId), { userId, time });
   }
-  return { events, eventLinks, storedLinks };
+  return { events, eventLinks, anonymousOnlyByDate };
 }
 
 function addEventLinks(

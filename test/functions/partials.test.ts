@@ -58,12 +58,21 @@ describe('hour partials', () => {
 
   it('are built on the first run, reused by the next, and rebuilt only where an object arrived', async () => {
     const first = await aggregateDay(stack.clients, config, DAY, { now });
-    expect(first.partials).toMatchObject({ partitions: 3, reused: 0, built: 3 });
-    expect(await stack.archivedKeys(`partials/site=partial-shop/dt=${DAY}/`)).toHaveLength(3);
+    // Visitors 0-6 browse anonymously (visitor-1 identifies later): each looked up once, not once per hour.
+    expect(first.partials).toMatchObject({ partitions: 3, reused: 0, built: 3, lookups: 7 });
+    expect((await stack.archivedKeys(`partials/site=partial-shop/dt=${DAY}/`)).sort()).toEqual([
+      `partials/site=partial-shop/dt=${DAY}/hh=08.json.gz`,
+      `partials/site=partial-shop/dt=${DAY}/hh=12.json.gz`,
+      `partials/site=partial-shop/dt=${DAY}/hh=19.json.gz`,
+      `partials/site=partial-shop/dt=${DAY}/links.json.gz`,
+    ]);
 
     const again = await aggregateDay(stack.clients, config, DAY, { now });
-    expect(again.partials).toMatchObject({ partitions: 3, reused: 3, built: 0 });
+    expect(again.partials).toMatchObject({ partitions: 3, reused: 3, built: 0, lookups: 7 });
     expect(strip(again.figures)).toEqual(strip(first.figures));
+    const cached = await aggregateDay(stack.clients, config, DAY, { now, links: 'cached' });
+    expect(cached.partials.lookups).toBe(0);
+    expect(strip(cached.figures)).toEqual(strip(first.figures));
 
     await send(12, 2);
     const later = await aggregateDay(stack.clients, config, DAY, { now });
@@ -71,7 +80,7 @@ describe('hour partials', () => {
     expect(later.figures.traffic.events).toBe(first.figures.traffic.events + 2);
   });
 
-  it('use the links stored when they were built, or look them up again on a fresh run', async () => {
+  it('use the links the day’s snapshot holds, or look them up again on a fresh run', async () => {
     // A link made on another day (outside the window) joins visitor-3 to user-1's journey; only a fresh
     // look-up sees it.
     await send(9, 1, {

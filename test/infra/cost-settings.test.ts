@@ -61,6 +61,16 @@ describe('the default stack, as the cost model prices it', () => {
     });
   });
 
+  it('logs JSON everywhere and drops Lambda’s START/REPORT lines for the collector only', () => {
+    expect(DEPLOYED.collectorPlatformLogs).toBe(false);
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    for (const [, fn] of functions) expect(fn.Properties.LoggingConfig?.LogFormat).toBe('JSON');
+    const quiet = functions
+      .filter(([, fn]) => fn.Properties.LoggingConfig?.SystemLogLevel === 'WARN')
+      .map(([id]) => id);
+    expect(quiet).toEqual([logicalId(stack, stack.collector)]);
+  });
+
   it('traces every function but the collector', () => {
     expect(DEPLOYED.collectorTraced).toBe(false);
     const functions = Object.entries(template.findResources('AWS::Lambda::Function'));

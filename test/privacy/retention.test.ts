@@ -140,8 +140,8 @@ describe('roxtrail prune', () => {
         cutoff: retentionCutoff(config, new Date(NOW)),
         days: [OLD_DAY, OLD_RECEIVED_DAY],
         // Hour 10's two objects were compacted into one by the aggregation; hour 11; one rejected/;
-        // the aggregation's two hour partials.
-        objectsDeleted: 5,
+        // the aggregation's two hour partials and the day's link snapshot.
+        objectsDeleted: 6,
       },
     ]);
     expect(await stack.archivedKeys(`rejected/site=ret-one/dt=${OLD_RECEIVED_DAY}/`)).toEqual([]);

@@ -2,7 +2,14 @@
 import { statSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -24,6 +31,13 @@ export interface RoxtrailFunctionProps {
   readonly tracing?: Tracing;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
+  /**
+   * Lambda's own lines per invocation (START and REPORT at INFO). WARN drops them, which matters only
+   * for a function invoked per request: ~300 bytes of CloudWatch Logs ingestion each; its duration,
+   * errors and throttles stay in the function's metrics. Logs are JSON either way.
+   * @default SystemLogLevel.INFO
+   */
+  readonly systemLogLevel?: SystemLogLevel;
   /** How long the function's logs are kept. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /** Concurrency reserved for (and capping) this function. @default - unreserved, shares the account pool */
@@ -106,6 +120,10 @@ export class RoxtrailFunction extends NodejsFunction {
       tracing: props.tracing ?? Tracing.ACTIVE,
       role,
       logGroup,
+      // Powertools writes JSON already; the JSON format lets Lambda filter by level.
+      loggingFormat: LoggingFormat.JSON,
+      systemLogLevelV2: props.systemLogLevel ?? SystemLogLevel.INFO,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
       environment: {
         ...props.environment,
         // Stack traces point at the TypeScript sources. https://docs.aws.amazon.com/lambda/latest/dg/typescript-exceptions.html

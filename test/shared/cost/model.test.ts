@@ -85,14 +85,24 @@ describe('monthlyCost, checked by hand', () => {
 
   it('ingests the application log, the access-log line and Lambda’s START/END/REPORT lines, and keeps them 30 days', () => {
     const bytes = 10_000_000 * (25 + API_ACCESS_LOG_BYTES) + (10_000_000 + 720) * LAMBDA_PLATFORM_LOG_BYTES;
-    const logged = monthlyCost(workload, { ...measured, logBytesPerRequest: 25 });
+    const logged = monthlyCost(
+      workload,
+      { ...measured, logBytesPerRequest: 25 },
+      { collectorPlatformLogs: true },
+    );
     expect(line(logged, 'CloudWatch Logs ingestion')).toBeCloseTo((bytes / GB) * 0.5, 8);
     expect(line(logged, 'CloudWatch Logs storage')).toBeCloseTo((bytes / GB) * 0.03, 8);
-    const week = monthlyCost(workload, measured, { logRetentionDays: 7 });
+    const week = monthlyCost(workload, measured, { logRetentionDays: 7, collectorPlatformLogs: true });
     expect(line(week, 'CloudWatch Logs storage')).toBeCloseTo(
       (((10_000_000 * API_ACCESS_LOG_BYTES + 10_000_720 * LAMBDA_PLATFORM_LOG_BYTES) / GB) * 0.03 * 7) / 30,
       8,
     );
+  });
+
+  it('writes Lambda’s lines only for the scheduled runs when the collector’s system logs are filtered (as deployed)', () => {
+    const bytes = 10_000_000 * API_ACCESS_LOG_BYTES + 720 * LAMBDA_PLATFORM_LOG_BYTES;
+    const deployed = monthlyCost(workload, measured);
+    expect(line(deployed, 'CloudWatch Logs ingestion')).toBeCloseTo((bytes / GB) * 0.5, 8);
   });
 
   it('traces the scheduled runs only, unless the collector is traced: then 1 a second and 5% of the rest', () => {

@@ -24,7 +24,6 @@ function partial(
     builtAt: 0,
     events,
     unreadable: 0,
-    storedLinks: [],
     ...overrides,
   } satisfies HourPartial;
 }
@@ -96,22 +95,32 @@ describe('hour partials', () => {
     );
   });
 
-  it('keep the earliest stored link of an anonymous id whichever partial holds it', () => {
-    const early = partial('2026-11-01', '09', [], { storedLinks: [['a1', 'user-early', 1_000]] });
-    const late = partial('2026-11-01', '10', [], {
-      storedLinks: [
-        ['a1', 'user-late', 2_000],
-        ['a2', 'user-2', 3_000],
-      ],
-    });
-    for (const order of [
-      [early, late],
-      [late, early],
-    ]) {
-      const { storedLinks } = mergePartials(order);
-      expect(storedLinks.get('a1')).toEqual({ userId: 'user-early', time: 1_000 });
-      expect(storedLinks.get('a2')).toEqual({ userId: 'user-2', time: 3_000 });
-    }
+  it('list the anonymous ids met without a user id by the date of their partition', () => {
+    const event = (messageId: string, anonymousId: string, userId?: string) =>
+      ({
+        type: 'page',
+        messageId,
+        anonymousId,
+        userId,
+        timestamp: '2026-11-01T09:00:00.000Z',
+      }) as NormalizedEvent;
+    const merged = mergePartials([
+      partial('2026-11-01', '09', [event('m1', 'a1'), event('m2', 'a2', 'u2')]),
+      partial('2026-11-02', '00', [event('m3', 'a3'), event('m4', 'a1')]),
+    ]);
+    expect(merged.anonymousOnlyByDate).toEqual(
+      new Map([
+        ['2026-11-01', new Set(['a1'])],
+        ['2026-11-02', new Set(['a3', 'a1'])],
+      ]),
+    );
+    // Events of a later day the figure day does not read are not looked up for it.
+    const forFirstDay = mergePartials(
+      [partial('2026-11-01', '09', [event('m1', 'a1')]), partial('2026-11-02', '00', [event('m3', 'a3')])],
+      createInterner(),
+      '2026-11-01',
+    );
+    expect(forFirstDay.anonymousOnlyByDate.get('2026-11-02')).toEqual(new Set());
   });
 
   it('are current only while their partition holds exactly the objects they were built from', () => {
@@ -136,7 +145,9 @@ describe('hour partials', () => {
   it('that cannot be read back count as missing', () => {
     expect(decodePartial(new Uint8Array([1, 2, 3]))).toBeUndefined();
     expect(
-      decodePartial(encodePartial({ ...partial('2026-11-01', '09', []), format: 2 as 1 })),
+      decodePartial(
+        encodePartial({ ...partial('2026-11-01', '09', []), format: 1 as typeof PARTIAL_FORMAT }),
+      ),
     ).toBeUndefined();
   });
 });
