@@ -1,4 +1,5 @@
 /** The cost model fed with what this benchmark run measured (bench/collector.ts, bench/aggregation.ts). */
+import { DEFAULT_JOURNEY_RETENTION_DAYS } from '../shared/config/site';
 import {
   completeMeasured,
   type Measured,
@@ -13,6 +14,7 @@ export const TARGET_WORKLOAD: Workload = {
   eventsPerRequest: 10,
   eventBytes: 550,
   retentionDays: 400,
+  journeyRetentionDays: DEFAULT_JOURNEY_RETENTION_DAYS,
   sites: 1,
 };
 

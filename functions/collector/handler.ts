@@ -12,6 +12,7 @@ import {
   requestHashOf,
   validateAndNormalize,
 } from '../../shared/events/ingest';
+import { journeyExpiresAt } from '../../shared/config/site';
 import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { putObjects, rejectedObjectFor } from '../../shared/storage/archive';
@@ -230,7 +231,7 @@ async function project(
 ): Promise<void> {
   if (events.length === 0) return;
   const siteId = site.config.site;
-  const expiresAt = Math.ceil(receivedAtMs / 1000) + site.config.retentionDays * 86_400;
+  const expiresAt = journeyExpiresAt(site.config, receivedAtMs);
   const days = new Set(eventObjects.map((object) => object.date));
   const daysToMark = [...days].filter((day) => {
     const last = warm.markedDays.get(`${siteId}|${day}`);

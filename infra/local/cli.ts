@@ -6,7 +6,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { checkAlertRules } from '../../shared/alerts/rules';
-import type { SiteConfig } from '../../shared/config/site';
+import { DEFAULT_JOURNEY_RETENTION_DAYS, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
   completeMeasured,
@@ -390,7 +390,13 @@ export function buildProgram(): Command {
     .option('--events-per-month <n>', 'events a month', positiveNumber, 100_000_000)
     .option('--events-per-request <n>', 'events per request (client batch size)', positiveNumber, 10)
     .option('--event-bytes <n>', 'average event size as sent', positiveNumber, 550)
-    .option('--retention-days <n>', 'days the archive and journeys are kept', positiveNumber, 400)
+    .option('--retention-days <n>', 'days the archive keeps events', positiveNumber, 400)
+    .option(
+      '--journey-retention-days <n>',
+      'days journey items stay in the table (site config journeyRetentionDays)',
+      positiveNumber,
+      DEFAULT_JOURNEY_RETENTION_DAYS,
+    )
     .option('--sites <n>', 'number of sites', positiveNumber, 1)
     .option('--mode <mode>', 'archive mode: direct or firehose', DEPLOYED.archiveMode)
     .option('--table-class <class>', 'DynamoDB table class: standard or standard-ia', DEPLOYED.tableClass)
@@ -402,6 +408,7 @@ export function buildProgram(): Command {
         eventsPerRequest: number;
         eventBytes: number;
         retentionDays: number;
+        journeyRetentionDays: number;
         sites: number;
         mode: string;
         tableClass: string;
@@ -420,6 +427,7 @@ export function buildProgram(): Command {
             eventsPerRequest: options.eventsPerRequest,
             eventBytes: options.eventBytes,
             retentionDays: options.retentionDays,
+            journeyRetentionDays: options.journeyRetentionDays,
             sites: options.sites,
           },
           readMeasured(),

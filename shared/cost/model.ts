@@ -9,7 +9,10 @@ export interface Workload {
   eventsPerRequest: number;
   /** Average size of one event as sent, in bytes. */
   eventBytes: number;
+  /** Days the archive keeps events. */
   retentionDays: number;
+  /** Days journey items stay in the table (site config `journeyRetentionDays`, capped by `retentionDays`). */
+  journeyRetentionDays: number;
   sites: number;
 }
 
@@ -43,7 +46,8 @@ export interface Measured {
   aggregationEventsPerSecond: number;
   /**
    * Distinct anonymous ids looked up (BatchGetItem, eventually consistent: 0.5 RRU a key, found or not)
-   * per event, when a partial is built; the runs that merge the partial reuse its look-ups.
+   * per event, by the first run over a day; later runs take the answers from the day's link snapshot
+   * and look up only ids they have not met.
    */
   linkLookupsPerEvent: number;
   /** Gzip partial bytes stored per event. */
@@ -412,11 +416,12 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
     (writeUnits / 1e6) * (ia ? prices.dynamoIaWritePerMillion : prices.dynamoWritePerMillion),
     `${fmt(writeUnits)} WRU, ${o.tableClass}`,
   );
-  const readUnits = eventsBuilt * measured.linkLookupsPerEvent * 0.5;
+  const keysLookedUp = events * measured.linkLookupsPerEvent;
+  const readUnits = keysLookedUp * 0.5;
   add(
     'DynamoDB reads (identity links)',
     (readUnits / 1e6) * (ia ? prices.dynamoIaReadPerMillion : prices.dynamoReadPerMillion),
-    `${fmt(eventsBuilt * measured.linkLookupsPerEvent)} keys looked up: ${fmt(readUnits)} RRU`,
+    `${fmt(keysLookedUp)} keys looked up (each anonymous id once a day): ${fmt(readUnits)} RRU`,
   );
 
   const platformBytes = ((o.collectorPlatformLogs ? requests : 0) + runs) * LAMBDA_PLATFORM_LOG_BYTES;
@@ -509,11 +514,12 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
 
   const itemsPerEvent = measured.dynamoWriteUnitsPerRequest / workload.eventsPerRequest;
   const tableBytesPerEvent = measured.tableBytesPerEvent + itemsPerEvent * prices.dynamoItemOverheadBytes;
-  const tableGb = (events * tableBytesPerEvent * monthsKept) / GB;
+  const journeyMonthsKept = Math.min(workload.journeyRetentionDays, workload.retentionDays) / DAYS_PER_MONTH;
+  const tableGb = (events * tableBytesPerEvent * journeyMonthsKept) / GB;
   add(
     'DynamoDB storage',
     tableGb * (ia ? prices.dynamoIaStoragePerGbMonth : prices.dynamoStoragePerGbMonth),
-    `${fmt(tableGb)} GB kept (${fmt(tableBytesPerEvent)} B an event with the ${prices.dynamoItemOverheadBytes} B item overhead), ${o.tableClass}`,
+    `${fmt(tableGb)} GB kept (${fmt(tableBytesPerEvent)} B an event with the ${prices.dynamoItemOverheadBytes} B item overhead, journeys kept ${Math.min(workload.journeyRetentionDays, workload.retentionDays)} days), ${o.tableClass}`,
     'storage',
   );
   add(

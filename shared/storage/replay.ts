@@ -1,5 +1,5 @@
 /** Rebuilds the DynamoDB projections (journey items, identity links) from the archive, idempotently. */
-import type { SiteConfig } from '../config/site';
+import { journeyExpiresAt, type SiteConfig } from '../config/site';
 import { identityLinksOf } from '../events/ingest';
 import { datesBetween } from '../time';
 import { listDayObjects, readObjects } from './archive-reader';
@@ -42,7 +42,7 @@ export async function replayProjections(
       summary.events += events.length;
       if (events.length === 0) return;
       const firstReceivedMs = Math.min(...events.map((event) => Date.parse(event.receivedAt)));
-      const expiresAt = Math.ceil(firstReceivedMs / 1000) + config.retentionDays * 86_400;
+      const expiresAt = journeyExpiresAt(config, firstReceivedMs);
       summary.journeyObjects += 1;
       writes.push(
         (async () => {

@@ -116,6 +116,23 @@ describe('journey items', () => {
     expect(old?.expiresAt).toBe(Math.ceil((NOW - 40 * DAY_MS) / 1000) + RETENTION_DAYS * 86_400);
     expect(recent?.expiresAt).toBe(Math.ceil((NOW - DAY_MS) / 1000) + RETENTION_DAYS * 86_400);
   });
+
+  it('expire journeyRetentionDays (default 90) after they were received when the archive keeps events longer', async () => {
+    for (const [site, journeyRetentionDays, expectedDays] of [
+      ['ret-journeys-default', undefined, 90],
+      ['ret-journeys-week', 7, 7],
+    ] as const) {
+      const { writeKey } = await stack.createSite({ site, retentionDays: 400, journeyRetentionDays });
+      writeKeys.set(site, writeKey);
+      await sendAt(site, NOW - DAY_MS, {
+        type: 'page',
+        anonymousId: 'visitor',
+        timestamp: `${RECENT_DAY}T09:00:00.000Z`,
+      });
+      const [item] = await journeyItems(site, 'visitor');
+      expect(item?.expiresAt).toBe(Math.ceil((NOW - DAY_MS) / 1000) + expectedDays * 86_400);
+    }
+  });
 });
 
 describe('roxtrail prune', () => {

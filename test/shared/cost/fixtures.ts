@@ -6,6 +6,8 @@ export const workload: Workload = {
   eventsPerRequest: 10,
   eventBytes: 500,
   retentionDays: 30,
+  // Longer than the archive: capped at its 30 days.
+  journeyRetentionDays: 90,
   sites: 1,
 };
 
