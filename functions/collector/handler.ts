@@ -3,6 +3,7 @@
  * archive mode), then projects to DynamoDB.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
+import { journeyExpiresAt } from '../../shared/config/site';
 import {
   type AcceptedEvent,
   identityLinksOf,
@@ -12,7 +13,6 @@ import {
   requestHashOf,
   validateAndNormalize,
 } from '../../shared/events/ingest';
-import { journeyExpiresAt } from '../../shared/config/site';
 import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { putObjects, rejectedObjectFor } from '../../shared/storage/archive';

@@ -17,7 +17,7 @@ import {
   jsonResponse,
   logger,
 } from '../common/http';
-import { isDashboardRequest, serveDashboard } from './static';
+import { isDashboardRequest, serveBundledTracker, serveDashboard, TRACKER_PATH } from './static';
 
 export const MAX_QUERY_DAYS = 366;
 const DEFAULT_PAGE = 500;
@@ -114,6 +114,7 @@ export function createQuery(deps: QueryDeps) {
   return async function query(event: HttpEvent): Promise<HttpResult> {
     // The dashboard page and its files: public, the page asks for the read key itself.
     if (isDashboardRequest(event)) return serveDashboard(event);
+    if (event.rawPath === TRACKER_PATH) return serveBundledTracker(event);
     const site = event.pathParameters?.site;
     if (!site) throw new HttpError(404, 'not_found', 'No such resource.');
     const userId = event.pathParameters?.userId;

@@ -1,6 +1,8 @@
 /**
  * The dashboard's static files (web/dashboard and uPlot's build), served by the query function at
- * `GET /`, `GET /dashboard` and `GET /dashboard/{asset+}`: no CDN, no build step for the user.
+ * `GET /`, `GET /dashboard` and `GET /dashboard/{asset+}`: no CDN, no build step for the user. In AWS
+ * the query function also serves the browser tracker at `GET /roxtrail.js`, built into `tracker/`
+ * next to the bundle when the stack is synthesized (locally infra/local/tracker-asset.ts builds it).
  *
  * Files are read once per container, on the first dashboard request, from the first directory that
  * holds them: `ROXTRAIL_DASHBOARD_DIR` (with uPlot under `vendor/`), then `dashboard/` next to the
@@ -100,6 +102,66 @@ let loaded: ReturnType<typeof loadDashboardAssets> | undefined;
 
 function redirect(location: string): HttpResult {
   return { statusCode: 302, headers: { location, 'cache-control': 'no-cache' }, body: '' };
+}
+
+/** The browser tracker as served: the module, gzipped once, and its validator. */
+export interface TrackerAsset {
+  code: string;
+  gzip: Buffer;
+  etag: string;
+}
+
+/** The tracker's response, however it was built: cacheable, and loadable as a module script from any shop. */
+export function trackerResponse(event: HttpEvent, asset: TrackerAsset): HttpResult {
+  const headers: Record<string, string> = {
+    'content-type': 'text/javascript; charset=utf-8',
+    'cache-control': 'public, max-age=300',
+    etag: asset.etag,
+    vary: 'accept-encoding',
+    'x-content-type-options': 'nosniff',
+    // Shops load it from their own origin as a module script, and module scripts are fetched with CORS.
+    'access-control-allow-origin': '*',
+  };
+  const ifNoneMatch = header(event, 'if-none-match');
+  if (ifNoneMatch?.split(',').some((tag) => tag.trim() === asset.etag)) {
+    return { statusCode: 304, headers, body: '' };
+  }
+  if (/\bgzip\b/.test(header(event, 'accept-encoding') ?? '')) {
+    return {
+      statusCode: 200,
+      headers: { ...headers, 'content-encoding': 'gzip' },
+      body: asset.gzip.toString('base64'),
+      isBase64Encoded: true,
+    };
+  }
+  return { statusCode: 200, headers, body: asset.code };
+}
+
+export const TRACKER_PATH = '/roxtrail.js';
+/** Where the stack's bundling writes the tracker, relative to the query bundle. */
+export const TRACKER_BUNDLE_FILE = join('tracker', 'roxtrail.js');
+
+let trackerAsset: TrackerAsset | undefined;
+
+/** The tracker built into this function's bundle (`dir`: the bundle's directory). */
+export function serveBundledTracker(event: HttpEvent, dir = here): HttpResult {
+  if (!trackerAsset) {
+    const file = join(dir, TRACKER_BUNDLE_FILE);
+    if (!existsSync(file)) {
+      return jsonResponse(500, {
+        success: false,
+        error: 'tracker_missing',
+        message: `The browser tracker is not part of this deployment (${file} not found).`,
+      });
+    }
+    const code = readFileSync(file, 'utf8');
+    trackerAsset = {
+      code,
+      gzip: gzipSync(code, { level: 9 }),
+      etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"`,
+    };
+  }
+  return trackerResponse(event, trackerAsset);
 }
 
 /** True for the routes this module answers. */

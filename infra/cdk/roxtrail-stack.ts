@@ -7,7 +7,7 @@ import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import type { ArchiveMode } from '../../shared/storage/archive-sink';
-import { QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../local/routes';
+import { QUERY_ROUTE_KEYS, TRACKER_ROUTE_KEY, TRACKING_ROUTE_KEYS } from '../local/routes';
 import { FUNCTION_ENTRIES } from './bundling';
 import { AlertTopic } from './constructs/alert-topic';
 import { DailyAggregation } from './constructs/daily-aggregation';
@@ -111,6 +111,9 @@ const DASHBOARD_FILES = [
   { from: 'node_modules/uplot/dist/uPlot.esm.js', to: 'dashboard/vendor' },
   { from: 'node_modules/uplot/dist/uPlot.min.css', to: 'dashboard/vendor' },
 ];
+
+/** The browser tracker, built where functions/query/static.ts serves it from (`GET /roxtrail.js`). */
+const TRACKER_BUILD = [{ script: 'web/tracker/build.ts', to: 'tracker' }];
 
 const SYNCHRONOUS_ONLY =
   'Invoked synchronously by API Gateway only: failures go back to the client, which retries (requests are idempotent). No async events to dead-letter.';
@@ -226,6 +229,7 @@ export class RoxtrailStack extends Stack {
       timeout: Duration.seconds(25),
       environment: storageEnvironment,
       bundleFiles: DASHBOARD_FILES,
+      bundleBuilds: TRACKER_BUILD,
     });
     this.journeys.table.grantReadData(this.query);
     this.archive.bucket.grantRead(this.query, 'reports/*');
@@ -243,6 +247,12 @@ export class RoxtrailStack extends Stack {
         id: 'AwsSolutions-APIG4',
         reason:
           "Query endpoints are authenticated by the site's read key (Bearer) inside the query function, which also checks that the key opens the site in the path; the dashboard page itself holds no data and asks for the key.",
+      },
+    ]);
+    NagSuppressions.addResourceSuppressions(this.api.addRoutes([TRACKER_ROUTE_KEY], this.query), [
+      {
+        id: 'AwsSolutions-APIG4',
+        reason: 'The browser tracker is a public script that every shop page loads; it holds no data.',
       },
     ]);
 
@@ -392,6 +402,7 @@ export class RoxtrailStack extends Stack {
       timeout: Duration.minutes(15),
       environment: { ...storageEnvironment, ROXTRAIL_ALERTS_FUNCTION: this.alertEvaluator.functionName },
       bundleFiles: DASHBOARD_FILES,
+      bundleBuilds: TRACKER_BUILD,
     });
     this.archive.bucket.grantReadWrite(this.eraser, 'events/*');
     this.archive.bucket.grantReadWrite(this.eraser, 'rejected/*');

@@ -16,7 +16,12 @@ import {
 import type { RoxtrailFunction } from '../../infra/cdk/constructs/roxtrail-function';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
 import { STACK_OUTPUTS } from '../../infra/cdk/stack-outputs';
-import { localRoutes, QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
+import {
+  localRoutes,
+  QUERY_ROUTE_KEYS,
+  TRACKER_ROUTE_KEY,
+  TRACKING_ROUTE_KEYS,
+} from '../../infra/local/routes';
 import { testApp } from '../helpers/cdk-app';
 import { httpEvent } from '../helpers/http-event';
 import {
@@ -67,9 +72,12 @@ function routeTargets(): Record<string, string> {
 }
 
 describe('IngestApi', () => {
-  it('routes tracking keys to the collector, query reads to the query function and erasure to the eraser', () => {
+  it('routes tracking keys to the collector, query reads and the tracker to the query function and erasure to the eraser', () => {
     const targets = routeTargets();
-    expect(Object.keys(targets).sort()).toEqual([...TRACKING_ROUTE_KEYS, ...QUERY_ROUTE_KEYS].sort());
+    expect(Object.keys(targets).sort()).toEqual(
+      [...TRACKING_ROUTE_KEYS, ...QUERY_ROUTE_KEYS, TRACKER_ROUTE_KEY].sort(),
+    );
+    expect(targets[TRACKER_ROUTE_KEY]).toBe(logicalId(stack, stack.query));
     for (const key of TRACKING_ROUTE_KEYS) expect(targets[key]).toBe(logicalId(stack, stack.collector));
     for (const key of QUERY_ROUTE_KEYS) {
       expect(targets[key], key).toBe(logicalId(stack, key.startsWith('GET ') ? stack.query : stack.eraser));
@@ -244,6 +252,28 @@ describe('Bundles', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers?.['content-type']).toMatch(/^text\/html/);
     expect(bundleOf(stack.eraser)).toBe(dir);
+  });
+
+  it('carry the browser tracker next to the query bundle and serve it at GET /roxtrail.js', async () => {
+    const dir = bundleOf(stack.query);
+    const code = readFileSync(join(dir, 'tracker', 'roxtrail.js'), 'utf8');
+    expect(code).toContain('export');
+    type Handler = (
+      event: unknown,
+      context: unknown,
+    ) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
+    const bundle: { handler: Handler } = await import(join(dir, BUNDLE_FILE));
+    const response = await bundle.handler(httpEvent({ method: 'GET', path: '/roxtrail.js' }), {});
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['content-type']).toMatch(/^text\/javascript/);
+    expect(response.headers?.['access-control-allow-origin']).toBe('*');
+    expect(response.body).toBe(code);
+    const etag = response.headers?.etag ?? '';
+    const again = await bundle.handler(
+      httpEvent({ method: 'GET', path: '/roxtrail.js', headers: { 'if-none-match': etag } }),
+      {},
+    );
+    expect(again.statusCode).toBe(304);
   });
 
   it('have no Lambda-only code path (nothing reads Lambda-only environment variables)', () => {

@@ -1,7 +1,7 @@
 /** Bundles the browser tracker on demand with esbuild: nothing built is committed. */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -61,10 +61,12 @@ export function buildTracker(options: { fresh?: boolean } = {}): Promise<Tracker
   return cached;
 }
 
-// `npm run build:tracker`: writes web/tracker/dist/roxtrail.js (git-ignored) to inspect the bundle.
+// `npm run build:tracker [dir]`: writes roxtrail.js to dir (default web/tracker/dist, git-ignored) to
+// inspect the bundle; the CDK stack writes it next to the query function's bundle this way.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const bundle = await buildTracker();
-  const out = fileURLToPath(new URL('./dist/roxtrail.js', import.meta.url));
+  const outDir = process.argv[2] ?? fileURLToPath(new URL('./dist', import.meta.url));
+  const out = join(outDir, 'roxtrail.js');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, bundle.code);
   console.log(`${out}: ${bundle.bytes} bytes, ${bundle.gzipBytes} bytes gzipped`);

@@ -50,6 +50,17 @@ export interface RoxtrailFunctionProps {
    * to the bundle. @default - none
    */
   readonly bundleFiles?: readonly BundleFile[];
+  /**
+   * Files built into the bundle after it is bundled: `script` is a TypeScript file relative to the
+   * repository root, run with tsx from the repository root and given the target directory (relative
+   * to the bundle) as its one argument. @default - none
+   */
+  readonly bundleBuilds?: readonly BundleBuild[];
+}
+
+export interface BundleBuild {
+  readonly script: string;
+  readonly to: string;
 }
 
 export interface BundleFile {
@@ -143,7 +154,12 @@ export class RoxtrailFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir, outputDir) => copyCommands(props.bundleFiles ?? [], inputDir, outputDir),
+          afterBundling: (inputDir, outputDir) => [
+            ...copyCommands(props.bundleFiles ?? [], inputDir, outputDir),
+            ...(props.bundleBuilds ?? []).map(
+              ({ script, to }) => `cd "${inputDir}" && node --import tsx "${script}" "${outputDir}/${to}"`,
+            ),
+          ],
         },
       },
     });
