@@ -27,22 +27,48 @@ export const EVENT_NAMES = {
 
 const HOUR_MS = 3_600_000;
 
-/** A de-duplicated event of day D with what every section needs, computed once. */
-export interface DayEvent {
-  readonly event: NormalizedEvent;
-  /** Event time, epoch ms. */
-  readonly time: number;
-  readonly journeyId: string;
-  readonly journey: JourneyDay;
-  readonly type: EventType;
-  readonly touchpoint: string | undefined;
-  readonly channel: string;
-  /** Event name of a track event; undefined for the other types. */
-  readonly name: string | undefined;
-  /** Activity event (metrics.md §2): counted in traffic and sessions. */
-  readonly activity: boolean;
+const NO_TOUCHPOINTS: ReadonlyMap<string, number> = new Map();
+
+/**
+ * A de-duplicated event of day D with what every section needs. A day holds millions: what derives
+ * from the event or its journey in a field read is a getter, so each one carries four fields.
+ */
+export class DayEvent {
   /** Index into `DayContext.sessions` for activity events; -1 for the others. */
-  session: number;
+  session = -1;
+
+  constructor(
+    readonly event: NormalizedEvent,
+    /** Event time, epoch ms. */
+    readonly time: number,
+    readonly journey: JourneyDay,
+  ) {}
+
+  get journeyId(): string {
+    return this.journey.id;
+  }
+
+  get type(): EventType {
+    return this.event.type;
+  }
+
+  get touchpoint(): string | undefined {
+    return touchpointOf(this.event);
+  }
+
+  get channel(): string {
+    return channelOf(this.event);
+  }
+
+  /** Event name of a track event; undefined for the other types. */
+  get name(): string | undefined {
+    return this.event.type === 'track' ? this.event.event : undefined;
+  }
+
+  /** Activity event (metrics.md §2): counted in traffic and sessions. */
+  get activity(): boolean {
+    return ACTIVITY_TYPES.has(this.event.type);
+  }
 }
 
 export interface Session {
@@ -104,8 +130,11 @@ export interface JourneyDay {
   readonly id: string;
   /** Has an activity event in D: one of the "journeys of D". */
   active: boolean;
-  /** Earliest time in D of each touchpoint seen on the journey's events of D (any type). */
-  readonly touchpoints: Map<string, number>;
+  /**
+   * Earliest time in D of each touchpoint seen on the journey's events of D (any type). Replaced, not
+   * changed, when one is added: most journeys meet none and share one empty map.
+   */
+  touchpoints: ReadonlyMap<string, number>;
   /** Indexes into `DayContext.sessions`, in time order. */
   readonly sessions: number[];
   /** Activity events per channel (metrics.md §2), in order of first use; a journey uses few. */
@@ -335,7 +364,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
       journey = {
         id: journeyId,
         active: false,
-        touchpoints: new Map(),
+        touchpoints: NO_TOUCHPOINTS,
         sessions: [],
         channels: [],
         orders: [],
@@ -345,18 +374,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
       journeysById.set(journeyId, journey);
     }
     lastJourney = journey;
-    dayEvents.push({
-      event,
-      time,
-      journeyId,
-      journey,
-      type: event.type,
-      touchpoint: touchpointOf(event),
-      channel: channelOf(event),
-      name: event.type === 'track' ? event.event : undefined,
-      activity: ACTIVITY_TYPES.has(event.type),
-      session: -1,
-    });
+    dayEvents.push(new DayEvent(event, time, journey));
   }
   for (const [index, copies] of deduplicated.duplicateCounts) {
     const time = parseInstant(deduplicated.events[index]?.timestamp ?? '');
@@ -376,7 +394,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
       journeys.set(journey.id, journey);
     }
     if (touchpoint !== undefined && !journey.touchpoints.has(touchpoint)) {
-      journey.touchpoints.set(touchpoint, dayEvent.time);
+      journey.touchpoints = new Map(journey.touchpoints).set(touchpoint, dayEvent.time);
     }
     if (name !== undefined) pushTo(tracks, name, dayEvent);
     if (!dayEvent.activity) continue;
