@@ -18,6 +18,15 @@ import type { PartialWorkerData, PartialWorkerRequest } from './partial-worker';
 /** Below this much compressed data a worker's start-up (~0.5 s to load the modules) costs more than it saves. */
 export const THREADS_FROM_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A worker holds one partition at a time: its objects' lines while they are parsed and its slimmed
+ * events (a few times the compressed bytes). Without a limit V8 lets each worker's heap grow far past
+ * that before collecting, and the threads' garbage, not the day, sets the process's peak memory.
+ */
+export function workerHeapMb(largestPartitionBytes: number): number {
+  return Math.ceil(256 + (12 * largestPartitionBytes) / (1024 * 1024));
+}
+
 type WorkerAnswer = { built: BuiltPartition } | { error: string };
 
 export function threadBuilder(
@@ -53,9 +62,14 @@ export function threadBuilder(
         worker.on('error', reject);
         next();
       });
+    const largest = Math.max(...partitions.map((partition) => bytesToRead([partition])));
     const workers = Array.from(
       { length: count },
-      () => new Worker(new URL('./partial-worker.mjs', import.meta.url), { workerData: data }),
+      () =>
+        new Worker(new URL('./partial-worker.mjs', import.meta.url), {
+          workerData: data,
+          resourceLimits: { maxOldGenerationSizeMb: workerHeapMb(largest) },
+        }),
     );
     try {
       await Promise.all(workers.map(run));

@@ -15,7 +15,7 @@ import { keepBetterLink, type LinkCandidate, linkPairsOf } from './links';
 import { internSlimmed } from './slim';
 
 /** Bumped whenever the shape or the slimming changes: partials of another format are rebuilt. */
-export const PARTIAL_FORMAT = 2;
+export const PARTIAL_FORMAT = 3;
 
 export interface PartialSource {
   key: string;

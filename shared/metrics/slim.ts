@@ -76,14 +76,15 @@ export function slimForFigures(
     (slim as JsonObject)[key] = typeof value === 'string' && INTERNED.has(key) ? intern(value) : value;
   }
   if (isJsonObject(event.properties)) {
-    const properties = pick(event.properties, PROPERTY_KEYS) ?? {};
+    // No figure reads an empty properties object: pages and most views keep none (one object less each).
+    const properties = pick(event.properties, PROPERTY_KEYS);
     const products = event.properties.products;
     if (Array.isArray(products)) {
-      properties.products = products.map((line) =>
+      slim.properties = properties ?? {};
+      slim.properties.products = products.map((line) =>
         isJsonObject(line) ? (pick(line, ['price', 'quantity']) ?? {}) : line,
       );
-    }
-    slim.properties = properties;
+    } else if (properties) slim.properties = properties;
   }
   if (isJsonObject(event.context)) {
     const context = pick(event.context, CONTEXT_KEYS);
