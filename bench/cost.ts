@@ -34,7 +34,7 @@ export function benchCost(measured: Partial<Measured>): BenchRow[] {
   }
   // Memory sizes are the CDK defaults (DEPLOYED), not measurements.
   const complete = completeMeasured(measured);
-  const basis = `100 M events/month, 10 events/request, 400 days kept; measured: handler ${complete.collectorHandlerMsPerRequest.toFixed(1)} ms/request, ${complete.s3PutsPerRequest.toFixed(2)} PUTs and ${complete.dynamoWriteUnitsPerRequest.toFixed(2)} WRU/request, ${complete.archiveBytesPerEvent.toFixed(0)} B archived/event, ${complete.linkLookupsPerEvent.toFixed(2)} link look-ups/event`;
+  const basis = `100 M events/month, 10 events/request, archive kept ${TARGET_WORKLOAD.retentionDays} days and journeys ${TARGET_WORKLOAD.journeyRetentionDays}; measured: handler ${complete.collectorHandlerMsPerRequest.toFixed(1)} ms/request, ${complete.s3PutsPerRequest.toFixed(2)} PUTs and ${complete.dynamoWriteUnitsPerRequest.toFixed(2)} WRU/request, ${complete.archiveBytesPerEvent.toFixed(0)} B archived/event, ${complete.linkLookupsPerEvent.toFixed(2)} link look-ups/event`;
   return (['direct', 'firehose'] as const).map((mode) => {
     const report = monthlyCost(TARGET_WORKLOAD, complete, { mode });
     return {

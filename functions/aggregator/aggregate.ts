@@ -147,6 +147,8 @@ export interface DayResult {
   timings: { read: number; build: number; links: number; compute: number; write: number };
 }
 
+const PARTIAL_LOADS_IN_FLIGHT = 3;
+
 /** Stored partials that still describe their partition, by partition id (`date`T`hour`). */
 async function currentPartials(
   clients: StorageClients,
@@ -170,7 +172,8 @@ async function currentPartials(
         found.set(`${partition.date}T${partition.hour}`, partial);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(8, wanted.length) }, worker));
+  // Decoding is CPU work in this thread: more downloads in flight would only hold more bytes at once.
+  await Promise.all(Array.from({ length: Math.min(PARTIAL_LOADS_IN_FLIGHT, wanted.length) }, worker));
   return found;
 }
 

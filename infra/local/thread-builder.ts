@@ -24,7 +24,7 @@ export const THREADS_FROM_BYTES = 8 * 1024 * 1024;
  * that before collecting, and the threads' garbage, not the day, sets the process's peak memory.
  */
 export function workerHeapMb(largestPartitionBytes: number): number {
-  return Math.ceil(256 + (12 * largestPartitionBytes) / (1024 * 1024));
+  return Math.ceil(128 + (12 * largestPartitionBytes) / (1024 * 1024));
 }
 
 type WorkerAnswer = { built: BuiltPartition } | { error: string };

@@ -151,15 +151,18 @@ describe('Functions', () => {
     expect(propertiesOf(stack.partialBuilder).ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('run nodejs22.x on arm64 with source maps and their own log group kept one month, traced but the collector', () => {
+  it('run nodejs22.x on arm64 with source maps, a heap limit of 85% of their memory and their own log group kept one month, traced but the collector', () => {
     const resources = template.toJSON().Resources;
     for (const fn of [...Object.values(functions), stack.eraser]) {
       expect(propertiesOf(fn)).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
       });
+      const memory = propertiesOf(fn).MemorySize;
+      expect(propertiesOf(fn).Environment.Variables.NODE_OPTIONS).toBe(
+        `--enable-source-maps --max-old-space-size=${Math.floor(memory * 0.85)}`,
+      );
       expect(propertiesOf(fn).TracingConfig, fn.node.id).toEqual(
         fn === stack.collector ? undefined : { Mode: 'Active' },
       );

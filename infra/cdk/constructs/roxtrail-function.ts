@@ -63,6 +63,14 @@ export interface BundleBuild {
   readonly to: string;
 }
 
+/**
+ * V8's old-space limit for a function of `memorySize` MB: most of it, leaving room for the runtime,
+ * the young generation and buffers outside the heap (an aggregation's gzip and download buffers).
+ */
+export function heapLimitMb(memorySize: number): number {
+  return Math.floor(memorySize * 0.85);
+}
+
 export interface BundleFile {
   readonly from: string;
   readonly to: string;
@@ -96,6 +104,7 @@ export class RoxtrailFunction extends NodejsFunction {
   readonly handlerPath: string;
 
   constructor(scope: Construct, id: string, props: RoxtrailFunctionProps) {
+    const memorySize = props.memorySize ?? 512;
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
     });
@@ -125,7 +134,7 @@ export class RoxtrailFunction extends NodejsFunction {
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize,
       timeout: props.timeout ?? Duration.seconds(10),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.tracing ?? Tracing.ACTIVE,
@@ -138,7 +147,8 @@ export class RoxtrailFunction extends NodejsFunction {
       environment: {
         ...props.environment,
         // Stack traces point at the TypeScript sources. https://docs.aws.amazon.com/lambda/latest/dg/typescript-exceptions.html
-        NODE_OPTIONS: '--enable-source-maps',
+        // V8 sizes its heap from the machine's memory unless told: the function's memory is what it has.
+        NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${heapLimitMb(memorySize)}`,
       },
       // BUNDLE_OPTIONS in NodejsFunction's terms (platform node is implied); test/infra/bundles.test.ts
       // builds the same options directly with esbuild.
