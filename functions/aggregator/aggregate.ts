@@ -84,6 +84,8 @@ async function lookUpStoredLinks(
     }),
   );
   const { known, missing } = planLookups(idsByDate, snapshots, mode);
+  // Every id answered by a snapshot: nothing new to look up or to keep.
+  if (missing.size === 0) return storedLinksOf(known);
   progress.lookups += missing.size;
   const found = await getLinks(clients, site, missing);
   for (const id of missing) {
