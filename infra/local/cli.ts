@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { syncAlertEmails } from '../../functions/alerts/subscriptions';
 import { checkAlertRules } from '../../shared/alerts/rules';
+import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
 import { DEFAULT_JOURNEY_RETENTION_DAYS, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
@@ -19,12 +21,13 @@ import {
 import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
-import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { createSnsClient, createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { eraseUser } from '../../shared/storage/erase';
 import { replayProjections } from '../../shared/storage/replay';
 import { applySiteConfig, listSiteSummaries, rotateSiteKey } from '../../shared/storage/site-admin';
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
+import type { DeployedStack } from '../cdk/stack-outputs';
 import { dataDirFromEnv, openLocalStorage } from './data-dir';
 import { deployedStack } from './deployed-stack';
 import { summaryTable } from './figures-table';
@@ -42,13 +45,15 @@ let selectedStack: string | undefined;
  * Runs `work` against a deployed stack (`--stack`), the running local stack's stores, or the data
  * directory opened for this command.
  */
-export async function withStorage<T>(work: (clients: StorageClients) => Promise<T>): Promise<T> {
+export async function withStorage<T>(
+  work: (clients: StorageClients, stack?: DeployedStack) => Promise<T>,
+): Promise<T> {
   const stackName = selectedStack ?? process.env.ROXTRAIL_STACK;
   if (stackName) {
     const stack = await deployedStack(stackName);
     // Alerts of days computed from the CLI go through the deployed alert function, as in the schedule.
     process.env.ROXTRAIL_ALERTS_FUNCTION = stack.alertsFunctionName;
-    return work(createStorageClients(stack.storage));
+    return work(createStorageClients(stack.storage), stack);
   }
   const storage = await openLocalStorage(dataDirFromEnv());
   try {
@@ -58,6 +63,26 @@ export async function withStorage<T>(work: (clients: StorageClients) => Promise<
   } finally {
     await storage.close();
   }
+}
+
+/** What `sites apply` did with the site's alert e-mails (none locally: there is no SNS). */
+function alertEmailLines(config: SiteConfig, plan: SubscriptionPlan | undefined): string[] {
+  if (!plan) {
+    return config.alerts.emails.length > 0
+      ? ['  alert e-mails are sent in AWS (sites apply with --stack); locally alerts are printed and filed']
+      : [];
+  }
+  return [
+    ...plan.subscribe.map(
+      ({ email, sites }) =>
+        `  alert e-mail ${email}: subscribed for ${sites.join(', ')} (SNS mails a confirmation link)`,
+    ),
+    ...plan.setSites.map(({ email, sites }) => `  alert e-mail ${email}: now for ${sites.join(', ')}`),
+    ...plan.unsubscribe.map(({ email }) => `  alert e-mail ${email}: unsubscribed (no site lists it)`),
+    ...plan.pending.map(
+      (email) => `  alert e-mail ${email}: awaiting confirmation; apply again once confirmed to change it`,
+    ),
+  ];
 }
 
 function readJsonFile(path: string): unknown {
@@ -151,26 +176,39 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (file: string, options: { json?: boolean }) => {
       const input = readJsonFile(file);
-      const result = await withStorage((clients) =>
-        applySiteConfig(clients, input, new Date(), [checkAlertRules]),
-      );
+      const { result, alertEmails } = await withStorage(async (clients, stack) => {
+        const applied = await applySiteConfig(clients, input, new Date(), [checkAlertRules]);
+        // In AWS the site's alert e-mails become subscriptions of the alert topic, for its alerts only.
+        const plan = stack
+          ? await syncAlertEmails(clients, createSnsClient(stack.storage), stack.alertTopicArn)
+          : undefined;
+        return { result: applied, alertEmails: plan };
+      });
+      const emailLines = alertEmailLines(result.config, alertEmails);
       if (result.created) {
         print(
           Boolean(options.json),
-          { created: true, site: result.config.site, writeKey: result.writeKey, readKey: result.readKey },
+          {
+            created: true,
+            site: result.config.site,
+            writeKey: result.writeKey,
+            readKey: result.readKey,
+            ...(alertEmails ? { alertEmails } : {}),
+          },
           () =>
             [
               `created site ${result.config.site}`,
               `  write key: ${result.writeKey}`,
               `  read key:  ${result.readKey}`,
               '  (shown once: keys are stored hashed)',
+              ...emailLines,
             ].join('\n'),
         );
       } else {
         print(
           Boolean(options.json),
-          { created: false, site: result.config.site },
-          () => `updated site ${result.config.site}`,
+          { created: false, site: result.config.site, ...(alertEmails ? { alertEmails } : {}) },
+          () => [`updated site ${result.config.site}`, ...emailLines].join('\n'),
         );
       }
     });

@@ -40,6 +40,13 @@ describe('roxtrail start and the sites commands', () => {
 
     const reapplied = await runCli(['sites', 'apply', siteFile, '--json'], env);
     expect(JSON.parse(reapplied.stdout)).toEqual({ created: false, site: 'cli-shop' });
+    // Alert e-mails need the AWS stack's topic: locally the command says so instead of dropping them.
+    writeFileSync(
+      siteFile,
+      JSON.stringify({ site: 'cli-shop', timezone: 'Europe/Rome', alerts: { emails: ['ops@shop.example'] } }),
+    );
+    const withEmails = await runCli(['sites', 'apply', siteFile], env);
+    expect(withEmails.stdout).toContain('alert e-mails are sent in AWS');
 
     const rotated = await runCli(['sites', 'rotate-key', '--site', 'cli-shop', '--json'], env);
     const newKey = (JSON.parse(rotated.stdout) as { key: string }).key;

@@ -1,0 +1,99 @@
+/**
+ * Keeps the alert topic's e-mail subscriptions in step with the sites' `alerts.emails`
+ * (shared/alerts/subscriptions.ts decides; this module lists and changes them). Run by
+ * `roxtrail --stack S sites apply`: there is no SNS locally, where alerts are printed and filed.
+ */
+import {
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  SetSubscriptionAttributesCommand,
+  type SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
+import {
+  planEmailSubscriptions,
+  type SubscriptionPlan,
+  siteFilterPolicy,
+  sitesOfFilterPolicy,
+  type TopicEmailSubscription,
+} from '../../shared/alerts/subscriptions';
+import type { StorageClients } from '../../shared/storage/clients';
+import { getSite, listSites } from '../../shared/storage/table';
+
+/** The topic's e-mail subscriptions with the sites their filter policies name. */
+export async function listEmailSubscriptions(
+  sns: SNSClient,
+  topicArn: string,
+): Promise<TopicEmailSubscription[]> {
+  const subscriptions: TopicEmailSubscription[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sns.send(
+      new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: nextToken }),
+    );
+    for (const { Protocol, Endpoint, SubscriptionArn } of page.Subscriptions ?? []) {
+      if (Protocol !== 'email' || !Endpoint) continue;
+      // "PendingConfirmation" until the address confirms.
+      if (!SubscriptionArn?.startsWith('arn:')) {
+        subscriptions.push({ endpoint: Endpoint, subscriptionArn: undefined, sites: 'unknown' });
+        continue;
+      }
+      const { Attributes } = await sns.send(
+        new GetSubscriptionAttributesCommand({ SubscriptionArn: SubscriptionArn }),
+      );
+      subscriptions.push({
+        endpoint: Endpoint,
+        subscriptionArn: SubscriptionArn,
+        sites: sitesOfFilterPolicy(Attributes?.FilterPolicy),
+      });
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return subscriptions;
+}
+
+export async function applySubscriptionPlan(
+  sns: SNSClient,
+  topicArn: string,
+  plan: SubscriptionPlan,
+): Promise<void> {
+  for (const { email, sites } of plan.subscribe) {
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'email',
+        Endpoint: email,
+        Attributes: { FilterPolicy: siteFilterPolicy(sites) },
+      }),
+    );
+  }
+  for (const { subscriptionArn, sites } of plan.setSites) {
+    await sns.send(
+      new SetSubscriptionAttributesCommand({
+        SubscriptionArn: subscriptionArn,
+        AttributeName: 'FilterPolicy',
+        AttributeValue: siteFilterPolicy(sites),
+      }),
+    );
+  }
+  for (const { subscriptionArn } of plan.unsubscribe) {
+    await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
+  }
+}
+
+/** Every site's `alerts.emails`, subscribed to `topicArn` for that site's alerts; returns what changed. */
+export async function syncAlertEmails(
+  clients: StorageClients,
+  sns: SNSClient,
+  topicArn: string,
+): Promise<SubscriptionPlan> {
+  const emailsBySite = new Map<string, readonly string[]>();
+  for (const site of await listSites(clients)) {
+    const stored = await getSite(clients, site);
+    if (stored) emailsBySite.set(site, stored.config.alerts.emails);
+  }
+  const plan = planEmailSubscriptions(emailsBySite, await listEmailSubscriptions(sns, topicArn));
+  await applySubscriptionPlan(sns, topicArn, plan);
+  return plan;
+}
