@@ -7,10 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { PartialsProgress } from '../functions/aggregator/aggregate';
-import { heapLimitMb } from '../infra/cdk/constructs/roxtrail-function';
+import { heapLimitMb } from '../infra/cdk/bundling';
 import { startLocalStores } from '../infra/local/stores';
 import { siteConfigWithDefaults } from '../shared/config/site';
-import type { Measured } from '../shared/cost/model';
+import { DEPLOYED, type Measured } from '../shared/cost/model';
 import type { FiguresDocument } from '../shared/metrics/figures';
 import { listObjects } from '../shared/storage/archive';
 import { createStorageClients } from '../shared/storage/clients';
@@ -222,13 +222,17 @@ function projectDay(events: number, cold: ChildResult, warm: ChildResult): { fit
   const scale = windowEvents / warm.eventsRead;
   const mergeSeconds = ((warm.ms - warm.timings.build) / 1000) * scale;
   const baseMb = 120;
-  const mergeMb = baseMb + (warm.maxRssMb - baseMb) * scale;
+  const mbPerEvent = (warm.maxRssMb - baseMb) / warm.eventsRead;
+  const mergeMb = baseMb + mbPerEvent * windowEvents;
   const buildSecondsPerEvent = cold.timings.build / 1000 / cold.eventsRead;
   const buildSeconds = buildSecondsPerEvent * events;
   const invocations = Math.ceil(buildSeconds / (LAMBDA_MAX_SECONDS / 3));
   const fits = mergeSeconds <= LAMBDA_MAX_SECONDS && mergeMb <= LAMBDA_MAX_MB;
+  // Memory sizes come in 1 MB steps; 64 MB of headroom over the projection.
+  const memoryNeeded = Math.min(LAMBDA_MAX_MB, Math.ceil((mergeMb + 64) / 64) * 64);
+  const largestDefaultDay = (DEPLOYED.aggregatorMemoryMb - baseMb) / mbPerEvent / (1 + orderShare);
   return {
     fits,
-    how: `building its partials: ${buildSeconds.toFixed(0)} s of work at the measured rate → fans out over ≥ ${invocations} invocation(s); merge of D and D+1's orders (${(windowEvents / 1e6).toFixed(1)} M events) in one: ~${mergeSeconds.toFixed(0)} s (limit ${LAMBDA_MAX_SECONDS}), ~${(mergeMb / 1024).toFixed(1)} GB (limit ${(LAMBDA_MAX_MB / 1024).toFixed(0)} GB), scaled linearly from the re-run in a 1 GB function (a 10,240 MB function's heap limit is ${heapLimitMb(LAMBDA_MAX_MB).toLocaleString('en-US')} MB)`,
+    how: `building its partials: ${buildSeconds.toFixed(0)} s of work at the measured rate → fans out over ≥ ${invocations} invocation(s); merge of D and D+1's orders (${(windowEvents / 1e6).toFixed(1)} M events) in one: ~${mergeSeconds.toFixed(0)} s (limit ${LAMBDA_MAX_SECONDS}), ~${(mergeMb / 1024).toFixed(1)} GB (limit ${(LAMBDA_MAX_MB / 1024).toFixed(0)} GB), scaled linearly from the re-run in a 1 GB function: deploy with -c aggregatorMemoryMb=${memoryNeeded} (the default ${DEPLOYED.aggregatorMemoryMb} MB holds days up to ~${(largestDefaultDay / 1e6).toFixed(1)} M events)`,
   };
 }

@@ -66,3 +66,11 @@ export function esbuildOptionsFor(handlerPath: string, outdir: string): BuildOpt
     logLevel: 'warning',
   };
 }
+
+/**
+ * V8's old-space limit for a function of `memorySize` MB: most of it, leaving room for the runtime,
+ * the young generation and buffers outside the heap (an aggregation's gzip and download buffers).
+ */
+export function heapLimitMb(memorySize: number): number {
+  return Math.floor(memorySize * 0.85);
+}

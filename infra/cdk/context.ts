@@ -6,6 +6,7 @@
  * - `throttleRateLimit`   API stage rate limit, requests per second; default 1000.
  * - `throttleBurstLimit`  API stage burst limit, requests; default 2000.
  * - `alertEmails`         comma-separated addresses subscribed to the alert topic by e-mail; default none.
+ * - `aggregatorMemoryMb`  memory of the aggregator and the partial builder, 128-10240; default 2048.
  * - `aggregatorReservedConcurrency`  concurrency reserved for the aggregator, or `false` for none
  *                         (accounts whose Lambda concurrency limit is 10 can reserve none); default 1.
  * - `archiveMode`         `firehose` (through a Firehose delivery stream with dynamic partitioning) or
@@ -40,6 +41,7 @@ export function appConfigFromContext(scope: IConstruct): AppConfig {
       throttleRateLimit: context.positiveInteger('throttleRateLimit'),
       throttleBurstLimit: context.positiveInteger('throttleBurstLimit'),
       alertEmails: context.list('alertEmails'),
+      aggregatorMemoryMb: context.positiveInteger('aggregatorMemoryMb'),
       aggregatorReservedConcurrency:
         context.string('aggregatorReservedConcurrency') === 'false'
           ? false

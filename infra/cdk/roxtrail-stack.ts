@@ -6,6 +6,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
+import { DEPLOYED } from '../../shared/cost/model';
 import type { ArchiveMode } from '../../shared/storage/archive-sink';
 import { QUERY_ROUTE_KEYS, TRACKER_ROUTE_KEY, TRACKING_ROUTE_KEYS } from '../local/routes';
 import { FUNCTION_ENTRIES } from './bundling';
@@ -39,6 +40,13 @@ export interface RoxtrailStackProps extends StackProps {
    * @default 1
    */
   readonly aggregatorReservedConcurrency?: number | false;
+  /**
+   * Memory of the aggregator and the partial builder, 128–10,240 MB. A day's merge holds its events in
+   * one invocation: `npm run bench` prints the largest day a size holds (about 2.9 M events at 2,048 MB
+   * on the bench's traffic); 10,240 holds a 10 M-event day.
+   * @default 2048
+   */
+  readonly aggregatorMemoryMb?: number;
   /** When the scheduled aggregation runs. @default - hourly, on the hour (UTC) */
   readonly aggregationSchedule?: ScheduleExpression;
   /**
@@ -307,11 +315,15 @@ export class RoxtrailStack extends Stack {
     // Aggregator: reads events/ and rejected/, keeps hour partials under partials/, writes reports/ and
     // the table, hands ended days to alerts.
     const aggregatorConcurrency = props.aggregatorReservedConcurrency ?? 1;
+    const aggregatorMemory = props.aggregatorMemoryMb ?? DEPLOYED.aggregatorMemoryMb;
+    if (aggregatorMemory < 128 || aggregatorMemory > 10_240) {
+      throw new Error(`aggregatorMemoryMb must be 128-10240, got ${aggregatorMemory}.`);
+    }
     this.aggregator = new RoxtrailFunction(this, 'Aggregator', {
       handlerPath: FUNCTION_ENTRIES.aggregator,
       description: 'Daily figures: the hourly scheduled run, or explicit days',
       // Memory buys CPU: one pass over a day's gzip NDJSON is CPU-bound.
-      memorySize: 2048,
+      memorySize: aggregatorMemory,
       timeout: Duration.minutes(15),
       reservedConcurrentExecutions: aggregatorConcurrency === false ? undefined : aggregatorConcurrency,
       environment: { ...storageEnvironment, ROXTRAIL_ALERTS_FUNCTION: this.alertEvaluator.functionName },
@@ -332,7 +344,7 @@ export class RoxtrailStack extends Stack {
     this.partialBuilder = new RoxtrailFunction(this, 'PartialBuilder', {
       handlerPath: FUNCTION_ENTRIES.aggregator,
       description: 'Builds hour partials for a fanned-out aggregation',
-      memorySize: 2048,
+      memorySize: aggregatorMemory,
       timeout: Duration.minutes(15),
       environment: storageEnvironment,
     });

@@ -172,6 +172,19 @@ describe('cost options from context', () => {
     });
   });
 
+  it('aggregatorMemoryMb=10240 sizes the aggregator and the partial builder (and their heap) for a 10 M-event day', () => {
+    const { stack: custom, template: sized } = fromContext({ aggregatorMemoryMb: '10240' });
+    for (const fn of [custom.aggregator, custom.partialBuilder]) {
+      expect(sized.toJSON().Resources[logicalId(custom, fn)].Properties).toMatchObject({
+        MemorySize: 10_240,
+        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=8704' } },
+      });
+    }
+    expect(() => fromContext({ aggregatorMemoryMb: '20000' })).toThrow(
+      'aggregatorMemoryMb must be 128-10240',
+    );
+  });
+
   it('refuses an unknown table class with a clear message', () => {
     expect(() => fromContext({ tableClass: 'glacier' })).toThrow(
       "Context 'tableClass' must be standard or standard-ia, got 'glacier'.",

@@ -14,7 +14,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { BUNDLE_OPTIONS, REPO_ROOT } from '../bundling';
+import { BUNDLE_OPTIONS, heapLimitMb, REPO_ROOT } from '../bundling';
 
 export interface RoxtrailFunctionProps {
   /** The handler module relative to the repository root, e.g. `functions/collector/handler.ts`; it exports `handler`. */
@@ -61,14 +61,6 @@ export interface RoxtrailFunctionProps {
 export interface BundleBuild {
   readonly script: string;
   readonly to: string;
-}
-
-/**
- * V8's old-space limit for a function of `memorySize` MB: most of it, leaving room for the runtime,
- * the young generation and buffers outside the heap (an aggregation's gzip and download buffers).
- */
-export function heapLimitMb(memorySize: number): number {
-  return Math.floor(memorySize * 0.85);
 }
 
 export interface BundleFile {
