@@ -5,11 +5,15 @@
  */
 import {
   GetSubscriptionAttributesCommand,
+  type GetSubscriptionAttributesCommandOutput,
   ListSubscriptionsByTopicCommand,
+  type ListSubscriptionsByTopicCommandOutput,
   SetSubscriptionAttributesCommand,
-  type SNSClient,
+  type SetSubscriptionAttributesCommandOutput,
   SubscribeCommand,
+  type SubscribeCommandOutput,
   UnsubscribeCommand,
+  type UnsubscribeCommandOutput,
 } from '@aws-sdk/client-sns';
 import {
   planEmailSubscriptions,
@@ -21,9 +25,18 @@ import {
 import type { StorageClients } from '../../shared/storage/clients';
 import { getSite, listSites } from '../../shared/storage/table';
 
+/** The SNS calls this module makes: an SNSClient, or a stand-in in tests (there is no local SNS). */
+export interface TopicSubscriptionsClient {
+  send(command: ListSubscriptionsByTopicCommand): Promise<ListSubscriptionsByTopicCommandOutput>;
+  send(command: GetSubscriptionAttributesCommand): Promise<GetSubscriptionAttributesCommandOutput>;
+  send(command: SubscribeCommand): Promise<SubscribeCommandOutput>;
+  send(command: SetSubscriptionAttributesCommand): Promise<SetSubscriptionAttributesCommandOutput>;
+  send(command: UnsubscribeCommand): Promise<UnsubscribeCommandOutput>;
+}
+
 /** The topic's e-mail subscriptions with the sites their filter policies name. */
 export async function listEmailSubscriptions(
-  sns: SNSClient,
+  sns: TopicSubscriptionsClient,
   topicArn: string,
 ): Promise<TopicEmailSubscription[]> {
   const subscriptions: TopicEmailSubscription[] = [];
@@ -54,7 +67,7 @@ export async function listEmailSubscriptions(
 }
 
 export async function applySubscriptionPlan(
-  sns: SNSClient,
+  sns: TopicSubscriptionsClient,
   topicArn: string,
   plan: SubscriptionPlan,
 ): Promise<void> {
@@ -85,7 +98,7 @@ export async function applySubscriptionPlan(
 /** Every site's `alerts.emails`, subscribed to `topicArn` for that site's alerts; returns what changed. */
 export async function syncAlertEmails(
   clients: StorageClients,
-  sns: SNSClient,
+  sns: TopicSubscriptionsClient,
   topicArn: string,
 ): Promise<SubscriptionPlan> {
   const emailsBySite = new Map<string, readonly string[]>();

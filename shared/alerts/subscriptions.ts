@@ -90,8 +90,10 @@ export function planEmailSubscriptions(
       });
     }
   }
-  for (const [key, { email, sites }] of wanted) {
-    if (!seen.has(key)) plan.subscribe.push({ email, sites: [...sites].sort() });
+  // In address order, whatever order the sites were read in.
+  for (const key of [...wanted.keys()].sort()) {
+    const entry = wanted.get(key);
+    if (entry && !seen.has(key)) plan.subscribe.push({ email: entry.email, sites: [...entry.sites].sort() });
   }
   return plan;
 }
