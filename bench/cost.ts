@@ -1,5 +1,4 @@
 /** The cost model fed with what this benchmark run measured (bench/collector.ts, bench/aggregation.ts). */
-import { DEFAULT_JOURNEY_RETENTION_DAYS } from '../shared/config/site';
 import {
   completeMeasured,
   type Measured,
@@ -14,9 +13,11 @@ export const TARGET_WORKLOAD: Workload = {
   eventsPerRequest: 10,
   eventBytes: 550,
   retentionDays: 400,
-  journeyRetentionDays: DEFAULT_JOURNEY_RETENTION_DAYS,
   sites: 1,
 };
+
+/** A site that keeps journey items 90 days (`journeyRetentionDays: 90`), the archive still 400. */
+const SHORT_JOURNEYS_DAYS = 90;
 
 export function benchCost(measured: Partial<Measured>): BenchRow[] {
   // A benchmark that did not measure something must not cost the whole run its results.json.
@@ -34,15 +35,25 @@ export function benchCost(measured: Partial<Measured>): BenchRow[] {
   }
   // Memory sizes are the CDK defaults (DEPLOYED), not measurements.
   const complete = completeMeasured(measured);
-  const basis = `100 M events/month, 10 events/request, archive kept ${TARGET_WORKLOAD.retentionDays} days and journeys ${TARGET_WORKLOAD.journeyRetentionDays}; measured: handler ${complete.collectorHandlerMsPerRequest.toFixed(1)} ms/request, ${complete.s3PutsPerRequest.toFixed(2)} PUTs and ${complete.dynamoWriteUnitsPerRequest.toFixed(2)} WRU/request, ${complete.archiveBytesPerEvent.toFixed(0)} B archived/event, ${complete.linkLookupsPerEvent.toFixed(2)} link look-ups/event`;
-  return (['direct', 'firehose'] as const).map((mode) => {
-    const report = monthlyCost(TARGET_WORKLOAD, complete, { mode });
+  const basis = `100 M events/month, 10 events/request, archive kept ${TARGET_WORKLOAD.retentionDays} days; measured: handler ${complete.collectorHandlerMsPerRequest.toFixed(1)} ms/request, ${complete.s3PutsPerRequest.toFixed(2)} PUTs and ${complete.dynamoWriteUnitsPerRequest.toFixed(2)} WRU/request, ${complete.archiveBytesPerEvent.toFixed(0)} B archived/event, ${complete.linkLookupsPerEvent.toFixed(2)} link look-ups/event`;
+  const variants = [
+    { label: 'direct', mode: 'direct', workload: TARGET_WORKLOAD, journeys: 'journeys as long' },
+    { label: 'firehose', mode: 'firehose', workload: TARGET_WORKLOAD, journeys: 'journeys as long' },
+    {
+      label: `firehose, journeys ${SHORT_JOURNEYS_DAYS} days`,
+      mode: 'firehose',
+      workload: { ...TARGET_WORKLOAD, journeyRetentionDays: SHORT_JOURNEYS_DAYS },
+      journeys: `journeyRetentionDays ${SHORT_JOURNEYS_DAYS}`,
+    },
+  ] as const;
+  return variants.map(({ label, mode, workload, journeys }) => {
+    const report = monthlyCost(workload, complete, { mode });
     return {
-      figure: `cost per million events (${mode})`,
+      figure: `cost per million events (${label})`,
       value: report.perMillionEvents,
       unit: '$',
       target: '≤ 0.30',
-      how: `${basis}; $${report.monthly.toFixed(2)}/month; idle $${report.idleMonthly.toFixed(2)} ($${report.idleFixedMonthly.toFixed(2)} fixed + $${report.idleStorageMonthly.toFixed(2)} storage)`,
+      how: `${basis}, ${journeys}; $${report.monthly.toFixed(2)}/month; idle $${report.idleMonthly.toFixed(2)} ($${report.idleFixedMonthly.toFixed(2)} fixed + $${report.idleStorageMonthly.toFixed(2)} storage)`,
     };
   });
 }

@@ -8,7 +8,7 @@ import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { syncAlertEmails } from '../../functions/alerts/subscriptions';
 import { checkAlertRules } from '../../shared/alerts/rules';
 import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
-import { DEFAULT_JOURNEY_RETENTION_DAYS, type SiteConfig } from '../../shared/config/site';
+import type { SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
   completeMeasured,
@@ -431,9 +431,8 @@ export function buildProgram(): Command {
     .option('--retention-days <n>', 'days the archive keeps events', positiveNumber, 400)
     .option(
       '--journey-retention-days <n>',
-      'days journey items stay in the table (site config journeyRetentionDays)',
+      'days journey items stay in the table (site config journeyRetentionDays; default: --retention-days)',
       positiveNumber,
-      DEFAULT_JOURNEY_RETENTION_DAYS,
     )
     .option('--sites <n>', 'number of sites', positiveNumber, 1)
     .option('--mode <mode>', 'archive mode: direct or firehose', DEPLOYED.archiveMode)
@@ -446,7 +445,7 @@ export function buildProgram(): Command {
         eventsPerRequest: number;
         eventBytes: number;
         retentionDays: number;
-        journeyRetentionDays: number;
+        journeyRetentionDays?: number;
         sites: number;
         mode: string;
         tableClass: string;

@@ -27,13 +27,6 @@ export const alertsConfigSchema = z.object({
   emails: z._default(z.array(z.email()), []),
 });
 
-/**
- * Days a journey's items stay in DynamoDB for the journey query API. The archive (`retentionDays`)
- * is the source of truth and keeps every event longer; `replay` or Athena reach older journeys. At
- * 100 M events a month the items are most of the table, so its storage (and backup) scale with this.
- */
-export const DEFAULT_JOURNEY_RETENTION_DAYS = 90;
-
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export const siteConfigSchema = z.object({
@@ -54,7 +47,13 @@ export const siteConfigSchema = z.object({
   sessionGapMinutes: z._default(positiveInt, 30),
   finalizeAfterHours: z._default(z.number().check(z.int(), z.nonnegative()), 72),
   retentionDays: z._default(positiveInt, 400),
-  journeyRetentionDays: z._default(positiveInt, DEFAULT_JOURNEY_RETENTION_DAYS),
+  /**
+   * Days a journey's items stay in DynamoDB (the journey API's timeline); unset: as long as the
+   * archive keeps events. The items are most of the table, so its storage and backups scale with this;
+   * but erasure through the API finds a user's archive days through them, so a shorter time leaves
+   * older days to `roxtrail erase`, which reads the whole archive.
+   */
+  journeyRetentionDays: z.optional(positiveInt),
   privacy: z._default(privacyConfigSchema, {
     pii: ['email', 'phone'],
     policy: 'hash',
@@ -77,13 +76,14 @@ export function parseSiteConfig(input: unknown): ConfigParseResult {
 
 /**
  * When a journey item received at `receivedAtMs` expires (epoch seconds, DynamoDB's TTL attribute):
- * `journeyRetentionDays` after it was received, never later than the archive keeps its events.
+ * `journeyRetentionDays` (default: `retentionDays`) after it was received, never later than the
+ * archive keeps its events.
  */
 export function journeyExpiresAt(
   config: Pick<SiteConfig, 'retentionDays' | 'journeyRetentionDays'>,
   receivedAtMs: number,
 ): number {
-  const days = Math.min(config.journeyRetentionDays, config.retentionDays);
+  const days = Math.min(config.journeyRetentionDays ?? config.retentionDays, config.retentionDays);
   return Math.ceil(receivedAtMs / 1000) + days * 86_400;
 }
 

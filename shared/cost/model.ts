@@ -11,8 +11,8 @@ export interface Workload {
   eventBytes: number;
   /** Days the archive keeps events. */
   retentionDays: number;
-  /** Days journey items stay in the table (site config `journeyRetentionDays`, capped by `retentionDays`). */
-  journeyRetentionDays: number;
+  /** Days journey items stay in the table (site config `journeyRetentionDays`, capped by `retentionDays`); unset: `retentionDays`. */
+  journeyRetentionDays?: number;
   sites: number;
 }
 
@@ -514,12 +514,16 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
 
   const itemsPerEvent = measured.dynamoWriteUnitsPerRequest / workload.eventsPerRequest;
   const tableBytesPerEvent = measured.tableBytesPerEvent + itemsPerEvent * prices.dynamoItemOverheadBytes;
-  const journeyMonthsKept = Math.min(workload.journeyRetentionDays, workload.retentionDays) / DAYS_PER_MONTH;
+  const journeyDays = Math.min(
+    workload.journeyRetentionDays ?? workload.retentionDays,
+    workload.retentionDays,
+  );
+  const journeyMonthsKept = journeyDays / DAYS_PER_MONTH;
   const tableGb = (events * tableBytesPerEvent * journeyMonthsKept) / GB;
   add(
     'DynamoDB storage',
     tableGb * (ia ? prices.dynamoIaStoragePerGbMonth : prices.dynamoStoragePerGbMonth),
-    `${fmt(tableGb)} GB kept (${fmt(tableBytesPerEvent)} B an event with the ${prices.dynamoItemOverheadBytes} B item overhead, journeys kept ${Math.min(workload.journeyRetentionDays, workload.retentionDays)} days), ${o.tableClass}`,
+    `${fmt(tableGb)} GB kept (${fmt(tableBytesPerEvent)} B an event with the ${prices.dynamoItemOverheadBytes} B item overhead, journeys kept ${journeyDays} days), ${o.tableClass}`,
     'storage',
   );
   add(

@@ -117,9 +117,9 @@ describe('journey items', () => {
     expect(recent?.expiresAt).toBe(Math.ceil((NOW - DAY_MS) / 1000) + RETENTION_DAYS * 86_400);
   });
 
-  it('expire journeyRetentionDays (default 90) after they were received when the archive keeps events longer', async () => {
+  it('expire journeyRetentionDays after they were received when a site keeps them shorter than the archive', async () => {
     for (const [site, journeyRetentionDays, expectedDays] of [
-      ['ret-journeys-default', undefined, 90],
+      ['ret-journeys-default', undefined, 400],
       ['ret-journeys-week', 7, 7],
     ] as const) {
       const { writeKey } = await stack.createSite({ site, retentionDays: 400, journeyRetentionDays });

@@ -245,7 +245,7 @@ describe('defaults and measurements', () => {
 });
 
 describe('the bench’s cost rows', () => {
-  it('price the target workload in both archive modes with the deployed memory sizes', () => {
+  it('price the target workload in both archive modes with the deployed memory sizes, and with 90-day journeys', () => {
     const { collectorMemoryMb: _c, aggregatorMemoryMb: _a, ...counts } = measured;
     const rows = benchCost(counts);
     const deployed = { ...measured, collectorMemoryMb: 256, aggregatorMemoryMb: 2048 };
@@ -255,7 +255,13 @@ describe('the bench’s cost rows', () => {
         monthlyCost(TARGET_WORKLOAD, deployed, { mode: 'direct' }).perMillionEvents,
       ],
       ['cost per million events (firehose)', monthlyCost(TARGET_WORKLOAD, deployed).perMillionEvents],
+      [
+        'cost per million events (firehose, journeys 90 days)',
+        monthlyCost({ ...TARGET_WORKLOAD, journeyRetentionDays: 90 }, deployed).perMillionEvents,
+      ],
     ]);
+    // Journeys kept as long as the archive by default: 400 days of items instead of 90.
+    expect(rows[1]?.value ?? 0).toBeGreaterThan(rows[2]?.value ?? 0);
   });
 
   it('say what the run did not measure instead of failing the bench', () => {
