@@ -88,6 +88,8 @@ export function mergePartials(
   const eventLinks = new Map<string, LinkCandidate>();
   const anonymousOnlyByDate = new Map<string, Set<string>>();
   const dayMessageIds = new Set<string>();
+  // D's message ids are needed only to spot copies of D's events on later days (today has none yet).
+  const laterDays = figureDay !== undefined && ordered.some((partial) => partial.date !== figureDay);
   for (const partial of ordered) {
     const otherDay = figureDay !== undefined && partial.date !== figureDay;
     let anonymousOnly = anonymousOnlyByDate.get(partial.date);
@@ -97,7 +99,7 @@ export function mergePartials(
     }
     for (const event of partial.events) {
       addEventLinks(eventLinks, event, intern);
-      if (figureDay !== undefined && !otherDay) dayMessageIds.add(event.messageId);
+      if (laterDays && !otherDay) dayMessageIds.add(event.messageId);
       if (otherDay && !readOutsideItsDay(event, dayMessageIds)) continue;
       const kept = internSlimmed(event, intern);
       events.push(kept);
