@@ -42,8 +42,8 @@ export interface RoxtrailStackProps extends StackProps {
   readonly aggregatorReservedConcurrency?: number | false;
   /**
    * Memory of the aggregator and the partial builder, 128–10,240 MB. A day's merge holds its events in
-   * one invocation: `npm run bench` prints the largest day a size holds (about 2.9 M events at 2,048 MB
-   * on the bench's traffic); 10,240 holds a 10 M-event day.
+   * one invocation: `npm run bench` prints the largest day a size holds (about 3 M events at 2,048 MB
+   * on the bench's traffic) and the size a 10 M-event day needs (about 7,000).
    * @default 2048
    */
   readonly aggregatorMemoryMb?: number;
