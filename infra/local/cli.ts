@@ -24,7 +24,12 @@ import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts
 import { createSnsClient, createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { eraseUser } from '../../shared/storage/erase';
 import { replayProjections } from '../../shared/storage/replay';
-import { applySiteConfig, listSiteSummaries, rotateSiteKey } from '../../shared/storage/site-admin';
+import {
+  type ApplyResult,
+  applySiteConfig,
+  listSiteSummaries,
+  rotateSiteKey,
+} from '../../shared/storage/site-admin';
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import type { DeployedStack } from '../cdk/stack-outputs';
@@ -62,6 +67,33 @@ export async function withStorage<T>(
     return await work(createStorageClients(storage.settings));
   } finally {
     await storage.close();
+  }
+}
+
+export interface AppliedSite {
+  result: ApplyResult;
+  /** What changed in the alert topic's e-mail subscriptions (against a deployed stack only). */
+  alertEmails?: SubscriptionPlan;
+  /** Why they could not be changed; the site itself is applied. */
+  alertEmailsError?: string;
+}
+
+/**
+ * `sites apply`: stores the site, then, against a deployed stack, subscribes its alert e-mails. The
+ * site is stored first, so a failing subscription is reported without losing the keys just issued.
+ */
+export async function applySite(
+  clients: StorageClients,
+  input: unknown,
+  stack: DeployedStack | undefined,
+  sync: typeof syncAlertEmails = syncAlertEmails,
+): Promise<AppliedSite> {
+  const result = await applySiteConfig(clients, input, new Date(), [checkAlertRules]);
+  if (!stack) return { result };
+  try {
+    return { result, alertEmails: await sync(clients, createSnsClient(stack.storage), stack.alertTopicArn) };
+  } catch (error) {
+    return { result, alertEmailsError: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -176,15 +208,16 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (file: string, options: { json?: boolean }) => {
       const input = readJsonFile(file);
-      const { result, alertEmails } = await withStorage(async (clients, stack) => {
-        const applied = await applySiteConfig(clients, input, new Date(), [checkAlertRules]);
-        // In AWS the site's alert e-mails become subscriptions of the alert topic, for its alerts only.
-        const plan = stack
-          ? await syncAlertEmails(clients, createSnsClient(stack.storage), stack.alertTopicArn)
-          : undefined;
-        return { result: applied, alertEmails: plan };
-      });
+      const { result, alertEmails, alertEmailsError } = await withStorage((clients, stack) =>
+        applySite(clients, input, stack),
+      );
       const emailLines = alertEmailLines(result.config, alertEmails);
+      if (alertEmailsError !== undefined) {
+        process.exitCode = 1;
+        console.error(
+          `roxtrail: site ${result.config.site} applied, but its alert e-mails were not subscribed (apply again to retry): ${alertEmailsError}`,
+        );
+      }
       if (result.created) {
         print(
           Boolean(options.json),

@@ -18,6 +18,8 @@ import {
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncAlertEmails, type TopicSubscriptionsClient } from '../../functions/alerts/subscriptions';
+import { deployedStackFromOutputs, STACK_OUTPUTS } from '../../infra/cdk/stack-outputs';
+import { applySite } from '../../infra/local/cli';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { applySiteConfig } from '../../shared/storage/site-admin';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
@@ -177,5 +179,28 @@ describe('alert e-mail subscriptions against the local tables and an SNS stand-i
     expect(sns.policyOf('team@shop.example')).toBe('{"site":["shop"]}');
     // The stack's own subscription keeps receiving everything.
     expect(sns.policyOf('oncall@shop.example')).toBeUndefined();
+  });
+
+  it('never lose a new site’s keys when its e-mails cannot be subscribed (sites apply --stack)', async () => {
+    const outputs = Object.fromEntries(Object.values(STACK_OUTPUTS).map((name) => [name, `${name}-value`]));
+    const deployed = deployedStackFromOutputs('Roxtrail', { ...outputs, AlertTopicArn: TOPIC }, 'eu-west-1');
+    const applied = await applySite(
+      stack.clients,
+      siteConfigWithDefaults({ site: 'denied', alerts: { emails: ['ops@denied.example'] } }),
+      deployed,
+      async () => {
+        throw new Error('AuthorizationError: not allowed to sns:Subscribe');
+      },
+    );
+    expect(applied.result).toMatchObject({ created: true, writeKey: expect.stringMatching(/^rxw_/) });
+    expect(applied.alertEmailsError).toMatch(/AuthorizationError/);
+    // With SNS reachable, applying again subscribes the address.
+    const retried = await applySite(
+      stack.clients,
+      { site: 'denied', alerts: { emails: ['ops@denied.example'] } },
+      deployed,
+      (clients, _sns, topicArn) => syncAlertEmails(clients, sns, topicArn),
+    );
+    expect(retried.alertEmails?.subscribe).toEqual([{ email: 'ops@denied.example', sites: ['denied'] }]);
   });
 });
