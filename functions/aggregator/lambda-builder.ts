@@ -36,13 +36,16 @@ export type BuildPartialsResponse = Omit<BuiltPartition, 'partial'>[];
 export function lambdaFanOutBuilder(
   clients: StorageClients,
   functionName: string,
-  lambda: LambdaClient = createLambdaClient(clients.settings),
+  lambda?: LambdaClient,
   chunkBytes = FAN_OUT_CHUNK_BYTES,
 ): PartialBuilder {
   const local = inProcessBuilder(clients);
   return async (partitions, context, onBuilt) => {
     const chunks = chunkPartitions(partitions, chunkBytes);
     if (chunks.length < 2) return local(partitions, context, onBuilt);
+    // Made on the first day that fans out, not at the aggregator's cold start.
+    lambda ??= createLambdaClient(clients.settings);
+    const client = lambda;
     const built: BuiltPartition[] = [];
     let next = 0;
     const invoker = async () => {
@@ -50,7 +53,7 @@ export function lambdaFanOutBuilder(
         const chunk = chunks[next++];
         if (!chunk) continue;
         const request: BuildPartialsRequest = { action: 'build-partials', context, partitions: chunk };
-        const response = await lambda.send(
+        const response = await client.send(
           new InvokeCommand({
             FunctionName: functionName,
             InvocationType: 'RequestResponse',

@@ -104,15 +104,15 @@ function redirect(location: string): HttpResult {
   return { statusCode: 302, headers: { location, 'cache-control': 'no-cache' }, body: '' };
 }
 
-/** The browser tracker as served: the module, gzipped once, and its validator. */
-export interface TrackerAsset {
-  code: string;
-  gzip: Buffer;
+/** A text file as served: its text, gzipped once (when worth it), and its validator. */
+export interface TextFile {
+  text: string;
+  gzip: Buffer | undefined;
   etag: string;
 }
 
 /** The tracker's response, however it was built: cacheable, and loadable as a module script from any shop. */
-export function trackerResponse(event: HttpEvent, asset: TrackerAsset): HttpResult {
+export function trackerResponse(event: HttpEvent, asset: TextFile): HttpResult {
   const headers: Record<string, string> = {
     'content-type': 'text/javascript; charset=utf-8',
     'cache-control': 'public, max-age=300',
@@ -122,26 +122,14 @@ export function trackerResponse(event: HttpEvent, asset: TrackerAsset): HttpResu
     // Shops load it from their own origin as a module script, and module scripts are fetched with CORS.
     'access-control-allow-origin': '*',
   };
-  const ifNoneMatch = header(event, 'if-none-match');
-  if (ifNoneMatch?.split(',').some((tag) => tag.trim() === asset.etag)) {
-    return { statusCode: 304, headers, body: '' };
-  }
-  if (/\bgzip\b/.test(header(event, 'accept-encoding') ?? '')) {
-    return {
-      statusCode: 200,
-      headers: { ...headers, 'content-encoding': 'gzip' },
-      body: asset.gzip.toString('base64'),
-      isBase64Encoded: true,
-    };
-  }
-  return { statusCode: 200, headers, body: asset.code };
+  return fileResponse(event, asset, headers);
 }
 
 export const TRACKER_PATH = '/roxtrail.js';
 /** Where the stack's bundling writes the tracker, relative to the query bundle. */
 export const TRACKER_BUNDLE_FILE = join('tracker', 'roxtrail.js');
 
-let trackerAsset: TrackerAsset | undefined;
+let trackerAsset: TextFile | undefined;
 
 /** The tracker built into this function's bundle (`dir`: the bundle's directory). */
 export function serveBundledTracker(event: HttpEvent, dir = here): HttpResult {
@@ -154,12 +142,8 @@ export function serveBundledTracker(event: HttpEvent, dir = here): HttpResult {
         message: `The browser tracker is not part of this deployment (${file} not found).`,
       });
     }
-    const code = readFileSync(file, 'utf8');
-    trackerAsset = {
-      code,
-      gzip: gzipSync(code, { level: 9 }),
-      etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"`,
-    };
+    const asset = assetOf(TRACKER_BUNDLE_FILE, readFileSync(file));
+    trackerAsset = { text: asset.body.toString('utf8'), gzip: asset.gzip, etag: asset.etag };
   }
   return trackerResponse(event, trackerAsset);
 }
@@ -194,18 +178,26 @@ export function serveDashboard(event: HttpEvent): HttpResult {
     vary: 'accept-encoding',
     ...(name === 'index.html' ? SECURITY_HEADERS : { 'x-content-type-options': 'nosniff' }),
   };
+  return fileResponse(
+    event,
+    { text: asset.body.toString('utf8'), gzip: asset.gzip, etag: asset.etag },
+    headers,
+  );
+}
+
+/** A static file's answer: 304 when the client holds this version, gzipped when it accepts that. */
+function fileResponse(event: HttpEvent, file: TextFile, headers: Record<string, string>): HttpResult {
   const ifNoneMatch = header(event, 'if-none-match');
-  if (ifNoneMatch?.split(',').some((tag) => tag.trim() === asset.etag)) {
+  if (ifNoneMatch?.split(',').some((tag) => tag.trim() === file.etag)) {
     return { statusCode: 304, headers, body: '' };
   }
-  const gzip = asset.gzip && /\bgzip\b/.test(header(event, 'accept-encoding') ?? '');
-  if (gzip && asset.gzip) {
+  if (file.gzip && /\bgzip\b/.test(header(event, 'accept-encoding') ?? '')) {
     return {
       statusCode: 200,
       headers: { ...headers, 'content-encoding': 'gzip' },
-      body: asset.gzip.toString('base64'),
+      body: file.gzip.toString('base64'),
       isBase64Encoded: true,
     };
   }
-  return { statusCode: 200, headers, body: asset.body.toString('utf8') };
+  return { statusCode: 200, headers, body: file.text };
 }

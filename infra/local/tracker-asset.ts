@@ -4,5 +4,6 @@ import { trackerResponse } from '../../functions/query/static';
 import { buildTracker } from '../../web/tracker/build';
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  return trackerResponse(event, await buildTracker());
+  const bundle = await buildTracker();
+  return trackerResponse(event, { text: bundle.code, gzip: bundle.gzip, etag: bundle.etag });
 }

@@ -1,4 +1,5 @@
 /** Normalization of an accepted event (metrics.md §1): identity, receivedAt, skew-corrected event time. */
+import { defineOwn } from './privacy';
 import { type IncomingEvent, parseIsoDateTime } from './schema';
 import type { JsonObject, NormalizedEvent } from './types';
 
@@ -82,13 +83,6 @@ export function normalizeEvent(event: IncomingEvent, ctx: NormalizeContext): Nor
   const groupId = idString(event.groupId);
   if (groupId !== undefined) normalized.groupId = groupId;
   return normalized;
-}
-
-/** `__proto__` arriving as JSON data must stay data: define it, never assign it (that would set a prototype). */
-function defineOwn(target: JsonObject, key: string, value: unknown): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }
 
 /** A UUID v4-shaped id from a hex digest, so generated ids are stable across retries of one request. */

@@ -74,7 +74,7 @@ function scrubValue(value: unknown, policy: PrivacyPolicy, piiKeys: ReadonlySet<
 }
 
 /** `__proto__` arriving as JSON data must stay data: define it, never assign it (that would set a prototype). */
-function defineOwn(target: JsonObject, key: string, value: unknown): void {
+export function defineOwn(target: JsonObject, key: string, value: unknown): void {
   if (key === '__proto__')
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;

@@ -162,6 +162,16 @@ export async function getObjectBytes(clients: StorageClients, key: string): Prom
   return response.Body.transformToByteArray();
 }
 
+/** The object's bytes; undefined when there is none. */
+export async function findObjectBytes(clients: StorageClients, key: string): Promise<Uint8Array | undefined> {
+  try {
+    return await getObjectBytes(clients, key);
+  } catch (error) {
+    if (error instanceof NoSuchKey) return undefined;
+    throw error;
+  }
+}
+
 /** Deletes up to 1,000 keys per request (DELETE requests are free in S3). */
 export async function deleteObjects(clients: StorageClients, keys: readonly string[]): Promise<void> {
   for (let offset = 0; offset < keys.length; offset += 1000) {

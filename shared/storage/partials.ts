@@ -5,10 +5,11 @@
  * Derived data: losing one costs only a rebuild from the archive or a look-up.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { LINK_SNAPSHOT_FORMAT, type LinkSnapshot } from '../metrics/link-snapshot';
 import { type HourPartial, PARTIAL_FORMAT } from '../metrics/partial';
-import { deleteObjects, listObjects } from './archive';
+import { isJsonObject } from '../metrics/properties';
+import { deleteObjects, findObjectBytes, listObjects } from './archive';
 import type { StorageClients } from './clients';
 
 export function partialKeyFor(site: string, date: string, hour: string): string {
@@ -35,14 +36,10 @@ function decodeJson(bytes: Uint8Array): unknown {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
 /** The partial, or undefined when the bytes are not a partial of the current format. */
 export function decodePartial(bytes: Uint8Array): HourPartial | undefined {
   const partial = decodeJson(bytes);
-  return isObject(partial) && partial.format === PARTIAL_FORMAT && Array.isArray(partial.events)
+  return isJsonObject(partial) && partial.format === PARTIAL_FORMAT && Array.isArray(partial.events)
     ? (partial as unknown as HourPartial)
     : undefined;
 }
@@ -50,7 +47,7 @@ export function decodePartial(bytes: Uint8Array): HourPartial | undefined {
 /** The snapshot, or undefined when the bytes are not a link snapshot of the current format. */
 export function decodeLinkSnapshot(bytes: Uint8Array): LinkSnapshot | undefined {
   const snapshot = decodeJson(bytes);
-  return isObject(snapshot) && snapshot.format === LINK_SNAPSHOT_FORMAT && Array.isArray(snapshot.entries)
+  return isJsonObject(snapshot) && snapshot.format === LINK_SNAPSHOT_FORMAT && Array.isArray(snapshot.entries)
     ? (snapshot as unknown as LinkSnapshot)
     : undefined;
 }
@@ -67,19 +64,6 @@ async function putGzipJson(clients: StorageClients, key: string, value: HourPart
   );
 }
 
-/** The object's bytes; undefined when there is none. */
-async function getBytes(clients: StorageClients, key: string): Promise<Uint8Array | undefined> {
-  try {
-    const response = await clients.s3.send(
-      new GetObjectCommand({ Bucket: clients.settings.bucketName, Key: key }),
-    );
-    return response.Body ? await response.Body.transformToByteArray() : undefined;
-  } catch (error) {
-    if (error instanceof NoSuchKey) return undefined;
-    throw error;
-  }
-}
-
 export async function putPartial(clients: StorageClients, partial: HourPartial): Promise<void> {
   await putGzipJson(clients, partialKeyFor(partial.site, partial.date, partial.hour), partial);
 }
@@ -91,7 +75,7 @@ export async function getPartial(
   date: string,
   hour: string,
 ): Promise<HourPartial | undefined> {
-  const bytes = await getBytes(clients, partialKeyFor(site, date, hour));
+  const bytes = await findObjectBytes(clients, partialKeyFor(site, date, hour));
   return bytes && decodePartial(bytes);
 }
 
@@ -105,7 +89,7 @@ export async function getLinkSnapshot(
   site: string,
   date: string,
 ): Promise<LinkSnapshot | undefined> {
-  const bytes = await getBytes(clients, linkSnapshotKeyFor(site, date));
+  const bytes = await findObjectBytes(clients, linkSnapshotKeyFor(site, date));
   return bytes && decodeLinkSnapshot(bytes);
 }
 
