@@ -1,6 +1,7 @@
 /** The cost model fed with what this benchmark run measured (bench/collector.ts, bench/aggregation.ts). */
 import {
   completeMeasured,
+  DEPLOYED,
   type Measured,
   missingMeasurements,
   monthlyCost,
@@ -45,9 +46,18 @@ export function benchCost(measured: Partial<Measured>): BenchRow[] {
       workload: { ...TARGET_WORKLOAD, journeyRetentionDays: SHORT_JOURNEYS_DAYS },
       journeys: `journeyRetentionDays ${SHORT_JOURNEYS_DAYS}`,
     },
+    {
+      label: `firehose, function URL, journeys ${SHORT_JOURNEYS_DAYS} days`,
+      mode: 'firehose',
+      frontDoor: 'function-url',
+      workload: { ...TARGET_WORKLOAD, journeyRetentionDays: SHORT_JOURNEYS_DAYS },
+      journeys: `journeyRetentionDays ${SHORT_JOURNEYS_DAYS}, tracking at the collector's function URL (-c trackingFunctionUrl=true)`,
+    },
   ] as const;
-  return variants.map(({ label, mode, workload, journeys }) => {
-    const report = monthlyCost(workload, complete, { mode });
+  return variants.map((variant) => {
+    const { label, mode, workload, journeys } = variant;
+    const frontDoor = 'frontDoor' in variant ? variant.frontDoor : DEPLOYED.frontDoor;
+    const report = monthlyCost(workload, complete, { mode, frontDoor });
     return {
       figure: `cost per million events (${label})`,
       value: report.perMillionEvents,

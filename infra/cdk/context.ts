@@ -9,6 +9,9 @@
  * - `aggregatorMemoryMb`  memory of the aggregator and the partial builder, 128-10240; default 2048.
  * - `aggregatorReservedConcurrency`  concurrency reserved for the aggregator, or `false` for none
  *                         (accounts whose Lambda concurrency limit is 10 can reserve none); default 1.
+ * - `collectorReservedConcurrency`  concurrency reserved for (and capping) the collector; default none.
+ * - `trackingFunctionUrl` also take tracking requests at a Lambda function URL on the collector
+ *                         (output `TrackingUrl`): no API Gateway charge per request; default false.
  * - `archiveMode`         `firehose` (through a Firehose delivery stream with dynamic partitioning) or
  *                         `direct` (the collector PUTs to S3), same archive layout; default `firehose`.
  * - `tableClass`          `standard-ia` or `standard`, the DynamoDB table class; default `standard-ia`.
@@ -46,6 +49,8 @@ export function appConfigFromContext(scope: IConstruct): AppConfig {
         context.string('aggregatorReservedConcurrency') === 'false'
           ? false
           : context.positiveInteger('aggregatorReservedConcurrency'),
+      collectorReservedConcurrency: context.positiveInteger('collectorReservedConcurrency'),
+      trackingFunctionUrl: context.boolean('trackingFunctionUrl'),
       archiveMode: archiveModeOf(context.string('archiveMode')),
       tableClass: tableClassOf(context.string('tableClass')),
       pointInTimeRecovery: context.boolean('pointInTimeRecovery'),

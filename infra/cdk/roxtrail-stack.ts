@@ -1,7 +1,13 @@
 /** RoxtrailStack: the production stack — HTTP API, the four functions, S3 archive, DynamoDB table, schedule, alerts, monitoring, Athena. */
 import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { TableClass } from 'aws-cdk-lib/aws-dynamodb';
-import { SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  InvokeMode,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
@@ -31,8 +37,23 @@ export interface RoxtrailStackProps extends StackProps {
   readonly throttleBurstLimit?: number;
   /** Addresses subscribed to the alert topic by e-mail. @default - none */
   readonly alertEmails?: readonly string[];
-  /** Concurrency reserved for (and capping) the collector. @default - unreserved */
+  /**
+   * Concurrency reserved for (and capping) the collector. With `trackingFunctionUrl` it is the only
+   * bound on tracking traffic there (a function URL has no stage throttling): about requests per
+   * second × 0.05 s.
+   * @default - unreserved
+   */
   readonly collectorReservedConcurrency?: number;
+  /**
+   * Also takes tracking requests at a Lambda function URL on the collector (output `TrackingUrl`,
+   * the `endpoint` of trackers and SDKs). Same handler, same payload (format 2.0), same write keys and
+   * per-site CORS, but no API Gateway charge: $1 less per million requests, the largest line of the
+   * bill at 10 events a request (`npx roxtrail cost --front-door function-url` compares). What it
+   * lacks: the stage's rate limit (cap with `collectorReservedConcurrency`), access logs, custom
+   * domains without CloudFront. The API keeps its tracking routes, so clients can move one by one.
+   * @default false
+   */
+  readonly trackingFunctionUrl?: boolean;
   /**
    * Concurrency reserved for the aggregator. 1 keeps scheduled runs from overlapping (a late one
    * waits in Lambda's queue) and bounds the load on the table. `false` leaves it unreserved, for
@@ -124,7 +145,7 @@ const DASHBOARD_FILES = [
 const TRACKER_BUILD = [{ script: 'web/tracker/build.ts', to: 'tracker' }];
 
 const SYNCHRONOUS_ONLY =
-  'Invoked synchronously by API Gateway only: failures go back to the client, which retries (requests are idempotent). No async events to dead-letter.';
+  'Invoked synchronously over HTTP only (API Gateway; the collector also at its function URL): failures go back to the client, which retries (requests are idempotent). No async events to dead-letter.';
 
 export class RoxtrailStack extends Stack {
   readonly api: IngestApi;
@@ -133,6 +154,8 @@ export class RoxtrailStack extends Stack {
   readonly firehoseArchive?: FirehoseArchive;
   readonly journeys: JourneyTable;
   readonly collector: RoxtrailFunction;
+  /** The collector's function URL, with `trackingFunctionUrl` only. */
+  readonly trackingFunctionUrl?: FunctionUrl;
   readonly aggregator: RoxtrailFunction;
   readonly query: RoxtrailFunction;
   /**
@@ -228,6 +251,14 @@ export class RoxtrailStack extends Stack {
           "Tracking endpoints are authenticated by the site's write key inside the collector: Segment clients send it as Basic auth or in the JSON body, which an authorizer never sees. CORS preflights carry no credentials by design.",
       },
     ]);
+    if (props.trackingFunctionUrl) {
+      // Public (auth type NONE) for the reason above: the write key is checked inside. No CORS
+      // configuration, as on the API: the collector answers preflights from each site's origins.
+      this.trackingFunctionUrl = this.collector.addFunctionUrl({
+        authType: FunctionUrlAuthType.NONE,
+        invokeMode: InvokeMode.BUFFERED,
+      });
+    }
 
     // Query: reads the table and reports/; cannot write anything, cannot read events/. It also
     // serves the dashboard, whose static files travel in its bundle (functions/query/static.ts).
@@ -464,6 +495,7 @@ export class RoxtrailStack extends Stack {
       alertTopic: this.alertTopic.topic,
       apiStage: this.api.stage,
       collector: this.collector,
+      collectorUrl: this.trackingFunctionUrl !== undefined,
       aggregator: this.aggregator,
       functions: {
         collector: this.collector,
@@ -488,6 +520,12 @@ export class RoxtrailStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, {
       value: this.api.url,
       description: 'Base URL of the tracking and query API',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.trackingUrl, {
+      value: this.trackingFunctionUrl?.url ?? this.api.url,
+      description: this.trackingFunctionUrl
+        ? "Tracking endpoint: the collector's function URL (the API's tracking routes work too)"
+        : 'Tracking endpoint (the API)',
     });
     new CfnOutput(this, STACK_OUTPUTS.bucketName, {
       value: this.archive.bucket.bucketName,

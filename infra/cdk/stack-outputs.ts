@@ -6,6 +6,8 @@ import type { StorageSettings } from '../../shared/storage/clients';
 
 export const STACK_OUTPUTS = {
   apiUrl: 'ApiUrl',
+  /** Where trackers and SDKs send events: the collector's function URL, or the API. */
+  trackingUrl: 'TrackingUrl',
   bucketName: 'BucketName',
   tableName: 'TableName',
   alertTopicArn: 'AlertTopicArn',

@@ -13,6 +13,7 @@ import {
   type ArchiveMode,
   completeMeasured,
   DEPLOYED,
+  type FrontDoor,
   type Measured,
   missingMeasurements,
   monthlyCost,
@@ -469,6 +470,11 @@ export function buildProgram(): Command {
     )
     .option('--sites <n>', 'number of sites', positiveNumber, 1)
     .option('--mode <mode>', 'archive mode: direct or firehose', DEPLOYED.archiveMode)
+    .option(
+      '--front-door <door>',
+      "where tracking requests arrive: http-api, or function-url (the collector's, CDK context trackingFunctionUrl)",
+      DEPLOYED.frontDoor,
+    )
     .option('--table-class <class>', 'DynamoDB table class: standard or standard-ia', DEPLOYED.tableClass)
     .option('--no-point-in-time-recovery', 'without DynamoDB point-in-time recovery')
     .option('--json', 'machine-readable output')
@@ -481,11 +487,13 @@ export function buildProgram(): Command {
         journeyRetentionDays?: number;
         sites: number;
         mode: string;
+        frontDoor: string;
         tableClass: string;
         pointInTimeRecovery: boolean;
         json?: boolean;
       }) => {
         const mode = oneOf<ArchiveMode>(options.mode, ['direct', 'firehose'], '--mode');
+        const frontDoor = oneOf<FrontDoor>(options.frontDoor, ['http-api', 'function-url'], '--front-door');
         const tableClass = oneOf<TableClass>(
           options.tableClass,
           ['standard', 'standard-ia'],
@@ -501,14 +509,18 @@ export function buildProgram(): Command {
             sites: options.sites,
           },
           readMeasured(),
-          { mode, tableClass, pointInTimeRecovery: options.pointInTimeRecovery },
+          { mode, frontDoor, tableClass, pointInTimeRecovery: options.pointInTimeRecovery },
         );
         const row = (label: string, value: string, basis = '') =>
           `${label.padEnd(34)} $${value.padStart(10)}   ${basis}`.trimEnd();
         print(Boolean(options.json), report, () =>
           [
             ...report.lines.map((line) => row(line.item, line.monthly.toFixed(2), line.basis)),
-            row('total per month', report.monthly.toFixed(2), `${mode} mode, ${tableClass} table`),
+            row(
+              'total per month',
+              report.monthly.toFixed(2),
+              `${mode} mode, ${tableClass} table, tracking at the ${frontDoor === 'http-api' ? 'HTTP API' : 'function URL'}`,
+            ),
             row('per million events', report.perMillionEvents.toFixed(4)),
             row('idle per month', report.idleMonthly.toFixed(2), 'no traffic, data kept:'),
             row('  fixed', report.idleFixedMonthly.toFixed(2), 'schedules, runs, alarms, keys'),

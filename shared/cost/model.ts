@@ -60,6 +60,8 @@ export interface Measured {
 
 export type ArchiveMode = 'direct' | 'firehose';
 export type TableClass = 'standard' | 'standard-ia';
+/** Where tracking requests arrive: the HTTP API, or the collector's function URL (`trackingFunctionUrl`). */
+export type FrontDoor = 'http-api' | 'function-url';
 
 /**
  * What the CDK app (infra/cdk) deploys by default; test/infra/cost-settings.test.ts holds the template
@@ -69,11 +71,15 @@ export const DEPLOYED = {
   collectorMemoryMb: 256,
   aggregatorMemoryMb: 2048,
   archiveMode: 'firehose' as ArchiveMode,
+  frontDoor: 'http-api' as FrontDoor,
   tableClass: 'standard-ia' as TableClass,
   pointInTimeRecovery: true,
   /** Every function's log group and the API's access logs. */
   logRetentionDays: 30,
-  /** Alarms (RoxtrailMonitoring) and dashboards (only with the `dashboard` context). */
+  /**
+   * Alarms (RoxtrailMonitoring; one more watches the function URL's 5xx answers, see
+   * FUNCTION_URL_ALARMS) and dashboards (only with the `dashboard` context).
+   */
   alarms: 7,
   dashboards: 0,
   /** Customer-managed KMS keys (the alert topic's, only with the `alertTopicKey` context). */
@@ -94,8 +100,12 @@ export const DEPLOYED = {
   firehoseBufferSeconds: 300,
 };
 
+/** Alarms the stack adds with the collector's function URL (its 5xx answers). */
+export const FUNCTION_URL_ALARMS = 1;
+
 export interface CostOptions {
   mode: ArchiveMode;
+  frontDoor: FrontDoor;
   tableClass: TableClass;
   pointInTimeRecovery: boolean;
   collectorTraced: boolean;
@@ -138,6 +148,7 @@ export interface CostOptions {
 
 export const DEFAULT_COST_OPTIONS: CostOptions = {
   mode: DEPLOYED.archiveMode,
+  frontDoor: DEPLOYED.frontDoor,
   tableClass: DEPLOYED.tableClass,
   pointInTimeRecovery: DEPLOYED.pointInTimeRecovery,
   collectorTraced: DEPLOYED.collectorTraced,
@@ -232,6 +243,7 @@ export interface CostLine {
 
 export interface CostReport {
   mode: ArchiveMode;
+  frontDoor: FrontDoor;
   tableClass: TableClass;
   lines: CostLine[];
   monthly: number;
@@ -301,6 +313,7 @@ export function monthlyCost(
   const idleStorageMonthly = sum(lines.filter((line) => line.kind === 'storage'));
   return {
     mode: o.mode,
+    frontDoor: o.frontDoor,
     tableClass: o.tableClass,
     lines,
     monthly,
@@ -320,7 +333,14 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
   const partitionHours = events > 0 ? workload.sites * 24 * DAYS_PER_MONTH : 0;
   const runs = o.aggregationRunsPerDay * DAYS_PER_MONTH;
 
-  add('API Gateway HTTP API', (requests / 1e6) * prices.httpApiPerMillion, `${fmt(requests)} requests`);
+  // A function URL costs nothing beyond the invocation (billed with the collector below); the API's
+  // other requests (queries, site admin) are a few a day.
+  const viaApi = o.frontDoor === 'http-api';
+  add(
+    'API Gateway HTTP API',
+    viaApi ? (requests / 1e6) * prices.httpApiPerMillion : 0,
+    viaApi ? `${fmt(requests)} requests` : "none: tracking at the collector's function URL",
+  );
 
   // Below one vCPU the same CPU work takes longer: the CPU time at full core, stretched by the share lost.
   const cpuStretchMs =
@@ -425,11 +445,12 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
   );
 
   const platformBytes = ((o.collectorPlatformLogs ? requests : 0) + runs) * LAMBDA_PLATFORM_LOG_BYTES;
-  const logBytes = requests * (measured.logBytesPerRequest + API_ACCESS_LOG_BYTES) + platformBytes;
+  const accessLogBytes = viaApi ? API_ACCESS_LOG_BYTES : 0;
+  const logBytes = requests * (measured.logBytesPerRequest + accessLogBytes) + platformBytes;
   add(
     'CloudWatch Logs ingestion',
     (logBytes / GB) * prices.cloudwatchLogsIngestPerGb,
-    `${fmt(logBytes / GB)} GB: ${fmt(measured.logBytesPerRequest)} B application, ${API_ACCESS_LOG_BYTES} B access log${o.collectorPlatformLogs ? `, ${LAMBDA_PLATFORM_LOG_BYTES} B Lambda lines` : ''} a request`,
+    `${fmt(logBytes / GB)} GB: ${fmt(measured.logBytesPerRequest)} B application, ${accessLogBytes} B access log${o.collectorPlatformLogs ? `, ${LAMBDA_PLATFORM_LOG_BYTES} B Lambda lines` : ''} a request`,
   );
 
   const tracedCollector = o.collectorTraced ? xraySampled(requests) : 0;
@@ -442,12 +463,13 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
   add('EventBridge Scheduler', (runs / 1e6) * prices.schedulerPerMillion, `${fmt(runs)} invocations`);
   add('SNS alerts', 0, 'a few publishes a day');
 
-  const billedAlarms = Math.max(0, o.alarms - o.freeAlarms);
+  const alarms = o.alarms + (viaApi ? 0 : FUNCTION_URL_ALARMS);
+  const billedAlarms = Math.max(0, alarms - o.freeAlarms);
   const billedDashboards = Math.max(0, o.dashboards - o.freeDashboards);
   add(
     'CloudWatch alarms and dashboards',
     billedAlarms * prices.cloudwatchAlarmPerMonth + billedDashboards * prices.cloudwatchDashboardPerMonth,
-    `${o.alarms} alarms, ${o.dashboards} dashboards; ${o.freeAlarms} and ${o.freeDashboards} free in the account`,
+    `${alarms} alarms, ${o.dashboards} dashboards; ${o.freeAlarms} and ${o.freeDashboards} free in the account`,
     'fixed',
   );
   add(

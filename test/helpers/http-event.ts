@@ -60,6 +60,31 @@ export function httpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
   };
 }
 
+/**
+ * The same request as a Lambda function URL delivers it (docs.aws.amazon.com/lambda/latest/dg/
+ * urls-invocation.html, "Request payload format"): payload 2.0, but no routes or stages (`$default`
+ * placeholders), no path parameters, the URL's own domain.
+ */
+export function functionUrlEvent(input: Omit<HttpEventInput, 'pathParameters'>): APIGatewayProxyEventV2 {
+  const event = httpEvent(input);
+  const urlId = 'abcdefghijklmnopqrstuvwxyz012345';
+  return {
+    ...event,
+    routeKey: '$default',
+    rawQueryString: event.rawQueryString,
+    pathParameters: undefined,
+    requestContext: {
+      ...event.requestContext,
+      apiId: urlId,
+      domainName: `${urlId}.lambda-url.eu-west-1.on.aws`,
+      domainPrefix: urlId,
+      routeKey: '$default',
+      stage: '$default',
+      // The URL also sends `authentication` and `authorizer` as null; the handlers read neither.
+    },
+  };
+}
+
 export const TEST_LAMBDA_CONTEXT: Context = {
   callbackWaitsForEmptyEventLoop: false,
   functionName: 'test',

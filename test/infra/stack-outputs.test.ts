@@ -3,6 +3,7 @@ import { deployedStackFromOutputs, STACK_OUTPUTS } from '../../infra/cdk/stack-o
 
 const outputs: Record<string, string> = {
   ApiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
+  TrackingUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
   BucketName: 'roxtrail-archivebucket-1',
   TableName: 'Roxtrail-JourneysTable-1',
   AlertTopicArn: 'arn:aws:sns:eu-west-1:123456789012:Roxtrail-AlertsTopic-1',

@@ -7,7 +7,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  type Metric,
+  Metric,
   Stats,
   TextWidget,
   TreatMissingData,
@@ -25,6 +25,12 @@ export interface RoxtrailMonitoringProps {
   readonly apiStage: IHttpStage;
   /** The collector: throttles mean lost tracking requests (clients retry, but not forever). */
   readonly collector: IFunction;
+  /**
+   * The collector also answers at its function URL: its 5xx answers there raise an alarm too (the
+   * API stage does not see them).
+   * @default false
+   */
+  readonly collectorUrl?: boolean;
   /** The aggregator: an error means a day's figures are stale. */
   readonly aggregator: IFunction;
   /** Every function, by display name, for the dashboard's per-function graphs. */
@@ -79,6 +85,21 @@ export class RoxtrailMonitoring extends Construct {
       props.serverErrorThreshold ?? 5,
       'The API answered 5xx (collector or query function failing, or a store unavailable).',
     );
+    if (props.collectorUrl) {
+      alarm(
+        'CollectorUrlServerErrors',
+        // Function URLs publish their answers' status classes as the function's Url4xx/Url5xxCount.
+        new Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'Url5xxCount',
+          dimensionsMap: { FunctionName: props.collector.functionName },
+          period: FIVE_MINUTES,
+          statistic: Stats.SUM,
+        }),
+        props.serverErrorThreshold ?? 5,
+        "The collector's function URL answered 5xx (collector failing or throttled, or a store unavailable).",
+      );
+    }
     alarm(
       'CollectorThrottles',
       props.collector.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM }),
@@ -102,7 +123,8 @@ export class RoxtrailMonitoring extends Construct {
       );
     }
 
-    // Seven alarms: within the 10 CloudWatch bills nothing for (test/infra holds the count to the cost model).
+    // Seven alarms (eight with the function URL): within the 10 CloudWatch bills nothing for
+    // (test/infra holds the count to the cost model).
     if (props.dashboard) this.dashboard = this.addDashboard(props);
   }
 

@@ -259,6 +259,11 @@ describe('the bench’s cost rows', () => {
         'cost per million events (firehose, journeys 90 days)',
         monthlyCost({ ...TARGET_WORKLOAD, journeyRetentionDays: 90 }, deployed).perMillionEvents,
       ],
+      [
+        'cost per million events (firehose, function URL, journeys 90 days)',
+        monthlyCost({ ...TARGET_WORKLOAD, journeyRetentionDays: 90 }, deployed, { frontDoor: 'function-url' })
+          .perMillionEvents,
+      ],
     ]);
     // Journeys kept as long as the archive by default: 400 days of items instead of 90.
     expect(rows[1]?.value ?? 0).toBeGreaterThan(rows[2]?.value ?? 0);

@@ -1,0 +1,113 @@
+/**
+ * `-c trackingFunctionUrl=true`: the collector also answers at a public Lambda function URL (output
+ * TrackingUrl), watched by its own 5xx alarm, capped by `collectorReservedConcurrency`, nag-clean;
+ * without the context there is no function URL and TrackingUrl is the API.
+ */
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appConfigFromContext } from '../../infra/cdk/context';
+import { addNagChecks } from '../../infra/cdk/nag';
+import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
+import { DEPLOYED, FUNCTION_URL_ALARMS } from '../../shared/cost/model';
+import { testApp } from '../helpers/cdk-app';
+import { logicalId } from '../helpers/template';
+
+function synth(context: Record<string, unknown>): { stack: RoxtrailStack; template: Template } {
+  const app = testApp({ bundle: false, context });
+  const config = appConfigFromContext(app);
+  const stack = new RoxtrailStack(app, 'Roxtrail', config.stackProps);
+  addNagChecks(app);
+  return { stack, template: Template.fromStack(stack) };
+}
+
+let withUrl: { stack: RoxtrailStack; template: Template };
+let withoutUrl: { stack: RoxtrailStack; template: Template };
+
+beforeAll(() => {
+  withUrl = synth({ trackingFunctionUrl: 'true', collectorReservedConcurrency: '50' });
+  withoutUrl = synth({});
+});
+
+describe('the collector behind a function URL', () => {
+  it('is public (the write key is checked inside) and answers CORS preflights itself', () => {
+    const { stack, template } = withUrl;
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      InvokeMode: 'BUFFERED',
+      TargetFunctionArn: { 'Fn::GetAtt': [logicalId(stack, stack.collector), 'Arn'] },
+      // A static CORS list would answer preflights before the collector's per-site origins could.
+      Cors: Match.absent(),
+    });
+  });
+
+  it('lets anyone invoke the collector through the URL, and only through it', () => {
+    const { stack, template } = withUrl;
+    const collector = { 'Fn::GetAtt': [logicalId(stack, stack.collector), 'Arn'] };
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      FunctionName: collector,
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: collector,
+      Principal: '*',
+      InvokedViaFunctionUrl: true,
+    });
+  });
+
+  it('outputs the URL as TrackingUrl and keeps the tracking routes on the API', () => {
+    const { template } = withUrl;
+    const [url] = Object.keys(template.findResources('AWS::Lambda::Url'));
+    expect(template.findOutputs('TrackingUrl').TrackingUrl?.Value).toEqual({
+      'Fn::GetAtt': [url, 'FunctionUrl'],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/{type}' });
+  });
+
+  it('raises an alarm on the URL’s 5xx answers, which the API stage never sees', () => {
+    const { stack, template } = withUrl;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Url5xxCount',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.collector) } }],
+      Statistic: 'Sum',
+      Period: 300,
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', DEPLOYED.alarms + FUNCTION_URL_ALARMS);
+  });
+
+  it('caps the collector with the reserved concurrency the context asks for', () => {
+    const { stack, template } = withUrl;
+    const collector = template.toJSON().Resources[logicalId(stack, stack.collector)];
+    expect(collector.Properties.ReservedConcurrentExecutions).toBe(50);
+  });
+
+  it('passes cdk-nag', () => {
+    const annotations = Annotations.fromStack(withUrl.stack);
+    const findings = [
+      ...annotations.findError('*', Match.stringLikeRegexp('(AwsSolutions|Serverless)-.*')),
+      ...annotations.findWarning('*', Match.stringLikeRegexp('(AwsSolutions|Serverless)-.*')),
+    ].map((m) => `${m.id}: ${String(m.entry.data).split('\n')[0]}`);
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('without the context', () => {
+  it('has no function URL, the API as TrackingUrl and the alarms the cost model prices', () => {
+    const { stack, template } = withoutUrl;
+    template.resourceCountIs('AWS::Lambda::Url', 0);
+    const outputs = template.findOutputs('*');
+    expect(outputs.TrackingUrl?.Value).toEqual(outputs.ApiUrl?.Value);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', DEPLOYED.alarms);
+    expect(stack.trackingFunctionUrl).toBeUndefined();
+  });
+
+  it('rejects a trackingFunctionUrl that is not true or false', () => {
+    expect(() => synth({ trackingFunctionUrl: 'yes' })).toThrow(
+      "Context 'trackingFunctionUrl' must be true or false, got 'yes'.",
+    );
+  });
+});
