@@ -42,6 +42,9 @@ export const BUNDLE_OPTIONS = {
   sourcemap: true,
   sourcesContent: false,
   external: [],
+  // Credentials from the environment only, as Lambda provides them (functions/common/lambda-credentials.ts).
+  // esbuild resolves an alias's path from the working directory, the repository root.
+  alias: { '@aws-sdk/credential-provider-node': './functions/common/lambda-credentials.ts' },
 } as const;
 
 /** The file NodejsFunction writes an ESM bundle to. */
@@ -63,8 +66,37 @@ export function esbuildOptionsFor(handlerPath: string, outdir: string): BuildOpt
     sourcemap: BUNDLE_OPTIONS.sourcemap,
     sourcesContent: BUNDLE_OPTIONS.sourcesContent,
     external: [...BUNDLE_OPTIONS.external],
+    alias: { ...BUNDLE_OPTIONS.alias },
     logLevel: 'warning',
   };
+}
+
+/**
+ * Whether a function runs with `--enable-source-maps`: Node then reads and parses the bundle's map
+ * (about 1 MB) at every cold start, 10–30 ms on the bench machine, so that stack traces name the
+ * TypeScript sources. Only stack traces need it, and only the scheduled functions print any (an error
+ * ends the invocation, and Lambda logs it with its stack; failed runs keep it in their dead-letter
+ * record). The HTTP functions turn every error into a response and log its name and message only
+ * (functions/common/http.ts), so the map would cost each of their cold starts and serve no one: the
+ * collector's cold starts follow traffic. Their maps still ship in the bundle, for reading a
+ * position by hand.
+ */
+export const RUNTIME_SOURCE_MAPS: Readonly<Record<FunctionName, boolean>> = {
+  collector: false,
+  query: false,
+  aggregator: true,
+  alerts: true,
+};
+
+/** The `NODE_OPTIONS` of the function whose handler module is `handlerPath`, with `memorySize` MB. */
+export function nodeOptionsFor(handlerPath: string, memorySize: number): string {
+  const name = (Object.keys(FUNCTION_ENTRIES) as FunctionName[]).find(
+    (candidate) => FUNCTION_ENTRIES[candidate] === handlerPath,
+  );
+  const sourceMaps = name === undefined || RUNTIME_SOURCE_MAPS[name];
+  // V8 sizes its heap from the machine's memory unless told: the function's memory is what it has.
+  const heap = `--max-old-space-size=${heapLimitMb(memorySize)}`;
+  return sourceMaps ? `--enable-source-maps ${heap}` : heap;
 }
 
 /**

@@ -1,9 +1,18 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltBundle, buildBundles, COLLECTOR_BUNDLE_BUDGET_BYTES, coldInit } from '../../bench/bundles';
-import { FUNCTION_ENTRIES, type FunctionName } from '../../infra/cdk/bundling';
+import {
+  BUNDLE_FILE,
+  esbuildOptionsFor,
+  FUNCTION_ENTRIES,
+  type FunctionName,
+  RUNTIME_SOURCE_MAPS,
+} from '../../infra/cdk/bundling';
 
 /**
  * Minified bundle budgets (index.mjs, without its map). The collector's is the issue's; the others
@@ -63,10 +72,54 @@ describe('bundle size (esbuild with the options RoxtrailFunction uses, minified)
   });
 });
 
+describe('credentials in the bundles', () => {
+  /** The SDK's chain beyond the environment: profiles, SSO, web identity, containers, instance metadata. */
+  const CHAIN_PACKAGES = [
+    '@aws-sdk/credential-provider-node',
+    '@aws-sdk/credential-provider-ini',
+    '@aws-sdk/credential-provider-sso',
+    '@aws-sdk/nested-clients',
+    '@smithy/credential-provider-imds',
+  ];
+
+  it.each(names)('%s carries the environment provider only, not the rest of the chain', (name) => {
+    const packages = bundleOf(name).byPackage.map(([pkg]) => pkg);
+    expect(packages).toContain('@aws-sdk/credential-provider-env');
+    expect(packages.filter((pkg) => CHAIN_PACKAGES.includes(pkg))).toEqual([]);
+  });
+
+  it("signs with the role credentials Lambda puts in the environment, and says so when they're missing", async () => {
+    const probeDir = join(outdir, 'credentials-probe');
+    await build(esbuildOptionsFor('test/helpers/credentials-probe.ts', probeDir));
+    const probe = async (credentials: Record<string, string>) => {
+      const { stdout } = await promisify(execFile)(process.execPath, [join(probeDir, BUNDLE_FILE)], {
+        // A clean environment: no profile files or other credentials the full chain could find.
+        env: { PATH: process.env.PATH ?? '', HOME: probeDir, ...credentials },
+        timeout: 30_000,
+      });
+      return JSON.parse(stdout);
+    };
+    const lambdaEnv = {
+      AWS_ACCESS_KEY_ID: 'ASIAPROBE',
+      AWS_SECRET_ACCESS_KEY: 'probe-secret',
+      AWS_SESSION_TOKEN: 'probe-session',
+    };
+    const resolved = await probe(lambdaEnv);
+    for (const client of ['s3', 'dynamo']) {
+      expect(resolved[client]).toMatchObject({
+        accessKeyId: 'ASIAPROBE',
+        secretAccessKey: 'probe-secret',
+        sessionToken: 'probe-session',
+      });
+    }
+    expect((await probe({})).error).toMatch(/environment/i);
+  }, 60_000);
+});
+
 describe('cold initialization (a fresh node process imports the bundle, dummy environment)', () => {
   // The time is reported, not asserted: this machine's load decides it. Targets live in `npm run bench`.
   it.each(names)('%s initializes and exports handler', async (name) => {
-    const init = await coldInit(bundleOf(name).file);
+    const init = await coldInit(bundleOf(name).file, { sourceMaps: RUNTIME_SOURCE_MAPS[name] });
     console.log(`cold init ${name}: ${init.initMs.toFixed(0)} ms`);
     expect(init.handler).toBe('function');
   });

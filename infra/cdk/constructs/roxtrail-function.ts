@@ -14,7 +14,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { BUNDLE_OPTIONS, heapLimitMb, REPO_ROOT } from '../bundling';
+import { BUNDLE_OPTIONS, nodeOptionsFor, REPO_ROOT } from '../bundling';
 
 export interface RoxtrailFunctionProps {
   /** The handler module relative to the repository root, e.g. `functions/collector/handler.ts`; it exports `handler`. */
@@ -138,9 +138,9 @@ export class RoxtrailFunction extends NodejsFunction {
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       environment: {
         ...props.environment,
-        // Stack traces point at the TypeScript sources. https://docs.aws.amazon.com/lambda/latest/dg/typescript-exceptions.html
-        // V8 sizes its heap from the machine's memory unless told: the function's memory is what it has.
-        NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${heapLimitMb(memorySize)}`,
+        // Source maps where stack traces are printed (https://docs.aws.amazon.com/lambda/latest/dg/typescript-exceptions.html),
+        // and a heap limit from the function's memory.
+        NODE_OPTIONS: nodeOptionsFor(props.handlerPath, memorySize),
       },
       // BUNDLE_OPTIONS in NodejsFunction's terms (platform node is implied); test/infra/bundles.test.ts
       // builds the same options directly with esbuild.
@@ -153,6 +153,9 @@ export class RoxtrailFunction extends NodejsFunction {
         sourceMap: BUNDLE_OPTIONS.sourcemap,
         sourcesContent: BUNDLE_OPTIONS.sourcesContent,
         externalModules: [...BUNDLE_OPTIONS.external],
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLE_OPTIONS.alias).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
