@@ -107,6 +107,10 @@ export async function benchAggregation(
     const ours = await runChild(stores.settings, 'cold');
     const partialObjects = await listObjects(clients, `partials/site=${SITE}/dt=${DATE}/`);
     const partialBytes = partialObjects.reduce((sum, object) => sum + object.size, 0);
+    const indexBytes = (await listObjects(clients, `indexes/site=${SITE}/dt=${DATE}/`)).reduce(
+      (sum, object) => sum + object.size,
+      0,
+    );
     const warm = await runChild(stores.settings, 'warm');
     const capped = await runChild(stores.settings, 'warm', ONE_GB_FUNCTION_HEAP_MB);
     const files = join(
@@ -132,6 +136,7 @@ export async function benchAggregation(
       measured.partialBuildEventsPerSecond = ours.eventsRead / (ours.timings.build / 1000);
       measured.linkLookupsPerEvent = ours.partials.lookups / ours.eventsRead;
       measured.partialBytesPerEvent = partialBytes / ours.eventsRead;
+      measured.actorIndexBytesPerEvent = indexBytes / ours.eventsRead;
     }
     const projection = projectDay(10_000_000, ours, capped);
     return [

@@ -1,6 +1,7 @@
 /** Daily aggregation: archive → metric core → figures in S3 and DynamoDB (metrics.md §5, §6). */
 import { performance } from 'node:perf_hooks';
 import type { SiteConfig } from '../../shared/config/site';
+import { actorHashesOf } from '../../shared/events/actor-index';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
 import {
   type LinkSnapshot,
@@ -12,6 +13,7 @@ import { keepBetterLink, type LinkCandidate } from '../../shared/metrics/links';
 import { type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
 import { createInterner } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
+import { putActorIndex } from '../../shared/storage/actor-index';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
@@ -216,6 +218,10 @@ export async function aggregateDay(
   }
   const build = elapsed();
 
+  // Erasure finds the user's days through this once their journey items have expired.
+  const dayActors = actorHashesOf(
+    partials.filter((partial) => partial.date === date).flatMap((partial) => partial.events),
+  );
   const merged = mergePartials(partials, createInterner(), date);
   // The events the merge left out (of the days after D) need not outlive it.
   partials.length = 0;
@@ -241,7 +247,10 @@ export async function aggregateDay(
   });
   const compute = elapsed();
   // The report is written first: an interrupted run leaves the previous DynamoDB figures in place.
-  await putJson(clients, reportKeyFor(site, date), figures);
+  await Promise.all([
+    putJson(clients, reportKeyFor(site, date), figures),
+    putActorIndex(clients, site, date, dayActors),
+  ]);
   const stored = await putFigures(clients, site, figures);
   const compaction = built.reduce(
     (sum, result) => ({

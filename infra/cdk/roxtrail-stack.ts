@@ -364,6 +364,7 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantPut(this.aggregator, 'reports/*');
     this.archive.bucket.grantRead(this.aggregator, 'partials/*');
     this.archive.bucket.grantPut(this.aggregator, 'partials/*');
+    this.archive.bucket.grantPut(this.aggregator, 'indexes/*');
     // Compaction merges a settled hour's objects into one and deletes the originals (aggregator/compact.ts).
     this.archive.bucket.grantPut(this.aggregator, 'events/*');
     this.archive.bucket.grantDelete(this.aggregator, 'events/*');
@@ -400,8 +401,8 @@ export class RoxtrailStack extends Stack {
     this.aggregator.addEnvironment('ROXTRAIL_PARTIAL_BUILDER_FUNCTION', this.partialBuilder.functionName);
     suppressPrefixWildcards(
       this.aggregator.executionRole,
-      "Reads events/ and rejected/ (keys per site, day, hour and content hash), reads and writes partials/ (one per site, day and hour), writes reports/, and compacts events/ (puts the merged object, deletes the originals): prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads; s3:DeleteObject* (grantDelete) removes compacted originals.",
-      ['events', 'rejected', 'reports', 'partials'],
+      "Reads events/ and rejected/ (keys per site, day, hour and content hash), reads and writes partials/ (one per site, day and hour), writes reports/ and indexes/ (one per site and day), and compacts events/ (puts the merged object, deletes the originals): prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads; s3:DeleteObject* (grantDelete) removes compacted originals.",
+      ['events', 'rejected', 'reports', 'partials', 'indexes'],
       [...S3_READ_ACTIONS, 's3:Abort*', 's3:DeleteObject*'],
     );
     NagSuppressions.addResourceSuppressions(
@@ -449,15 +450,17 @@ export class RoxtrailStack extends Stack {
     });
     this.archive.bucket.grantReadWrite(this.eraser, 'events/*');
     this.archive.bucket.grantReadWrite(this.eraser, 'rejected/*');
-    // Erasure deletes the partials of the days it changed; recomputing them builds them again.
+    // Erasure deletes the partials of the days it changed; recomputing them builds them again. It reads
+    // the days' actor indexes where journey items have expired, and deletes those of changed days.
     this.archive.bucket.grantReadWrite(this.eraser, 'partials/*');
+    this.archive.bucket.grantReadWrite(this.eraser, 'indexes/*');
     this.archive.bucket.grantPut(this.eraser, 'reports/*');
     this.journeys.table.grantReadWriteData(this.eraser);
     this.alertEvaluator.grantInvoke(this.eraser);
     suppressPrefixWildcards(
       this.eraser.executionRole,
-      "Erasure reads and rewrites or deletes the user's objects under events/ and rejected/ (keys per site, day, hour and content hash), deletes and rebuilds the changed days' partials/ and writes recomputed reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket*, s3:List* are grantRead's read actions; s3:PutObject*, s3:DeleteObject*, s3:Abort* are grantWrite's.",
-      ['events', 'rejected', 'reports', 'partials'],
+      "Erasure reads and rewrites or deletes the user's objects under events/ and rejected/ (keys per site, day, hour and content hash), reads the days' actor indexes/ and deletes and rebuilds the changed days' partials/ and indexes/, and writes recomputed reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket*, s3:List* are grantRead's read actions; s3:PutObject*, s3:DeleteObject*, s3:Abort* are grantWrite's.",
+      ['events', 'rejected', 'reports', 'partials', 'indexes'],
       [...S3_READ_ACTIONS, 's3:PutObject*', 's3:DeleteObject*', 's3:Abort*'],
     );
     NagSuppressions.addResourceSuppressions(

@@ -74,17 +74,19 @@ export function parseSiteConfig(input: unknown): ConfigParseResult {
   return { ok: false, message: z.prettifyError(parsed.error).replace(/\n/g, '; ') };
 }
 
-/**
- * When a journey item received at `receivedAtMs` expires (epoch seconds, DynamoDB's TTL attribute):
- * `journeyRetentionDays` (default: `retentionDays`) after it was received, never later than the
- * archive keeps its events.
- */
+/** Days journey items are kept: `journeyRetentionDays` (default: `retentionDays`), never longer than the archive. */
+export function journeyRetentionDaysOf(
+  config: Pick<SiteConfig, 'retentionDays' | 'journeyRetentionDays'>,
+): number {
+  return Math.min(config.journeyRetentionDays ?? config.retentionDays, config.retentionDays);
+}
+
+/** When a journey item received at `receivedAtMs` expires (epoch seconds, DynamoDB's TTL attribute). */
 export function journeyExpiresAt(
   config: Pick<SiteConfig, 'retentionDays' | 'journeyRetentionDays'>,
   receivedAtMs: number,
 ): number {
-  const days = Math.min(config.journeyRetentionDays ?? config.retentionDays, config.retentionDays);
-  return Math.ceil(receivedAtMs / 1000) + days * 86_400;
+  return Math.ceil(receivedAtMs / 1000) + journeyRetentionDaysOf(config) * 86_400;
 }
 
 /** A config with every default filled in, for tests and the simulator. */

@@ -52,6 +52,8 @@ export interface Measured {
   linkLookupsPerEvent: number;
   /** Gzip partial bytes stored per event. */
   partialBytesPerEvent: number;
+  /** Bytes of a day's actor index (indexes/, kept with the archive) per event of the day. */
+  actorIndexBytesPerEvent: number;
   /** Deployment setting, not a measurement: DEPLOYED.aggregatorMemoryMb unless asked otherwise. */
   aggregatorMemoryMb: number;
   /** Application log bytes the collector writes per request; Lambda's own START/END/REPORT lines are added by the model. */
@@ -184,6 +186,7 @@ export const REQUIRED_MEASUREMENTS = [
   'aggregationEventsPerSecond',
   'linkLookupsPerEvent',
   'partialBytesPerEvent',
+  'actorIndexBytesPerEvent',
   'logBytesPerRequest',
 ] as const satisfies readonly (keyof Measured)[];
 
@@ -225,6 +228,7 @@ export function completeMeasured(values: Readonly<Record<string, unknown>>): Mea
     aggregationEventsPerSecond: get('aggregationEventsPerSecond'),
     linkLookupsPerEvent: get('linkLookupsPerEvent'),
     partialBytesPerEvent: get('partialBytesPerEvent'),
+    actorIndexBytesPerEvent: get('actorIndexBytesPerEvent'),
     aggregatorMemoryMb: optional('aggregatorMemoryMb') ?? DEPLOYED.aggregatorMemoryMb,
     logBytesPerRequest: get('logBytesPerRequest'),
   };
@@ -398,15 +402,17 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
   const rawObjectsPerHour = partitionHours > 0 ? rawObjects / partitionHours : 0;
   const compactionPuts = rawObjectsPerHour > 1 ? partitionHours : 0;
   const partialPuts = partitionHours * o.partialBuildsPerEvent;
+  // Each run writes the actor index of each day it computes.
+  const indexPuts = events > 0 ? workload.sites * runs * MERGED_DAYS_PER_RUN : 0;
   const listCalls =
     workload.sites *
     runs *
     (LIST_PREFIXES_PER_RUN + Math.ceil((2 * UNSETTLED_HOURS * rawObjectsPerHour) / 1000));
-  const puts = rawObjects + compactionPuts + partialPuts + listCalls;
+  const puts = rawObjects + compactionPuts + partialPuts + indexPuts + listCalls;
   add(
     'S3 PUT and LIST',
     (puts / 1000) * prices.s3PutPerThousand,
-    `${archivePuts}, ${fmt(compactionPuts)} compactions, ${fmt(partialPuts)} partials, ${fmt(listCalls)} LISTs`,
+    `${archivePuts}, ${fmt(compactionPuts)} compactions, ${fmt(partialPuts)} partials, ${fmt(indexPuts)} actor indexes, ${fmt(listCalls)} LISTs`,
   );
 
   // Each build reads the partition's objects as they are then; every run reads the partials it merges.
@@ -522,6 +528,16 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
     'S3 storage (partials)',
     partialGb * prices.s3StoragePerGbMonth,
     `${fmt(partialGb)} GB: ${partialDays} days of partials`,
+    'storage',
+  );
+  // A day's index, kept with the archive; each of the day's 48 rewrites leaves a version kept as partials' are.
+  const indexGbPerDay = (events * measured.actorIndexBytesPerEvent) / DAYS_PER_MONTH / GB;
+  const indexVersionsKept = o.aggregationRunsPerDay * MERGED_DAYS_PER_RUN * (o.partialNoncurrentDays + 1);
+  const indexGb = indexGbPerDay * (workload.retentionDays + indexVersionsKept);
+  add(
+    'S3 storage (actor indexes)',
+    indexGb * prices.s3StoragePerGbMonth,
+    `${fmt(indexGb)} GB: a day's index for ${workload.retentionDays} days, ${indexVersionsKept} superseded versions`,
     'storage',
   );
   const deletes = compactionPuts > 0 ? rawObjects : 0;

@@ -23,6 +23,11 @@ export function partitionPrefix(site: string, date: string, hour?: string): stri
  * Same request ⇒ same key: the name is a digest of the request body and the partition, so a retried
  * request overwrites its own object instead of adding a second copy.
  */
+/** The site-local day (`dt=`) of an object key of a `…/site=S/dt=D/…` prefix. */
+export function dayOfKey(key: string): string | undefined {
+  return /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+}
+
 export function archiveKeyFor(
   site: string,
   partition: Pick<Partition, 'date' | 'hour'>,
@@ -86,9 +91,10 @@ export function rejectedObjectFor(
   };
 }
 
+/** Gzip bodies (ContentEncoding gzip), NDJSON unless `contentType` says otherwise. */
 export async function putObjects(
   clients: StorageClients,
-  objects: readonly { key: string; body: Uint8Array }[],
+  objects: readonly { key: string; body: Uint8Array; contentType?: string }[],
 ): Promise<void> {
   await Promise.all(
     objects.map((object) =>
@@ -97,7 +103,7 @@ export async function putObjects(
           Bucket: clients.settings.bucketName,
           Key: object.key,
           Body: object.body,
-          ContentType: 'application/x-ndjson',
+          ContentType: object.contentType ?? 'application/x-ndjson',
           ContentEncoding: 'gzip',
         }),
       ),

@@ -6,11 +6,14 @@
  */
 
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SiteConfig } from '../config/site';
+import { journeyRetentionDaysOf, type SiteConfig } from '../config/site';
+import { indexMayContain } from '../events/actor-index';
 import type { JourneyEntry } from '../events/ingest';
 import type { NormalizedEvent } from '../events/types';
 import { addDays, localDate } from '../time';
+import { deleteActorIndexes, getActorIndex } from './actor-index';
 import {
+  dayOfKey,
   deleteObjects,
   getObjectBytes,
   type ListedObject,
@@ -152,7 +155,7 @@ async function rewriteObjects(
         scan.removedByActor.set(actor, ids);
       }
     }
-    const date = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(object.key)?.[1];
+    const date = dayOfKey(object.key);
     if (date) scan.days.add(date);
     scan.eventsRemoved += removed;
     if (kept.length === 0) {
@@ -178,6 +181,50 @@ async function journeyDays(
     for (const entry of entries) days.add(localDate(entry.t, config.timezone));
   }
   return days;
+}
+
+/**
+ * Archive days older than the journey items can vouch for: journey items expire
+ * `journeyRetentionDays` after they were received, the archive keeps `retentionDays`. Empty when both
+ * are the same (the default). Two days of margin cover DynamoDB's TTL and late events.
+ */
+async function daysBeyondJourneys(clients: StorageClients, config: SiteConfig, now: Date): Promise<string[]> {
+  const journeyDaysKept = journeyRetentionDaysOf(config);
+  if (journeyDaysKept >= config.retentionDays) return [];
+  const horizon = addDays(localDate(now.getTime(), config.timezone), -journeyDaysKept + 2);
+  const days = new Set<string>();
+  for (const object of await listObjects(clients, `events/site=${config.site}/`)) {
+    const day = dayOfKey(object.key);
+    if (day !== undefined && day < horizon) days.add(day);
+  }
+  return [...days].sort();
+}
+
+/** Index reads in flight: an index of a busy day is about 1 MB gzipped, 2.6 MB decoded. */
+const INDEX_READS_IN_FLIGHT = 8;
+
+/**
+ * Of `days`, those whose actor index (shared/events/actor-index.ts) may hold one of `actors`, and those
+ * without an index (days never aggregated since indexes exist): both must be read.
+ */
+async function indexedDays(
+  clients: StorageClients,
+  site: string,
+  days: readonly string[],
+  actors: ReadonlySet<string>,
+): Promise<string[]> {
+  const matches: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < days.length) {
+      const day = days[next++];
+      if (day === undefined) break;
+      const index = await getActorIndex(clients, site, day);
+      if (!index || indexMayContain(index, actors)) matches.push(day);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(INDEX_READS_IN_FLIGHT, days.length) }, worker));
+  return matches;
 }
 
 /** Rejected events are kept without ids, but may carry the user's ids elsewhere or their hashed PII. */
@@ -305,11 +352,22 @@ export async function eraseUser(
       );
     }
   } else {
-    // The journey items say on which days the actors' events are; ids met on the way add their days.
+    // The journey items say on which days the actors' events are, the days' actor indexes where the
+    // items have expired; ids met on the way add their days.
     const visited = new Set<string>();
+    const oldDays = await daysBeyondJourneys(clients, config, now);
     let actors = new Set([userId, ...anonymousIds]);
     while (actors.size > 0) {
-      const days = [...(await journeyDays(clients, config, actors))].filter((day) => !visited.has(day));
+      const candidates = new Set([
+        ...(await journeyDays(clients, config, actors)),
+        ...(await indexedDays(
+          clients,
+          site,
+          oldDays.filter((day) => !visited.has(day)),
+          actors,
+        )),
+      ]);
+      const days = [...candidates].filter((day) => !visited.has(day));
       for (const day of days) visited.add(day);
       const objects = (
         await Promise.all(days.sort().map((day) => listObjects(clients, partitionPrefix(site, day))))
@@ -332,9 +390,11 @@ export async function eraseUser(
   const journeys = await eraseJourneys(clients, site, actors, scan.removedByActor);
   const identityLinksDeleted = await eraseLinks(clients, site, userId, anonymousIds);
 
-  // Partials hold slimmed copies of the erased events and the user's links until rebuilt.
+  // Partials hold slimmed copies of the erased events and the user's links until rebuilt; the days'
+  // actor indexes hold the ids' hashes until the recomputation below writes them again.
   let partialsDeleted = 0;
   for (const day of scan.days) partialsDeleted += await deletePartials(clients, site, day);
+  await deleteActorIndexes(clients, site, scan.days);
   const figureDays = affectedFigureDays(scan.days, config);
   for (const day of figureDays) await markDayForRecomputation(clients, site, day, now.getTime());
   const computed: string[] = [];

@@ -1,11 +1,12 @@
 /**
- * Archive retention by site (site config `retentionDays`): the events/, rejected/ and partials/ prefixes of days
+ * Archive retention by site (site config `retentionDays`): the events/, rejected/, partials/ and indexes/ prefixes of days
  * older than the cut-off are deleted. Days come from the listed keys (`…/dt=<day>/…`); no object is read.
  * (A delimiter listing of the `dt=` prefixes would list less, but s3rver answers it only one level deep.)
  */
 import type { SiteConfig } from '../config/site';
 import { addDays, localDate } from '../time';
-import { deleteObjects, listObjects } from './archive';
+import { ACTOR_INDEX_ROOT } from './actor-index';
+import { dayOfKey, deleteObjects, listObjects } from './archive';
 import type { StorageClients } from './clients';
 
 /** The first day kept: today (site-local) minus retentionDays. */
@@ -33,10 +34,10 @@ export async function pruneArchive(
   const cutoff = retentionCutoff(config, now);
   const summary: ArchivePruneSummary = { cutoff, days: [], objectsDeleted: 0 };
   const pruned = new Set<string>();
-  for (const root of ['events', 'rejected', 'partials']) {
+  for (const root of ['events', 'rejected', 'partials', ACTOR_INDEX_ROOT]) {
     const expired: string[] = [];
     for (const object of await listObjects(clients, `${root}/site=${config.site}/`)) {
-      const day = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(object.key)?.[1];
+      const day = dayOfKey(object.key);
       if (day === undefined || day >= cutoff) continue;
       expired.push(object.key);
       pruned.add(day);

@@ -108,7 +108,7 @@ describe('the default stack, as the cost model prices it', () => {
     expect(bytes).toBeGreaterThan(API_ACCESS_LOG_BYTES * 0.85);
   });
 
-  it('ages the archive, its old versions, partials and access logs as the model stores them', () => {
+  it('ages the archive, its old versions, partials, actor indexes and access logs as the model stores them', () => {
     const rules = propertiesOf(logicalId(stack, stack.archive.bucket)).LifecycleConfiguration.Rules;
     expect(rules).toContainEqual(
       expect.objectContaining({
@@ -123,6 +123,14 @@ describe('the default stack, as the cost model prices it', () => {
       expect.objectContaining({
         Prefix: 'partials/',
         ExpirationInDays: DEPLOYED.partialExpirationDays,
+        NoncurrentVersionExpiration: { NoncurrentDays: DEPLOYED.partialNoncurrentDays },
+      }),
+    );
+    // A day's actor index lives as long as its events; its superseded versions as long as a partial's.
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Prefix: 'indexes/',
+        ExpirationInDays: 400,
         NoncurrentVersionExpiration: { NoncurrentDays: DEPLOYED.partialNoncurrentDays },
       }),
     );

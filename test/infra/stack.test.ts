@@ -487,7 +487,7 @@ describe('Least privilege', () => {
     expect(dynamo.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
   });
 
-  it('lets the aggregator read events/ and rejected/, keep partials/, write reports/, compact events/, and read and write the table', () => {
+  it('lets the aggregator read events/ and rejected/, keep partials/, write reports/ and indexes/, compact events/, and read and write the table', () => {
     const s3 = s3Statements(stack.aggregator);
     const reads = s3.filter((s) => actionsOf(s).some(isRead));
     const writers = s3.filter((s) => writes(actionsOf(s)).length > 0);
@@ -501,7 +501,7 @@ describe('Least privilege', () => {
           writers.filter((s) => actionsOf(s).some((a) => pattern.test(a))).flatMap((s) => prefixes(s)),
         ),
       ].sort();
-    expect(prefixesWith(/^s3:PutObject/)).toEqual(['events', 'partials', 'reports']);
+    expect(prefixesWith(/^s3:PutObject/)).toEqual(['events', 'indexes', 'partials', 'reports']);
     expect(prefixesWith(/^s3:DeleteObject/)).toEqual(['events']);
     expect(dynamoActions(stack.aggregator)).toEqual(
       expect.arrayContaining([
@@ -579,12 +579,12 @@ describe('Least privilege', () => {
     expect(writersOf('partials', /^s3:DeleteObject/)).toEqual(['eraser']);
   });
 
-  it('grants object reads on no prefix but reports/ (query, aggregator, alerts), events/, rejected/ and partials/ (aggregator, eraser)', () => {
+  it('grants object reads on no prefix but reports/ (query, aggregator, alerts), events/, rejected/ and partials/ (aggregator, eraser) and indexes/ (eraser)', () => {
     const readResources = allStatements(template)
       .filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('s3:GetObject')))
       .flatMap((s) => prefixes(s));
     expect([...new Set(readResources)].sort()).toEqual(
-      [ARCHIVE_ARN(), 'events', 'rejected', 'reports', 'partials'].sort(),
+      [ARCHIVE_ARN(), 'events', 'rejected', 'reports', 'partials', 'indexes'].sort(),
     );
   });
 

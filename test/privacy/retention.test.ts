@@ -157,8 +157,8 @@ describe('roxtrail prune', () => {
         cutoff: retentionCutoff(config, new Date(NOW)),
         days: [OLD_DAY, OLD_RECEIVED_DAY],
         // Hour 10's two objects were compacted into one by the aggregation; hour 11; one rejected/;
-        // the aggregation's two hour partials and the day's link snapshot.
-        objectsDeleted: 6,
+        // the aggregation's two hour partials, the day's link snapshot and its actor index.
+        objectsDeleted: 7,
       },
     ]);
     expect(await stack.archivedKeys(`rejected/site=ret-one/dt=${OLD_RECEIVED_DAY}/`)).toEqual([]);
@@ -167,6 +167,7 @@ describe('roxtrail prune', () => {
     expect(await journeyItems('ret-one', 'new-visitor')).toHaveLength(2);
     expect(await stack.archivedKeys(`events/site=ret-one/dt=${OLD_DAY}/`)).toEqual([]);
     expect(await stack.archivedKeys(`partials/site=ret-one/dt=${OLD_DAY}/`)).toEqual([]);
+    expect(await stack.archivedKeys(`indexes/site=ret-one/dt=${OLD_DAY}/`)).toEqual([]);
     expect(await stack.archivedKeys(`events/site=ret-one/dt=${RECENT_DAY}/`)).toHaveLength(2);
     // Figures are aggregates, not personal data: the report stays.
     expect(await stack.archivedKeys(reportKeyFor('ret-one', OLD_DAY))).toHaveLength(1);

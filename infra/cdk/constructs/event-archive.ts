@@ -111,6 +111,14 @@ function lifecycleRules(retention: Duration, props: EventArchiveProps): Lifecycl
       noncurrentVersionExpiration: Duration.days(1),
     },
     {
+      id: 'indexes',
+      // A day's actor index lives as long as the day's events; every run overwrites it (old versions
+      // hold hashes of erased ids).
+      prefix: 'indexes/',
+      expiration: retention,
+      noncurrentVersionExpiration: Duration.days(1),
+    },
+    {
       id: 'versions',
       noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
       expiredObjectDeleteMarker: true,

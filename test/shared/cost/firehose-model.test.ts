@@ -113,10 +113,14 @@ describe('firehose cost model, by hand', () => {
     );
   });
 
-  it('puts Firehose’s objects, one compacted object an hour, two partials an hour and the runs’ LISTs to S3', () => {
+  it('puts Firehose’s objects, one compacted object an hour, two partials an hour, two actor indexes a run and the runs’ LISTs to S3', () => {
     const report = monthlyCost(workload, measured, { mode: 'firehose' });
-    // 8,640 deliveries (12 an hour), 720 compactions, 1,440 partials, 720 runs × (6 + 1) LISTs.
-    expect(line(report, 'S3 PUT and LIST')).toBeCloseTo(((8_640 + 720 + 1_440 + 5_040) * 0.005) / 1000, 10);
+    // 8,640 deliveries (12 an hour), 720 compactions, 1,440 partials, 1,440 actor indexes (2 a run),
+    // 720 runs × (6 + 1) LISTs.
+    expect(line(report, 'S3 PUT and LIST')).toBeCloseTo(
+      ((8_640 + 720 + 1_440 + 1_440 + 5_040) * 0.005) / 1000,
+      10,
+    );
     // Each delivered object read by two builds; 48 partials a run.
     expect(line(report, 'S3 GET (aggregation)')).toBeCloseTo(((17_280 + 34_560) * 0.0004) / 1000, 10);
   });

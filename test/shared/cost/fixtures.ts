@@ -22,6 +22,7 @@ export const measured: Measured = {
   aggregationEventsPerSecond: 100_000,
   linkLookupsPerEvent: 0.1,
   partialBytesPerEvent: 40,
+  actorIndexBytesPerEvent: 2,
   aggregatorMemoryMb: 2048,
   logBytesPerRequest: 0,
 };

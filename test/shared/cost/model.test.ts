@@ -44,10 +44,10 @@ describe('monthlyCost, checked by hand', () => {
     expect(line(small, 'Lambda collector')).toBeCloseTo(2 + 10_000_000 * 0.046 * 0.25 * 0.0000133334, 8);
   });
 
-  it('bills S3 PUTs for archive objects, compactions, partials and the runs’ listings in direct mode', () => {
-    // 10 M objects; 720 hours compacted; 2 partials an hour; 720 runs × (6 prefixes + 84 pages of
-    // 2 × 3 unsettled hours of 13,889 objects).
-    const puts = 10_000_000 + 720 + 1_440 + 720 * (6 + 84);
+  it('bills S3 PUTs for archive objects, compactions, partials, actor indexes and the runs’ listings in direct mode', () => {
+    // 10 M objects; 720 hours compacted; 2 partials an hour; 2 actor indexes a run; 720 runs × (6
+    // prefixes + 84 pages of 2 × 3 unsettled hours of 13,889 objects).
+    const puts = 10_000_000 + 720 + 1_440 + 1_440 + 720 * (6 + 84);
     expect(line(direct, 'S3 PUT and LIST')).toBeCloseTo((puts * 0.005) / 1000, 10);
   });
 
@@ -163,9 +163,15 @@ describe('monthlyCost, checked by hand', () => {
     expect(line(direct, 'S3 storage (partials)')).toBeCloseTo(((100_000_000 * 40 * 6) / 30 / GB) * 0.023, 10);
   });
 
+  it('keeps a day’s actor index as long as its events, plus a day of each of its 48 superseded versions (two days with the lifecycle’s midnight)', () => {
+    // 100 M events × 2 B a month: 0.2 GB, 6.67 MB a day; 30 days kept plus 96 versions.
+    const perDay = (100_000_000 * 2) / 30 / GB;
+    expect(line(direct, 'S3 storage (actor indexes)')).toBeCloseTo(perDay * (30 + 96) * 0.023, 10);
+  });
+
   it('stores one access-log record per archive request for 90 days', () => {
     // PUT and LIST, GET, and compaction's DELETE of every object it merged.
-    const requests = 10_000_000 + 720 + 1_440 + 720 * 90 + 20_000_000 + 720 * 48 + 10_000_000;
+    const requests = 10_000_000 + 720 + 1_440 + 1_440 + 720 * 90 + 20_000_000 + 720 * 48 + 10_000_000;
     expect(line(direct, 'S3 storage (access logs)')).toBeCloseTo(
       ((requests * S3_ACCESS_LOG_RECORD_BYTES * 3) / GB) * 0.023,
       8,
@@ -204,6 +210,7 @@ describe('idle cost', () => {
     expect(direct.lines.filter((l) => l.kind === 'storage').map((l) => l.item)).toEqual([
       'S3 storage (archive)',
       'S3 storage (partials)',
+      'S3 storage (actor indexes)',
       'S3 storage (access logs)',
       'DynamoDB storage',
       'DynamoDB point-in-time recovery',
