@@ -10,8 +10,8 @@
  * - `aggregatorReservedConcurrency`  concurrency reserved for the aggregator, or `false` for none
  *                         (accounts whose Lambda concurrency limit is 10 can reserve none); default 1.
  * - `collectorReservedConcurrency`  concurrency reserved for (and capping) the collector; default none.
- * - `trackingFunctionUrl` also take tracking requests at a Lambda function URL on the collector
- *                         (output `TrackingUrl`): no API Gateway charge per request; default false.
+ * - `trackingFunctionUrl` take tracking requests at a Lambda function URL on the collector too
+ *                         (output `TrackingUrl`): no API Gateway charge per request; default true.
  * - `archiveMode`         `firehose` (through a Firehose delivery stream with dynamic partitioning) or
  *                         `direct` (the collector PUTs to S3), same archive layout; default `firehose`.
  * - `tableClass`          `standard-ia` or `standard`, the DynamoDB table class; default `standard-ia`.

@@ -45,13 +45,14 @@ export interface RoxtrailStackProps extends StackProps {
    */
   readonly collectorReservedConcurrency?: number;
   /**
-   * Also takes tracking requests at a Lambda function URL on the collector (output `TrackingUrl`,
-   * the `endpoint` of trackers and SDKs). Same handler, same payload (format 2.0), same write keys and
+   * Takes tracking requests at a Lambda function URL on the collector too (output `TrackingUrl`, the
+   * `endpoint` of trackers and SDKs). Same handler, same payload (format 2.0), same write keys and
    * per-site CORS, but no API Gateway charge: $1 less per million requests, the largest line of the
-   * bill at 10 events a request (`npx roxtrail cost --front-door function-url` compares). What it
-   * lacks: the stage's rate limit (cap with `collectorReservedConcurrency`), access logs, custom
-   * domains without CloudFront. The API keeps its tracking routes, so clients can move one by one.
-   * @default false
+   * bill at 10 events a request (`npx roxtrail cost --front-door http-api` compares). What it lacks:
+   * the stage's rate limit (cap with `collectorReservedConcurrency`), access logs, custom domains
+   * without CloudFront. The API keeps its tracking routes, so clients can use either; `false` makes
+   * the API the only way in.
+   * @default true
    */
   readonly trackingFunctionUrl?: boolean;
   /**
@@ -251,7 +252,7 @@ export class RoxtrailStack extends Stack {
           "Tracking endpoints are authenticated by the site's write key inside the collector: Segment clients send it as Basic auth or in the JSON body, which an authorizer never sees. CORS preflights carry no credentials by design.",
       },
     ]);
-    if (props.trackingFunctionUrl) {
+    if (props.trackingFunctionUrl ?? true) {
       // Public (auth type NONE) for the reason above: the write key is checked inside. No CORS
       // configuration, as on the API: the collector answers preflights from each site's origins.
       this.trackingFunctionUrl = this.collector.addFunctionUrl({

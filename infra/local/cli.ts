@@ -465,14 +465,14 @@ export function buildProgram(): Command {
     .option('--retention-days <n>', 'days the archive keeps events', positiveNumber, 400)
     .option(
       '--journey-retention-days <n>',
-      'days journey items stay in the table (site config journeyRetentionDays; default: --retention-days)',
+      'days journey items stay in the table (site config journeyRetentionDays; default: 90, at most --retention-days)',
       positiveNumber,
     )
     .option('--sites <n>', 'number of sites', positiveNumber, 1)
     .option('--mode <mode>', 'archive mode: direct or firehose', DEPLOYED.archiveMode)
     .option(
       '--front-door <door>',
-      "where tracking requests arrive: http-api, or function-url (the collector's, CDK context trackingFunctionUrl)",
+      "where tracking requests arrive: function-url (the collector's), or http-api (CDK context trackingFunctionUrl=false)",
       DEPLOYED.frontDoor,
     )
     .option('--table-class <class>', 'DynamoDB table class: standard or standard-ia', DEPLOYED.tableClass)

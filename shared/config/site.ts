@@ -48,10 +48,10 @@ export const siteConfigSchema = z.object({
   finalizeAfterHours: z._default(z.number().check(z.int(), z.nonnegative()), 72),
   retentionDays: z._default(positiveInt, 400),
   /**
-   * Days a journey's items stay in DynamoDB (the journey API's timeline); unset: as long as the
-   * archive keeps events. The items are most of the table, so its storage and backups scale with this;
-   * but erasure through the API finds a user's archive days through them, so a shorter time leaves
-   * older days to `roxtrail erase`, which reads the whole archive.
+   * Days a journey's items stay in DynamoDB (the journey API's timeline); unset: 90
+   * (DEFAULT_JOURNEY_RETENTION_DAYS), never longer than the archive keeps events. The items are most
+   * of the table, so its storage and backups scale with this. Erasure does not depend on it: beyond
+   * the items it finds a user's days through the day actor indexes.
    */
   journeyRetentionDays: z.optional(positiveInt),
   privacy: z._default(privacyConfigSchema, {
@@ -74,11 +74,18 @@ export function parseSiteConfig(input: unknown): ConfigParseResult {
   return { ok: false, message: z.prettifyError(parsed.error).replace(/\n/g, '; ') };
 }
 
-/** Days journey items are kept: `journeyRetentionDays` (default: `retentionDays`), never longer than the archive. */
+/**
+ * Journey items' days when a site sets none: the journey API shows the last quarter of a customer's
+ * path (the archive, and Athena over it, keep everything for `retentionDays`), and 400 days of items
+ * would cost four times the table storage and backups for timelines seldom read that far back.
+ */
+export const DEFAULT_JOURNEY_RETENTION_DAYS = 90;
+
+/** Days journey items are kept: `journeyRetentionDays` (default 90), never longer than the archive. */
 export function journeyRetentionDaysOf(
   config: Pick<SiteConfig, 'retentionDays' | 'journeyRetentionDays'>,
 ): number {
-  return Math.min(config.journeyRetentionDays ?? config.retentionDays, config.retentionDays);
+  return Math.min(config.journeyRetentionDays ?? DEFAULT_JOURNEY_RETENTION_DAYS, config.retentionDays);
 }
 
 /** When a journey item received at `receivedAtMs` expires (epoch seconds, DynamoDB's TTL attribute). */

@@ -2,6 +2,7 @@
  * What Roxtrail costs on AWS per month, from the per-request counts the benchmark measured and the
  * settings the CDK app deploys. Storage is priced in steady state: a full retention period of data.
  */
+import { journeyRetentionDaysOf } from '../config/site';
 import { PRICES, type Prices } from './prices';
 
 export interface Workload {
@@ -11,7 +12,7 @@ export interface Workload {
   eventBytes: number;
   /** Days the archive keeps events. */
   retentionDays: number;
-  /** Days journey items stay in the table (site config `journeyRetentionDays`, capped by `retentionDays`); unset: `retentionDays`. */
+  /** Days journey items stay in the table (site config `journeyRetentionDays`, capped by `retentionDays`); unset: its default, 90. */
   journeyRetentionDays?: number;
   sites: number;
 }
@@ -73,7 +74,7 @@ export const DEPLOYED = {
   collectorMemoryMb: 256,
   aggregatorMemoryMb: 2048,
   archiveMode: 'firehose' as ArchiveMode,
-  frontDoor: 'http-api' as FrontDoor,
+  frontDoor: 'function-url' as FrontDoor,
   tableClass: 'standard-ia' as TableClass,
   pointInTimeRecovery: true,
   /** Every function's log group and the API's access logs. */
@@ -552,10 +553,7 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
 
   const itemsPerEvent = measured.dynamoWriteUnitsPerRequest / workload.eventsPerRequest;
   const tableBytesPerEvent = measured.tableBytesPerEvent + itemsPerEvent * prices.dynamoItemOverheadBytes;
-  const journeyDays = Math.min(
-    workload.journeyRetentionDays ?? workload.retentionDays,
-    workload.retentionDays,
-  );
+  const journeyDays = journeyRetentionDaysOf(workload);
   const journeyMonthsKept = journeyDays / DAYS_PER_MONTH;
   const tableGb = (events * tableBytesPerEvent * journeyMonthsKept) / GB;
   add(

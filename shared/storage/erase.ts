@@ -185,8 +185,8 @@ async function journeyDays(
 
 /**
  * Archive days older than the journey items can vouch for: journey items expire
- * `journeyRetentionDays` after they were received, the archive keeps `retentionDays`. Empty when both
- * are the same (the default). Two days of margin cover DynamoDB's TTL and late events.
+ * `journeyRetentionDays` (90 by default) after they were received, the archive keeps `retentionDays`
+ * (400). Empty when a site keeps both as long. Two days of margin cover DynamoDB's TTL and late events.
  */
 async function daysBeyondJourneys(clients: StorageClients, config: SiteConfig, now: Date): Promise<string[]> {
   const journeyDaysKept = journeyRetentionDaysOf(config);

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { appConfigFromContext } from '../../infra/cdk/context';
 import { addNagChecks } from '../../infra/cdk/nag';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
-import { API_ACCESS_LOG_BYTES, DEPLOYED } from '../../shared/cost/model';
+import { API_ACCESS_LOG_BYTES, DEPLOYED, FUNCTION_URL_ALARMS } from '../../shared/cost/model';
 import { PRICES } from '../../shared/cost/prices';
 import { testApp } from '../helpers/cdk-app';
 import { logicalId } from '../helpers/template';
@@ -32,6 +32,14 @@ function fromContext(context: Record<string, unknown>): { stack: RoxtrailStack; 
 }
 
 describe('the default stack, as the cost model prices it', () => {
+  it('takes tracking requests at the collector’s function URL (the model bills no API Gateway request for them)', () => {
+    expect(DEPLOYED.frontDoor).toBe('function-url');
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [logicalId(stack, stack.collector), 'Arn'] },
+    });
+  });
+
   it('gives the collector and the aggregator the memory the model bills', () => {
     expect(propertiesOf(logicalId(stack, stack.collector)).MemorySize).toBe(DEPLOYED.collectorMemoryMb);
     expect(propertiesOf(logicalId(stack, stack.aggregator)).MemorySize).toBe(DEPLOYED.aggregatorMemoryMb);
@@ -147,8 +155,8 @@ describe('the default stack, as the cost model prices it', () => {
   it('bills nothing by the month: no KMS key, no dashboard, alarms within the free ten', () => {
     template.resourceCountIs('AWS::KMS::Key', DEPLOYED.kmsKeys);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', DEPLOYED.dashboards);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', DEPLOYED.alarms);
-    expect(DEPLOYED.alarms).toBeLessThanOrEqual(PRICES.cloudwatchFreeAlarms);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', DEPLOYED.alarms + FUNCTION_URL_ALARMS);
+    expect(DEPLOYED.alarms + FUNCTION_URL_ALARMS).toBeLessThanOrEqual(PRICES.cloudwatchFreeAlarms);
     expect(DEPLOYED.kmsKeys).toBe(0);
     expect(DEPLOYED.dashboards).toBe(0);
   });

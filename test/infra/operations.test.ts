@@ -220,8 +220,8 @@ describe('AlertTopic', () => {
 describe('RoxtrailMonitoring', () => {
   const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
-  it('raises API 5xx, collector throttles, aggregator errors and one depth alarm per dead-letter queue', () => {
-    expect(alarms()).toHaveLength(3 + Object.keys(queueIds()).length);
+  it('raises API 5xx, function URL 5xx, collector throttles, aggregator errors and one depth alarm per dead-letter queue', () => {
+    expect(alarms()).toHaveLength(4 + Object.keys(queueIds()).length);
     expect(
       alarms()
         .map((a) => `${a.Properties.Namespace} ${a.Properties.MetricName}`)
@@ -230,6 +230,7 @@ describe('RoxtrailMonitoring', () => {
       'AWS/ApiGateway 5xx',
       'AWS/Lambda Errors',
       'AWS/Lambda Throttles',
+      'AWS/Lambda Url5xxCount',
       'AWS/SQS ApproximateNumberOfMessagesVisible',
       'AWS/SQS ApproximateNumberOfMessagesVisible',
       'AWS/SQS ApproximateNumberOfMessagesVisible',

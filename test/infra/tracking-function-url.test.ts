@@ -1,7 +1,7 @@
 /**
- * `-c trackingFunctionUrl=true`: the collector also answers at a public Lambda function URL (output
- * TrackingUrl), watched by its own 5xx alarm, capped by `collectorReservedConcurrency`, nag-clean;
- * without the context there is no function URL and TrackingUrl is the API.
+ * The collector also answers at a public Lambda function URL (output TrackingUrl), by default: watched
+ * by its own 5xx alarm, capped by `collectorReservedConcurrency`, nag-clean. With
+ * `-c trackingFunctionUrl=false` there is no function URL and TrackingUrl is the API.
  */
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,11 +24,11 @@ let withUrl: { stack: RoxtrailStack; template: Template };
 let withoutUrl: { stack: RoxtrailStack; template: Template };
 
 beforeAll(() => {
-  withUrl = synth({ trackingFunctionUrl: 'true', collectorReservedConcurrency: '50' });
-  withoutUrl = synth({});
+  withUrl = synth({ collectorReservedConcurrency: '50' });
+  withoutUrl = synth({ trackingFunctionUrl: 'false' });
 });
 
-describe('the collector behind a function URL', () => {
+describe('the collector behind a function URL (the default)', () => {
   it('is public (the write key is checked inside) and answers CORS preflights itself', () => {
     const { stack, template } = withUrl;
     template.resourceCountIs('AWS::Lambda::Url', 1);
@@ -95,8 +95,8 @@ describe('the collector behind a function URL', () => {
   });
 });
 
-describe('without the context', () => {
-  it('has no function URL, the API as TrackingUrl and the alarms the cost model prices', () => {
+describe('with trackingFunctionUrl=false', () => {
+  it('has no function URL, the API as TrackingUrl and no alarm for it', () => {
     const { stack, template } = withoutUrl;
     template.resourceCountIs('AWS::Lambda::Url', 0);
     const outputs = template.findOutputs('*');

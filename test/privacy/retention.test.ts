@@ -1,5 +1,5 @@
 /**
- * Retention: journey items carry expiresAt (receivedAt + the site's retentionDays), the TTL DynamoDB
+ * Retention: journey items carry expiresAt (receivedAt + the site's journey retention), the TTL DynamoDB
  * honours in AWS; `roxtrail prune` does the same locally (expired journey items, retired keys, consent
  * salts) and deletes archive days older than the site's retentionDays — for one site or all of them.
  */
@@ -110,17 +110,18 @@ afterAll(async () => {
 });
 
 describe('journey items', () => {
-  it('expire retentionDays after they were received (the TTL attribute DynamoDB honours in AWS)', async () => {
+  it('expire with the archive when it keeps events less than 90 days (the TTL attribute DynamoDB honours in AWS)', async () => {
     const [old] = await journeyItems('ret-one', 'old-visitor');
     const [recent] = await journeyItems('ret-one', 'new-visitor');
     expect(old?.expiresAt).toBe(Math.ceil((NOW - 40 * DAY_MS) / 1000) + RETENTION_DAYS * 86_400);
     expect(recent?.expiresAt).toBe(Math.ceil((NOW - DAY_MS) / 1000) + RETENTION_DAYS * 86_400);
   });
 
-  it('expire journeyRetentionDays after they were received when a site keeps them shorter than the archive', async () => {
+  it('expire journeyRetentionDays after they were received (90 unless the site says), never after the archive', async () => {
     for (const [site, journeyRetentionDays, expectedDays] of [
-      ['ret-journeys-default', undefined, 400],
+      ['ret-journeys-default', undefined, 90],
       ['ret-journeys-week', 7, 7],
+      ['ret-journeys-year', 365, 365],
     ] as const) {
       const { writeKey } = await stack.createSite({ site, retentionDays: 400, journeyRetentionDays });
       writeKeys.set(site, writeKey);

@@ -19,6 +19,7 @@ const line = (report: ReturnType<typeof monthlyCost>, item: string) =>
 /** 100 M events, 10 a request: 10 M requests, 720 site-hours, 720 scheduled runs a month. */
 const direct = monthlyCost(workload, measured, {
   mode: 'direct',
+  frontDoor: 'http-api',
   tableClass: 'standard',
   pointInTimeRecovery: false,
 });
@@ -97,21 +98,31 @@ describe('monthlyCost, checked by hand', () => {
     const logged = monthlyCost(
       workload,
       { ...measured, logBytesPerRequest: 25 },
-      { collectorPlatformLogs: true },
+      { collectorPlatformLogs: true, frontDoor: 'http-api' },
     );
     expect(line(logged, 'CloudWatch Logs ingestion')).toBeCloseTo((bytes / GB) * 0.5, 8);
     expect(line(logged, 'CloudWatch Logs storage')).toBeCloseTo((bytes / GB) * 0.03, 8);
-    const week = monthlyCost(workload, measured, { logRetentionDays: 7, collectorPlatformLogs: true });
+    const week = monthlyCost(workload, measured, {
+      logRetentionDays: 7,
+      collectorPlatformLogs: true,
+      frontDoor: 'http-api',
+    });
     expect(line(week, 'CloudWatch Logs storage')).toBeCloseTo(
       (((10_000_000 * API_ACCESS_LOG_BYTES + 10_000_720 * LAMBDA_PLATFORM_LOG_BYTES) / GB) * 0.03 * 7) / 30,
       8,
     );
   });
 
-  it('writes Lambda’s lines only for the scheduled runs when the collector’s system logs are filtered (as deployed)', () => {
+  it('writes Lambda’s lines only for the scheduled runs when the collector’s system logs are filtered', () => {
     const bytes = 10_000_000 * API_ACCESS_LOG_BYTES + 720 * LAMBDA_PLATFORM_LOG_BYTES;
+    const viaApi = monthlyCost(workload, measured, { frontDoor: 'http-api' });
+    expect(line(viaApi, 'CloudWatch Logs ingestion')).toBeCloseTo((bytes / GB) * 0.5, 8);
+    // As deployed, tracking arrives at the function URL: no access-log line either.
     const deployed = monthlyCost(workload, measured);
-    expect(line(deployed, 'CloudWatch Logs ingestion')).toBeCloseTo((bytes / GB) * 0.5, 8);
+    expect(line(deployed, 'CloudWatch Logs ingestion')).toBeCloseTo(
+      ((720 * LAMBDA_PLATFORM_LOG_BYTES) / GB) * 0.5,
+      10,
+    );
   });
 
   it('traces the scheduled runs only, unless the collector is traced: then 1 a second and 5% of the rest', () => {
@@ -130,7 +141,8 @@ describe('monthlyCost, checked by hand', () => {
       freeDashboards: 0,
       kmsKeys: 1,
     });
-    expect(line(crowded, 'CloudWatch alarms and dashboards')).toBeCloseTo(7 * 0.1 + 3, 10);
+    // Seven alarms and the function URL's.
+    expect(line(crowded, 'CloudWatch alarms and dashboards')).toBeCloseTo(8 * 0.1 + 3, 10);
     expect(line(crowded, 'KMS keys')).toBeCloseTo(3, 10);
   });
 
@@ -227,9 +239,11 @@ describe('idle cost', () => {
 });
 
 describe('defaults and measurements', () => {
-  it('price the stack as deployed: firehose, Standard-IA with PITR, a 256 MB collector, no dashboard or key', () => {
+  it('price the stack as deployed: firehose, function URL, Standard-IA with PITR, a 256 MB collector, no dashboard or key', () => {
     const report = monthlyCost(workload, measured);
     expect(report.mode).toBe('firehose');
+    expect(report.frontDoor).toBe('function-url');
+    expect(line(report, 'API Gateway HTTP API')).toBe(0);
     expect(report.tableClass).toBe('standard-ia');
     expect(line(report, 'DynamoDB point-in-time recovery')).toBeGreaterThan(0);
     expect(DEPLOYED).toMatchObject({ collectorMemoryMb: 256, dashboards: 0, kmsKeys: 0, alarms: 7 });
@@ -252,28 +266,34 @@ describe('defaults and measurements', () => {
 });
 
 describe('the bench’s cost rows', () => {
-  it('price the target workload in both archive modes with the deployed memory sizes, and with 90-day journeys', () => {
+  it('price the target workload as deployed (the target row), through the HTTP API, with 400-day journeys and in direct mode', () => {
     const { collectorMemoryMb: _c, aggregatorMemoryMb: _a, ...counts } = measured;
     const rows = benchCost(counts);
     const deployed = { ...measured, collectorMemoryMb: 256, aggregatorMemoryMb: 2048 };
-    expect(rows.map((row) => [row.figure, row.value])).toEqual([
+    expect(rows.map((row) => [row.figure, row.value, row.target])).toEqual([
+      [
+        'cost per million events (as deployed)',
+        monthlyCost(TARGET_WORKLOAD, deployed).perMillionEvents,
+        '≤ 0.30',
+      ],
+      [
+        'cost per million events (tracking through the HTTP API)',
+        monthlyCost(TARGET_WORKLOAD, deployed, { frontDoor: 'http-api' }).perMillionEvents,
+        undefined,
+      ],
+      [
+        'cost per million events (journeys kept 400 days)',
+        monthlyCost({ ...TARGET_WORKLOAD, journeyRetentionDays: 400 }, deployed).perMillionEvents,
+        undefined,
+      ],
       [
         'cost per million events (direct)',
         monthlyCost(TARGET_WORKLOAD, deployed, { mode: 'direct' }).perMillionEvents,
-      ],
-      ['cost per million events (firehose)', monthlyCost(TARGET_WORKLOAD, deployed).perMillionEvents],
-      [
-        'cost per million events (firehose, journeys 90 days)',
-        monthlyCost({ ...TARGET_WORKLOAD, journeyRetentionDays: 90 }, deployed).perMillionEvents,
-      ],
-      [
-        'cost per million events (firehose, function URL, journeys 90 days)',
-        monthlyCost({ ...TARGET_WORKLOAD, journeyRetentionDays: 90 }, deployed, { frontDoor: 'function-url' })
-          .perMillionEvents,
+        undefined,
       ],
     ]);
-    // Journeys kept as long as the archive by default: 400 days of items instead of 90.
-    expect(rows[1]?.value ?? 0).toBeGreaterThan(rows[2]?.value ?? 0);
+    // Each setting the stack does not default to costs more.
+    for (const row of rows.slice(1)) expect(row.value).toBeGreaterThan(rows[0]?.value ?? 0);
   });
 
   it('say what the run did not measure instead of failing the bench', () => {
