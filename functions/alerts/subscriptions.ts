@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-sns';
 import {
   planEmailSubscriptions,
+  redrivePolicyFor,
   type SubscriptionPlan,
   siteFilterPolicy,
   sitesOfFilterPolicy,
@@ -59,6 +60,7 @@ export async function listEmailSubscriptions(
         endpoint: Endpoint,
         subscriptionArn: SubscriptionArn,
         sites: sitesOfFilterPolicy(Attributes?.FilterPolicy),
+        redrivePolicy: Attributes?.RedrivePolicy || undefined,
       });
     }
     nextToken = page.NextToken;
@@ -66,18 +68,35 @@ export async function listEmailSubscriptions(
   return subscriptions;
 }
 
+/** The stack's alert topic and the queue its subscriptions redrive undeliverable alerts to. */
+export interface AlertTopicRef {
+  topicArn: string;
+  deadLetterQueueArn?: string;
+}
+
 export async function applySubscriptionPlan(
   sns: TopicSubscriptionsClient,
-  topicArn: string,
+  topic: AlertTopicRef,
   plan: SubscriptionPlan,
 ): Promise<void> {
+  const redrive = topic.deadLetterQueueArn ? redrivePolicyFor(topic.deadLetterQueueArn) : undefined;
   for (const { email, sites } of plan.subscribe) {
     await sns.send(
       new SubscribeCommand({
-        TopicArn: topicArn,
+        TopicArn: topic.topicArn,
         Protocol: 'email',
         Endpoint: email,
-        Attributes: { FilterPolicy: siteFilterPolicy(sites) },
+        // As the stack's own e-mail subscriptions: what SNS cannot deliver lands in the queue.
+        Attributes: { FilterPolicy: siteFilterPolicy(sites), ...(redrive ? { RedrivePolicy: redrive } : {}) },
+      }),
+    );
+  }
+  for (const { subscriptionArn } of redrive ? plan.setRedrive : []) {
+    await sns.send(
+      new SetSubscriptionAttributesCommand({
+        SubscriptionArn: subscriptionArn,
+        AttributeName: 'RedrivePolicy',
+        AttributeValue: redrive,
       }),
     );
   }
@@ -95,18 +114,19 @@ export async function applySubscriptionPlan(
   }
 }
 
-/** Every site's `alerts.emails`, subscribed to `topicArn` for that site's alerts; returns what changed. */
+/** Every site's `alerts.emails`, subscribed to the topic for that site's alerts; returns what changed. */
 export async function syncAlertEmails(
   clients: StorageClients,
   sns: TopicSubscriptionsClient,
-  topicArn: string,
+  topic: AlertTopicRef,
 ): Promise<SubscriptionPlan> {
   const emailsBySite = new Map<string, readonly string[]>();
   for (const site of await listSites(clients)) {
     const stored = await getSite(clients, site);
     if (stored) emailsBySite.set(site, stored.config.alerts.emails);
   }
-  const plan = planEmailSubscriptions(emailsBySite, await listEmailSubscriptions(sns, topicArn));
-  await applySubscriptionPlan(sns, topicArn, plan);
+  const existing = await listEmailSubscriptions(sns, topic.topicArn);
+  const plan = planEmailSubscriptions(emailsBySite, existing, topic.deadLetterQueueArn);
+  await applySubscriptionPlan(sns, topic, plan);
   return plan;
 }

@@ -543,6 +543,10 @@ export class RoxtrailStack extends Stack {
       value: this.alertTopic.topic.topicArn,
       description: 'SNS alert topic',
     });
+    new CfnOutput(this, STACK_OUTPUTS.alertDeadLetterQueueArn, {
+      value: this.alertTopic.undelivered.queue.queueArn,
+      description: 'Alerts SNS could not deliver (the redrive target of every e-mail subscription)',
+    });
     new CfnOutput(this, STACK_OUTPUTS.collectorFunctionName, { value: this.collector.functionName });
     new CfnOutput(this, STACK_OUTPUTS.queryFunctionName, { value: this.query.functionName });
     new CfnOutput(this, STACK_OUTPUTS.aggregatorFunctionName, {

@@ -11,6 +11,8 @@ export const STACK_OUTPUTS = {
   bucketName: 'BucketName',
   tableName: 'TableName',
   alertTopicArn: 'AlertTopicArn',
+  /** Where SNS puts alerts it could not deliver: the CLI's site e-mail subscriptions redrive there. */
+  alertDeadLetterQueueArn: 'UndeliveredAlertsQueueArn',
   collectorFunctionName: 'CollectorFunctionName',
   queryFunctionName: 'QueryFunctionName',
   aggregatorFunctionName: 'AggregatorFunctionName',

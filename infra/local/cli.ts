@@ -92,7 +92,8 @@ export async function applySite(
   const result = await applySiteConfig(clients, input, new Date(), [checkAlertRules]);
   if (!stack) return { result };
   try {
-    return { result, alertEmails: await sync(clients, createSnsClient(stack.storage), stack.alertTopicArn) };
+    const topic = { topicArn: stack.alertTopicArn, deadLetterQueueArn: stack.alertDeadLetterQueueArn };
+    return { result, alertEmails: await sync(clients, createSnsClient(stack.storage), topic) };
   } catch (error) {
     return { result, alertEmailsError: error instanceof Error ? error.message : String(error) };
   }

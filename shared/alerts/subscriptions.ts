@@ -16,6 +16,8 @@ export interface TopicEmailSubscription {
    * `unknown` while pending.
    */
   sites: readonly string[] | 'all' | 'other' | 'unknown';
+  /** Its redrive policy (where SNS puts what it could not deliver); undefined when it has none. */
+  redrivePolicy?: string;
 }
 
 export interface SubscriptionPlan {
@@ -25,8 +27,15 @@ export interface SubscriptionPlan {
   setSites: { subscriptionArn: string; email: string; sites: string[] }[];
   /** Confirmed site subscriptions no site lists any more. */
   unsubscribe: { subscriptionArn: string; email: string }[];
+  /** Kept site subscriptions without the stack's dead-letter queue (made before it was set). */
+  setRedrive: { subscriptionArn: string; email: string }[];
   /** Addresses some site lists whose subscription awaits confirmation: left as they are until then. */
   pending: string[];
+}
+
+/** The redrive policy that sends what SNS cannot deliver to the queue `deadLetterQueueArn`. */
+export function redrivePolicyFor(deadLetterQueueArn: string): string {
+  return JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn });
 }
 
 /** The filter policy of a subscription for `sites`. */
@@ -58,6 +67,8 @@ const addressKey = (email: string) => email.trim().toLowerCase();
 export function planEmailSubscriptions(
   emailsBySite: ReadonlyMap<string, readonly string[]>,
   existing: readonly TopicEmailSubscription[],
+  /** The stack's queue for undelivered alerts: every site subscription should redrive to it. */
+  deadLetterQueueArn?: string,
 ): SubscriptionPlan {
   const wanted = new Map<string, { email: string; sites: Set<string> }>();
   for (const [site, emails] of emailsBySite) {
@@ -68,7 +79,13 @@ export function planEmailSubscriptions(
       wanted.set(key, entry);
     }
   }
-  const plan: SubscriptionPlan = { subscribe: [], setSites: [], unsubscribe: [], pending: [] };
+  const plan: SubscriptionPlan = {
+    subscribe: [],
+    setSites: [],
+    unsubscribe: [],
+    setRedrive: [],
+    pending: [],
+  };
   const seen = new Set<string>();
   for (const subscription of existing) {
     const key = addressKey(subscription.endpoint);
@@ -82,12 +99,17 @@ export function planEmailSubscriptions(
     const sites = [...(wanted.get(key)?.sites ?? [])].sort();
     if (sites.length === 0) {
       plan.unsubscribe.push({ subscriptionArn: subscription.subscriptionArn, email: subscription.endpoint });
-    } else if (sites.join() !== subscription.sites.join()) {
+      continue;
+    }
+    if (sites.join() !== subscription.sites.join()) {
       plan.setSites.push({
         subscriptionArn: subscription.subscriptionArn,
         email: subscription.endpoint,
         sites,
       });
+    }
+    if (deadLetterQueueArn && subscription.redrivePolicy !== redrivePolicyFor(deadLetterQueueArn)) {
+      plan.setRedrive.push({ subscriptionArn: subscription.subscriptionArn, email: subscription.endpoint });
     }
   }
   // In address order, whatever order the sites were read in.

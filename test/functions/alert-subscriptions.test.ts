@@ -25,12 +25,16 @@ import { applySiteConfig } from '../../shared/storage/site-admin';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:roxtrail-alerts';
+const DEAD_LETTERS = 'arn:aws:sqs:eu-west-1:123456789012:roxtrail-undelivered';
+const REDRIVE = JSON.stringify({ deadLetterTargetArn: DEAD_LETTERS });
+const ALERT_TOPIC = { topicArn: TOPIC, deadLetterQueueArn: DEAD_LETTERS };
 
 interface StoredSubscription {
   endpoint: string;
   confirmed: boolean;
   arn: string;
-  filterPolicy: string | undefined;
+  /** FilterPolicy, RedrivePolicy, as SNS keeps a subscription's attributes. */
+  attributes: Record<string, string>;
 }
 
 type AnyCommand =
@@ -44,16 +48,20 @@ class SnsStandIn implements TopicSubscriptionsClient {
   readonly subscriptions: StoredSubscription[] = [];
   private nextId = 1;
 
-  add(endpoint: string, filterPolicy?: string): void {
-    this.subscriptions.push({ endpoint, confirmed: true, arn: `${TOPIC}:${this.nextId++}`, filterPolicy });
+  add(endpoint: string, attributes: Record<string, string> = {}): void {
+    this.subscriptions.push({ endpoint, confirmed: true, arn: `${TOPIC}:${this.nextId++}`, attributes });
   }
 
   confirmAll(): void {
     for (const subscription of this.subscriptions) subscription.confirmed = true;
   }
 
+  attributeOf(endpoint: string, name: string): string | undefined {
+    return this.subscriptions.find((subscription) => subscription.endpoint === endpoint)?.attributes[name];
+  }
+
   policyOf(endpoint: string): string | undefined {
-    return this.subscriptions.find((subscription) => subscription.endpoint === endpoint)?.filterPolicy;
+    return this.attributeOf(endpoint, 'FilterPolicy');
   }
 
   private byArn(arn: string | undefined): StoredSubscription {
@@ -95,28 +103,25 @@ class SnsStandIn implements TopicSubscriptionsClient {
       };
     }
     if (command instanceof GetSubscriptionAttributesCommand) {
-      const { filterPolicy } = this.byArn(command.input.SubscriptionArn);
-      return { $metadata, Attributes: filterPolicy === undefined ? {} : { FilterPolicy: filterPolicy } };
+      const { attributes } = this.byArn(command.input.SubscriptionArn);
+      return { $metadata, Attributes: { ...attributes } };
     }
     if (command instanceof SubscribeCommand) {
       const endpoint = command.input.Endpoint ?? '';
-      const filterPolicy = command.input.Attributes?.FilterPolicy;
+      const attributes = { ...command.input.Attributes };
       const existing = this.subscriptions.find((subscription) => subscription.endpoint === endpoint);
-      if (existing && existing.filterPolicy !== filterPolicy) {
+      if (existing && JSON.stringify(existing.attributes) !== JSON.stringify(attributes)) {
         throw new Error('InvalidParameter: Subscription already exists with different attributes');
       }
       if (!existing) {
-        this.subscriptions.push({
-          endpoint,
-          confirmed: false,
-          arn: `${TOPIC}:${this.nextId++}`,
-          filterPolicy,
-        });
+        this.subscriptions.push({ endpoint, confirmed: false, arn: `${TOPIC}:${this.nextId++}`, attributes });
       }
       return { $metadata, SubscriptionArn: 'pending confirmation' };
     }
     if (command instanceof SetSubscriptionAttributesCommand) {
-      this.byArn(command.input.SubscriptionArn).filterPolicy = command.input.AttributeValue;
+      const { AttributeName, AttributeValue } = command.input;
+      if (!AttributeName || AttributeValue === undefined) throw new Error('InvalidParameter: attribute');
+      this.byArn(command.input.SubscriptionArn).attributes[AttributeName] = AttributeValue;
       return { $metadata };
     }
     const removed = this.byArn(command.input.SubscriptionArn);
@@ -137,14 +142,17 @@ describe('alert e-mail subscriptions against the local tables and an SNS stand-i
     await stack.createSite({ site: 'outlet', alerts: { emails: ['team@shop.example'] } });
     await stack.createSite({ site: 'quiet' });
     // The stack's own `alertEmails` subscription: every alert, no filter policy.
-    sns.add('oncall@shop.example');
+    sns.add('oncall@shop.example', { RedrivePolicy: REDRIVE });
+    // A site subscription made before they redrove to the stack's queue.
+    await stack.createSite({ site: 'legacy', alerts: { emails: ['old@legacy.example'] } });
+    sns.add('old@legacy.example', { FilterPolicy: '{"site":["legacy"]}' });
   });
   afterAll(async () => {
     await stack.stop();
   });
 
-  it('subscribe each listed address once, filtered to the sites that list it', async () => {
-    const plan = await syncAlertEmails(stack.clients, sns, TOPIC);
+  it('subscribe each listed address once, filtered to the sites that list it, redriving to the stack’s queue', async () => {
+    const plan = await syncAlertEmails(stack.clients, sns, ALERT_TOPIC);
     expect(plan.subscribe).toEqual([
       { email: 'ops@shop.example', sites: ['shop'] },
       { email: 'team@shop.example', sites: ['outlet', 'shop'] },
@@ -152,13 +160,21 @@ describe('alert e-mail subscriptions against the local tables and an SNS stand-i
     expect(sns.policyOf('ops@shop.example')).toBe('{"site":["shop"]}');
     expect(sns.policyOf('team@shop.example')).toBe('{"site":["outlet","shop"]}');
     expect(sns.policyOf('oncall@shop.example')).toBeUndefined();
+    // What SNS cannot deliver to them lands in the stack's dead-letter queue, as for its own.
+    expect(sns.attributeOf('ops@shop.example', 'RedrivePolicy')).toBe(REDRIVE);
+    expect(sns.attributeOf('team@shop.example', 'RedrivePolicy')).toBe(REDRIVE);
+    // An older site subscription gets the queue too, its sites unchanged.
+    expect(plan.setRedrive.map((change) => change.email)).toEqual(['old@legacy.example']);
+    expect(sns.attributeOf('old@legacy.example', 'RedrivePolicy')).toBe(REDRIVE);
+    expect(sns.policyOf('old@legacy.example')).toBe('{"site":["legacy"]}');
 
     // Applied again before anyone confirmed: nothing to change yet, and no error.
-    const again = await syncAlertEmails(stack.clients, sns, TOPIC);
+    const again = await syncAlertEmails(stack.clients, sns, ALERT_TOPIC);
     expect(again).toEqual({
       subscribe: [],
       setSites: [],
       unsubscribe: [],
+      setRedrive: [],
       pending: ['ops@shop.example', 'team@shop.example'],
     });
   });
@@ -167,12 +183,13 @@ describe('alert e-mail subscriptions against the local tables and an SNS stand-i
     sns.confirmAll();
     await setEmails('shop', ['team@shop.example']);
     await setEmails('outlet', []);
-    const plan = await syncAlertEmails(stack.clients, sns, TOPIC);
+    const plan = await syncAlertEmails(stack.clients, sns, ALERT_TOPIC);
     expect(plan.unsubscribe.map((change) => change.email)).toEqual(['ops@shop.example']);
     expect(plan.setSites.map(({ email, sites }) => ({ email, sites }))).toEqual([
       { email: 'team@shop.example', sites: ['shop'] },
     ]);
     expect(sns.subscriptions.map((subscription) => subscription.endpoint).sort()).toEqual([
+      'old@legacy.example',
       'oncall@shop.example',
       'team@shop.example',
     ]);
@@ -183,7 +200,11 @@ describe('alert e-mail subscriptions against the local tables and an SNS stand-i
 
   it('never lose a new site’s keys when its e-mails cannot be subscribed (sites apply --stack)', async () => {
     const outputs = Object.fromEntries(Object.values(STACK_OUTPUTS).map((name) => [name, `${name}-value`]));
-    const deployed = deployedStackFromOutputs('Roxtrail', { ...outputs, AlertTopicArn: TOPIC }, 'eu-west-1');
+    const deployed = deployedStackFromOutputs(
+      'Roxtrail',
+      { ...outputs, AlertTopicArn: TOPIC, UndeliveredAlertsQueueArn: DEAD_LETTERS },
+      'eu-west-1',
+    );
     const applied = await applySite(
       stack.clients,
       siteConfigWithDefaults({ site: 'denied', alerts: { emails: ['ops@denied.example'] } }),
@@ -199,8 +220,10 @@ describe('alert e-mail subscriptions against the local tables and an SNS stand-i
       stack.clients,
       { site: 'denied', alerts: { emails: ['ops@denied.example'] } },
       deployed,
-      (clients, _sns, topicArn) => syncAlertEmails(clients, sns, topicArn),
+      (clients, _sns, topic) => syncAlertEmails(clients, sns, topic),
     );
     expect(retried.alertEmails?.subscribe).toEqual([{ email: 'ops@denied.example', sites: ['denied'] }]);
+    // The CLI hands the sync the stack's queue from its outputs.
+    expect(sns.attributeOf('ops@denied.example', 'RedrivePolicy')).toBe(REDRIVE);
   });
 });

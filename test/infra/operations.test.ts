@@ -215,6 +215,31 @@ describe('AlertTopic', () => {
       });
     }
   });
+
+  it('lets the topic dead-letter into its queue even without the stack’s own subscriptions, for the sites’ e-mails the CLI subscribes', () => {
+    const app = testApp({ bundle: false });
+    const bare = new RoxtrailStack(app, 'Bare');
+    const bareTemplate = Template.fromStack(bare);
+    bareTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
+    const queue = logicalId(bare, bare.alertTopic.undelivered.queue);
+    bareTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: logicalId(bare, bare.alertTopic.topic) } } },
+          }),
+        ]),
+      },
+    });
+    expect(bareTemplate.findOutputs('UndeliveredAlertsQueueArn').UndeliveredAlertsQueueArn?.Value).toEqual({
+      'Fn::GetAtt': [queue, 'Arn'],
+    });
+  });
 });
 
 describe('RoxtrailMonitoring', () => {

@@ -7,6 +7,7 @@ const outputs: Record<string, string> = {
   BucketName: 'roxtrail-archivebucket-1',
   TableName: 'Roxtrail-JourneysTable-1',
   AlertTopicArn: 'arn:aws:sns:eu-west-1:123456789012:Roxtrail-AlertsTopic-1',
+  UndeliveredAlertsQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:Roxtrail-AlertsUndelivered-1',
   CollectorFunctionName: 'Roxtrail-Collector-1',
   QueryFunctionName: 'Roxtrail-Query-1',
   AggregatorFunctionName: 'Roxtrail-Aggregator-1',

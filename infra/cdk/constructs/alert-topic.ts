@@ -1,6 +1,6 @@
 /** AlertTopic: the SNS topic that carries figure alerts and operational alarms to people. */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -53,6 +53,16 @@ export class AlertTopic extends Construct {
     this.undelivered = new DeadLetterQueue(this, 'Undelivered', {
       purpose: 'alert notifications SNS could not deliver to a subscriber',
     });
+    // The stack's e-mail subscriptions grant this too; the ones `roxtrail --stack S sites apply` makes
+    // for sites' `alerts.emails` redrive here as well, with or without any of the stack's own.
+    this.undelivered.queue.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('sns.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.undelivered.queue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.topic.topicArn } },
+      }),
+    );
     for (const email of props.emails ?? []) {
       if (!/^[^\s@,]+@[^\s@,]+$/.test(email)) throw new Error(`Not an e-mail address: '${email}'.`);
       this.topic.addSubscription(new EmailSubscription(email, { deadLetterQueue: this.undelivered.queue }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   planEmailSubscriptions,
+  redrivePolicyFor,
   siteFilterPolicy,
   sitesOfFilterPolicy,
   type TopicEmailSubscription,
@@ -55,7 +56,39 @@ describe('alert e-mail subscriptions', () => {
         { endpoint: 'stranger@shop.example', subscriptionArn: undefined, sites: 'unknown' },
       ],
     );
-    expect(plan).toEqual({ subscribe: [], setSites: [], unsubscribe: [], pending: ['new@shop.example'] });
+    expect(plan).toEqual({
+      subscribe: [],
+      setSites: [],
+      unsubscribe: [],
+      setRedrive: [],
+      pending: ['new@shop.example'],
+    });
+  });
+
+  it('give kept site subscriptions the stack’s dead-letter queue, and leave the others’ redrive alone', () => {
+    const queue = 'arn:aws:sqs:eu-west-1:123456789012:undelivered';
+    const redrive = redrivePolicyFor(queue);
+    expect(JSON.parse(redrive)).toEqual({ deadLetterTargetArn: queue });
+    const plan = planEmailSubscriptions(
+      sites({ shop: ['old@shop.example', 'done@shop.example', 'moved@shop.example'] }),
+      [
+        confirmed('old@shop.example', ['shop']),
+        { ...confirmed('done@shop.example', ['shop']), redrivePolicy: redrive },
+        confirmed('moved@shop.example', ['outlet']),
+        confirmed('gone@shop.example', ['shop']),
+        confirmed('oncall@shop.example', 'all'),
+        confirmed('custom@shop.example', 'other'),
+      ],
+      queue,
+    );
+    expect(plan.setRedrive.map((change) => change.email)).toEqual(['old@shop.example', 'moved@shop.example']);
+    expect(plan.setSites.map((change) => change.email)).toEqual(['moved@shop.example']);
+    expect(plan.unsubscribe.map((change) => change.email)).toEqual(['gone@shop.example']);
+    // Without a queue (a stack before it had one), nothing to redrive.
+    expect(
+      planEmailSubscriptions(sites({ shop: ['old@shop.example'] }), [confirmed('old@shop.example', ['shop'])])
+        .setRedrive,
+    ).toEqual([]);
   });
 
   it('read back only the filter policies they write', () => {
