@@ -5,6 +5,7 @@ import { createStorageClients, type StorageClients } from '../../shared/storage/
 import { getSite } from '../../shared/storage/table';
 import { datesBetween, isIsoDate } from '../../shared/time';
 import { logger } from '../common/http';
+import { logFailures } from '../common/stack-traces';
 import { aggregateDay, type DayResult, runScheduledAggregation } from './aggregate';
 import { type BuildPartialsResponse, buildRequested, lambdaFanOutBuilder } from './lambda-builder';
 import type { PartialBuilder } from './partials';
@@ -78,6 +79,6 @@ export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv
   };
 }
 
-export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse>().handler(
-  createAggregator(createStorageClients()),
-);
+export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse>()
+  .use(logFailures())
+  .handler(createAggregator(createStorageClients()));

@@ -5,6 +5,7 @@ import { createStorageClients, type StorageClients } from '../../shared/storage/
 import { getSite } from '../../shared/storage/table';
 import { isIsoDate } from '../../shared/time';
 import { logger } from '../common/http';
+import { logFailures } from '../common/stack-traces';
 import { type AlertRunOptions, type AlertRunResult, evaluateAlertsForDay } from './evaluator';
 
 const requestSchema = z.object({
@@ -47,6 +48,6 @@ export function createAlertEvaluator(
   };
 }
 
-export const handler = middy<unknown, AlertHandlerResult>().handler(
-  createAlertEvaluator(createStorageClients()),
-);
+export const handler = middy<unknown, AlertHandlerResult>()
+  .use(logFailures())
+  .handler(createAlertEvaluator(createStorageClients()));

@@ -72,31 +72,14 @@ export function esbuildOptionsFor(handlerPath: string, outdir: string): BuildOpt
 }
 
 /**
- * Whether a function runs with `--enable-source-maps`: Node then reads and parses the bundle's map
- * (about 1 MB) at every cold start, 10–30 ms on the bench machine, so that stack traces name the
- * TypeScript sources. Only stack traces need it, and only the scheduled functions print any (an error
- * ends the invocation, and Lambda logs it with its stack; failed runs keep it in their dead-letter
- * record). The HTTP functions turn every error into a response and log its name and message only
- * (functions/common/http.ts), so the map would cost each of their cold starts and serve no one: the
- * collector's cold starts follow traffic. Their maps still ship in the bundle, for reading a
- * position by hand.
+ * The functions' `NODE_OPTIONS`: a heap limit from their memory (V8 otherwise sizes its heap from the
+ * machine's). No `--enable-source-maps`: Node would read and parse the bundle's map (about 1 MB) at
+ * every cold start, 10–50 ms on the bench machine. The HTTP functions log errors without stacks; the
+ * scheduled ones map a failure's stack through the shipped map when it happens
+ * (functions/common/stack-traces.ts).
  */
-export const RUNTIME_SOURCE_MAPS: Readonly<Record<FunctionName, boolean>> = {
-  collector: false,
-  query: false,
-  aggregator: true,
-  alerts: true,
-};
-
-/** The `NODE_OPTIONS` of the function whose handler module is `handlerPath`, with `memorySize` MB. */
-export function nodeOptionsFor(handlerPath: string, memorySize: number): string {
-  const name = (Object.keys(FUNCTION_ENTRIES) as FunctionName[]).find(
-    (candidate) => FUNCTION_ENTRIES[candidate] === handlerPath,
-  );
-  const sourceMaps = name === undefined || RUNTIME_SOURCE_MAPS[name];
-  // V8 sizes its heap from the machine's memory unless told: the function's memory is what it has.
-  const heap = `--max-old-space-size=${heapLimitMb(memorySize)}`;
-  return sourceMaps ? `--enable-source-maps ${heap}` : heap;
+export function nodeOptionsFor(memorySize: number): string {
+  return `--max-old-space-size=${heapLimitMb(memorySize)}`;
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   esbuildOptionsFor,
   FUNCTION_ENTRIES,
   type FunctionName,
-  RUNTIME_SOURCE_MAPS,
 } from '../../infra/cdk/bundling';
 
 /**
@@ -116,10 +115,37 @@ describe('credentials in the bundles', () => {
   }, 60_000);
 });
 
+describe('stack traces of a failed scheduled invocation', () => {
+  it('name the TypeScript sources, mapped when the failure happens rather than at every cold start', async () => {
+    const probeDir = join(outdir, 'failing-handler-probe');
+    await build(esbuildOptionsFor('test/helpers/failing-handler-probe.ts', probeDir));
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(probeDir, BUNDLE_FILE)], {
+      // As the functions run: no --enable-source-maps.
+      env: { PATH: process.env.PATH ?? '', POWERTOOLS_SERVICE_NAME: 'roxtrail' },
+      timeout: 30_000,
+    });
+    // The failure still fails the invocation (Lambda retries it and dead-letters the last try).
+    expect(stdout).toContain('rethrown: probe failure');
+    // Powertools writes errors to stderr, as Lambda's JSON log format expects.
+    const logged = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.message === 'invocation failed');
+    expect(logged?.error).toMatchObject({ name: 'Error', message: 'probe failure' });
+    const frames: string[] = logged?.error.stack.split('\n').slice(1) ?? [];
+    // The throw and its caller, at their lines in the probe; middy's frames by their package path.
+    expect(frames[0]).toMatch(/\(test\/helpers\/failing-handler-probe\.ts:9:\d+\)$/);
+    expect(frames[1]).toMatch(/test\/helpers\/failing-handler-probe\.ts:14:\d+$/);
+    expect(frames.some((frame) => frame.includes('node_modules/@middy/core/'))).toBe(true);
+    expect(frames.join('\n')).not.toContain('index.mjs');
+  }, 60_000);
+});
+
 describe('cold initialization (a fresh node process imports the bundle, dummy environment)', () => {
   // The time is reported, not asserted: this machine's load decides it. Targets live in `npm run bench`.
   it.each(names)('%s initializes and exports handler', async (name) => {
-    const init = await coldInit(bundleOf(name).file, { sourceMaps: RUNTIME_SOURCE_MAPS[name] });
+    const init = await coldInit(bundleOf(name).file, { sourceMaps: false });
     console.log(`cold init ${name}: ${init.initMs.toFixed(0)} ms`);
     expect(init.handler).toBe('function');
   });

@@ -193,7 +193,7 @@ describe('cost options from context', () => {
     for (const fn of [custom.aggregator, custom.partialBuilder]) {
       expect(sized.toJSON().Resources[logicalId(custom, fn)].Properties).toMatchObject({
         MemorySize: 10_240,
-        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=8704' } },
+        Environment: { Variables: { NODE_OPTIONS: '--max-old-space-size=8704' } },
       });
     }
     expect(() => fromContext({ aggregatorMemoryMb: '20000' })).toThrow(

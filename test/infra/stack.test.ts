@@ -151,7 +151,7 @@ describe('Functions', () => {
     expect(propertiesOf(stack.partialBuilder).ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('run nodejs22.x on arm64 with a heap limit of 85% of their memory, source maps where stack traces are printed, and their own log group kept one month, traced but the collector', () => {
+  it('run nodejs22.x on arm64 with a heap limit of 85% of their memory and no source maps at start-up, and their own log group kept one month, traced but the collector', () => {
     const resources = template.toJSON().Resources;
     for (const fn of [...Object.values(functions), stack.eraser]) {
       expect(propertiesOf(fn)).toMatchObject({
@@ -160,10 +160,9 @@ describe('Functions', () => {
         Handler: 'index.handler',
       });
       const memory = propertiesOf(fn).MemorySize;
-      // The HTTP functions log errors without their stacks: parsing the map would only slow their cold starts.
-      const http = fn === stack.collector || fn === stack.query || fn === stack.eraser;
+      // Failures' stacks are mapped when they happen (functions/common/stack-traces.ts), not at every start.
       expect(propertiesOf(fn).Environment.Variables.NODE_OPTIONS, fn.node.id).toBe(
-        `${http ? '' : '--enable-source-maps '}--max-old-space-size=${Math.floor(memory * 0.85)}`,
+        `--max-old-space-size=${Math.floor(memory * 0.85)}`,
       );
       expect(propertiesOf(fn).TracingConfig, fn.node.id).toEqual(
         fn === stack.collector ? undefined : { Mode: 'Active' },

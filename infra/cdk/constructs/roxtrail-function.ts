@@ -138,9 +138,7 @@ export class RoxtrailFunction extends NodejsFunction {
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       environment: {
         ...props.environment,
-        // Source maps where stack traces are printed (https://docs.aws.amazon.com/lambda/latest/dg/typescript-exceptions.html),
-        // and a heap limit from the function's memory.
-        NODE_OPTIONS: nodeOptionsFor(props.handlerPath, memorySize),
+        NODE_OPTIONS: nodeOptionsFor(memorySize),
       },
       // BUNDLE_OPTIONS in NodejsFunction's terms (platform node is implied); test/infra/bundles.test.ts
       // builds the same options directly with esbuild.
