@@ -41,6 +41,10 @@ function runChild(settings: unknown, mode: 'cold' | 'warm', heapMb?: number): Pr
       process.execPath,
       [
         ...(heapMb === undefined ? [] : [`--max-old-space-size=${heapMb}`]),
+        // ROXTRAIL_BENCH_CPU_PROF=<dir>: each run's V8 CPU profile, for Chrome DevTools or speedscope.
+        ...(process.env.ROXTRAIL_BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ROXTRAIL_BENCH_CPU_PROF}`]
+          : []),
         '--import',
         'tsx',
         join(import.meta.dirname, 'aggregate-child.ts'),

@@ -1,7 +1,7 @@
 /** Daily aggregation: archive → metric core → figures in S3 and DynamoDB (metrics.md §5, §6). */
 import { performance } from 'node:perf_hooks';
 import type { SiteConfig } from '../../shared/config/site';
-import { actorHashesOf } from '../../shared/events/actor-index';
+import { unionOfHashes } from '../../shared/events/actor-index';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
 import {
   type LinkSnapshot,
@@ -219,8 +219,8 @@ export async function aggregateDay(
   const build = elapsed();
 
   // Erasure finds the user's days through this once their journey items have expired.
-  const dayActors = actorHashesOf(
-    partials.filter((partial) => partial.date === date).flatMap((partial) => partial.events),
+  const dayActors = unionOfHashes(
+    partials.filter((partial) => partial.date === date).map((partial) => partial.actorHashes),
   );
   const merged = mergePartials(partials, createInterner(), date);
   // The events the merge left out (of the days after D) need not outlive it.

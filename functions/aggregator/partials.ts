@@ -4,6 +4,8 @@
  * aggregation that grows with the events (download, gunzip, parse), and partitions are independent,
  * so a builder may spread them over threads or Lambda invocations.
  */
+
+import { actorHashesOf } from '../../shared/events/actor-index';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { type HourPartial, PARTIAL_FORMAT, type PartialSource } from '../../shared/metrics/partial';
 import { slimForFigures } from '../../shared/metrics/slim';
@@ -100,6 +102,7 @@ export async function buildPartial(
     sources,
     builtAt,
     events,
+    actorHashes: Array.from(actorHashesOf(events)),
     unreadable,
   };
   try {

@@ -42,6 +42,29 @@ export function actorHashesOf(events: Iterable<ActorFields>): Uint32Array {
   return Uint32Array.from(hashes).sort();
 }
 
+/** The sorted distinct union of sorted hash lists (a day's index from its hour partials'). */
+export function unionOfHashes(lists: Iterable<ArrayLike<number>>): Uint32Array {
+  let total = 0;
+  const all: ArrayLike<number>[] = [];
+  for (const list of lists) {
+    all.push(list);
+    total += list.length;
+  }
+  const merged = new Uint32Array(total);
+  let offset = 0;
+  for (const list of all) {
+    merged.set(list, offset);
+    offset += list.length;
+  }
+  merged.sort();
+  let kept = 0;
+  for (let index = 0; index < merged.length; index += 1) {
+    const value = merged[index] ?? 0;
+    if (kept === 0 || merged[kept - 1] !== value) merged[kept++] = value;
+  }
+  return merged.subarray(0, kept);
+}
+
 export function encodeActorIndex(sortedHashes: Uint32Array): Uint8Array {
   // At most 5 varint bytes a hash.
   const bytes = new Uint8Array(HEADER_BYTES + sortedHashes.length * 5);

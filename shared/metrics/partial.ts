@@ -15,7 +15,7 @@ import { keepBetterLink, type LinkCandidate, linkPairsOf } from './links';
 import { internSlimmed } from './slim';
 
 /** Bumped whenever the shape or the slimming changes: partials of another format are rebuilt. */
-export const PARTIAL_FORMAT = 3;
+export const PARTIAL_FORMAT = 4;
 
 export interface PartialSource {
   key: string;
@@ -32,6 +32,11 @@ export interface HourPartial {
   /** Epoch ms at which it was built. */
   builtAt: number;
   events: NormalizedEvent[];
+  /**
+   * Sorted distinct hashes of the ids its events tie to a person (shared/events/actor-index.ts),
+   * computed once when built: a day's actor index is the union of its partials'.
+   */
+  actorHashes: number[];
   /** Archive lines that did not parse. */
   unreadable: number;
 }

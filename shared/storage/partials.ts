@@ -39,7 +39,10 @@ function decodeJson(bytes: Uint8Array): unknown {
 /** The partial, or undefined when the bytes are not a partial of the current format. */
 export function decodePartial(bytes: Uint8Array): HourPartial | undefined {
   const partial = decodeJson(bytes);
-  return isJsonObject(partial) && partial.format === PARTIAL_FORMAT && Array.isArray(partial.events)
+  return isJsonObject(partial) &&
+    partial.format === PARTIAL_FORMAT &&
+    Array.isArray(partial.events) &&
+    Array.isArray(partial.actorHashes)
     ? (partial as unknown as HourPartial)
     : undefined;
 }

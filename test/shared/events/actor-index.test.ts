@@ -7,6 +7,7 @@ import {
   decodeActorIndex,
   encodeActorIndex,
   indexMayContain,
+  unionOfHashes,
 } from '../../../shared/events/actor-index';
 
 describe('day actor index', () => {
@@ -64,5 +65,20 @@ describe('day actor index', () => {
     expect(actorHash('')).toBe(0x811c9dc5);
     expect(actorHash('a')).toBe(0xe40c292c);
     expect(actorHash('foobar')).toBe(0xbf9cf968);
+  });
+});
+
+describe('a day’s index from its hour partials', () => {
+  it('is the sorted distinct union of the hours’ hashes: the same as hashing the whole day at once', () => {
+    const hour = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => ({
+        anonymousId: `anon-${from + i}`,
+        userId: 'user-shared',
+      }));
+    const hours = [hour(0, 500), hour(400, 900), hour(850, 1200), []];
+    const union = unionOfHashes(hours.map((events) => actorHashesOf(events)));
+    expect([...union]).toEqual([...actorHashesOf(hours.flat())]);
+    expect(union.length).toBe(1201);
+    expect([...unionOfHashes([])]).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ function partial(
     sources: [{ key: `events/site=s/dt=${date}/hh=${hour}/a.ndjson.gz`, size: 10 }],
     builtAt: 0,
     events,
+    actorHashes: [],
     unreadable: 0,
     ...overrides,
   } satisfies HourPartial;
