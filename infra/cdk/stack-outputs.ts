@@ -21,7 +21,22 @@ export const STACK_OUTPUTS = {
   glueDatabaseName: 'GlueDatabaseName',
 } as const;
 
-export type DeployedStack = { readonly [K in keyof typeof STACK_OUTPUTS]: string } & {
+/**
+ * Outputs added after the first release, with what the CLI does on a stack deployed before them (it
+ * keeps working until the stack is updated): tracking at the API; site e-mails without a redrive.
+ */
+const LATER_OUTPUTS = {
+  trackingUrl: (outputs: Readonly<Record<string, string | undefined>>) => outputs[STACK_OUTPUTS.apiUrl],
+  alertDeadLetterQueueArn: () => undefined,
+} as const;
+
+type LaterOutput = keyof typeof LATER_OUTPUTS;
+
+export type DeployedStack = {
+  readonly [K in Exclude<keyof typeof STACK_OUTPUTS, LaterOutput>]: string;
+} & {
+  readonly [K in LaterOutput]: string | undefined;
+} & {
   /** Where the CLI's SDK clients go: the stack's table and bucket, AWS endpoints (no local servers). */
   readonly storage: StorageSettings;
 };
@@ -36,17 +51,28 @@ export function deployedStackFromOutputs(
   outputs: Readonly<Record<string, string | undefined>>,
   region: string,
 ): DeployedStack {
-  const missing = Object.values(STACK_OUTPUTS).filter((name) => !outputs[name]);
+  const isLater = (key: string): key is LaterOutput => key in LATER_OUTPUTS;
+  const missing = (Object.keys(STACK_OUTPUTS) as (keyof typeof STACK_OUTPUTS)[])
+    .filter((key) => !isLater(key) && !outputs[STACK_OUTPUTS[key]])
+    .map((key) => STACK_OUTPUTS[key]);
   if (missing.length > 0) {
     throw new Error(`stack "${stackName}" has no output ${missing.join(', ')}: is it a Roxtrail stack?`);
   }
   const value = (key: keyof typeof STACK_OUTPUTS): string => outputs[STACK_OUTPUTS[key]] ?? '';
-  const entries = Object.keys(STACK_OUTPUTS).map((key) => {
-    const name = key as keyof typeof STACK_OUTPUTS;
-    return [name, value(name)] as const;
-  });
   return {
-    ...(Object.fromEntries(entries) as { [K in keyof typeof STACK_OUTPUTS]: string }),
+    apiUrl: value('apiUrl'),
+    trackingUrl: outputs[STACK_OUTPUTS.trackingUrl] || LATER_OUTPUTS.trackingUrl(outputs),
+    bucketName: value('bucketName'),
+    tableName: value('tableName'),
+    alertTopicArn: value('alertTopicArn'),
+    alertDeadLetterQueueArn:
+      outputs[STACK_OUTPUTS.alertDeadLetterQueueArn] || LATER_OUTPUTS.alertDeadLetterQueueArn(),
+    collectorFunctionName: value('collectorFunctionName'),
+    queryFunctionName: value('queryFunctionName'),
+    aggregatorFunctionName: value('aggregatorFunctionName'),
+    alertsFunctionName: value('alertsFunctionName'),
+    athenaWorkGroupName: value('athenaWorkGroupName'),
+    glueDatabaseName: value('glueDatabaseName'),
     storage: { tableName: value('tableName'), bucketName: value('bucketName'), region },
   };
 }
