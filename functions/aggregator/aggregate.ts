@@ -1,5 +1,7 @@
 /** Daily aggregation: archive → metric core → figures in S3 and DynamoDB (metrics.md §5, §6). */
+
 import { performance } from 'node:perf_hooks';
+import pMap from 'p-map';
 import type { SiteConfig } from '../../shared/config/site';
 import { unionOfHashes } from '../../shared/events/actor-index';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
@@ -166,18 +168,16 @@ async function currentPartials(
   );
   const wanted = partitions.filter((partition) => storedHours.get(partition.date)?.has(partition.hour));
   const found = new Map<string, HourPartial>();
-  let next = 0;
-  const worker = async () => {
-    while (next < wanted.length) {
-      const partition = wanted[next++];
-      if (!partition) continue;
+  // Decoding is CPU work in this thread: more downloads in flight would only hold more bytes at once.
+  await pMap(
+    wanted,
+    async (partition) => {
       const partial = await getPartial(clients, site, partition.date, partition.hour);
       if (partial && isCurrent(partial, partition.objects))
         found.set(`${partition.date}T${partition.hour}`, partial);
-    }
-  };
-  // Decoding is CPU work in this thread: more downloads in flight would only hold more bytes at once.
-  await Promise.all(Array.from({ length: Math.min(PARTIAL_LOADS_IN_FLIGHT, wanted.length) }, worker));
+    },
+    { concurrency: PARTIAL_LOADS_IN_FLIGHT },
+  );
   return found;
 }
 

@@ -5,6 +5,7 @@
  * so a builder may spread them over threads or Lambda invocations.
  */
 
+import pMap from 'p-map';
 import { actorHashesOf } from '../../shared/events/actor-index';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { type HourPartial, PARTIAL_FORMAT, type PartialSource } from '../../shared/metrics/partial';
@@ -131,17 +132,15 @@ function describe(partition: PartitionToBuild, error: unknown) {
 export function inProcessBuilder(clients: StorageClients, concurrency = 2): PartialBuilder {
   return async (partitions, context, onBuilt) => {
     const built: BuiltPartition[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < partitions.length) {
-        const partition = partitions[next++];
-        if (!partition) continue;
+    await pMap(
+      partitions,
+      async (partition) => {
         const result = await buildPartial(clients, partition, context);
         built.push(result);
         onBuilt?.(result);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, partitions.length) }, worker));
+      },
+      { concurrency },
+    );
     return built;
   };
 }

@@ -22,15 +22,12 @@ export const STACK_OUTPUTS = {
 } as const;
 
 /**
- * Outputs added after the first release, with what the CLI does on a stack deployed before them (it
- * keeps working until the stack is updated): tracking at the API; site e-mails without a redrive.
+ * Outputs added after the first release: a stack deployed before them still works with the CLI until
+ * it is updated (tracking at the API, site e-mails without a redrive).
  */
-const LATER_OUTPUTS = {
-  trackingUrl: (outputs: Readonly<Record<string, string | undefined>>) => outputs[STACK_OUTPUTS.apiUrl],
-  alertDeadLetterQueueArn: () => undefined,
-} as const;
+const LATER_OUTPUTS = ['trackingUrl', 'alertDeadLetterQueueArn'] as const;
 
-type LaterOutput = keyof typeof LATER_OUTPUTS;
+type LaterOutput = (typeof LATER_OUTPUTS)[number];
 
 export type DeployedStack = {
   readonly [K in Exclude<keyof typeof STACK_OUTPUTS, LaterOutput>]: string;
@@ -51,22 +48,21 @@ export function deployedStackFromOutputs(
   outputs: Readonly<Record<string, string | undefined>>,
   region: string,
 ): DeployedStack {
-  const isLater = (key: string): key is LaterOutput => key in LATER_OUTPUTS;
-  const missing = (Object.keys(STACK_OUTPUTS) as (keyof typeof STACK_OUTPUTS)[])
-    .filter((key) => !isLater(key) && !outputs[STACK_OUTPUTS[key]])
-    .map((key) => STACK_OUTPUTS[key]);
+  const later: readonly string[] = LATER_OUTPUTS;
+  const missing = Object.entries(STACK_OUTPUTS)
+    .filter(([key, name]) => !later.includes(key) && !outputs[name])
+    .map(([, name]) => name);
   if (missing.length > 0) {
     throw new Error(`stack "${stackName}" has no output ${missing.join(', ')}: is it a Roxtrail stack?`);
   }
   const value = (key: keyof typeof STACK_OUTPUTS): string => outputs[STACK_OUTPUTS[key]] ?? '';
   return {
     apiUrl: value('apiUrl'),
-    trackingUrl: outputs[STACK_OUTPUTS.trackingUrl] || LATER_OUTPUTS.trackingUrl(outputs),
+    trackingUrl: outputs[STACK_OUTPUTS.trackingUrl] || outputs[STACK_OUTPUTS.apiUrl],
     bucketName: value('bucketName'),
     tableName: value('tableName'),
     alertTopicArn: value('alertTopicArn'),
-    alertDeadLetterQueueArn:
-      outputs[STACK_OUTPUTS.alertDeadLetterQueueArn] || LATER_OUTPUTS.alertDeadLetterQueueArn(),
+    alertDeadLetterQueueArn: outputs[STACK_OUTPUTS.alertDeadLetterQueueArn] || undefined,
     collectorFunctionName: value('collectorFunctionName'),
     queryFunctionName: value('queryFunctionName'),
     aggregatorFunctionName: value('aggregatorFunctionName'),

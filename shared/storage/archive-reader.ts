@@ -1,5 +1,7 @@
 /** Reads a site's archived events back: the partitions of given days, gzip NDJSON, bounded concurrency. */
+
 import { gunzipSync } from 'node:zlib';
+import pMap from 'p-map';
 import type { NormalizedEvent } from '../events/types';
 import { getObjectBytes, type ListedObject, listObjects, partitionPrefix } from './archive';
 import { isStorageFault, type StorageClients } from './clients';
@@ -54,7 +56,6 @@ export async function readObjects(
   const concurrency = options.concurrency ?? 8;
   const pending = new Map<number, { events: NormalizedEvent[]; compressed: Uint8Array }>();
   let nextToDeliver = 0;
-  let nextToFetch = 0;
   let events = 0;
   let unreadable = 0;
   const deliver = () => {
@@ -66,20 +67,18 @@ export async function readObjects(
       options.onProgress?.({ objectsRead: nextToDeliver, objectsTotal: objects.length, events });
     }
   };
-  const worker = async () => {
-    while (nextToFetch < objects.length) {
-      const index = nextToFetch++;
-      const object = objects[index];
-      if (!object) continue;
+  await pMap(
+    objects,
+    async (object, index) => {
       const compressed = await getWithRetries(clients, object.key);
       const parsed = parseNdjsonGzip<NormalizedEvent>(compressed);
       events += parsed.records.length;
       unreadable += parsed.unreadable;
       pending.set(index, { events: parsed.records, compressed });
       deliver();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, objects.length) }, worker));
+    },
+    { concurrency },
+  );
   return { events, unreadable };
 }
 

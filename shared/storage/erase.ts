@@ -6,6 +6,7 @@
  */
 
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import pMap, { pMapSkip } from 'p-map';
 import { journeyRetentionDaysOf, type SiteConfig } from '../config/site';
 import { indexMayContain } from '../events/actor-index';
 import type { JourneyEntry } from '../events/ingest';
@@ -213,17 +214,14 @@ async function indexedDays(
   days: readonly string[],
   actors: ReadonlySet<string>,
 ): Promise<string[]> {
-  const matches: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < days.length) {
-      const day = days[next++];
-      if (day === undefined) break;
+  const matches = await pMap(
+    days,
+    async (day) => {
       const index = await getActorIndex(clients, site, day);
-      if (!index || indexMayContain(index, actors)) matches.push(day);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(INDEX_READS_IN_FLIGHT, days.length) }, worker));
+      return !index || indexMayContain(index, actors) ? day : pMapSkip;
+    },
+    { concurrency: INDEX_READS_IN_FLIGHT },
+  );
   return matches;
 }
 

@@ -1,4 +1,5 @@
 /** The DynamoDB single table (architecture.md, "Data layout"): sites, keys, identity links, journeys, marks. */
+
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -11,6 +12,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import pMap from 'p-map';
 import type { SiteConfig } from '../config/site';
 import { type IdentityLinkCandidate, type JourneyEntry, journeySegmentsOf } from '../events/ingest';
 import type { NormalizedEvent } from '../events/types';
@@ -369,15 +371,10 @@ export async function getLinks(
       >[];
     }
   };
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const offset = next;
-      next += 100;
-      await fetchChunk(ids.slice(offset, offset + 100));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, Math.ceil(ids.length / 100)) }, worker));
+  const chunks = Array.from({ length: Math.ceil(ids.length / 100) }, (_, index) =>
+    ids.slice(index * 100, (index + 1) * 100),
+  );
+  await pMap(chunks, fetchChunk, { concurrency: 8 });
   return links;
 }
 

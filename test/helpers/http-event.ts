@@ -71,7 +71,6 @@ export function functionUrlEvent(input: Omit<HttpEventInput, 'pathParameters'>):
   return {
     ...event,
     routeKey: '$default',
-    rawQueryString: event.rawQueryString,
     pathParameters: undefined,
     requestContext: {
       ...event.requestContext,
