@@ -134,6 +134,15 @@ function readJsonFile(path: string): unknown {
 }
 
 /** `--date D` or `--from D1 --to D2`, validated, as the list of days. */
+/** An ISO 8601 instant option (with a zone: `Z` or an offset), else now. */
+function instantArgument(flag: string, value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const ms = /(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new Error(`${flag} must be an ISO 8601 instant such as 2026-11-23T12:00:00Z, got "${value}"`);
+  return new Date(ms);
+}
+
 function dateArguments(options: { date?: string; from?: string; to?: string }): string[] {
   if (options.date) {
     if (!isIsoDate(options.date)) throw new Error(`--date must be YYYY-MM-DD, got "${options.date}"`);
@@ -403,9 +412,14 @@ export function buildProgram(): Command {
       "delete what has outlived its retention: expired items (DynamoDB's TTL, which dynalite lacks) and archive days past each site's retentionDays",
     )
     .option('--site <site>', 'one site only')
+    .option(
+      '--as-of <instant>',
+      'prune as if it were this ISO 8601 instant (default: now), e.g. to catch up a stack that was stopped',
+    )
     .option('--json', 'machine-readable output')
-    .action(async (options: { site?: string; json?: boolean }) => {
-      const summary = await withStorage((clients) => pruneLocal(clients, new Date(), { site: options.site }));
+    .action(async (options: { site?: string; asOf?: string; json?: boolean }) => {
+      const asOf = instantArgument('--as-of', options.asOf);
+      const summary = await withStorage((clients) => pruneLocal(clients, asOf, { site: options.site }));
       const items = Object.entries(summary.expiredItems);
       print(Boolean(options.json), summary, () =>
         [

@@ -15,7 +15,7 @@ export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 export interface Incident {
   /** Site-local day of the incident. */
   date: string;
-  /** `checkout-outage`: payments fail for the whole day, visitors give up, volume roughly halves. */
+  /** `checkout-outage`: payments fail for the whole day, visitors give up, half the visitors come, so event volume falls below half of a normal day whatever the weekday. */
   kind: IncidentKind;
 }
 
@@ -304,11 +304,7 @@ function simulateDay(
   const outage = plan.incident?.kind === 'checkout-outage';
   const weekday = new Date(`${plan.date}T12:00:00Z`).getUTCDay();
   const visitors = Math.round(
-    BASE_VISITORS *
-      scale *
-      (WEEKDAY_FACTORS[weekday] ?? 1) *
-      random.between(0.95, 1.05) *
-      (outage ? 0.62 : 1),
+    BASE_VISITORS * scale * (WEEKDAY_FACTORS[weekday] ?? 1) * random.between(0.95, 1.05) * (outage ? 0.5 : 1),
   );
 
   for (let index = 0; index < visitors; index++) {

@@ -181,7 +181,9 @@ describe('roxtrail prune', () => {
   });
 
   it('from the command line, for every site', async () => {
-    const result = await runCli(['prune', '--json'], { ROXTRAIL_DATA_DIR: stack.dataDir });
+    const result = await runCli(['prune', '--as-of', new Date(NOW).toISOString(), '--json'], {
+      ROXTRAIL_DATA_DIR: stack.dataDir,
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as { archive: { site: string; days: string[] }[] };
@@ -193,5 +195,11 @@ describe('roxtrail prune', () => {
     expect(await stack.archivedKeys(`events/site=ret-two/dt=${OLD_DAY}/`)).toEqual([]);
     expect(await stack.archivedKeys(`events/site=ret-two/dt=${RECENT_DAY}/`)).toHaveLength(2);
     expect(await journeyItems('ret-two', 'new-visitor')).toHaveLength(2);
+
+    const wrong = await runCli(['prune', '--as-of', '2026-11-23'], { ROXTRAIL_DATA_DIR: stack.dataDir });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr.trim()).toBe(
+      'roxtrail: --as-of must be an ISO 8601 instant such as 2026-11-23T12:00:00Z, got "2026-11-23"',
+    );
   }, 60_000);
 });

@@ -191,6 +191,25 @@ describe('simulated traffic through the collector pipeline and the metric core',
     expect(incident?.experience.friction.byKind.payment_error).toBeGreaterThan(10);
   });
 
+  it('halves the event volume of the outage day whatever weekday it falls on, at the demo test scale', () => {
+    // The demo's story must hold on whatever day `npm start` first runs: the events-drop rule
+    // (down 50 % against the previous 7 days) fires on the outage day of every week.
+    for (let offset = 0; offset < 7; offset++) {
+      const outage = addDays(INCIDENT, offset);
+      const week = generateTraffic({
+        ...options,
+        days: 8,
+        endDate: outage,
+        incident: { date: outage, kind: 'checkout-outage' },
+        scale: 0.25,
+      });
+      const days = figuresOf(week);
+      const before = days.slice(0, 7);
+      const baseline = before.reduce((sum, f) => sum + f.traffic.events, 0) / before.length;
+      expect(days[7]?.traffic.events, outage).toBeLessThan(0.5 * baseline);
+    }
+  });
+
   it('keeps the other figures in plausible ranges on normal days', () => {
     for (const day of normal) {
       expect(day.traffic.events, day.date).toBeGreaterThan(1500);
