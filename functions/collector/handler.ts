@@ -6,11 +6,11 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { journeyExpiresAt } from '../../shared/config/site';
 import {
   type AcceptedEvent,
+  archiveDigestOf,
   identityLinksOf,
   type Partition,
   partitionByLocalHour,
   type RejectedEvent,
-  requestHashOf,
   validateAndNormalize,
 } from '../../shared/events/ingest';
 import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
@@ -106,13 +106,12 @@ export function createCollector(deps: CollectorDeps) {
     const cors = corsHeaders(origin, site.config.origins);
 
     const request = ingestRequestOf(route, body);
-    const requestHash = requestHashOf(siteId, bodyText);
     const { accepted, rejected } = validateAndNormalize(request, {
       site: siteId,
       receivedAtMs,
-      requestHash,
       requestBytes: Buffer.byteLength(bodyText),
     });
+    const requestHash = archiveDigestOf(siteId, bodyText, accepted);
     const policy = privacyPolicyOf(site);
     const events = await scrubAll(deps.clients, site, policy, accepted, event.requestContext.http.sourceIp);
     const rejectedScrubbed = scrubRejected(policy, rejected);

@@ -1,8 +1,8 @@
 /** The collector's pure pipeline: split a request into accepted (normalized) and rejected events. */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { linkPairsOf } from '../metrics/links';
 import { localDateHour, utcOffsetMs } from '../time';
-import { type NormalizeContext, normalizeEvent, uuidFromHex } from './normalize';
+import { type NormalizeContext, normalizeEvent } from './normalize';
 import { type Rejection, type RejectionReason, rejection } from './reasons';
 import { type IncomingEvent, isNestedTooDeeply, MAX_EVENT_BYTES, MAX_NESTING, validateEvent } from './schema';
 import type { EventType, JsonObject, NormalizedEvent } from './types';
@@ -20,10 +20,13 @@ export interface IngestRequest {
 export interface IngestOptions {
   site: string;
   receivedAtMs: number;
-  /** Digest of the request body: generated messageIds and archive keys derive from it. */
-  requestHash: string;
   /** Size of the whole request body; when it is within the event limit no single event can exceed it. */
   requestBytes?: number;
+  /**
+   * The messageId of an event sent without one. Random (UUID v4), as Segment's API generates one per
+   * event: two identical requests without ids are two events. @default crypto.randomUUID
+   */
+  newMessageId?: () => string;
 }
 
 export interface AcceptedEvent {
@@ -42,6 +45,21 @@ export interface RejectedEvent {
 
 export function requestHashOf(site: string, body: Uint8Array | string): string {
   return createHash('sha256').update(site).update('\0').update(body).digest('hex');
+}
+
+/**
+ * The digest archive object names derive from: the request and the messageIds of its accepted events.
+ * A retry of a request whose events carry their ids gets the same digest and overwrites its own
+ * objects; a request whose ids were generated (random) never overwrites another's.
+ */
+export function archiveDigestOf(
+  site: string,
+  body: Uint8Array | string,
+  accepted: readonly AcceptedEvent[],
+): string {
+  const hash = createHash('sha256').update(site).update('\0').update(body);
+  for (const { event } of accepted) hash.update('\0').update(event.messageId);
+  return hash.digest('hex');
 }
 
 /** A rejected event is kept for inspection, but never with the write key a client put in it. */
@@ -68,19 +86,15 @@ export function validateAndNormalize(
   // Within the event limit the whole request is, so no single event needs measuring.
   const measureEach = options.requestBytes === undefined || options.requestBytes > MAX_EVENT_BYTES;
   const { events } = request;
-  let index = 0;
-  // One context for the request; the fallback id reads the index of the event being normalized.
   const context: NormalizeContext = {
     site: options.site,
     receivedAtMs: options.receivedAtMs,
     receivedAt,
     batchSentAt: request.batchSentAt,
     batchContext: request.batchContext,
-    fallbackMessageId() {
-      return fallbackMessageIdOf(options.requestHash, index);
-    },
+    fallbackMessageId: options.newMessageId ?? randomUUID,
   };
-  for (; index < events.length; index += 1) {
+  for (let index = 0; index < events.length; index += 1) {
     const raw = events[index];
     const checked = checkedEvent(raw, request.forcedType, measureEach);
     if (checked.rejection) {
@@ -115,11 +129,6 @@ function checkedEvent(raw: unknown, forcedType: EventType | undefined, measure: 
   }
   const result = validateEvent(raw, forcedType, NESTING_CHECKED);
   return result.ok ? { event: result.event } : { rejection: result.rejection };
-}
-
-/** The messageId of an event sent without one: stable across retries of the same request. */
-function fallbackMessageIdOf(requestHash: string, index: number): string {
-  return uuidFromHex(createHash('sha256').update(requestHash).update(`#${index}`).digest('hex'));
 }
 
 export interface Partition {

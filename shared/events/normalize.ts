@@ -15,7 +15,7 @@ export interface NormalizeContext {
   batchSentAt?: string;
   /** Batch-level `context`, merged under each event's own context. */
   batchContext?: JsonObject;
-  /** Gives the messageId when the client sent none; derived from the request so a retry gets the same id. */
+  /** Gives the messageId when the client sent none. */
   fallbackMessageId: () => string;
 }
 
@@ -83,11 +83,4 @@ export function normalizeEvent(event: IncomingEvent, ctx: NormalizeContext): Nor
   const groupId = idString(event.groupId);
   if (groupId !== undefined) normalized.groupId = groupId;
   return normalized;
-}
-
-/** A UUID v4-shaped id from a hex digest, so generated ids are stable across retries of one request. */
-export function uuidFromHex(hex: string): string {
-  const h = hex.padEnd(32, '0');
-  const variant = ((Number.parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

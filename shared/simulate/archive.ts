@@ -3,7 +3,7 @@
  * validation and normalization, received at its delivery time. For tests and benchmarks that feed
  * the metric core without a running stack (privacy scrubbing aside).
  */
-import { requestHashOf, validateAndNormalize } from '../events/ingest';
+import { validateAndNormalize } from '../events/ingest';
 import type { NormalizedEvent } from '../events/types';
 import type { SimulatedMessage } from './traffic';
 
@@ -36,7 +36,7 @@ export function archiveSimulated(site: string, messages: readonly SimulatedMessa
     const body = JSON.stringify({ batch, sentAt });
     const result = validateAndNormalize(
       { events: batch, batchSentAt: sentAt },
-      { site, receivedAtMs, requestHash: requestHashOf(site, body), requestBytes: Buffer.byteLength(body) },
+      { site, receivedAtMs, requestBytes: Buffer.byteLength(body) },
     );
     for (const accepted of result.accepted) events.push(accepted.event);
     rejected += result.rejected.length;

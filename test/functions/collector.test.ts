@@ -96,19 +96,26 @@ describe('collector over HTTP with real dynalite and s3rver', () => {
     expect(stored).toHaveLength(3);
   });
 
-  it('gives events without a messageId the same generated id when the request is retried', async () => {
+  it('stores identical requests without a messageId as separate events, each with its own id', async () => {
+    // The README's curl example sent three times: three product views, as Segment's API would count.
     const body = {
-      batch: [
-        { type: 'page', name: 'Home', anonymousId: 'no-id-visitor', timestamp: '2026-11-17T08:00:00Z' },
-      ],
+      event: 'Product Viewed',
+      anonymousId: 'no-id-visitor',
+      timestamp: '2026-11-17T08:00:00Z',
+      properties: { product_id: 'p1', price: 25 },
     };
-    await post('/v1/batch', body);
-    await post('/v1/batch', body);
+    for (let i = 0; i < 3; i++) {
+      const response = await post('/v1/track', body);
+      expect((await response.json()).accepted).toBe(1);
+    }
     const stored = (await stack.archivedEvents('shop')).filter((e) => e.anonymousId === 'no-id-visitor');
-    expect(stored).toHaveLength(1);
-    expect(stored[0]?.messageId).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
-    );
+    expect(stored).toHaveLength(3);
+    expect(new Set(stored.map((e) => e.messageId)).size).toBe(3);
+    for (const storedEvent of stored) {
+      expect(storedEvent.messageId).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+    }
   });
 
   it('projects journeys, identity links and a recomputation mark into DynamoDB', async () => {

@@ -15,7 +15,7 @@ function nestedArray(depth: number): string {
 const ingest = (events: unknown[], requestBytes?: number) =>
   validateAndNormalize(
     { events },
-    { site: 'shop', receivedAtMs: Date.parse('2026-11-20T12:00:00Z'), requestHash: 'ab', requestBytes },
+    { site: 'shop', receivedAtMs: Date.parse('2026-11-20T12:00:00Z'), requestBytes },
   );
 
 describe('events nested too deeply', () => {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { validateAndNormalize } from '../../../shared/events/ingest';
+import { archiveDigestOf, validateAndNormalize } from '../../../shared/events/ingest';
 import {
   eventTimeMs,
   FUTURE_CLAMP_MS,
   type NormalizeContext,
   normalizeEvent,
-  uuidFromHex,
 } from '../../../shared/events/normalize';
 import type { IncomingEvent } from '../../../shared/events/schema';
 import type { JsonObject } from '../../../shared/events/types';
@@ -272,58 +271,74 @@ describe('normalizeEvent', () => {
 });
 
 describe('generated messageIds (validateAndNormalize)', () => {
-  const options = { site: 'shop', receivedAtMs: RECEIVED_MS, requestHash: 'a1b2c3' };
+  const options = { site: 'shop', receivedAtMs: RECEIVED_MS };
   const events = [
     { type: 'page', anonymousId: 'a' },
     { type: 'page', anonymousId: 'a' },
     { type: 'track', event: 'E', anonymousId: 'a', messageId: 'client-id' },
   ];
 
-  function messageIds(requestHash: string): string[] {
-    const { accepted, rejected } = validateAndNormalize({ events }, { ...options, requestHash });
+  function messageIds(): string[] {
+    const { accepted, rejected } = validateAndNormalize({ events }, options);
     expect(rejected).toEqual([]);
     return accepted.map((a) => a.event.messageId);
   }
 
-  it('generates UUID-v4-shaped ids for events without a messageId', () => {
-    const [first, second, third] = messageIds('a1b2c3');
+  it('generates UUID-v4 ids for events without a messageId and keeps the client ones', () => {
+    const [first, second, third] = messageIds();
 
     expect(first).toMatch(UUID_V4);
     expect(second).toMatch(UUID_V4);
     expect(third).toBe('client-id');
   });
 
-  it('generates the same ids for a retry of the same request', () => {
-    expect(messageIds('a1b2c3')).toEqual(messageIds('a1b2c3'));
-  });
-
-  it('generates different ids for identical events at different indexes', () => {
-    const [first, second] = messageIds('a1b2c3');
+  it('generates new ids for an identical request, as Segment does: two requests are two events', () => {
+    const [first, second] = messageIds();
+    const [again, againSecond] = messageIds();
 
     expect(first).not.toBe(second);
+    expect(again).not.toBe(first);
+    expect(againSecond).not.toBe(second);
   });
 
-  it('generates different ids for a different request hash', () => {
-    const [first] = messageIds('a1b2c3');
-    const [other] = messageIds('d4e5f6');
-
-    expect(first).not.toBe(other);
-  });
-
-  it('derives the id from the position in the request, rejected events included', () => {
-    const alone = validateAndNormalize({ events: [{ type: 'page', anonymousId: 'a' }] }, options);
-    const afterRejected = validateAndNormalize(
+  it('takes the ids from the given generator', () => {
+    let next = 0;
+    const { accepted } = validateAndNormalize(
       { events: ['not an event', { type: 'page', anonymousId: 'a' }] },
-      options,
+      { ...options, newMessageId: () => `generated-${next++}` },
     );
-    const [aloneEvent] = alone.accepted;
-    const [shiftedEvent] = afterRejected.accepted;
-    if (!aloneEvent || !shiftedEvent) throw new Error('expected accepted events');
 
-    expect(shiftedEvent.index).toBe(1);
-    expect(shiftedEvent.event.messageId).toMatch(UUID_V4);
-    expect(shiftedEvent.event.messageId).not.toBe(aloneEvent.event.messageId);
+    expect(accepted.map((a) => [a.index, a.event.messageId])).toEqual([[1, 'generated-0']]);
   });
+});
+
+describe('archiveDigestOf', () => {
+  const body = '{"batch":[{"type":"page","anonymousId":"a"}]}';
+  const normalize = (messageId?: string) =>
+    validateAndNormalize(
+      { events: [{ type: 'page', anonymousId: 'a', ...(messageId ? { messageId } : {}) }] },
+      { site: 'shop', receivedAtMs: RECEIVED_MS },
+    ).accepted;
+
+  it('is the same for a retry of a request whose events carry their ids (it overwrites its own object)', () => {
+    expect(archiveDigestOf('shop', body, normalize('m-1'))).toBe(
+      archiveDigestOf('shop', body, normalize('m-1')),
+    );
+  });
+
+  it('differs for identical requests without ids (neither overwrites the other)', () => {
+    expect(archiveDigestOf('shop', body, normalize())).not.toBe(archiveDigestOf('shop', body, normalize()));
+  });
+
+  it('differs for another site or body', () => {
+    const accepted = normalize('m-1');
+    expect(archiveDigestOf('other', body, accepted)).not.toBe(archiveDigestOf('shop', body, accepted));
+    expect(archiveDigestOf('shop', `${body} `, accepted)).not.toBe(archiveDigestOf('shop', body, accepted));
+  });
+});
+
+describe('validateAndNormalize', () => {
+  const options = { site: 'shop', receivedAtMs: RECEIVED_MS };
 
   it('normalizes accepted events with the batch sentAt and context', () => {
     const { accepted } = validateAndNormalize(
@@ -341,33 +356,5 @@ describe('generated messageIds (validateAndNormalize)', () => {
     expect(only.event.context).toEqual({ library: { name: 'analytics-node' } });
     expect(only.event).not.toHaveProperty('writeKey');
     expect(only.event.site).toBe('shop');
-  });
-});
-
-describe('uuidFromHex', () => {
-  it('lays out the first 32 hex digits as a UUID, forcing version 4 and the RFC 4122 variant', () => {
-    expect(uuidFromHex('0123456789abcdef0123456789abcdef')).toBe('01234567-89ab-4def-8123-456789abcdef');
-  });
-
-  it('sets the variant nibble to 8-b from the source digit', () => {
-    expect(uuidFromHex('f'.repeat(32))).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
-    expect(uuidFromHex(`${'0'.repeat(16)}6${'0'.repeat(15)}`)).toBe('00000000-0000-4000-a000-000000000000');
-  });
-
-  it('ignores digits beyond the 32nd (a full sha256 digest)', () => {
-    const digest = `${'0123456789abcdef'.repeat(2)}${'9'.repeat(32)}`;
-
-    expect(uuidFromHex(digest)).toBe('01234567-89ab-4def-8123-456789abcdef');
-  });
-
-  it('pads short input with zeros', () => {
-    expect(uuidFromHex('')).toBe('00000000-0000-4000-8000-000000000000');
-    expect(uuidFromHex('abc')).toBe('abc00000-0000-4000-8000-000000000000');
-  });
-
-  it('always yields a UUID-v4-shaped id for lowercase hex input', () => {
-    for (const hex of ['', '7', 'deadbeef', 'c'.repeat(32), '13579bdf'.repeat(8)]) {
-      expect(uuidFromHex(hex)).toMatch(UUID_V4);
-    }
   });
 });

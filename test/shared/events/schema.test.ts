@@ -330,7 +330,7 @@ describe('validateEvent: survey scores', () => {
 });
 
 describe('event_too_large (validateAndNormalize)', () => {
-  const options = { site: 'shop', receivedAtMs: Date.parse('2026-10-25T12:00:00.000Z'), requestHash: 'h' };
+  const options = { site: 'shop', receivedAtMs: Date.parse('2026-10-25T12:00:00.000Z') };
 
   function eventOfSize(bytes: number): JsonObject {
     const base = { type: 'track', event: 'E', anonymousId: 'a', messageId: 'big', properties: { pad: '' } };
@@ -391,7 +391,7 @@ describe('event_too_large (validateAndNormalize)', () => {
 });
 
 describe('every rejection reason is reachable', () => {
-  const options = { site: 'shop', receivedAtMs: Date.parse('2026-10-25T12:00:00.000Z'), requestHash: 'h' };
+  const options = { site: 'shop', receivedAtMs: Date.parse('2026-10-25T12:00:00.000Z') };
   const producers: Record<RejectionReason, unknown> = {
     not_an_object: 7,
     unknown_type: { type: 'nope', anonymousId: 'a' },
