@@ -15,6 +15,7 @@ import { keepBetterLink, type LinkCandidate } from '../../shared/metrics/links';
 import { type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
 import { createInterner } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
+import { daysToRead } from '../../shared/metrics/windows';
 import { putActorIndex } from '../../shared/storage/actor-index';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
@@ -31,6 +32,7 @@ import {
   getLinks,
   getSite,
   listMarkedDays,
+  listProvisionalDays,
   listSites,
   MARK_REFRESH_MS,
   putFigures,
@@ -40,18 +42,6 @@ import { triggerAlertEvaluation } from '../alerts/trigger';
 import { logger } from '../common/http';
 import type { CompactionSummary } from './compact';
 import { groupByPartition, inProcessBuilder, type PartialBuilder, type PartitionToBuild } from './partials';
-
-/** D itself and every day the conversion window can reach from D's last instant. */
-export function daysToRead(
-  date: string,
-  config: Pick<SiteConfig, 'timezone' | 'conversionWindowHours'>,
-): string[] {
-  const { end } = localDayBounds(date, config.timezone);
-  const lastDay = localDate(end - 1 + config.conversionWindowHours * 3_600_000, config.timezone);
-  const days = [date];
-  for (let day = addDays(date, 1); day <= lastDay; day = addDays(day, 1)) days.push(day);
-  return days;
-}
 
 /**
  * anonymousId → userId for the events read: the stored links (written by the collector from every
@@ -283,17 +273,24 @@ export interface ScheduledRunResult {
   failures: { site: string; date: string; error: string }[];
 }
 
-/**
- * The scheduled entry: for every site, today (provisional), yesterday, and every day the collector
- * marked for recomputation; then clears the marks it handled.
- */
-export async function runScheduledAggregation(
+export interface RunOptions {
+  now?: Date;
+  afterDay?: (result: DayResult, config: SiteConfig) => Promise<void>;
+  builder?: PartialBuilder;
+}
+
+/** A day a run computes, with how its links are looked up and what to do once it is stored. */
+interface PlannedDay {
+  date: string;
+  links: 'fresh' | 'cached';
+  done?: () => Promise<void>;
+}
+
+/** Computes the planned days of every site in date order; a failed day is reported, the others go on. */
+async function runForEverySite(
   clients: StorageClients,
-  options: {
-    now?: Date;
-    afterDay?: (result: DayResult, config: SiteConfig) => Promise<void>;
-    builder?: PartialBuilder;
-  } = {},
+  options: RunOptions,
+  plan: (site: string, config: SiteConfig, now: Date) => Promise<PlannedDay[]>,
 ): Promise<ScheduledRunResult> {
   const now = options.now ?? new Date();
   const results: DayResult[] = [];
@@ -302,26 +299,63 @@ export async function runScheduledAggregation(
     const stored = await getSite(clients, siteId);
     if (!stored) continue;
     const config = stored.config;
-    const today = localDate(now.getTime(), config.timezone);
-    const marks = await listMarkedDays(clients, siteId);
-    const days = [...new Set([addDays(today, -1), today, ...marks.map((mark) => mark.date)])].sort();
-    for (const date of days) {
+    for (const day of await plan(siteId, config, now)) {
       try {
-        const recent = date >= addDays(today, -1);
-        const result = await aggregateDay(clients, config, date, {
+        const result = await aggregateDay(clients, config, day.date, {
           now,
           builder: options.builder,
-          links: recent ? 'cached' : 'fresh',
+          links: day.links,
         });
         results.push(result);
         await options.afterDay?.(result, config);
-        if (marks.some((mark) => mark.date === date)) {
-          await clearDayMark(clients, siteId, date, now.getTime() - MARK_REFRESH_MS);
-        }
+        await day.done?.();
       } catch (error) {
-        failures.push({ site: siteId, date, error: error instanceof Error ? error.message : String(error) });
+        const message = error instanceof Error ? error.message : String(error);
+        failures.push({ site: siteId, date: day.date, error: message });
       }
     }
   }
   return { results, failures };
+}
+
+/**
+ * The scheduled entry: for every site, today (provisional), yesterday, and every day the collector
+ * marked for recomputation; then clears the marks it handled.
+ */
+export function runScheduledAggregation(
+  clients: StorageClients,
+  options: RunOptions = {},
+): Promise<ScheduledRunResult> {
+  return runForEverySite(clients, options, async (site, config, now) => {
+    const today = localDate(now.getTime(), config.timezone);
+    const yesterday = addDays(today, -1);
+    const marked = new Set((await listMarkedDays(clients, site)).map((mark) => mark.date));
+    return [...new Set([yesterday, today, ...marked])].sort().map((date) => ({
+      date,
+      links: date >= yesterday ? 'cached' : 'fresh',
+      done: marked.has(date)
+        ? async () => {
+            await clearDayMark(clients, site, date, now.getTime() - MARK_REFRESH_MS);
+          }
+        : undefined,
+    }));
+  });
+}
+
+/**
+ * The daily finalization (metrics.md §5): every day still stored as provisional whose
+ * `finalizeAfterHours` have passed is computed once more, from the archive as it is now (late events,
+ * identity links made since, erasures), and stored as `final`.
+ */
+export function runFinalization(
+  clients: StorageClients,
+  options: RunOptions = {},
+): Promise<ScheduledRunResult> {
+  return runForEverySite(clients, options, async (site, config, now) => {
+    const lastCandidate = localDate(now.getTime() - config.finalizeAfterHours * 3_600_000, config.timezone);
+    const provisional = await listProvisionalDays(clients, site, lastCandidate);
+    return provisional
+      .filter((date) => dayStatus(date, config, now) === 'final')
+      .map((date) => ({ date, links: 'fresh' }));
+  });
 }

@@ -1,4 +1,8 @@
-/** Aggregator Lambda: the hourly scheduled run, or explicit days (`{ site, date }` / `{ site, from, to }`). */
+/**
+ * Aggregator Lambda: the hourly scheduled run, the daily finalization (`{ action: "finalize" }`), or
+ * explicit days (`{ site, date }` / `{ site, from, to }`). A scheduled run that could not compute a day
+ * computes the others, then fails: Lambda retries it, and the aggregator-errors alarm fires.
+ */
 import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
@@ -6,7 +10,13 @@ import { getSite } from '../../shared/storage/table';
 import { datesBetween, isIsoDate } from '../../shared/time';
 import { logger } from '../common/http';
 import { logFailures } from '../common/stack-traces';
-import { aggregateDay, type DayResult, runScheduledAggregation } from './aggregate';
+import {
+  aggregateDay,
+  type DayResult,
+  runFinalization,
+  runScheduledAggregation,
+  type ScheduledRunResult,
+} from './aggregate';
 import { type BuildPartialsResponse, buildRequested, lambdaFanOutBuilder } from './lambda-builder';
 import type { PartialBuilder } from './partials';
 
@@ -14,6 +24,7 @@ const isoDate = z.string().check(z.refine(isIsoDate, 'dates are YYYY-MM-DD'));
 
 const oneDaySchema = z.object({ site: z.string(), date: isoDate });
 const dayRangeSchema = z.object({ site: z.string(), from: isoDate, to: isoDate });
+const finalizeSchema = z.object({ action: z.literal('finalize') });
 const buildRequestSchema = z.object({
   action: z.literal('build-partials'),
   context: z.object({ site: z.string(), timeZone: z.string(), nowMs: z.number() }),
@@ -73,10 +84,21 @@ export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv
         days.push(summaryOf(await aggregateDay(clients, stored.config, date, { builder })));
       return { days, failures: [] };
     }
-    const run = await runScheduledAggregation(clients, { builder });
-    for (const failure of run.failures) logger.error('aggregation failed', failure);
-    return { days: run.results.map(summaryOf), failures: run.failures };
+    const run = finalizeSchema.safeParse(event).success
+      ? await runFinalization(clients, { builder })
+      : await runScheduledAggregation(clients, { builder });
+    return failOnFailures(run);
   };
+}
+
+/** The run's summary; throws (after logging each) when a day could not be computed. */
+function failOnFailures(run: ScheduledRunResult): AggregatorSummary {
+  for (const failure of run.failures) logger.error('aggregation failed', failure);
+  if (run.failures.length > 0) {
+    const days = run.failures.map((failure) => `${failure.site} ${failure.date}`).join(', ');
+    throw new Error(`${run.failures.length} day(s) could not be computed: ${days}`);
+  }
+  return { days: run.results.map(summaryOf), failures: [] };
 }
 
 export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse>()

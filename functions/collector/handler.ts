@@ -15,6 +15,8 @@ import {
 } from '../../shared/events/ingest';
 import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
 import type { NormalizedEvent } from '../../shared/events/types';
+import { EVENT_NAMES } from '../../shared/metrics/day';
+import { earlierDaysConvertedBy } from '../../shared/metrics/windows';
 import { putObjects, rejectedObjectFor } from '../../shared/storage/archive';
 import {
   type ArchivedPartition,
@@ -232,6 +234,12 @@ async function project(
   const siteId = site.config.site;
   const expiresAt = journeyExpiresAt(site.config, receivedAtMs);
   const days = new Set(eventObjects.map((object) => object.date));
+  // An order also changes the earlier days whose conversion window it falls in.
+  for (const event of events) {
+    if (event.type === 'track' && event.event === EVENT_NAMES.orderCompleted) {
+      for (const day of earlierDaysConvertedBy(Date.parse(event.timestamp), site.config)) days.add(day);
+    }
+  }
   const daysToMark = [...days].filter((day) => {
     const last = warm.markedDays.get(`${siteId}|${day}`);
     return last === undefined || receivedAtMs - last >= MARK_REFRESH_MS;

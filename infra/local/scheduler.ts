@@ -1,6 +1,14 @@
-/** The local stand-in for EventBridge Scheduler: the aggregator's scheduled run, hourly and at start-up. */
+/**
+ * The local stand-in for EventBridge Scheduler: the aggregator's scheduled run hourly and at start-up,
+ * and the daily finalization (metrics.md §5) once a day and at start-up (a stack that was stopped
+ * catches up on the days that became final meanwhile).
+ */
 import { Cron } from 'croner';
-import { runScheduledAggregation } from '../../functions/aggregator/aggregate';
+import {
+  runFinalization,
+  runScheduledAggregation,
+  type ScheduledRunResult,
+} from '../../functions/aggregator/aggregate';
 import type { StorageClients } from '../../shared/storage/clients';
 import { threadBuilder } from './thread-builder';
 
@@ -8,13 +16,18 @@ export interface LocalScheduler {
   /** Resolves when the current run (if any) has finished. */
   idle(): Promise<void>;
   runNow(): Promise<void>;
+  finalizeNow(): Promise<void>;
   stop(): void;
 }
+
+/** The same times as the CDK stack's schedules (infra/cdk/constructs/daily-aggregation.ts), in UTC. */
+export const HOURLY_PATTERN = '0 * * * *';
+export const FINALIZATION_PATTERN = '30 3 * * *';
 
 export function startLocalScheduler(
   clients: StorageClients,
   log: (line: string) => void,
-  pattern = '0 * * * *',
+  pattern = HOURLY_PATTERN,
   /** No run starts before this settles (the demo's days must be evaluated oldest first, before any run). */
   holdUntil: Promise<unknown> = Promise.resolve(),
 ): LocalScheduler {
@@ -22,23 +35,43 @@ export function startLocalScheduler(
     () => undefined,
     () => undefined,
   );
-  const runOnce = async () => {
-    const started = Date.now();
-    const run = await runScheduledAggregation(clients, { builder: threadBuilder(clients) });
-    const days = run.results.length;
+  const report = (what: string, started: number, run: ScheduledRunResult) => {
     const failed = run.failures.map((f) => `${f.site} ${f.date}: ${f.error}`);
     log(
-      `aggregation: ${days} day(s) computed in ${Date.now() - started} ms${failed.length ? `; failed: ${failed.join('; ')}` : ''}`,
+      `${what}: ${run.results.length} day(s) computed in ${Date.now() - started} ms${failed.length ? `; failed: ${failed.join('; ')}` : ''}`,
     );
   };
-  const runNow = () => {
-    // Runs never overlap: a slow run delays the next one instead of racing it.
-    running = running.then(runOnce).catch((error: unknown) => log(`aggregation failed: ${String(error)}`));
+  // Runs never overlap: a slow run delays the next one instead of racing it.
+  const enqueue = (what: string, run: () => Promise<ScheduledRunResult>, quietWhenIdle = false) => {
+    running = running
+      .then(async () => {
+        const started = Date.now();
+        const result = await run();
+        const idle = result.results.length === 0 && result.failures.length === 0;
+        if (!(quietWhenIdle && idle)) report(what, started, result);
+      })
+      .catch((error: unknown) => log(`${what} failed: ${String(error)}`));
     return running;
   };
-  const job = new Cron(pattern, { protect: true }, () => {
+  const runNow = () =>
+    enqueue('aggregation', () => runScheduledAggregation(clients, { builder: threadBuilder(clients) }));
+  const finalizeNow = () =>
+    enqueue('finalization', () => runFinalization(clients, { builder: threadBuilder(clients) }), true);
+  const hourly = new Cron(pattern, { protect: true, timezone: 'UTC' }, () => {
     void runNow();
   });
+  const daily = new Cron(FINALIZATION_PATTERN, { protect: true, timezone: 'UTC' }, () => {
+    void finalizeNow();
+  });
   void runNow();
-  return { idle: () => running, runNow, stop: () => job.stop() };
+  void finalizeNow();
+  return {
+    idle: () => running,
+    runNow,
+    finalizeNow,
+    stop: () => {
+      hourly.stop();
+      daily.stop();
+    },
+  };
 }

@@ -579,11 +579,36 @@ export async function putFigures(
     clients,
     new PutCommand({
       TableName: clients.settings.tableName,
-      Item: { ...keys.day(site, figures.date), revision: figures.revision, figures },
+      // `status` beside the document: the daily finalization finds provisional days without reading them.
+      Item: { ...keys.day(site, figures.date), revision: figures.revision, status: figures.status, figures },
       ConditionExpression: 'attribute_not_exists(pk) OR revision < :revision',
       ExpressionAttributeValues: { ':revision': figures.revision },
     }),
   );
+}
+
+/**
+ * Computed days up to `lastDate` (inclusive) still stored as provisional, ascending. Days stored before
+ * the status attribute existed count as provisional: finalizing one again costs a recomputation.
+ */
+export async function listProvisionalDays(
+  clients: StorageClients,
+  site: string,
+  lastDate: string,
+): Promise<string[]> {
+  const items = await queryAll(clients, {
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    FilterExpression: 'attribute_not_exists(#status) OR #status = :provisional',
+    ProjectionExpression: 'sk',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':pk': `SITE#${site}`,
+      ':from': 'DAY#',
+      ':to': `DAY#${lastDate}`,
+      ':provisional': 'provisional',
+    },
+  });
+  return items.map((item) => String(item.sk).slice('DAY#'.length));
 }
 
 /** Computed days between two dates (inclusive), ascending. */

@@ -61,7 +61,7 @@ describe('context', () => {
 
 describe('DailyAggregation', () => {
   it('invokes the aggregator every hour on the hour (UTC) with the scheduled-run payload', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 * * * ? *)',
       ScheduleExpressionTimezone: 'Etc/UTC',
@@ -72,10 +72,29 @@ describe('DailyAggregation', () => {
         RoleArn: arnOf(logicalId(stack, stack.aggregation.invokeRole)),
       }),
     });
-    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0];
+    const hourly = template.findResources('AWS::Scheduler::Schedule', {
+      Properties: { ScheduleExpression: 'cron(0 * * * ? *)' },
+    });
+    expect(Object.values(hourly).map((schedule) => JSON.parse(schedule.Properties.Target.Input))).toEqual([
+      { source: 'roxtrail.schedule', scheduledTime: '<aws.scheduler.scheduled-time>' },
+    ]);
+  });
+
+  it('invokes the daily finalization at 03:30 UTC, with the same retries and dead letters', () => {
+    const daily = template.findResources('AWS::Scheduler::Schedule', {
+      Properties: { ScheduleExpression: 'cron(30 3 * * ? *)', ScheduleExpressionTimezone: 'Etc/UTC' },
+    });
+    const [schedule, ...others] = Object.values(daily);
+    expect(others).toEqual([]);
     expect(JSON.parse(schedule?.Properties.Target.Input)).toEqual({
       source: 'roxtrail.schedule',
+      action: 'finalize',
       scheduledTime: '<aws.scheduler.scheduled-time>',
+    });
+    expect(schedule?.Properties.Target).toMatchObject({
+      Arn: arnOf(logicalId(stack, stack.aggregator)),
+      RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+      DeadLetterConfig: { Arn: arnOf(queueIds().scheduleDeadLetters) },
     });
   });
 

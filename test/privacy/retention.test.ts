@@ -6,17 +6,15 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
-import { createCollectorHandler } from '../../functions/collector/handler';
 import { pruneLocal } from '../../infra/local/prune';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { reportKeyFor } from '../../shared/storage/archive';
 import { retentionCutoff } from '../../shared/storage/retention';
 import { rotateSiteKey } from '../../shared/storage/site-admin';
-import { createSiteCache } from '../../shared/storage/site-cache';
 import { hashAccessKey, keys } from '../../shared/storage/table';
 import { runCli } from '../helpers/cli';
+import { sendAt as sendClocked } from '../helpers/clocked-collector';
 import { scanTable } from '../helpers/dump-stores';
-import { basicAuthHeader, httpEvent, invoke } from '../helpers/http-event';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 const DAY_MS = 86_400_000;
@@ -32,19 +30,7 @@ const writeKeys = new Map<string, string>();
 
 /** Sends one event as received at `receivedAtMs` (the collector's clock). */
 async function sendAt(site: string, receivedAtMs: number, event: Record<string, unknown>): Promise<void> {
-  const collector = createCollectorHandler({
-    clients: stack.clients,
-    sites: createSiteCache(stack.clients, 0, () => receivedAtMs),
-    now: () => receivedAtMs,
-  });
-  const result = await invoke(
-    collector,
-    httpEvent({
-      path: '/v1/batch',
-      headers: { authorization: basicAuthHeader(writeKeys.get(site) ?? '') },
-      body: JSON.stringify({ batch: [event] }),
-    }),
-  );
+  const result = await sendClocked(stack.clients, writeKeys.get(site) ?? '', receivedAtMs, [event]);
   expect(result.status).toBe(200);
 }
 

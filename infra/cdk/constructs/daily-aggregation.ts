@@ -1,4 +1,7 @@
-/** DailyAggregation: the EventBridge Scheduler schedule that runs the aggregator, and where its failed runs end up. */
+/**
+ * DailyAggregation: the EventBridge Scheduler schedules that run the aggregator (hourly, and the daily
+ * finalization), and where their failed runs end up.
+ */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -26,6 +29,12 @@ export interface DailyAggregationProps {
    * @default - every hour on the hour, `cron(0 * * * ? *)`, as the local scheduler does
    */
   readonly schedule?: ScheduleExpression;
+  /**
+   * When the daily finalization starts: every provisional day whose `finalizeAfterHours` have passed is
+   * computed once more and stored as final (metrics.md §5). UTC.
+   * @default - every day at 03:30, `cron(30 3 * * ? *)`, as the local scheduler does
+   */
+  readonly finalizationSchedule?: ScheduleExpression;
   /** Times Scheduler retries an invocation Lambda refused (throttled, unavailable). @default 3 */
   readonly invokeRetryAttempts?: number;
   /**
@@ -50,6 +59,7 @@ export interface DailyAggregationProps {
  */
 export class DailyAggregation extends Construct {
   readonly schedule: Schedule;
+  readonly finalization: Schedule;
   readonly scheduleDeadLetters: DeadLetterQueue;
   readonly failedRuns: DeadLetterQueue;
   /** The role Scheduler assumes to invoke the aggregator and to dead-letter what it cannot deliver. */
@@ -79,19 +89,27 @@ export class DailyAggregation extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     });
-    this.schedule = new Schedule(this, 'Hourly', {
-      description: 'Roxtrail: hourly aggregation (provisional today and days marked for recomputation)',
-      schedule: props.schedule ?? ScheduleExpression.cron({ minute: '0' }),
-      target: new LambdaInvoke(props.aggregator, {
+    const invoke = (action?: 'finalize') =>
+      new LambdaInvoke(props.aggregator, {
         input: ScheduleTargetInput.fromObject({
           source: SCHEDULED_RUN_SOURCE,
+          ...(action ? { action } : {}),
           scheduledTime: ContextAttribute.scheduledTime,
         }),
         role: this.invokeRole,
         deadLetterQueue: this.scheduleDeadLetters.queue,
         retryAttempts: props.invokeRetryAttempts ?? 3,
         maxEventAge,
-      }),
+      });
+    this.schedule = new Schedule(this, 'Hourly', {
+      description: 'Roxtrail: hourly aggregation (provisional today and days marked for recomputation)',
+      schedule: props.schedule ?? ScheduleExpression.cron({ minute: '0' }),
+      target: invoke(),
+    });
+    this.finalization = new Schedule(this, 'DailyFinalization', {
+      description: 'Roxtrail: daily finalization (provisional days past finalizeAfterHours computed as final)',
+      schedule: props.finalizationSchedule ?? ScheduleExpression.cron({ minute: '30', hour: '3' }),
+      target: invoke('finalize'),
     });
     // After the schedule: the target's grants create the role's policy the suppression must reach.
     NagSuppressions.addResourceSuppressions(
