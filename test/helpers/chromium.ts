@@ -10,9 +10,23 @@ if (!hasChromium) {
   );
 }
 
+/**
+ * The browser runs on the real clock even when the suite runs under libfaketime (npm run test:clock):
+ * Chromium stalls with the library preloaded. Pages that need another instant set it with page.clock;
+ * the tracker's events carry sentAt, so the server corrects the browser's clock as it would a visitor's.
+ */
+function realClockEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME')) env[name] = value;
+  }
+  return env;
+}
+
 /** Without the background-networking flags Chromium keeps dialling out, which this machine refuses. */
 export const CHROMIUM_LAUNCH = {
   executablePath: CHROMIUM,
+  env: realClockEnv(),
   headless: true,
   args: [
     '--no-sandbox',
