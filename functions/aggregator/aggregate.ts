@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import pMap from 'p-map';
 import type { SiteConfig } from '../../shared/config/site';
 import { unionOfHashes } from '../../shared/events/actor-index';
+import { earlierCopiesOf } from '../../shared/metrics/dedup';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
 import {
   type LinkSnapshot,
@@ -21,6 +22,8 @@ import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
 import {
+  getCopiesDigest,
+  getCurrentCopiesDigest,
   getLinkSnapshot,
   getPartial,
   listPartialHours,
@@ -171,6 +174,30 @@ async function currentPartials(
   return found;
 }
 
+/** Current copies digests of the day before's partitions, by hour. */
+async function currentCopiesDigests(
+  clients: StorageClients,
+  site: string,
+  partitions: readonly PartitionToBuild[],
+): Promise<Map<string, Float64Array>> {
+  const found = new Map<string, Float64Array>();
+  await pMap(
+    partitions,
+    async (partition) => {
+      const digest = await getCurrentCopiesDigest(
+        clients,
+        site,
+        partition.date,
+        partition.hour,
+        partition.objects,
+      );
+      if (digest) found.set(partition.hour, digest);
+    },
+    { concurrency: 8 },
+  );
+  return found;
+}
+
 export async function aggregateDay(
   clients: StorageClients,
   config: SiteConfig,
@@ -187,14 +214,29 @@ export async function aggregateDay(
     return ms;
   };
   const dates = daysToRead(date, config);
-  const objects = await listDayObjects(clients, site, dates);
-  const partitions = groupByPartition(objects);
-  const reused = await currentPartials(clients, site, dates, partitions);
+  // The day before is read for its copies digests only: copies of D's events received there first.
+  const dayBefore = addDays(date, -1);
+  const objects = await listDayObjects(clients, site, [dayBefore, ...dates]);
+  const allPartitions = groupByPartition(objects);
+  const partitions = allPartitions.filter((partition) => partition.date !== dayBefore);
+  const before = allPartitions.filter((partition) => partition.date === dayBefore);
+  const [reused, copies] = await Promise.all([
+    currentPartials(clients, site, dates, partitions),
+    currentCopiesDigests(clients, site, before),
+  ]);
   const read = elapsed();
 
-  const stale = partitions.filter((partition) => !reused.has(`${partition.date}T${partition.hour}`));
+  const stale = [
+    ...before.filter((partition) => !copies.has(partition.hour)),
+    ...partitions.filter((partition) => !reused.has(`${partition.date}T${partition.hour}`)),
+  ];
   const builder = options.builder ?? inProcessBuilder(clients);
-  const progress = { partitions: partitions.length, reused: reused.size, built: 0, lookups: 0 };
+  const progress = {
+    partitions: partitions.length + before.length,
+    reused: reused.size + copies.size,
+    built: 0,
+    lookups: 0,
+  };
   options.onProgress?.({ ...progress });
   const built = await builder(stale, { site, timeZone: config.timezone, nowMs: now.getTime() }, () => {
     progress.built += 1;
@@ -202,10 +244,21 @@ export async function aggregateDay(
   });
   const partials = [...reused.values()];
   for (const result of built) {
+    if (result.date === dayBefore) {
+      // Just built (and perhaps compacted, so no longer named by the listed objects): current.
+      const digest =
+        result.copies ?? (await getCopiesDigest(clients, site, result.date, result.hour))?.digest;
+      if (!digest) throw new Error(`the copies digest of ${result.date} ${result.hour}h was not stored`);
+      copies.set(result.hour, digest);
+      result.partial = undefined;
+      continue;
+    }
     const partial = result.partial ?? (await getPartial(clients, site, result.date, result.hour));
     if (!partial) throw new Error(`the partial of ${result.date} ${result.hour}h was not stored`);
     partials.push(partial);
   }
+  const earlierCopies = earlierCopiesOf([...copies.values()]);
+  copies.clear();
   const build = elapsed();
 
   // Erasure finds the user's days through this once their journey items have expired.
@@ -230,6 +283,7 @@ export async function aggregateDay(
     date,
     events,
     links,
+    earlierCopies,
     rejected,
     status: dayStatus(date, config, now),
     revision: previousRevision + 1,

@@ -30,8 +30,8 @@ export interface BuildPartialsRequest {
   partitions: PartitionToBuild[];
 }
 
-/** What a build invocation answers: the partials stay in S3 (a response is limited to 6 MB). */
-export type BuildPartialsResponse = Omit<BuiltPartition, 'partial'>[];
+/** What a build invocation answers: the partials and digests stay in S3 (a response is limited to 6 MB). */
+export type BuildPartialsResponse = Omit<BuiltPartition, 'partial' | 'copies'>[];
 
 export function lambdaFanOutBuilder(
   clients: StorageClients,
@@ -79,5 +79,5 @@ export async function buildRequested(
   request: BuildPartialsRequest,
 ): Promise<BuildPartialsResponse> {
   const built = await inProcessBuilder(clients)(request.partitions, request.context);
-  return built.map(({ partial: _partial, ...summary }) => summary);
+  return built.map(({ partial: _partial, copies: _copies, ...summary }) => summary);
 }

@@ -8,12 +8,13 @@
 import pMap from 'p-map';
 import { actorHashesOf } from '../../shared/events/actor-index';
 import type { NormalizedEvent } from '../../shared/events/types';
+import { copiesDigestOf } from '../../shared/metrics/dedup';
 import { type HourPartial, PARTIAL_FORMAT, type PartialSource } from '../../shared/metrics/partial';
 import { slimForFigures } from '../../shared/metrics/slim';
 import type { ListedObject } from '../../shared/storage/archive';
 import { readObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
-import { putPartial } from '../../shared/storage/partials';
+import { putCopiesDigest, putPartial } from '../../shared/storage/partials';
 import { logger } from '../common/http';
 import { type CompactionSummary, compactionPlan, compactPartition } from './compact';
 
@@ -35,6 +36,8 @@ export interface BuiltPartition {
   hour: string;
   /** The partial itself when built in this thread; builders elsewhere leave it in S3. */
   partial?: HourPartial;
+  /** Its copies digest (shared/metrics/dedup.ts) when built in this thread; else in S3 beside it. */
+  copies?: Float64Array;
   events: number;
   compaction: CompactionSummary;
 }
@@ -66,7 +69,8 @@ export function groupByPartition(objects: readonly ListedObject[]): PartitionToB
 }
 
 /**
- * Reads one partition, slims its events, compacts it when settled, and stores the partial. A failed compaction or partial write only costs a later run.
+ * Reads one partition, slims its events, compacts it when settled, and stores the partial and its copies
+ * digest. A failed compaction or partial write only costs a later run.
  */
 export async function buildPartial(
   clients: StorageClients,
@@ -106,8 +110,12 @@ export async function buildPartial(
     actorHashes: Array.from(actorHashesOf(events)),
     unreadable,
   };
+  const copies = copiesDigestOf(events);
   try {
-    await putPartial(clients, partial);
+    await Promise.all([
+      putPartial(clients, partial),
+      putCopiesDigest(clients, partial, { sources, digest: copies }),
+    ]);
   } catch (error) {
     logger.warn('partial not stored', { site: context.site, ...describe(partition, error) });
   }
@@ -115,6 +123,7 @@ export async function buildPartial(
     date: partition.date,
     hour: partition.hour,
     partial,
+    copies,
     events: events.length,
     compaction,
   };

@@ -6,7 +6,7 @@
 import type { SiteConfig } from '../config/site';
 import { ACTIVITY_TYPES, type EventType, type IdentityLinks, type NormalizedEvent } from '../events/types';
 import { addDays, localDayBounds } from '../time';
-import { deduplicate } from './dedup';
+import { deduplicate, type EarlierCopies } from './dedup';
 import { parseInstant } from './instant';
 import { channelOf, journeyIdOf, startsNewSession, touchpointOf } from './journeys';
 import { convertedLineValue, convertedOrderValue } from './money';
@@ -185,6 +185,8 @@ export interface DayContextInput {
   /** Candidate events of any day (typically D and D+1), possibly with duplicates. */
   readonly events: readonly NormalizedEvent[];
   readonly links: IdentityLinks;
+  /** Copies of message ids archived under the day before D (dedup.ts): they may be D's events' firsts. */
+  readonly earlierCopies?: EarlierCopies;
 }
 
 interface Timed {
@@ -335,7 +337,7 @@ export function buildDayContext(input: DayContextInput): DayContext {
   const lookAheadEnd = end + windowMs;
   const gapMinutes = config.sessionGapMinutes;
 
-  const deduplicated = deduplicate(input.events);
+  const deduplicated = deduplicate(input.events, input.earlierCopies);
   const orderFirsts = new FirstByOrderId();
   const refundFirsts = new FirstByOrderId();
   const dayEvents: DayEvent[] = [];

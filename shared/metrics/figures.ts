@@ -4,6 +4,7 @@ import type { IdentityLinks, NormalizedEvent } from '../events/types';
 import { type CartFigures, cartFigures } from './carts';
 import { type CheckoutFigures, checkoutFigures } from './checkouts';
 import { buildDayContext } from './day';
+import type { EarlierCopies } from './dedup';
 import { type ExperienceFigures, experienceFigures, surveyResponses } from './experience';
 import { type ExperimentFigures, experimentFigures } from './experiments';
 import { type FunnelFigures, funnelFigures } from './funnel';
@@ -63,6 +64,11 @@ export interface FiguresInput {
   events: readonly NormalizedEvent[];
   /** anonymousId → userId from all events received so far, of any day (metrics.md §2). */
   links: IdentityLinks;
+  /**
+   * Copies of message ids archived under the day before D (the aggregator reads them from that day's
+   * copies digests): a copy received there first makes an event of D a duplicate (metrics.md §1).
+   */
+  earlierCopies?: EarlierCopies;
   /** Ingest rejections whose receivedAt falls on D, by reason. */
   rejected?: Record<string, number>;
   status: DayStatus;
@@ -77,7 +83,13 @@ export interface FiguresInput {
  */
 export function computeFigures(input: FiguresInput): FiguresDocument {
   const { config, date } = input;
-  const day = buildDayContext({ config, date, events: input.events, links: input.links });
+  const day = buildDayContext({
+    config,
+    date,
+    events: input.events,
+    links: input.links,
+    earlierCopies: input.earlierCopies,
+  });
   const responses = surveyResponses(day);
   const experience = experienceFigures(day, responses);
   return {

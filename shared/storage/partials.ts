@@ -1,19 +1,25 @@
 /**
  * Hour partials in S3 (shared/metrics/partial.ts): `partials/site=<site>/dt=<day>/hh=<HH>.json.gz`, one
  * per archive partition, rewritten whenever the partition's objects change; and beside them the day's
- * link snapshot (shared/metrics/link-snapshot.ts), `partials/site=<site>/dt=<day>/links.json.gz`.
+ * link snapshot (shared/metrics/link-snapshot.ts), `partials/site=<site>/dt=<day>/links.json.gz`, and
+ * each partial's copies digest (shared/metrics/dedup.ts), `partials/site=<site>/dt=<day>/hh=<HH>.copies.bin`,
+ * what the next day's de-duplication reads of it.
  * Derived data: losing one costs only a rebuild from the archive or a look-up.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { LINK_SNAPSHOT_FORMAT, type LinkSnapshot } from '../metrics/link-snapshot';
-import { type HourPartial, PARTIAL_FORMAT } from '../metrics/partial';
+import { type HourPartial, isCurrent, PARTIAL_FORMAT, type PartialSource } from '../metrics/partial';
 import { isJsonObject } from '../metrics/properties';
 import { deleteObjects, findObjectBytes, listObjects } from './archive';
 import type { StorageClients } from './clients';
 
 export function partialKeyFor(site: string, date: string, hour: string): string {
   return `partials/site=${site}/dt=${date}/hh=${hour}.json.gz`;
+}
+
+export function copiesDigestKeyFor(site: string, date: string, hour: string): string {
+  return `partials/site=${site}/dt=${date}/hh=${hour}.copies.bin`;
 }
 
 export function linkSnapshotKeyFor(site: string, date: string): string {
@@ -115,4 +121,88 @@ export async function deletePartials(clients: StorageClients, site: string, date
   const keys = (await listObjects(clients, `partials/site=${site}/dt=${date}/`)).map((object) => object.key);
   await deleteObjects(clients, keys);
   return keys.length;
+}
+
+/** A partition's copies digest with the archive objects it was built from (current while they are). */
+export interface StoredCopiesDigest {
+  sources: PartialSource[];
+  digest: Float64Array;
+}
+
+const COPIES_MAGIC = 'RXC1';
+
+/** `RXC1`, the header's length (uint32 LE), the header (JSON: format, sources), padding to 8, the pairs. */
+export function encodeCopiesDigest(stored: StoredCopiesDigest): Buffer {
+  const header = Buffer.from(JSON.stringify({ format: PARTIAL_FORMAT, sources: stored.sources }), 'utf8');
+  const headerEnd = 8 + header.length;
+  const pairsStart = Math.ceil(headerEnd / 8) * 8;
+  const bytes = Buffer.alloc(pairsStart + stored.digest.byteLength);
+  bytes.write(COPIES_MAGIC, 0, 'latin1');
+  bytes.writeUInt32LE(header.length, 4);
+  header.copy(bytes, 8);
+  Buffer.from(stored.digest.buffer, stored.digest.byteOffset, stored.digest.byteLength).copy(
+    bytes,
+    pairsStart,
+  );
+  return bytes;
+}
+
+export function decodeCopiesDigest(bytes: Uint8Array): StoredCopiesDigest | undefined {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length < 8 || buffer.toString('latin1', 0, 4) !== COPIES_MAGIC) return undefined;
+  const headerEnd = 8 + buffer.readUInt32LE(4);
+  const pairsStart = Math.ceil(headerEnd / 8) * 8;
+  if (headerEnd > buffer.length || (buffer.length - pairsStart) % 16 !== 0) return undefined;
+  let header: unknown;
+  try {
+    header = JSON.parse(buffer.toString('utf8', 8, headerEnd));
+  } catch {
+    return undefined;
+  }
+  if (!isJsonObject(header) || header.format !== PARTIAL_FORMAT || !Array.isArray(header.sources))
+    return undefined;
+  // A copy: the pairs must be 8-byte aligned, which the slice of a pooled buffer need not be.
+  const digest = new Float64Array((buffer.length - pairsStart) / 8);
+  Buffer.from(digest.buffer).set(buffer.subarray(pairsStart));
+  return { sources: header.sources as PartialSource[], digest };
+}
+
+export async function putCopiesDigest(
+  clients: StorageClients,
+  partial: Pick<HourPartial, 'site' | 'date' | 'hour'>,
+  stored: StoredCopiesDigest,
+): Promise<void> {
+  await clients.s3.send(
+    new PutObjectCommand({
+      Bucket: clients.settings.bucketName,
+      Key: copiesDigestKeyFor(partial.site, partial.date, partial.hour),
+      Body: encodeCopiesDigest(stored),
+      ContentType: 'application/octet-stream',
+    }),
+  );
+}
+
+/** The partition's stored copies digest; undefined when there is none or it cannot be read back. */
+export async function getCopiesDigest(
+  clients: StorageClients,
+  site: string,
+  date: string,
+  hour: string,
+): Promise<StoredCopiesDigest | undefined> {
+  const bytes = await findObjectBytes(clients, copiesDigestKeyFor(site, date, hour));
+  return bytes && decodeCopiesDigest(bytes);
+}
+
+/** The partition's copies digest when one is stored and still describes `current` (its objects now). */
+export async function getCurrentCopiesDigest(
+  clients: StorageClients,
+  site: string,
+  date: string,
+  hour: string,
+  current: readonly PartialSource[],
+): Promise<Float64Array | undefined> {
+  const stored = await getCopiesDigest(clients, site, date, hour);
+  return stored && isCurrent({ format: PARTIAL_FORMAT, sources: stored.sources }, current)
+    ? stored.digest
+    : undefined;
 }

@@ -61,8 +61,11 @@ describe('hour partials', () => {
     // Visitors 0-6 browse anonymously (visitor-1 identifies later): each looked up once, not once per hour.
     expect(first.partials).toMatchObject({ partitions: 3, reused: 0, built: 3, lookups: 7 });
     expect((await stack.archivedKeys(`partials/site=partial-shop/dt=${DAY}/`)).sort()).toEqual([
+      `partials/site=partial-shop/dt=${DAY}/hh=08.copies.bin`,
       `partials/site=partial-shop/dt=${DAY}/hh=08.json.gz`,
+      `partials/site=partial-shop/dt=${DAY}/hh=12.copies.bin`,
       `partials/site=partial-shop/dt=${DAY}/hh=12.json.gz`,
+      `partials/site=partial-shop/dt=${DAY}/hh=19.copies.bin`,
       `partials/site=partial-shop/dt=${DAY}/hh=19.json.gz`,
       `partials/site=partial-shop/dt=${DAY}/links.json.gz`,
     ]);

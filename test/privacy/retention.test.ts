@@ -144,8 +144,9 @@ describe('roxtrail prune', () => {
         cutoff: retentionCutoff(config, new Date(NOW)),
         days: [OLD_DAY, OLD_RECEIVED_DAY],
         // Hour 10's two objects were compacted into one by the aggregation; hour 11; one rejected/;
-        // the aggregation's two hour partials, the day's link snapshot and its actor index.
-        objectsDeleted: 7,
+        // the aggregation's two hour partials with their copies digests, the day's link snapshot and
+        // its actor index.
+        objectsDeleted: 9,
       },
     ]);
     expect(await stack.archivedKeys(`rejected/site=ret-one/dt=${OLD_RECEIVED_DAY}/`)).toEqual([]);

@@ -1,6 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { deduplicate } from '../../../shared/metrics/dedup';
-import { figuresOf, page, track } from './fixtures';
+import type { NormalizedEvent } from '../../../shared/events/types';
+import type { EarlierCopies } from '../../../shared/metrics/dedup';
+import { copiesDigestOf, deduplicate, earlierCopiesOf, messageIdKey } from '../../../shared/metrics/dedup';
+import { computeFigures } from '../../../shared/metrics/figures';
+import { linksFromEvents } from '../../../shared/metrics/links';
+import { figuresOf, page, track, utcSite } from './fixtures';
+
+function computeWith(events: NormalizedEvent[], earlierCopies: EarlierCopies | undefined) {
+  return computeFigures({
+    config: utcSite(),
+    date: '2026-10-25',
+    events,
+    links: linksFromEvents(events),
+    earlierCopies,
+    status: 'provisional',
+    revision: 1,
+    computedAt: '2026-10-26T01:00:00.000Z',
+  });
+}
 
 describe('deduplicate (metrics.md §1)', () => {
   it('keeps one event per messageId, in archive order', () => {
@@ -95,5 +112,55 @@ describe('duplicates in the figures', () => {
     expect(figuresOf([retry, first]).quality.duplicates).toBe(1);
     expect(figuresOf([retry, first], { date: '2026-10-25' }).traffic.events).toBe(0);
     expect(figuresOf([retry, first], { date: '2026-10-25' }).quality.duplicates).toBe(0);
+  });
+});
+
+describe('copies on the day before (the aggregator reads them from its copies digests)', () => {
+  // The retry of one request straddles midnight: 23:59:59.990 on 10-24, 00:00:00.010 on 10-25.
+  const onDayBefore = page({
+    at: '2026-10-24T23:59:59.990',
+    receivedAt: '2026-10-25T00:00:05',
+    messageId: 'r',
+  });
+  const retry = page({ at: '2026-10-25T00:00:00.010', receivedAt: '2026-10-25T00:00:06', messageId: 'r' });
+  const other = page({ at: '2026-10-25T09:00', messageId: 'other' });
+
+  it('drops an event whose copy on the day before was received first, with its own copies', () => {
+    const earlier = earlierCopiesOf([copiesDigestOf([onDayBefore])]);
+    const result = deduplicate([retry, { ...retry }, other], earlier);
+    expect(result.events).toEqual([other]);
+    expect(result.duplicates).toBe(0);
+    const figures = figuresOf([retry, other], { date: '2026-10-25' });
+    expect(figures.traffic.events).toBe(2);
+    expect(
+      computeWith([retry, other], earlier).traffic.events,
+      'the figures of 10-25 count the retry once, on 10-24',
+    ).toBe(1);
+  });
+
+  it('drops it too when both copies were received at the same instant (the day before comes first)', () => {
+    const sameInstant = { ...onDayBefore, receivedAt: retry.receivedAt };
+    expect(deduplicate([retry], earlierCopiesOf([copiesDigestOf([sameInstant])])).events).toEqual([]);
+  });
+
+  it('keeps an event received before its copies on the day before, and counts those as its duplicates', () => {
+    const late = { ...onDayBefore, receivedAt: '2026-10-25T00:10:00.000Z' };
+    const result = deduplicate([retry, other], earlierCopiesOf([copiesDigestOf([late, { ...late }])]));
+    expect(result.events).toEqual([retry, other]);
+    expect(result.duplicates).toBe(2);
+    expect([...result.duplicateCounts]).toEqual([[0, 2]]);
+  });
+
+  it('has nothing to say when the day before has no copies', () => {
+    expect(earlierCopiesOf([copiesDigestOf([])])).toBeUndefined();
+    expect(deduplicate([retry, other], earlierCopiesOf([copiesDigestOf([other])])).events).toEqual([retry]);
+  });
+
+  it('keys message ids by a 53-bit hash: a safe integer, the same in every process', () => {
+    const key = messageIdKey('2b1f0c3e-6a4d-4f5e-9c1b-7d8e9f0a1b2c');
+    expect(Number.isSafeInteger(key)).toBe(true);
+    expect(messageIdKey('2b1f0c3e-6a4d-4f5e-9c1b-7d8e9f0a1b2c')).toBe(key);
+    const keys = new Set(Array.from({ length: 100_000 }, (_, i) => messageIdKey(`m-${i}`)));
+    expect(keys.size).toBe(100_000);
   });
 });
