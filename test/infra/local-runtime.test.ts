@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Endpoints } from '../../infra/local/data-dir';
 import { runCli, startCli } from '../helpers/cli';
+import { abandonRequest } from '../helpers/faults';
 import { basicAuth } from '../helpers/local-stack';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-runtime-'));
@@ -65,6 +67,30 @@ describe('roxtrail start and the sites commands', () => {
     const second = await startCli(['--no-demo'], env);
     expect(await track(second.url, newKey, 'cli-4')).toBe(200);
     expect(await second.stop()).toBe(0);
+  }, 120_000);
+
+  it('keeps answering /v1/track after store requests a client abandoned before their bodies', async () => {
+    const siteFile = join(dataDir, 'abandon-site.json');
+    writeFileSync(siteFile, JSON.stringify({ site: 'abandon-shop', timezone: 'UTC' }));
+    const running = await startCli(['--no-demo'], env);
+    try {
+      const applied = await runCli(['sites', 'apply', siteFile, '--json'], env);
+      const { writeKey } = JSON.parse(applied.stdout) as { writeKey: string };
+      const { storage } = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+      const portOf = (endpoint: string | undefined) => Number(new URL(endpoint ?? '').port);
+      // What the SDK's 5 s request timeout leaves behind on a large write (issue 15: "read ECONNRESET").
+      await abandonRequest(
+        portOf(storage.dynamodbEndpoint),
+        'POST / HTTP/1.1\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.PutItem',
+      );
+      await abandonRequest(portOf(storage.s3Endpoint), `PUT /${storage.bucketName}/cut-short HTTP/1.1`);
+
+      expect(await track(running.url, writeKey, 'abandon-1')).toBe(200);
+      expect(await track(running.url, writeKey, 'abandon-2')).toBe(200);
+      expect(running.output()).not.toContain('worker died');
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
   }, 120_000);
 
   it('prints one clear line and exits non-zero on a bad config', async () => {
