@@ -93,6 +93,20 @@ describe('roxtrail start and the sites commands', () => {
     }
   }, 120_000);
 
+  it('refuses a site file over 256 KiB with one clear line, and stores nothing', async () => {
+    // The size the hostile tester sent (issue 15): 8.7 MB of otherwise valid config.
+    const bigFile = join(dataDir, 'big.json');
+    writeFileSync(bigFile, JSON.stringify({ site: 'big-shop', name: 'x'.repeat(8_700_000) }));
+    const result = await runCli(['sites', 'apply', bigFile], env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /^roxtrail: .*big\.json is too large: 8,700,\d{3} bytes, and a site config may take at most 262,144 bytes/,
+    );
+    const listed = await runCli(['sites', 'list', '--json'], env);
+    expect((JSON.parse(listed.stdout) as { site: string }[]).map((s) => s.site)).not.toContain('big-shop');
+  }, 60_000);
+
   it('prints one clear line and exits non-zero on a bad config', async () => {
     const badFile = join(dataDir, 'bad.json');
     writeFileSync(badFile, JSON.stringify({ site: 'Bad Site!', timezone: 'Mars/Olympus' }));
