@@ -107,7 +107,11 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
   // Firehose archive mode locally: the collector puts records to a stand-in that writes the same objects.
   const firehose =
     process.env.ROXTRAIL_ARCHIVE_MODE === 'firehose'
-      ? await startLocalFirehose(createStorageClients(stores.settings), (line) => console.log(`  ${line}`))
+      ? await startLocalFirehose({
+          clients: createStorageClients(stores.settings),
+          spoolDir: join(options.dataDir, 'firehose-spool'),
+          log: (line) => console.log(`  ${line}`),
+        })
       : undefined;
   let http: Awaited<ReturnType<typeof startLocalHttpServer>>;
   try {
