@@ -62,7 +62,10 @@ export interface FirehoseStandinOptions {
 
 export interface FirehoseStandin extends FirehoseRecordsClient {
   readonly streamName: string;
-  /** Lines the stand-in took up from its spool when it started: acknowledged by a previous process. */
+  /**
+   * Lines the stand-in took up from its spool when it started: every line a previous process
+   * acknowledged and had not written, and perhaps lines of calls it died before answering.
+   */
   readonly recoveredLines: number;
   /** Lines buffered and not yet written. */
   bufferedLines(): number;
@@ -444,7 +447,7 @@ export async function startLocalFirehose(options: {
   if (standin.recoveredLines > 0) {
     const objects = await standin.flush().catch(() => 0);
     log(
-      `firehose stand-in: ${standin.recoveredLines} line(s) a previous run acknowledged were still in its spool: ${objects} object(s) written to the archive`,
+      `firehose stand-in: ${standin.recoveredLines} line(s) a previous run had spooled but not written (all it acknowledged) are now in ${objects} archive object(s)`,
     );
   }
   const server = await serveFirehoseStandin(standin);

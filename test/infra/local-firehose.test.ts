@@ -123,7 +123,7 @@ describe('roxtrail start in firehose archive mode', () => {
       await once(first.child, 'exit');
 
       const second = await startCli(['--no-demo'], crashEnv);
-      expect(second.output()).toContain('1000 line(s) a previous run acknowledged were still in its spool');
+      expect(second.output()).toContain('1000 line(s) a previous run had spooled but not written');
       expect(await second.stop()).toBe(0);
 
       const stores = await startLocalStores({ dataDir: crashDir });
