@@ -8,7 +8,7 @@ import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { syncAlertEmails } from '../../functions/alerts/subscriptions';
 import { checkAlertRules } from '../../shared/alerts/rules';
 import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
-import type { SiteConfig } from '../../shared/config/site';
+import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
   completeMeasured,
@@ -30,6 +30,7 @@ import {
   applySiteConfig,
   listSiteSummaries,
   rotateSiteKey,
+  siteConfigTooLarge,
 } from '../../shared/storage/site-admin';
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
@@ -119,13 +120,16 @@ function alertEmailLines(config: SiteConfig, plan: SubscriptionPlan | undefined)
   ];
 }
 
-function readJsonFile(path: string): unknown {
-  let text: string;
+/** A site config file, refused before it is parsed when it cannot fit its DynamoDB item. */
+function readSiteConfigFile(path: string): unknown {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch {
     throw new Error(`cannot read ${path}`);
   }
+  if (bytes.length > SITE_CONFIG_MAX_BYTES) throw new Error(siteConfigTooLarge(path, bytes.length));
+  const text = bytes.toString('utf8');
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -133,7 +137,6 @@ function readJsonFile(path: string): unknown {
   }
 }
 
-/** `--date D` or `--from D1 --to D2`, validated, as the list of days. */
 /** An ISO 8601 instant option (with a zone: `Z` or an offset), else now. */
 function instantArgument(flag: string, value: string | undefined): Date {
   if (value === undefined) return new Date();
@@ -143,6 +146,7 @@ function instantArgument(flag: string, value: string | undefined): Date {
   return new Date(ms);
 }
 
+/** `--date D` or `--from D1 --to D2`, validated, as the list of days. */
 function dateArguments(options: { date?: string; from?: string; to?: string }): string[] {
   if (options.date) {
     if (!isIsoDate(options.date)) throw new Error(`--date must be YYYY-MM-DD, got "${options.date}"`);
@@ -218,7 +222,7 @@ export function buildProgram(): Command {
     .description('create or update a site from a JSON config; prints new keys once on creation')
     .option('--json', 'machine-readable output')
     .action(async (file: string, options: { json?: boolean }) => {
-      const input = readJsonFile(file);
+      const input = readSiteConfigFile(file);
       const { result, alertEmails, alertEmailsError } = await withStorage((clients, stack) =>
         applySite(clients, input, stack),
       );

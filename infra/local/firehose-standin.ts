@@ -15,8 +15,10 @@
  *
  * Like Firehose, it acknowledges records before S3 has them: a record Firehose accepted is durable in
  * Firehose (kept and retried for up to 24 hours), and the collector's durability point in this mode is
- * Firehose's acceptance, not the S3 object. The stand-in keeps its buffers in memory, so on this
- * machine a crash loses what is buffered; a failed S3 write keeps the buffer and is retried.
+ * Firehose's acceptance, not the S3 object. With a `spoolDir` (what `roxtrail start` gives it) the
+ * stand-in is as durable: each buffer's lines are appended to a spool file and fsynced before the call
+ * is answered, and a stand-in started after a crash writes what the spool holds (firehose-spool.ts). A
+ * failed S3 write keeps the buffer and is retried.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -30,6 +32,7 @@ import {
 import { putObjects } from '../../shared/storage/archive';
 import { FIREHOSE_LIMITS, type FirehoseRecordsClient } from '../../shared/storage/archive-sink';
 import type { StorageClients } from '../../shared/storage/clients';
+import { readSpool, SpoolFile } from './firehose-spool';
 
 export const LOCAL_FIREHOSE_STREAM = 'roxtrail-local-archive';
 
@@ -45,12 +48,25 @@ export interface FirehoseStandinOptions {
   /** How often buffers are checked for age. @default min(1 s, bufferMs / 4) */
   checkEveryMs?: number;
   now?: () => number;
-  /** Called with a failed S3 write (the buffer is kept and written again later). */
-  onError?: (error: unknown) => void;
+  /**
+   * Where buffers are spooled to disk before records are acknowledged, and taken up from when the
+   * stand-in starts (what a crashed predecessor acknowledged). @default none: buffers in memory only
+   */
+  spoolDir?: string;
+  /**
+   * Called with what went wrong behind the callers' backs, each as one sentence: a failed S3 write (the
+   * buffer is kept and written again later), a spool file that cannot be read or deleted.
+   */
+  onError?: (error: Error) => void;
 }
 
 export interface FirehoseStandin extends FirehoseRecordsClient {
   readonly streamName: string;
+  /**
+   * Lines the stand-in took up from its spool when it started: every line a previous process
+   * acknowledged and had not written, and perhaps lines of calls it died before answering.
+   */
+  readonly recoveredLines: number;
   /** Lines buffered and not yet written. */
   bufferedLines(): number;
   /** Writes every buffer now; resolves with the number of objects written. */
@@ -65,6 +81,13 @@ interface Buffered {
   bytes: number;
   /** Arrival of the oldest line: Firehose names the object by it. */
   firstAtMs: number;
+  /**
+   * The uuid in the name of the object the buffer becomes, chosen with the buffer: a spool written
+   * again after a crash overwrites the object its first write may have made instead of adding a copy.
+   */
+  objectId: string;
+  /** Where its lines are on disk (more than one once a failed write took newer lines in); appends go to the last. */
+  spools: SpoolFile[];
 }
 
 /** Why Firehose would refuse the whole call (a ValidationException-like client error, not retryable). */
@@ -72,6 +95,8 @@ class InvalidArgumentError extends Error {
   override readonly name = 'InvalidArgumentException';
   readonly $fault = 'client';
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -125,17 +150,48 @@ export function createFirehoseStandin(options: FirehoseStandinOptions): Firehose
   const buffers = new Map<string, Buffered>();
   let writing: Promise<unknown> = Promise.resolve();
 
-  const append = (prefix: string, line: string, atMs: number) => {
+  let recoveredLines = 0;
+  if (options.spoolDir) {
+    const unreadable = (path: string) =>
+      options.onError?.(new Error(`spool file ${path} has no readable header; left as it is`));
+    // Buffers of one partition left side by side (one was being written) go out as one object.
+    for (const spooled of readSpool(options.spoolDir, unreadable)) {
+      const { prefix, firstAtMs, objectId } = spooled.header;
+      const earlier = buffers.get(prefix);
+      const bytes = spooled.lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+      buffers.set(prefix, {
+        prefix,
+        lines: [...(earlier?.lines ?? []), ...spooled.lines],
+        bytes: (earlier?.bytes ?? 0) + bytes,
+        firstAtMs: earlier?.firstAtMs ?? firstAtMs,
+        objectId: earlier?.objectId ?? objectId,
+        spools: [...(earlier?.spools ?? []), spooled.spool],
+      });
+      recoveredLines += spooled.lines.length;
+    }
+  }
+
+  /** Lines one PutRecordBatch added to each buffer: appended to its spool before the call is answered. */
+  type Added = Map<Buffered, string[]>;
+
+  const append = (prefix: string, line: string, atMs: number, added: Added) => {
     let buffer = buffers.get(prefix);
     if (!buffer) {
-      buffer = { prefix, lines: [], bytes: 0, firstAtMs: atMs };
+      const objectId = randomUUID();
+      const spools = options.spoolDir
+        ? [SpoolFile.create(options.spoolDir, { prefix, firstAtMs: atMs, objectId })]
+        : [];
+      buffer = { prefix, lines: [], bytes: 0, firstAtMs: atMs, objectId, spools };
       buffers.set(prefix, buffer);
     }
     buffer.lines.push(line);
     buffer.bytes += Buffer.byteLength(line);
+    const addedHere = added.get(buffer);
+    if (addedHere) addedHere.push(line);
+    else added.set(buffer, [line]);
   };
 
-  const failed = (data: Uint8Array, atMs: number, errorMessage: string) => {
+  const failed = (data: Uint8Array, atMs: number, errorMessage: string, added: Added) => {
     const day = new Date(atMs).toISOString().slice(0, 10).replaceAll('-', '/');
     append(
       `firehose-errors/processing-failed/${day}/`,
@@ -147,23 +203,40 @@ export function createFirehoseStandin(options: FirehoseStandinOptions): Firehose
         rawData: Buffer.from(data).toString('base64'),
       })}\n`,
       atMs,
+      added,
     );
   };
 
-  const ingest = (data: Uint8Array, atMs: number) => {
+  const ingest = (data: Uint8Array, atMs: number, added: Added) => {
     const lines = subRecordsOf(data);
     if (lines.length > FIREHOSE_LIMITS.linesPerRecord) {
       failed(
         data,
         atMs,
         `de-aggregation is capped at ${FIREHOSE_LIMITS.linesPerRecord} sub-records per record`,
+        added,
       );
       return;
     }
     for (const line of lines) {
       const target = prefixOf(line);
-      if ('error' in target) failed(Buffer.from(line), atMs, target.error);
-      else append(target.prefix, `${line}\n`, atMs);
+      if ('error' in target) failed(Buffer.from(line), atMs, target.error, added);
+      else append(target.prefix, `${line}\n`, atMs, added);
+    }
+  };
+
+  /**
+   * Deletes the spool files of a buffer now in S3, the one that names the object first: should the
+   * process die in between, what is left goes out under another name (a copy de-duplicated by
+   * messageId) rather than overwriting the object with fewer lines.
+   */
+  const removeSpools = async (spools: readonly SpoolFile[]) => {
+    for (const spool of spools) {
+      await spool
+        .remove()
+        .catch((error: unknown) =>
+          options.onError?.(new Error(`spool file ${spool.path} not deleted (${messageOf(error)})`)),
+        );
     }
   };
 
@@ -177,28 +250,32 @@ export function createFirehoseStandin(options: FirehoseStandinOptions): Firehose
         ready.map((buffer) =>
           putObjects(options.clients, [
             {
-              key: `${buffer.prefix}${streamName}-1-${firehoseTimestamp(buffer.firstAtMs)}-${randomUUID()}.ndjson.gz`,
+              key: `${buffer.prefix}${streamName}-1-${firehoseTimestamp(buffer.firstAtMs)}-${buffer.objectId}.ndjson.gz`,
               body: gzipSync(buffer.lines.join('')),
             },
           ]),
         ),
       );
       let written = 0;
+      const removals: Promise<void>[] = [];
       results.forEach((result, index) => {
         const buffer = ready[index];
         if (!buffer) return;
         if (result.status === 'fulfilled') {
           written += 1;
+          removals.push(removeSpools(buffer.spools));
           return;
         }
-        options.onError?.(result.reason);
+        options.onError?.(new Error(`S3 write failed, kept for the next try (${messageOf(result.reason)})`));
         const newer = buffers.get(buffer.prefix);
         buffers.set(buffer.prefix, {
           ...buffer,
           lines: [...buffer.lines, ...(newer?.lines ?? [])],
           bytes: buffer.bytes + (newer?.bytes ?? 0),
+          spools: [...buffer.spools, ...(newer?.spools ?? [])],
         });
       });
+      await Promise.all(removals);
       const failures = results.filter((result) => result.status === 'rejected');
       if (failures.length > 0 && failures[0]?.status === 'rejected') throw failures[0].reason;
       return written;
@@ -216,6 +293,7 @@ export function createFirehoseStandin(options: FirehoseStandinOptions): Firehose
 
   return {
     streamName,
+    recoveredLines,
     async send(command: PutRecordBatchCommand): Promise<PutRecordBatchCommandOutput> {
       const { DeliveryStreamName, Records = [] } = command.input;
       if (DeliveryStreamName !== streamName) {
@@ -232,11 +310,18 @@ export function createFirehoseStandin(options: FirehoseStandinOptions): Firehose
       if (total > FIREHOSE_LIMITS.bytesPerCall)
         throw new InvalidArgumentError(`a PutRecordBatch call takes at most 4 MiB, got ${total} bytes`);
       const atMs = now();
+      const added: Added = new Map();
       const responses: PutRecordBatchResponseEntry[] = Records.map((record) => {
-        ingest(record.Data ?? new Uint8Array(), atMs);
+        ingest(record.Data ?? new Uint8Array(), atMs, added);
         return { RecordId: randomUUID() };
       });
+      // Issued before any write can take these buffers, so removing their spool waits for the appends.
+      const spooled = [...added].map(([buffer, lines]) =>
+        buffer.spools[buffer.spools.length - 1]?.append(lines.join('')),
+      );
       if ([...buffers.values()].some((buffer) => buffer.bytes >= bufferBytes)) void writeDue();
+      // Firehose's promise: what it acknowledges is durable. A failed append fails the call (the caller retries).
+      await Promise.all(spooled);
       return { FailedPutCount: 0, Encrypted: false, RequestResponses: responses, $metadata: {} };
     },
     bufferedLines: () => [...buffers.values()].reduce((sum, buffer) => sum + buffer.lines.length, 0),
@@ -343,20 +428,28 @@ export async function serveFirehoseStandin(
  * ROXTRAIL_FIREHOSE_ENDPOINT, read when the handler module is first imported, as in Lambda).
  * ROXTRAIL_FIREHOSE_BUFFER_SECONDS sets the age hint (default 60, Firehose's minimum with dynamic
  * partitioning), so events reach the archive, and the figures, up to that long after they are sent.
+ * Buffers are spooled under `spoolDir`; what a previous run left there is written before the
+ * endpoint opens.
  */
-export async function startLocalFirehose(
-  clients: StorageClients,
-  log: (line: string) => void = () => undefined,
-): Promise<LocalFirehose> {
+export async function startLocalFirehose(options: {
+  clients: StorageClients;
+  spoolDir: string;
+  log?: (line: string) => void;
+}): Promise<LocalFirehose> {
+  const log = options.log ?? (() => undefined);
   const seconds = Number(process.env.ROXTRAIL_FIREHOSE_BUFFER_SECONDS ?? 60);
   const standin = createFirehoseStandin({
-    clients,
+    clients: options.clients,
     bufferMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000,
-    onError: (error) =>
-      log(
-        `firehose stand-in: S3 write failed, kept for the next try (${error instanceof Error ? error.message : String(error)})`,
-      ),
+    spoolDir: options.spoolDir,
+    onError: (error) => log(`firehose stand-in: ${error.message}`),
   });
+  if (standin.recoveredLines > 0) {
+    const objects = await standin.flush().catch(() => 0);
+    log(
+      `firehose stand-in: ${standin.recoveredLines} line(s) a previous run had spooled but not written (all it acknowledged) are now in ${objects} archive object(s)`,
+    );
+  }
   const server = await serveFirehoseStandin(standin);
   process.env.ROXTRAIL_FIREHOSE_STREAM = standin.streamName;
   process.env.ROXTRAIL_FIREHOSE_ENDPOINT = server.url;

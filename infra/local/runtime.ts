@@ -98,13 +98,20 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     throw new Error(
       `a Roxtrail stack already runs on ${options.dataDir} at ${running.url} (pid ${running.pid})`,
     );
-  const stores = await startLocalStores({ dataDir: options.dataDir });
+  const stores = await startLocalStores({
+    dataDir: options.dataDir,
+    log: (line) => console.error(`  [${new Date().toISOString()}] ${line}`),
+  });
   exportStorageEnv(stores.settings);
   exportAlertsEnv(options.dataDir);
   // Firehose archive mode locally: the collector puts records to a stand-in that writes the same objects.
   const firehose =
     process.env.ROXTRAIL_ARCHIVE_MODE === 'firehose'
-      ? await startLocalFirehose(createStorageClients(stores.settings), (line) => console.log(`  ${line}`))
+      ? await startLocalFirehose({
+          clients: createStorageClients(stores.settings),
+          spoolDir: join(options.dataDir, 'firehose-spool'),
+          log: (line) => console.log(`  ${line}`),
+        })
       : undefined;
   let http: Awaited<ReturnType<typeof startLocalHttpServer>>;
   try {

@@ -1,5 +1,6 @@
 // Runs dynalite and s3rver on a worker thread, so the local stores get a core of their own instead of
 // sharing the event loop with the handlers (plain JavaScript: it loads without the TypeScript loader).
+// The thread that starts it (stores.ts) restarts it on the same ports and data if it ever dies.
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
@@ -7,6 +8,15 @@ import S3rver from 's3rver';
 const { host, dynamoDir, s3Directory, resetOnClose } = workerData;
 
 const dynamoServer = dynalite({ path: dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+// dynalite rethrows a request's 'error' (`req.on('error', (err) => { throw err })`), and a client that
+// closes before its body is read (the SDK's request timeout does) errors the request with "aborted":
+// uncaught, that would end this thread and both stores with it. Such a request has no one left to
+// answer, so it is dropped. This listener runs after dynalite's, which adds that one synchronously.
+const dropAbortedRequest = () => undefined;
+dynamoServer.on('request', (request) => {
+  request.removeAllListeners('error');
+  request.on('error', dropAbortedRequest);
+});
 await new Promise((resolve, reject) => {
   dynamoServer.once('error', reject);
   dynamoServer.listen(workerData.dynamoPort ?? 0, host, resolve);
@@ -42,6 +52,12 @@ const commands = {
     if (s3Server) return;
     s3Server = newS3Server(s3Port);
     await s3Server.run();
+  },
+  // Fault injection: an uncaught exception, as a defect in dynalite or s3rver would throw one.
+  async crash() {
+    setImmediate(() => {
+      throw new Error('stores worker crashed on request (LocalStores.crashForTest)');
+    });
   },
   async close() {
     await s3Server?.close();

@@ -27,6 +27,13 @@ export const alertsConfigSchema = z.object({
   emails: z._default(z.array(z.email()), []),
 });
 
+/**
+ * The most a site config may take as JSON, in UTF-8 bytes. It is kept in one DynamoDB item, which
+ * holds at most 400 KB with its keys, salt and dates (and a map counts its attribute names): 256 KiB
+ * leaves room for those and for the defaults a short file gets filled in with.
+ */
+export const SITE_CONFIG_MAX_BYTES = 256 * 1024;
+
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export const siteConfigSchema = z.object({

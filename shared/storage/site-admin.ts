@@ -1,5 +1,5 @@
 /** Creating and updating sites: validate the config, store it, issue keys on creation. */
-import { parseSiteConfig, type SiteConfig } from '../config/site';
+import { parseSiteConfig, SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../config/site';
 import type { StorageClients } from './clients';
 import {
   createSite,
@@ -18,6 +18,12 @@ export class SiteConfigError extends Error {
   }
 }
 
+/** Why a config over SITE_CONFIG_MAX_BYTES is refused (the CLI says the same of a file). */
+export function siteConfigTooLarge(what: string, bytes: number): string {
+  const limit = SITE_CONFIG_MAX_BYTES.toLocaleString('en-US');
+  return `${what} is too large: ${bytes.toLocaleString('en-US')} bytes, and a site config may take at most ${limit} bytes (256 KiB) of UTF-8, to fit in its DynamoDB item`;
+}
+
 export type ApplyResult =
   | { created: true; config: SiteConfig; writeKey: string; readKey: string }
   | { created: false; config: SiteConfig };
@@ -34,6 +40,8 @@ export async function applySiteConfig(
   const parsed = parseSiteConfig(input);
   if (!parsed.ok) throw new SiteConfigError(`invalid site config: ${parsed.message}`);
   const config = parsed.config;
+  const bytes = new TextEncoder().encode(JSON.stringify(config)).length;
+  if (bytes > SITE_CONFIG_MAX_BYTES) throw new SiteConfigError(siteConfigTooLarge('the site config', bytes));
   for (const check of checks) {
     const problem = check(config);
     if (problem) throw new SiteConfigError(`invalid site config: ${problem}`);

@@ -3,7 +3,11 @@
  * stand-in, which writes the `events/site=/dt=/hh=` layout into real s3rver; the aggregator reads days
  * written directly, through the stand-in and both mixed, and computes the figures direct mode gives.
  */
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { createCollectorHandler } from '../../functions/collector/handler';
@@ -287,7 +291,6 @@ describe('failures and edge cases', () => {
       clients: stack.clients,
       now: () => Date.parse('2026-11-12T10:00:00Z'),
     });
-    const { PutRecordBatchCommand } = await import('@aws-sdk/client-firehose');
     const line = (i: number) => `${JSON.stringify({ site: 'errshop', dt: '2026-11-12', hh: '10', i })}\n`;
     await local.send(
       new PutRecordBatchCommand({
@@ -310,6 +313,39 @@ describe('failures and edge cases', () => {
       expect.stringContaining('partition keys'),
       expect.stringContaining('500'),
     ]);
+  });
+
+  it('takes up the spool a stand-in left when its process died: every acknowledged line once, not the torn one after them', async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'roxtrail-spool-'));
+    const at = () => Date.parse('2026-11-12T10:00:00Z');
+    const line = (i: number) => `${JSON.stringify({ site: 'spoolshop', dt: '2026-11-12', hh: '10', i })}\n`;
+    try {
+      // The stand-in that dies: what it acknowledged is on disk, nothing reached S3 (its buffers are an
+      // hour). It is never stopped: stopping would write its buffers, which a dying process does not.
+      const dying = createFirehoseStandin({ clients: stack.clients, spoolDir, bufferMs: 3_600_000, now: at });
+      for (const batch of [[0, 1], [2]])
+        await dying.send(
+          new PutRecordBatchCommand({
+            DeliveryStreamName: dying.streamName,
+            Records: batch.map((i) => ({ Data: Buffer.from(line(i)) })),
+          }),
+        );
+      const [spoolFile] = readdirSync(spoolDir);
+      // It died writing a batch it never acknowledged.
+      appendFileSync(join(spoolDir, spoolFile ?? ''), '{"site":"spoolshop","dt":"2026-11-12","hh":"10","i":');
+      expect(await listObjects(stack.clients, 'events/site=spoolshop/')).toEqual([]);
+
+      const next = createFirehoseStandin({ clients: stack.clients, spoolDir, bufferMs: 3_600_000, now: at });
+      expect(next.recoveredLines).toBe(3);
+      await next.stop();
+      const objects = await listObjects(stack.clients, 'events/site=spoolshop/dt=2026-11-12/hh=10/');
+      expect(objects.map((object) => object.key)).toEqual([expect.stringMatching(FIREHOSE_NAME)]);
+      const bytes = await getObjectBytes(stack.clients, objects[0]?.key ?? '');
+      expect(gunzipSync(bytes).toString('utf8')).toBe([0, 1, 2].map(line).join(''));
+      expect(readdirSync(spoolDir)).toEqual([]);
+    } finally {
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
   });
 
   it('serves the collector’s real FirehoseClient over HTTP (what roxtrail start uses)', async () => {

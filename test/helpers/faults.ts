@@ -1,7 +1,7 @@
 /**
  * Fault injection for reliability tests: an SDK middleware that makes chosen S3 or DynamoDB commands fail
  * (network reset, timeout, 500) inside the SDK's own retry loop, and a TCP proxy that can swallow
- * requests so that the SDK's real request timeout fires.
+ * requests so that the SDK's real request timeout fires, and a request abandoned before its body.
  */
 import net from 'node:net';
 import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
@@ -151,4 +151,20 @@ export function shortenRequestTimeout(clients: StorageClients, requestTimeoutMs:
     if ('updateHttpClientConfig' in handler && typeof handler.updateHttpClientConfig === 'function')
       handler.updateHttpClientConfig('requestTimeout', requestTimeoutMs);
   }
+}
+
+/**
+ * Sends a request's head announcing a 1,000-byte body, a few bytes of it, and closes the connection:
+ * what a client gives up on mid-request leaves behind.
+ */
+export function abandonRequest(port: number, head: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.end(`${head}\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{"partial":`, () =>
+        socket.destroy(),
+      );
+    });
+    socket.once('close', () => resolve());
+    socket.once('error', reject);
+  });
 }

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Endpoints } from '../../infra/local/data-dir';
 import { runCli, startCli } from '../helpers/cli';
+import { abandonRequest } from '../helpers/faults';
 import { basicAuth } from '../helpers/local-stack';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-runtime-'));
@@ -66,6 +68,44 @@ describe('roxtrail start and the sites commands', () => {
     expect(await track(second.url, newKey, 'cli-4')).toBe(200);
     expect(await second.stop()).toBe(0);
   }, 120_000);
+
+  it('keeps answering /v1/track after store requests a client abandoned before their bodies', async () => {
+    const siteFile = join(dataDir, 'abandon-site.json');
+    writeFileSync(siteFile, JSON.stringify({ site: 'abandon-shop', timezone: 'UTC' }));
+    const running = await startCli(['--no-demo'], env);
+    try {
+      const applied = await runCli(['sites', 'apply', siteFile, '--json'], env);
+      const { writeKey } = JSON.parse(applied.stdout) as { writeKey: string };
+      const { storage } = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+      const portOf = (endpoint: string | undefined) => Number(new URL(endpoint ?? '').port);
+      // What the SDK's 5 s request timeout leaves behind on a large write (issue 15: "read ECONNRESET").
+      await abandonRequest(
+        portOf(storage.dynamodbEndpoint),
+        'POST / HTTP/1.1\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.PutItem',
+      );
+      await abandonRequest(portOf(storage.s3Endpoint), `PUT /${storage.bucketName}/cut-short HTTP/1.1`);
+
+      expect(await track(running.url, writeKey, 'abandon-1')).toBe(200);
+      expect(await track(running.url, writeKey, 'abandon-2')).toBe(200);
+      expect(running.output()).not.toContain('worker died');
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+  }, 120_000);
+
+  it('refuses a site file over 256 KiB with one clear line, and stores nothing', async () => {
+    // The size the hostile tester sent (issue 15): 8.7 MB of otherwise valid config.
+    const bigFile = join(dataDir, 'big.json');
+    writeFileSync(bigFile, JSON.stringify({ site: 'big-shop', name: 'x'.repeat(8_700_000) }));
+    const result = await runCli(['sites', 'apply', bigFile], env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /^roxtrail: .*big\.json is too large: 8,700,\d{3} bytes, and a site config may take at most 262,144 bytes/,
+    );
+    const listed = await runCli(['sites', 'list', '--json'], env);
+    expect((JSON.parse(listed.stdout) as { site: string }[]).map((s) => s.site)).not.toContain('big-shop');
+  }, 60_000);
 
   it('prints one clear line and exits non-zero on a bad config', async () => {
     const badFile = join(dataDir, 'bad.json');

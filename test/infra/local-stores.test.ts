@@ -1,0 +1,148 @@
+/**
+ * The local stores survive what clients and their own code do to them: a request a client abandons
+ * before sending its body (the SDK's request timeout does that) is dropped without harm, and a worker
+ * that dies anyway is reported and restarted on the same ports with its data.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStores, startLocalStores } from '../../infra/local/stores';
+import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { abandonRequest } from '../helpers/faults';
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/** One attempt each: a store that went away fails the call instead of being retried into success. */
+function singleAttemptClients(stores: LocalStores) {
+  return {
+    dynamo: new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: stores.settings.dynamodbEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    }),
+    s3: new S3Client({
+      region: 'us-east-1',
+      endpoint: stores.settings.s3Endpoint,
+      forcePathStyle: true,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    }),
+  };
+}
+
+async function expectBothStoresAnswer(stores: LocalStores, key: string): Promise<void> {
+  const { dynamo, s3 } = singleAttemptClients(stores);
+  try {
+    expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual(['roxtrail']);
+    await s3.send(new PutObjectCommand({ Bucket: stores.settings.bucketName, Key: key, Body: 'still here' }));
+    const object = await s3.send(new GetObjectCommand({ Bucket: stores.settings.bucketName, Key: key }));
+    expect(await object.Body?.transformToString()).toBe('still here');
+  } finally {
+    dynamo.destroy();
+    s3.destroy();
+  }
+}
+
+describe('requests a client abandons', () => {
+  let stores: LocalStores;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    stores = await startLocalStores({ log: (line) => logged.push(line) });
+  });
+  afterAll(() => stores.close());
+
+  it('keeps both stores answering after a DynamoDB request closed before its body (dynalite: "aborted")', async () => {
+    await abandonRequest(
+      stores.dynamoPort,
+      'POST / HTTP/1.1\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.PutItem',
+    );
+    await abandonRequest(stores.dynamoPort, 'POST / HTTP/1.1\r\nContent-Type: application/x-amz-json-1.0');
+
+    await expectBothStoresAnswer(stores, 'after-dynamo-abort.txt');
+    // Dropped in the worker, not rescued by a restart (which refuses connections meanwhile).
+    expect(logged).toEqual([]);
+  });
+
+  it('keeps both stores answering after S3 requests closed before their bodies', async () => {
+    await abandonRequest(stores.s3Port, `PUT /${stores.settings.bucketName}/cut-short.txt HTTP/1.1`);
+    await abandonRequest(stores.s3Port, `POST /${stores.settings.bucketName}?delete HTTP/1.1`);
+
+    await expectBothStoresAnswer(stores, 'after-s3-abort.txt');
+    expect(logged).toEqual([]);
+  });
+});
+
+describe('a stores worker that dies', () => {
+  let dataDir: string;
+  let stores: LocalStores;
+  let clients: StorageClients;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-stores-'));
+    stores = await startLocalStores({ dataDir, log: (line) => logged.push(line) });
+    clients = createStorageClients(stores.settings);
+  });
+  afterAll(async () => {
+    await stores.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is reported and restarted on the same ports, with the table and the objects written before', async () => {
+    const { tableName, bucketName } = stores.settings;
+    await clients.dynamo.send(new PutCommand({ TableName: tableName, Item: { pk: 'P', sk: 'S', n: 7 } }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucketName, Key: 'kept.txt', Body: 'kept' }));
+
+    await stores.crashForTest();
+
+    expect(logged).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^stores: ERROR .*worker died \\(Error: stores worker crashed on request.*\\); restarting them on ports ${stores.dynamoPort} and ${stores.s3Port} with the same data$`,
+        ),
+      ),
+      `stores: the DynamoDB and S3 servers run again on ports ${stores.dynamoPort} and ${stores.s3Port}`,
+    ]);
+    // The same clients, the same endpoints: the data written before the death is there.
+    const item = await clients.dynamo.send(
+      new GetCommand({ TableName: tableName, Key: { pk: 'P', sk: 'S' } }),
+    );
+    expect(item.Item).toEqual({ pk: 'P', sk: 'S', n: 7 });
+    const object = await clients.s3.send(new GetObjectCommand({ Bucket: bucketName, Key: 'kept.txt' }));
+    expect(await object.Body?.transformToString()).toBe('kept');
+    await expectBothStoresAnswer(stores, 'after-restart.txt');
+  });
+
+  it('is restarted again after a second death, and still takes the fault-injection commands', async () => {
+    logged.length = 0;
+    await stores.crashForTest();
+    expect(logged).toHaveLength(2);
+    await stores.stopS3();
+    await stores.restartS3();
+    await expectBothStoresAnswer(stores, 'after-second-restart.txt');
+  });
+
+  it('comes back with the table (empty) when the table lived in memory', async () => {
+    const inMemoryLog: string[] = [];
+    const inMemory = await startLocalStores({ log: (line) => inMemoryLog.push(line) });
+    try {
+      await inMemory.crashForTest();
+      expect(inMemoryLog[0]).toContain('the in-memory table starts empty');
+      const memoryClients = createStorageClients(inMemory.settings);
+      const { tableName } = inMemory.settings;
+      await memoryClients.dynamo.send(new PutCommand({ TableName: tableName, Item: { pk: 'A', sk: 'B' } }));
+      const item = await memoryClients.dynamo.send(
+        new GetCommand({ TableName: tableName, Key: { pk: 'A', sk: 'B' } }),
+      );
+      expect(item.Item).toEqual({ pk: 'A', sk: 'B' });
+    } finally {
+      await inMemory.close();
+    }
+  });
+});
