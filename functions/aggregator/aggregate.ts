@@ -21,6 +21,7 @@ import { putActorIndex } from '../../shared/storage/actor-index';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
+import { type LeaseOptions, withDayLeases } from '../../shared/storage/leases';
 import {
   getCopiesDigest,
   getCurrentCopiesDigest,
@@ -117,6 +118,8 @@ export interface AggregateOptions {
   links?: 'fresh' | 'cached';
   /** Where partials are built (default: in this thread, or fanned out by the handler's choice). */
   builder?: PartialBuilder;
+  /** How the days' leases are waited for. */
+  lease?: LeaseOptions;
 }
 
 export interface PartialsProgress {
@@ -198,11 +201,32 @@ async function currentCopiesDigests(
   return found;
 }
 
+/**
+ * Computes and stores a day's figures. It holds the leases (shared/storage/leases.ts) of every day
+ * whose partitions it reads, since building their partials compacts them: a concurrent run of the same
+ * days, or an erasure rewriting one, waits for it.
+ */
 export async function aggregateDay(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
   options: AggregateOptions = {},
+): Promise<DayResult> {
+  const days = [addDays(date, -1), ...daysToRead(date, config)];
+  return withDayLeases(
+    clients,
+    config.site,
+    days,
+    () => computeDay(clients, config, date, options),
+    options.lease,
+  );
+}
+
+async function computeDay(
+  clients: StorageClients,
+  config: SiteConfig,
+  date: string,
+  options: AggregateOptions,
 ): Promise<DayResult> {
   const now = options.now ?? new Date();
   const site = config.site;

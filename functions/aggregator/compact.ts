@@ -2,10 +2,23 @@
  * Compaction of settled hour partitions: the collector writes one small object per request, and every
  * hourly run would read them all again. Gzip members concatenate into a valid gzip stream, so a
  * partition's objects become one without recompressing; the originals are then deleted.
+ *
+ * Crash-safe: a manifest naming the merged object and its sources is written first and deleted last.
+ * A run that dies between writing the merged object and deleting the sources leaves the manifest, and
+ * the next build of the partition finishes the job (`finishInterruptedCompaction`) instead of reading
+ * every event twice. Runs of one day never overlap (shared/storage/leases.ts).
  */
 import { createHash } from 'node:crypto';
-import { deleteObjects, putObjects } from '../../shared/storage/archive';
+import {
+  deleteObject,
+  deleteObjects,
+  getJson,
+  type ListedObject,
+  putJson,
+  putObjects,
+} from '../../shared/storage/archive';
 import type { StorageClients } from '../../shared/storage/clients';
+import { compactionManifestKeyFor } from '../../shared/storage/partials';
 import { localDateHour } from '../../shared/time';
 
 /** Partitions this far in the past are settled enough: late events make a small new object, merged next time. */
@@ -19,10 +32,48 @@ export interface ReadObject {
 }
 
 /** `events/site=S/dt=D/hh=H/` of an archive key. */
-function partitionOf(key: string): { prefix: string; date: string; hour: string } | undefined {
-  const match = /^(events\/site=[^/]+\/dt=(\d{4}-\d{2}-\d{2})\/hh=(\d{2})\/)[^/]+$/.exec(key);
-  if (!match?.[1] || !match[2] || !match[3]) return undefined;
-  return { prefix: match[1], date: match[2], hour: match[3] };
+function partitionOf(key: string): { prefix: string; site: string; date: string; hour: string } | undefined {
+  const match = /^(events\/site=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/hh=(\d{2})\/)[^/]+$/.exec(key);
+  if (!match?.[1] || !match[2] || !match[3] || !match[4]) return undefined;
+  return { prefix: match[1], site: match[2], date: match[3], hour: match[4] };
+}
+
+interface CompactionManifest {
+  merged: string;
+  sources: string[];
+}
+
+function manifestKeyOf(partition: { site: string; date: string; hour: string }): string {
+  return compactionManifestKeyFor(partition.site, partition.date, partition.hour);
+}
+
+/**
+ * Finishes a compaction of this partition that a crash interrupted: when its merged object exists, the
+ * sources it holds are deleted (they would count every event twice); otherwise nothing was merged.
+ * Returns the partition's objects as they are afterwards.
+ */
+export async function finishInterruptedCompaction(
+  clients: StorageClients,
+  partition: { site: string; date: string; hour: string },
+  objects: readonly ListedObject[],
+): Promise<ListedObject[]> {
+  // A crash leaves a merged object beside others: without both there is nothing to finish.
+  if (objects.length < 2 || !objects.some((object) => /\/compacted-[^/]+$/.test(object.key)))
+    return [...objects];
+  const manifestKey = manifestKeyOf(partition);
+  const manifest = await getJson<CompactionManifest>(clients, manifestKey);
+  if (!manifest) return [...objects];
+  let remaining = [...objects];
+  if (objects.some((object) => object.key === manifest.merged)) {
+    const merged = new Set(manifest.sources.filter((key) => key !== manifest.merged));
+    await deleteObjects(
+      clients,
+      objects.filter((object) => merged.has(object.key)).map((object) => object.key),
+    );
+    remaining = objects.filter((object) => !merged.has(object.key));
+  }
+  await deleteObject(clients, manifestKey);
+  return remaining;
 }
 
 /** Partitions worth merging: settled, more than one object, not too large together. */
@@ -68,10 +119,11 @@ export async function compactPartition(
   for (const object of sorted) digest.update(object.key).update('\n');
   const key = `${partition.prefix}compacted-${digest.digest('hex').slice(0, 40)}.ndjson.gz`;
   const body = Buffer.concat(sorted.map((object) => object.compressed));
+  const sources = sorted.map((object) => object.key).filter((k) => k !== key);
+  const manifest: CompactionManifest = { merged: key, sources };
+  await putJson(clients, manifestKeyOf(partition), manifest);
   await putObjects(clients, [{ key, body }]);
-  await deleteObjects(
-    clients,
-    sorted.map((object) => object.key).filter((k) => k !== key),
-  );
+  await deleteObjects(clients, sources);
+  await deleteObject(clients, manifestKeyOf(partition));
   return { key, size: body.length };
 }

@@ -16,7 +16,12 @@ import { readObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
 import { putCopiesDigest, putPartial } from '../../shared/storage/partials';
 import { logger } from '../common/http';
-import { type CompactionSummary, compactionPlan, compactPartition } from './compact';
+import {
+  type CompactionSummary,
+  compactionPlan,
+  compactPartition,
+  finishInterruptedCompaction,
+} from './compact';
 
 export interface PartitionToBuild {
   date: string;
@@ -80,11 +85,16 @@ export async function buildPartial(
   const events: NormalizedEvent[] = [];
   const compressed: { key: string; compressed: Uint8Array }[] = [];
   const builtAt = Date.now();
-  const { unreadable } = await readObjects(clients, partition.objects, (objectEvents, object, bytes) => {
+  const objects = await finishInterruptedCompaction(
+    clients,
+    { site: context.site, ...partition },
+    partition.objects,
+  );
+  const { unreadable } = await readObjects(clients, objects, (objectEvents, object, bytes) => {
     for (const event of objectEvents) events.push(slimForFigures(event));
     compressed.push({ key: object.key, compressed: bytes });
   });
-  let sources: PartialSource[] = partition.objects.map(({ key, size }) => ({ key, size }));
+  let sources: PartialSource[] = objects.map(({ key, size }) => ({ key, size }));
   let compaction: CompactionSummary = { partitions: 0, objectsMerged: 0 };
   const [group] = compactionPlan(compressed, context.timeZone, context.nowMs);
   if (group) {

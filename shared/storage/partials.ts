@@ -22,6 +22,11 @@ export function copiesDigestKeyFor(site: string, date: string, hour: string): st
   return `partials/site=${site}/dt=${date}/hh=${hour}.copies.bin`;
 }
 
+/** Where a compaction in progress records what it merges (functions/aggregator/compact.ts). */
+export function compactionManifestKeyFor(site: string, date: string, hour: string): string {
+  return `partials/site=${site}/dt=${date}/hh=${hour}.compaction.json`;
+}
+
 export function linkSnapshotKeyFor(site: string, date: string): string {
   return `partials/site=${site}/dt=${date}/links.json.gz`;
 }

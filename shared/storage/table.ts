@@ -39,6 +39,7 @@ export const keys = {
   dirtyDay: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `DIRTY#${date}` }),
   consentSalt: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `CSALT#${date}` }),
   day: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `DAY#${date}` }),
+  lease: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `LEASE#${date}` }),
 };
 
 async function queryAll(

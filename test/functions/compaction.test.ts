@@ -3,6 +3,8 @@ import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { compactionPlan } from '../../functions/aggregator/compact';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
+import { createStorageClients } from '../../shared/storage/clients';
+import { injectFaults } from '../helpers/faults';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
 describe('compactionPlan', () => {
@@ -42,14 +44,15 @@ describe('compaction in the aggregator, against s3rver', () => {
     await stack.stop();
   });
 
-  it('merges a settled hour into one object, loses no event, and the next run gives the same figures', async () => {
+  /** Five requests of four events each into the 10:00 hour of `date`. */
+  async function sendHour(date: string): Promise<void> {
     for (let request = 0; request < 5; request++) {
       const batch = Array.from({ length: 4 }, (_, i) => ({
         type: 'track',
         event: i === 0 ? 'Product Added' : 'Product Viewed',
         anonymousId: `visitor-${request}`,
-        messageId: `c-${request}-${i}`,
-        timestamp: `2026-11-03T10:${String(request * 10 + i).padStart(2, '0')}:00Z`,
+        messageId: `c-${date}-${request}-${i}`,
+        timestamp: `${date}T10:${String(request * 10 + i).padStart(2, '0')}:00Z`,
         properties: { price: 10, cart_id: `cart-${request}` },
       }));
       const response = await fetch(`${stack.url}/v1/batch`, {
@@ -59,6 +62,10 @@ describe('compaction in the aggregator, against s3rver', () => {
       });
       expect(response.status).toBe(200);
     }
+  }
+
+  it('merges a settled hour into one object, loses no event, and the next run gives the same figures', async () => {
+    await sendHour('2026-11-03');
     const prefix = 'events/site=compact-shop/dt=2026-11-03/hh=10/';
     expect(await stack.archivedKeys(prefix)).toHaveLength(5);
 
@@ -77,5 +84,42 @@ describe('compaction in the aggregator, against s3rver', () => {
     expect(strip(second.figures)).toEqual(strip(first.figures));
     expect(second.figures.traffic.events).toBe(20);
     expect(second.figures.quality.duplicates).toBe(0);
+  });
+
+  it('finishes a compaction that died after writing the merged object: no event is read twice', async () => {
+    await sendHour('2026-11-05');
+    const prefix = 'events/site=compact-shop/dt=2026-11-05/hh=10/';
+    // The run dies between writing the merged object and deleting the originals.
+    const crashing = createStorageClients(stack.stores.settings);
+    injectFaults(crashing).add({
+      service: 's3',
+      command: 'DeleteObjectsCommand',
+      times: 100,
+      kind: 'network',
+    });
+    await aggregateDay(crashing, config, '2026-11-05');
+    expect(await stack.archivedKeys(prefix)).toHaveLength(6);
+
+    const next = await aggregateDay(stack.clients, config, '2026-11-05');
+    expect(next.figures.quality.duplicates).toBe(0);
+    expect(next.figures.traffic.events).toBe(20);
+    const keys = await stack.archivedKeys(prefix);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/compacted-[0-9a-f]{40}\.ndjson\.gz$/);
+    expect(await stack.archivedKeys('partials/site=compact-shop/dt=2026-11-05/hh=10.compaction')).toEqual([]);
+  });
+
+  it('lets two aggregations of one day run at once: both finish, with the same figures', async () => {
+    await sendHour('2026-11-07');
+    const [one, two] = await Promise.all([
+      aggregateDay(stack.clients, config, '2026-11-07'),
+      aggregateDay(stack.clients, config, '2026-11-07'),
+    ]);
+    const strip = ({ revision: _r, computedAt: _c, ...rest }: FiguresDocument) => rest;
+    expect(strip(one.figures)).toEqual(strip(two.figures));
+    expect(one.figures.traffic.events).toBe(20);
+    expect(one.figures.quality.duplicates).toBe(0);
+    expect([one.figures.revision, two.figures.revision].sort()).toEqual([1, 2]);
+    expect(await stack.archivedKeys('events/site=compact-shop/dt=2026-11-07/hh=10/')).toHaveLength(1);
   });
 });
