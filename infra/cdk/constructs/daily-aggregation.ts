@@ -107,7 +107,8 @@ export class DailyAggregation extends Construct {
       target: invoke(),
     });
     this.finalization = new Schedule(this, 'DailyFinalization', {
-      description: 'Roxtrail: daily finalization (provisional days past finalizeAfterHours computed as final)',
+      description:
+        'Roxtrail: daily finalization (provisional days past finalizeAfterHours computed as final)',
       schedule: props.finalizationSchedule ?? ScheduleExpression.cron({ minute: '30', hour: '3' }),
       target: invoke('finalize'),
     });
