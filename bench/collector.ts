@@ -102,6 +102,7 @@ function countOutputBytes(): { stop(): number } {
 
 export async function collectorCpuRun(seconds: number, viaSdk: boolean): Promise<CpuRun> {
   const { clients, counts } = createMemoryStorage({ viaSdk });
+  const NO_ERASURES: ReadonlyMap<string, string> = new Map();
   const site: StoredSite = {
     config: siteConfigWithDefaults({ site: 'bench', timezone: 'Europe/Rome' }),
     piiSalt: 'bench-salt',
@@ -113,6 +114,7 @@ export async function collectorCpuRun(seconds: number, viaSdk: boolean): Promise
     siteForKey: async () => 'bench',
     site: async () => site,
     config: async () => site.config,
+    erasingIds: async () => NO_ERASURES,
   };
   const handler = createCollectorHandler({ clients, sites });
   const random = seededRandom(7);

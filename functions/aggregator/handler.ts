@@ -1,11 +1,13 @@
 /**
- * Aggregator Lambda: the hourly scheduled run, the daily finalization (`{ action: "finalize" }`), or
- * explicit days (`{ site, date }` / `{ site, from, to }`). A scheduled run that could not compute a day
+ * Aggregator Lambda: the hourly scheduled run, the daily finalization (`{ action: "finalize" }`),
+ * erasure jobs (`{ action: "erase-user", site, userId }`, handed over by the API), or explicit days
+ * (`{ site, date }` / `{ site, from, to }`). A scheduled run that could not compute a day
  * computes the others, then fails: Lambda retries it, and the aggregator-errors alarm fires.
  */
 import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import type { EraseSummary } from '../../shared/storage/erase';
 import { getSite } from '../../shared/storage/table';
 import { datesBetween, isIsoDate } from '../../shared/time';
 import { logger } from '../common/http';
@@ -17,6 +19,7 @@ import {
   runScheduledAggregation,
   type ScheduledRunResult,
 } from './aggregate';
+import { runErasureJob } from './erasure';
 import { type BuildPartialsResponse, buildRequested, lambdaFanOutBuilder } from './lambda-builder';
 import type { PartialBuilder } from './partials';
 
@@ -25,6 +28,7 @@ const isoDate = z.string().check(z.refine(isIsoDate, 'dates are YYYY-MM-DD'));
 const oneDaySchema = z.object({ site: z.string(), date: isoDate });
 const dayRangeSchema = z.object({ site: z.string(), from: isoDate, to: isoDate });
 const finalizeSchema = z.object({ action: z.literal('finalize') });
+const eraseUserSchema = z.object({ action: z.literal('erase-user'), site: z.string(), userId: z.string() });
 const buildRequestSchema = z.object({
   action: z.literal('build-partials'),
   context: z.object({ site: z.string(), timeZone: z.string(), nowMs: z.number() }),
@@ -72,9 +76,16 @@ function builderFor(clients: StorageClients, env: NodeJS.ProcessEnv): PartialBui
 
 export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv = process.env) {
   const builder = builderFor(clients, env);
-  return async function aggregate(event: unknown): Promise<AggregatorSummary | BuildPartialsResponse> {
+  return async function aggregate(
+    event: unknown,
+  ): Promise<AggregatorSummary | BuildPartialsResponse | EraseSummary> {
     const build = buildRequestSchema.safeParse(event);
     if (build.success) return buildRequested(clients, build.data);
+    const erase = eraseUserSchema.safeParse(event);
+    if (erase.success) {
+      // A failure throws: Lambda runs the job again, which finishes what this run began.
+      return runErasureJob(clients, erase.data);
+    }
     const explicit = explicitDays(event);
     if (explicit) {
       const stored = await getSite(clients, explicit.site);
@@ -101,6 +112,6 @@ function failOnFailures(run: ScheduledRunResult): AggregatorSummary {
   return { days: run.results.map(summaryOf), failures: [] };
 }
 
-export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse>()
+export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse | EraseSummary>()
   .use(logFailures())
   .handler(createAggregator(createStorageClients()));

@@ -11,6 +11,7 @@ import {
   type Partition,
   partitionByLocalHour,
   type RejectedEvent,
+  refuseErasing,
   validateAndNormalize,
 } from '../../shared/events/ingest';
 import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
@@ -25,6 +26,7 @@ import {
   archiveSinkFor,
 } from '../../shared/storage/archive-sink';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import { ERASURE_SETTLE_MS, tieErasingIds } from '../../shared/storage/erasure-jobs';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import {
   consentSaltFor,
@@ -66,15 +68,24 @@ export interface CollectorDeps {
 }
 
 /** What a warm container already wrote, so repeated requests skip redundant DynamoDB writes. */
+/**
+ * How long a container trusts that a link it wrote is still stored. An erasure deletes links; it takes
+ * longer than this (ERASURE_SETTLE_MS), so a link written before the erasure is written again after it.
+ */
+const LINK_REFRESH_MS = ERASURE_SETTLE_MS - 10_000;
+
 interface WarmState {
   markedDays: Map<string, number>;
-  bestLinks: Map<string, number>;
+  /** `site|anonymousId|userId` → the link's event time and when this container wrote it. */
+  bestLinks: Map<string, { eventTimeMs: number; writtenAtMs: number }>;
+  /** The erasing-id maps whose links were forgotten already (the site cache keeps one for seconds). */
+  forgotten: WeakSet<ReadonlyMap<string, string>>;
 }
 
 export function createCollector(deps: CollectorDeps) {
   const now = deps.now ?? Date.now;
   const sink = deps.archive ?? archiveSinkFor(deps.clients);
-  const warm: WarmState = { markedDays: new Map(), bestLinks: new Map() };
+  const warm: WarmState = { markedDays: new Map(), bestLinks: new Map(), forgotten: new WeakSet() };
 
   return async function collect(event: HttpEvent): Promise<HttpResult> {
     const origin = header(event, 'origin');
@@ -108,11 +119,16 @@ export function createCollector(deps: CollectorDeps) {
     const cors = corsHeaders(origin, site.config.origins);
 
     const request = ingestRequestOf(route, body);
-    const { accepted, rejected } = validateAndNormalize(request, {
+    const validated = validateAndNormalize(request, {
       site: siteId,
       receivedAtMs,
       requestBytes: Buffer.byteLength(bodyText),
     });
+    const erasing = await deps.sites.erasingIds(siteId);
+    forgetErasedLinks(warm, siteId, erasing);
+    const { accepted, refused, tied } = refuseErasing(validated.accepted, erasing);
+    for (const [userKey, ids] of tied) await tieErasingIds(deps.clients, siteId, userKey, [...ids]);
+    const rejected = validated.rejected;
     const requestHash = archiveDigestOf(siteId, bodyText, accepted);
     const policy = privacyPolicyOf(site);
     const events = await scrubAll(deps.clients, site, policy, accepted, event.requestContext.http.sourceIp);
@@ -129,12 +145,9 @@ export function createCollector(deps: CollectorDeps) {
       {
         success: true,
         accepted: events.length,
-        rejected: rejected.map(({ index, messageId, reason, message }) => ({
-          index,
-          messageId,
-          reason,
-          message,
-        })),
+        rejected: [...rejected, ...refused]
+          .sort((a, b) => a.index - b.index)
+          .map(({ index, messageId, reason, message }) => ({ index, messageId, reason, message })),
       },
       cors,
     );
@@ -246,7 +259,11 @@ async function project(
   });
   const links = identityLinksOf(events).filter((link) => {
     const known = warm.bestLinks.get(`${siteId}|${link.anonymousId}|${link.userId}`);
-    return known === undefined || link.eventTimeMs < known;
+    return (
+      known === undefined ||
+      link.eventTimeMs < known.eventTimeMs ||
+      receivedAtMs - known.writtenAtMs >= LINK_REFRESH_MS
+    );
   });
   await Promise.all([
     putJourneySegments(clients, siteId, eventObjects, expiresAt),
@@ -257,7 +274,21 @@ async function project(
   if (warm.bestLinks.size > 100_000) warm.bestLinks.clear();
   for (const day of daysToMark) warm.markedDays.set(`${siteId}|${day}`, receivedAtMs);
   for (const link of links)
-    warm.bestLinks.set(`${siteId}|${link.anonymousId}|${link.userId}`, link.eventTimeMs);
+    warm.bestLinks.set(`${siteId}|${link.anonymousId}|${link.userId}`, {
+      eventTimeMs: link.eventTimeMs,
+      writtenAtMs: receivedAtMs,
+    });
+}
+
+/** The erasure deletes the links of the ids it refuses: this container must not trust its own copy. */
+function forgetErasedLinks(warm: WarmState, siteId: string, erasing: ReadonlyMap<string, string>): void {
+  if (erasing.size === 0 || warm.forgotten.has(erasing)) return;
+  warm.forgotten.add(erasing);
+  for (const key of warm.bestLinks.keys()) {
+    const [site, anonymousId, userId] = key.split('|');
+    if (site === siteId && (erasing.has(anonymousId ?? '') || erasing.has(userId ?? '')))
+      warm.bestLinks.delete(key);
+  }
 }
 
 /**

@@ -3,20 +3,13 @@ import middy from '@middy/core';
 import type { JourneyEntry } from '../../shared/events/ingest';
 import { queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
-import { eraseUser } from '../../shared/storage/erase';
+import { erasureJobOf, requestErasure } from '../../shared/storage/erase';
+import type { ErasureJob } from '../../shared/storage/erasure-jobs';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import { getJourneyEntries, linkedAnonymousIds, queryFigures } from '../../shared/storage/table';
 import { addDays, isIsoDate } from '../../shared/time';
-import { aggregateDay } from '../aggregator/aggregate';
-import {
-  HttpError,
-  type HttpEvent,
-  type HttpResult,
-  header,
-  httpErrors,
-  jsonResponse,
-  logger,
-} from '../common/http';
+import { type ErasureRunner, inProcessErasureRunner, lambdaErasureRunner } from '../aggregator/erasure';
+import { HttpError, type HttpEvent, type HttpResult, header, httpErrors, jsonResponse } from '../common/http';
 import { isDashboardRequest, serveBundledTracker, serveDashboard, TRACKER_PATH } from './static';
 
 export const MAX_QUERY_DAYS = 366;
@@ -26,6 +19,8 @@ const MAX_PAGE = 5000;
 export interface QueryDeps {
   clients: StorageClients;
   sites: SiteCache;
+  /** Where erasure jobs run. @default in this process, in the background */
+  erasures?: ErasureRunner;
 }
 
 /**
@@ -59,17 +54,36 @@ async function authorize(
     throw new HttpError(403, 'forbidden', `This ${kind} key does not open site "${site}".`);
 }
 
-/** DELETE /v1/sites/{site}/users/{userId}: erases the user, recomputes the days touched, logs counts only. */
+/**
+ * DELETE /v1/sites/{site}/users/{userId}: records the erasure and hands it to a runner; 202 with where
+ * to follow it. The user's known ids are refused from this moment on, until the job is done.
+ */
 async function eraseRoute(deps: QueryDeps, site: string, userId: string): Promise<HttpResult> {
-  const config = await deps.sites.config(site);
-  if (!config) throw new HttpError(404, 'not_found', 'No such resource.');
-  const summary = await eraseUser(deps.clients, config, userId, {
-    recompute: async (days) => {
-      for (const day of days) await aggregateDay(deps.clients, config, day);
-    },
-  });
-  logger.info('user erased', { site, ...summary });
-  return jsonResponse(200, { site, erased: true, ...summary });
+  const stored = await deps.sites.site(site);
+  if (!stored) throw new HttpError(404, 'not_found', 'No such resource.');
+  const job = await requestErasure(deps.clients, stored, userId, new Date());
+  if (job.status === 'pending')
+    await (deps.erasures ?? inProcessErasureRunner(deps.clients))({ site, userId });
+  return jsonResponse(202, erasureAnswer(site, userId, job));
+}
+
+/** GET /v1/sites/{site}/users/{userId}/erasure: the job's status, and what it removed once done. */
+async function erasureStatusRoute(deps: QueryDeps, site: string, userId: string): Promise<HttpResult> {
+  const stored = await deps.sites.site(site);
+  const job = stored && (await erasureJobOf(deps.clients, stored, userId));
+  if (!job) throw new HttpError(404, 'erasure_not_found', 'No erasure was requested for this user.');
+  return jsonResponse(200, erasureAnswer(site, userId, job));
+}
+
+function erasureAnswer(site: string, userId: string, job: ErasureJob) {
+  const { anonymousIds: _ids, days: _days, hashes: _hashes, summary, ...status } = job;
+  return {
+    site,
+    ...status,
+    erased: job.status === 'done',
+    ...(summary ?? {}),
+    statusUrl: `/v1/sites/${encodeURIComponent(site)}/users/${encodeURIComponent(userId)}/erasure`,
+  };
 }
 
 export function dateRangeOf(event: HttpEvent): { from: string; to: string } {
@@ -118,9 +132,11 @@ export function createQuery(deps: QueryDeps) {
     const site = event.pathParameters?.site;
     if (!site) throw new HttpError(404, 'not_found', 'No such resource.');
     const userId = event.pathParameters?.userId;
-    if (event.requestContext.http.method === 'DELETE' && userId && /\/users\//.test(event.rawPath)) {
+    if (userId && /\/users\//.test(event.rawPath)) {
       await authorize(event, deps.sites, site, 'admin');
-      return eraseRoute(deps, site, userId);
+      if (event.requestContext.http.method === 'DELETE') return eraseRoute(deps, site, userId);
+      if (/\/erasure\/?$/.test(event.rawPath)) return erasureStatusRoute(deps, site, userId);
+      throw new HttpError(404, 'not_found', 'No such resource.');
     }
     await authorize(event, deps.sites, site);
     const path = event.rawPath;
@@ -161,4 +177,10 @@ export function createQueryHandler(deps: QueryDeps) {
 
 const clients = createStorageClients();
 
-export const handler = createQueryHandler({ clients, sites: createSiteCache(clients) });
+const erasureFunction = process.env.ROXTRAIL_ERASURE_FUNCTION;
+
+export const handler = createQueryHandler({
+  clients,
+  sites: createSiteCache(clients),
+  erasures: erasureFunction ? lambdaErasureRunner(clients, erasureFunction) : inProcessErasureRunner(clients),
+});

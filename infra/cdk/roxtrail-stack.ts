@@ -14,6 +14,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { DEPLOYED } from '../../shared/cost/model';
 import type { ArchiveMode } from '../../shared/storage/archive-sink';
+import { firehoseErasureSettleMs } from '../../shared/storage/erase';
 import { QUERY_ROUTE_KEYS, TRACKER_ROUTE_KEY, TRACKING_ROUTE_KEYS } from '../local/routes';
 import { FUNCTION_ENTRIES } from './bundling';
 import { AlertTopic } from './constructs/alert-topic';
@@ -21,7 +22,7 @@ import { DailyAggregation } from './constructs/daily-aggregation';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
 import { EventArchive } from './constructs/event-archive';
 import { EventsAnalytics } from './constructs/events-analytics';
-import { FirehoseArchive } from './constructs/firehose-archive';
+import { FIREHOSE_BUFFERING_SECONDS, FirehoseArchive } from './constructs/firehose-archive';
 import { IngestApi } from './constructs/ingest-api';
 import { JourneyTable } from './constructs/journey-table';
 import { RoxtrailMonitoring } from './constructs/monitoring';
@@ -366,6 +367,14 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantRead(this.aggregator, 'partials/*');
     this.archive.bucket.grantPut(this.aggregator, 'partials/*');
     this.archive.bucket.grantPut(this.aggregator, 'indexes/*');
+    // Erasure jobs (functions/aggregator/erasure.ts) rewrite or delete the user's rejected/ objects, read
+    // the actor indexes/ of days whose journey items expired, and delete the changed days' partials/
+    // and indexes/ before recomputing them.
+    this.archive.bucket.grantPut(this.aggregator, 'rejected/*');
+    this.archive.bucket.grantDelete(this.aggregator, 'rejected/*');
+    this.archive.bucket.grantRead(this.aggregator, 'indexes/*');
+    this.archive.bucket.grantDelete(this.aggregator, 'indexes/*');
+    this.archive.bucket.grantDelete(this.aggregator, 'partials/*');
     // Compaction merges a settled hour's objects into one and deletes the originals (aggregator/compact.ts).
     this.archive.bucket.grantPut(this.aggregator, 'events/*');
     this.archive.bucket.grantDelete(this.aggregator, 'events/*');
@@ -400,9 +409,15 @@ export class RoxtrailStack extends Stack {
     ]);
     this.partialBuilder.grantInvoke(this.aggregator);
     this.aggregator.addEnvironment('ROXTRAIL_PARTIAL_BUILDER_FUNCTION', this.partialBuilder.functionName);
+    // An erasure waits for what the delivery stream buffers before it reads the archive (erase.ts).
+    if (this.firehoseArchive)
+      this.aggregator.addEnvironment(
+        'ROXTRAIL_ERASURE_SETTLE_SECONDS',
+        String(firehoseErasureSettleMs(FIREHOSE_BUFFERING_SECONDS) / 1000),
+      );
     suppressPrefixWildcards(
       this.aggregator.executionRole,
-      "Reads events/ and rejected/ (keys per site, day, hour and content hash), reads and writes partials/ (one per site, day and hour), writes reports/ and indexes/ (one per site and day), and compacts events/ (puts the merged object, deletes the originals): prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads; s3:DeleteObject* (grantDelete) removes compacted originals.",
+      "Reads events/ and rejected/ (keys per site, day, hour and content hash), reads and writes partials/ (one per site, day and hour), writes reports/ and indexes/ (one per site and day), and compacts events/ (puts the merged object, deletes the originals); erasure jobs rewrite or delete rejected/ objects and delete the changed days' partials/ and indexes/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions (List* lists a day's partitions); s3:Abort* (grantPut) aborts its own multipart uploads; s3:DeleteObject* (grantDelete) removes compacted originals.",
       ['events', 'rejected', 'reports', 'partials', 'indexes'],
       [...S3_READ_ACTIONS, 's3:Abort*', 's3:DeleteObject*'],
     );
@@ -435,44 +450,29 @@ export class RoxtrailStack extends Stack {
           'Asynchronous failures go to an on-failure destination instead (DailyAggregation.failedRuns), which also records the error and the request; a DeadLetterConfig as well would split failed runs over two queues.',
       },
     ]);
-    // Eraser: the query handler for the erasure route. Rewrites or deletes the user's archive objects
-    // (events/, rejected/), deletes journey items and links, recomputes the days touched (reports/,
-    // table) and hands ended days to the alert evaluator, as the aggregator does.
+    // Eraser: the query handler for the erasure route. It records the job, refuses the user's ids
+    // and hands the job to the aggregator (asynchronously: retried once, then FailedRuns), which
+    // rewrites the archive and recomputes the days; so it writes only the table's job items.
     this.eraser = new RoxtrailFunction(this, 'Eraser', {
       handlerPath: FUNCTION_ENTRIES.query,
-      description: 'Erasure (DELETE /v1/sites/{site}/users/{userId}): the query handler with write access',
-      // Rewriting a user's objects and recomputing days can outlast API Gateway's 30 s: the caller then
-      // gets a 503 while the erasure runs to its end (and a retry repeats it harmlessly).
-      memorySize: 2048,
-      timeout: Duration.minutes(15),
-      environment: { ...storageEnvironment, ROXTRAIL_ALERTS_FUNCTION: this.alertEvaluator.functionName },
+      description:
+        'Erasure (DELETE /v1/sites/{site}/users/{userId}): records the job, the aggregator runs it',
+      timeout: Duration.seconds(25),
+      environment: { ...storageEnvironment, ROXTRAIL_ERASURE_FUNCTION: this.aggregator.functionName },
       bundleFiles: DASHBOARD_FILES,
       bundleBuilds: TRACKER_BUILD,
     });
-    this.archive.bucket.grantReadWrite(this.eraser, 'events/*');
-    this.archive.bucket.grantReadWrite(this.eraser, 'rejected/*');
-    // Erasure deletes the partials of the days it changed; recomputing them builds them again. It reads
-    // the days' actor indexes where journey items have expired, and deletes those of changed days.
-    this.archive.bucket.grantReadWrite(this.eraser, 'partials/*');
-    this.archive.bucket.grantReadWrite(this.eraser, 'indexes/*');
-    this.archive.bucket.grantPut(this.eraser, 'reports/*');
     this.journeys.table.grantReadWriteData(this.eraser);
-    this.alertEvaluator.grantInvoke(this.eraser);
-    suppressPrefixWildcards(
-      this.eraser.executionRole,
-      "Erasure reads and rewrites or deletes the user's objects under events/ and rejected/ (keys per site, day, hour and content hash), reads the days' actor indexes/ and deletes and rebuilds the changed days' partials/ and indexes/, and writes recomputed reports/: prefixes are the narrowest scope. s3:GetObject*, s3:GetBucket*, s3:List* are grantRead's read actions; s3:PutObject*, s3:DeleteObject*, s3:Abort* are grantWrite's.",
-      ['events', 'rejected', 'reports', 'partials', 'indexes'],
-      [...S3_READ_ACTIONS, 's3:PutObject*', 's3:DeleteObject*', 's3:Abort*'],
-    );
+    this.aggregator.grantInvoke(this.eraser);
     NagSuppressions.addResourceSuppressions(
       this.eraser.executionRole,
       [
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'grantInvoke covers the alert evaluator and its versions/aliases (`<arn>:*`): the scope is that one function, invoked asynchronously with { site, date } for recomputed ended days.',
+            'grantInvoke covers the aggregator and its versions/aliases (`<arn>:*`): the scope is that one function, invoked asynchronously with { action: "erase-user", site, userId }.',
           appliesTo: [
-            `Resource::<${this.getLogicalId(this.alertEvaluator.node.defaultChild as CfnElement)}.Arn>:*`,
+            `Resource::<${this.getLogicalId(this.aggregator.node.defaultChild as CfnElement)}.Arn>:*`,
           ],
         },
       ],

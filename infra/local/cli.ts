@@ -23,7 +23,8 @@ import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
 import { createSnsClient, createStorageClients, type StorageClients } from '../../shared/storage/clients';
-import { eraseUser } from '../../shared/storage/erase';
+import { eraseUser, firehoseErasureSettleMs } from '../../shared/storage/erase';
+import { ERASURE_SETTLE_MS } from '../../shared/storage/erasure-jobs';
 import { replayProjections } from '../../shared/storage/replay';
 import {
   type ApplyResult,
@@ -35,7 +36,7 @@ import {
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import type { DeployedStack } from '../cdk/stack-outputs';
-import { dataDirFromEnv, openLocalStorage } from './data-dir';
+import { dataDirFromEnv, openLocalStorage, runningStack } from './data-dir';
 import { deployedStack } from './deployed-stack';
 import { summaryTable } from './figures-table';
 import { pruneLocal } from './prune';
@@ -390,10 +391,25 @@ export function buildProgram(): Command {
     .option('--journey-days-only', 'read only the days the journey items point to (faster, as the API does)')
     .option('--json', 'machine-readable output')
     .action(async (options: { site: string; user: string; journeyDaysOnly?: boolean; json?: boolean }) => {
+      // Collectors run (a deployed stack, or `npm start`): the erasure waits until they refuse the
+      // user's events and what they accepted before is archived. Nothing runs on a closed data directory.
+      const local = runningStack(dataDirFromEnv());
+      const deployed = Boolean(selectedStack ?? process.env.ROXTRAIL_STACK);
+      const settleMs = deployed
+        ? firehoseErasureSettleMs()
+        : local
+          ? (local.erasureSettleMs ?? ERASURE_SETTLE_MS)
+          : 0;
+      if (settleMs > 0 && !options.json) {
+        console.error(
+          `erasing: the user's events are refused from now on; waiting ${Math.ceil(settleMs / 1000)} s until every collector does`,
+        );
+      }
       const summary = await withStorage(async (clients) => {
         const config = await siteConfigOrFail(clients, options.site);
         return eraseUser(clients, config, options.user, {
           allDays: !options.journeyDaysOnly,
+          settleMs,
           recompute: async (days) => {
             for (const day of days) await aggregateDay(clients, config, day);
           },

@@ -13,6 +13,8 @@ export interface Endpoints {
   url: string;
   startedAt: string;
   storage: StorageSettings;
+  /** How long an erasure by another process waits for this stack's collectors (erase.ts). */
+  erasureSettleMs?: number;
 }
 
 export function endpointsFile(dataDir: string): string {

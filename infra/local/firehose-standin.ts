@@ -32,6 +32,7 @@ import {
 import { putObjects } from '../../shared/storage/archive';
 import { FIREHOSE_LIMITS, type FirehoseRecordsClient } from '../../shared/storage/archive-sink';
 import type { StorageClients } from '../../shared/storage/clients';
+import { ERASURE_SETTLE_MS } from '../../shared/storage/erasure-jobs';
 import { readSpool, SpoolFile } from './firehose-spool';
 
 export const LOCAL_FIREHOSE_STREAM = 'roxtrail-local-archive';
@@ -438,9 +439,10 @@ export async function startLocalFirehose(options: {
 }): Promise<LocalFirehose> {
   const log = options.log ?? (() => undefined);
   const seconds = Number(process.env.ROXTRAIL_FIREHOSE_BUFFER_SECONDS ?? 60);
+  const bufferMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
   const standin = createFirehoseStandin({
     clients: options.clients,
-    bufferMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000,
+    bufferMs,
     spoolDir: options.spoolDir,
     onError: (error) => log(`firehose stand-in: ${error.message}`),
   });
@@ -453,6 +455,8 @@ export async function startLocalFirehose(options: {
   const server = await serveFirehoseStandin(standin);
   process.env.ROXTRAIL_FIREHOSE_STREAM = standin.streamName;
   process.env.ROXTRAIL_FIREHOSE_ENDPOINT = server.url;
+  // An erasure also waits for what the stand-in buffers to reach the archive.
+  process.env.ROXTRAIL_ERASURE_SETTLE_SECONDS = String((ERASURE_SETTLE_MS + bufferMs + 5_000) / 1000);
   return {
     standin,
     url: server.url,

@@ -15,6 +15,7 @@ export const QUERY_ROUTE_KEYS = [
   'GET /v1/sites/{site}/alerts',
   // Erasure (api.md "Privacy"), behind the site's admin key.
   'DELETE /v1/sites/{site}/users/{userId}',
+  'GET /v1/sites/{site}/users/{userId}/erasure',
   // The dashboard (functions/query/static.ts).
   'GET /',
   'GET /dashboard',

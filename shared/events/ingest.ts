@@ -131,6 +131,41 @@ function checkedEvent(raw: unknown, forcedType: EventType | undefined, measure: 
   return result.ok ? { event: result.event } : { rejection: result.rejection };
 }
 
+/**
+ * Splits off the events of users whose erasure runs (their userId, anonymousId or previousId among
+ * `erasingIds`, which maps each id to its erasure): refused with a reason, and kept nowhere — not even
+ * under rejected/. A refused event that ties another id to the user (an identify from a new device)
+ * names it in `tied`, so that the device is refused, and erased, too.
+ */
+export function refuseErasing(
+  accepted: readonly AcceptedEvent[],
+  erasingIds: ReadonlyMap<string, string>,
+): { accepted: AcceptedEvent[]; refused: RejectedEvent[]; tied: Map<string, Set<string>> } {
+  const tied = new Map<string, Set<string>>();
+  if (erasingIds.size === 0) return { accepted: [...accepted], refused: [], tied };
+  const kept: AcceptedEvent[] = [];
+  const refused: RejectedEvent[] = [];
+  for (const entry of accepted) {
+    const ids = [entry.event.userId, entry.event.anonymousId, entry.event.previousId].filter(
+      (id): id is string => id !== undefined,
+    );
+    const erasure = ids.map((id) => erasingIds.get(id)).find((key) => key !== undefined);
+    if (erasure === undefined) {
+      kept.push(entry);
+      continue;
+    }
+    const { reason, message } = rejection('user_erasure_in_progress');
+    refused.push({ index: entry.index, messageId: entry.event.messageId, reason, message, raw: null });
+    for (const id of ids) {
+      if (erasingIds.has(id)) continue;
+      const set = tied.get(erasure) ?? new Set<string>();
+      set.add(id);
+      tied.set(erasure, set);
+    }
+  }
+  return { accepted: kept, refused, tied };
+}
+
 export interface Partition {
   /** Site-local day of the events' time. */
   date: string;

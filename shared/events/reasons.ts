@@ -10,6 +10,8 @@ export const REJECTION_REASONS = {
   invalid_field: 'a field has the wrong type',
   invalid_survey_score: 'Survey Responded needs an integer score: nps/enps 0-10, ces 1-7, csat 1-5',
   event_too_large: 'the event is larger than 32 KB',
+  user_erasure_in_progress:
+    "the user's data is being erased: their events are refused until the erasure has finished",
 } as const;
 
 export type RejectionReason = keyof typeof REJECTION_REASONS;

@@ -18,6 +18,12 @@ export interface StorageSettings {
   firehoseStream?: string;
   /** Set for the local stack's Firehose stand-in (infra/local/firehose-standin.ts); unset in AWS. */
   firehoseEndpoint?: string;
+  /**
+   * How long an erasure waits after refusing a user's ids before it reads the archive
+   * (shared/storage/erase.ts ERASURE_SETTLE_MS): longer where accepted events reach the archive
+   * later, as behind Firehose's buffer.
+   */
+  erasureSettleMs?: number;
 }
 
 export interface StorageClients {
@@ -35,6 +41,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): StorageSe
     s3Endpoint: env.ROXTRAIL_S3_ENDPOINT || undefined,
     firehoseStream: env.ROXTRAIL_FIREHOSE_STREAM || undefined,
     firehoseEndpoint: env.ROXTRAIL_FIREHOSE_ENDPOINT || undefined,
+    erasureSettleMs: env.ROXTRAIL_ERASURE_SETTLE_SECONDS
+      ? Number(env.ROXTRAIL_ERASURE_SETTLE_SECONDS) * 1000
+      : undefined,
   };
 }
 

@@ -5,7 +5,6 @@
  * nothing is left). The affected figure days are marked for recomputation and recomputed.
  */
 
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import pMap, { pMapSkip } from 'p-map';
 import { journeyRetentionDaysOf, type SiteConfig } from '../config/site';
 import { indexMayContain } from '../events/actor-index';
@@ -25,14 +24,29 @@ import {
 } from './archive';
 import { parseNdjsonGzip } from './archive-reader';
 import type { StorageClients } from './clients';
+import {
+  clearErasingIds,
+  ERASURE_SETTLE_MS,
+  type ErasureJob,
+  erasingIdsOfJob,
+  erasureUserKey,
+  getErasureJob,
+  requestErasureJob,
+  setErasingIds,
+  updateErasureJob,
+} from './erasure-jobs';
+import { withDayLeases } from './leases';
 import { deletePartials } from './partials';
 import {
   batchWrite,
   getFiguresRevision,
   getJourneyEntries,
   getLinks,
+  getSite,
   keys,
   markDayForRecomputation,
+  queryAll,
+  type StoredSite,
 } from './table';
 
 export interface EraseOptions {
@@ -44,6 +58,11 @@ export interface EraseOptions {
   allDays?: boolean;
   /** Recomputes figure days (the caller's aggregator: shared/ does not import functions/). */
   recompute?: (days: readonly string[]) => Promise<void>;
+  /**
+   * How long a change to the refused ids takes to reach every collector and the archive.
+   * @default erasureSettleMsOf(clients) (collectors that cache nothing, as in tests, allow less)
+   */
+  settleMs?: number;
 }
 
 /** What an erasure removed: counts and dates only, so it can be logged and printed as it is. */
@@ -67,22 +86,8 @@ export interface EraseSummary {
 type Item = Record<string, unknown>;
 
 /** Every item of one partition, by key (never a Scan). */
-async function partitionItems(clients: StorageClients, pk: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await clients.dynamo.send(
-      new QueryCommand({
-        TableName: clients.settings.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...((page.Items ?? []) as Item[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+function partitionItems(clients: StorageClients, pk: string): Promise<Item[]> {
+  return queryAll(clients, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
 }
 
 /** The identity fields of an event that tie it to a person. */
@@ -120,17 +125,45 @@ interface Scan {
   /** messageIds removed, by the actor whose journey holds them (userId, else anonymousId). */
   removedByActor: Map<string, Set<string>>;
   hashes: Set<string>;
+  /**
+   * Records a day and the hashed PII met before the day's objects change: a retry after a failure
+   * must still rebuild that day and scrub those hashes from rejected events.
+   */
+  remember(day: string, hashes: ReadonlySet<string>): Promise<void>;
 }
 
 /** Rewrites the given events/ objects without the user's events; returns newly met anonymous ids. */
 async function rewriteObjects(
   clients: StorageClients,
+  site: string,
   objects: readonly ListedObject[],
   userId: string,
   anonymousIds: Set<string>,
   scan: Scan,
 ): Promise<Set<string>> {
   const discovered = new Set<string>();
+  const byDay = new Map<string, ListedObject[]>();
+  for (const object of objects) {
+    const day = dayOfKey(object.key) ?? '';
+    byDay.set(day, [...(byDay.get(day) ?? []), object]);
+  }
+  // One day at a time under its lease: no aggregation compacts or reads the day while it is rewritten.
+  for (const [day, dayObjects] of byDay) {
+    await withDayLeases(clients, site, [day], () =>
+      rewriteDayObjects(clients, dayObjects, userId, anonymousIds, scan, discovered),
+    );
+  }
+  return discovered;
+}
+
+async function rewriteDayObjects(
+  clients: StorageClients,
+  objects: readonly ListedObject[],
+  userId: string,
+  anonymousIds: Set<string>,
+  scan: Scan,
+  discovered: Set<string>,
+): Promise<void> {
   for (const object of objects) {
     const { records } = parseNdjsonGzip<NormalizedEvent>(await getObjectBytes(clients, object.key));
     // Ids met alongside the user in this object count before filtering it (an identify links them).
@@ -157,7 +190,10 @@ async function rewriteObjects(
       }
     }
     const date = dayOfKey(object.key);
-    if (date) scan.days.add(date);
+    if (date) {
+      scan.days.add(date);
+      await scan.remember(date, scan.hashes);
+    }
     scan.eventsRemoved += removed;
     if (kept.length === 0) {
       await deleteObjects(clients, [object.key]);
@@ -167,7 +203,6 @@ async function rewriteObjects(
       scan.objectsRewritten += 1;
     }
   }
-  return discovered;
 }
 
 /** Site-local days of the journey entries of these actors: where their archived events are. */
@@ -318,6 +353,106 @@ function affectedFigureDays(changed: ReadonlySet<string>, config: SiteConfig): s
   return [...days].sort();
 }
 
+/**
+ * The wait behind a Firehose delivery stream that buffers up to `bufferingSeconds` (the stack's
+ * default, 300 s): what it holds is delivered by then, and a minute covers delivery itself.
+ */
+export function firehoseErasureSettleMs(bufferingSeconds = 300): number {
+  return ERASURE_SETTLE_MS + (bufferingSeconds + 60) * 1000;
+}
+
+/** The wait that applies where these clients run. */
+export function erasureSettleMsOf(clients: StorageClients): number {
+  return clients.settings.erasureSettleMs ?? ERASURE_SETTLE_MS;
+}
+
+/**
+ * One pass over the archive: rewrites every object holding the user's events (userId, or one of
+ * `anonymousIds`, which grows with the ids met alongside the user) on the days the journey items and
+ * actor indexes point to — or on every day (`allDays`).
+ */
+async function scanPass(
+  clients: StorageClients,
+  config: SiteConfig,
+  userId: string,
+  anonymousIds: Set<string>,
+  scan: Scan,
+  options: { allDays: boolean; now: Date },
+): Promise<void> {
+  const site = config.site;
+  if (options.allDays) {
+    // Twice: ids first met late in the archive have events in objects read before them.
+    const discovered = await rewriteObjects(
+      clients,
+      site,
+      await listObjects(clients, `events/site=${site}/`),
+      userId,
+      anonymousIds,
+      scan,
+    );
+    if (discovered.size > 0) {
+      const objects = await listObjects(clients, `events/site=${site}/`);
+      await rewriteObjects(clients, site, objects, userId, anonymousIds, scan);
+    }
+    return;
+  }
+  // The journey items say on which days the actors' events are, the days' actor indexes where the
+  // items have expired; ids met on the way add their days.
+  const visited = new Set<string>();
+  const oldDays = await daysBeyondJourneys(clients, config, options.now);
+  let actors = new Set([userId, ...anonymousIds]);
+  while (actors.size > 0) {
+    const candidates = new Set([
+      ...(await journeyDays(clients, config, actors)),
+      ...(await indexedDays(
+        clients,
+        site,
+        oldDays.filter((day) => !visited.has(day)),
+        actors,
+      )),
+    ]);
+    const days = [...candidates].filter((day) => !visited.has(day));
+    for (const day of days) visited.add(day);
+    const objects = (
+      await Promise.all(days.sort().map((day) => listObjects(clients, partitionPrefix(site, day))))
+    ).flat();
+    actors = await rewriteObjects(clients, site, objects, userId, anonymousIds, scan);
+    if (actors.size > 0) {
+      // Objects already read may hold events of the newly met ids.
+      const again = (
+        await Promise.all([...visited].sort().map((day) => listObjects(clients, partitionPrefix(site, day))))
+      ).flat();
+      await rewriteObjects(clients, site, again, userId, anonymousIds, scan);
+    }
+  }
+}
+
+/** Ids collectors tied to the user while the job ran (refused identifies from new devices). */
+async function addTiedIds(
+  clients: StorageClients,
+  site: string,
+  userId: string,
+  userKey: string,
+  anonymousIds: Set<string>,
+): Promise<void> {
+  for (const id of await erasingIdsOfJob(clients, site, userKey)) if (id !== userId) anonymousIds.add(id);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Erases a user (api.md "Privacy"), as a job recorded in the table (erasure-jobs.ts):
+ * 1. the user's ids (the user id, the anonymous ids linked to it, those a failed run met) are put
+ *    where every collector refuses their events, and the erasure waits until that has taken effect;
+ * 2. passes over the archive rewrite every object holding their events, until a pass meets no new id
+ *    (each new id is refused first, and the pass repeated after the wait);
+ * 3. rejected events, journey items, then identity links (last: a retry still finds the anonymous ids
+ *    through them), partials and actor indexes of the changed days go; the days are recomputed;
+ * 4. the job is done and the ids are accepted again. A failure leaves the job `failed` and the ids
+ *    refused: running it again finishes the job.
+ */
 export async function eraseUser(
   clients: StorageClients,
   config: SiteConfig,
@@ -326,90 +461,158 @@ export async function eraseUser(
 ): Promise<EraseSummary> {
   const site = config.site;
   const now = options.now ?? new Date();
-  const anonymousIds = await anonymousIdsOf(clients, site, userId);
+  const stored = await getSite(clients, site);
+  if (!stored) throw new Error(`unknown site "${site}"`);
+  const userKey = erasureUserKey(stored.piiSalt, userId);
+  const job = await getErasureJob(clients, site, userKey);
+  const anonymousIds = new Set([
+    ...(job?.status === 'done' ? [] : (job?.anonymousIds ?? [])),
+    ...(await anonymousIdsOf(clients, site, userId)),
+  ]);
+  await updateErasureJob(clients, site, userKey, {
+    status: 'running',
+    requestedAt: job?.requestedAt ?? now.toISOString(),
+    startedAt: new Date().toISOString(),
+    error: undefined,
+    anonymousIds: [...anonymousIds],
+  });
+  try {
+    const summary = await eraseWhileRefused(clients, config, userId, userKey, anonymousIds, {
+      ...options,
+      now,
+      ...(job && job.status !== 'done' ? { earlier: job } : {}),
+    });
+    // Done before the ids are accepted again: whoever sees `done` finds nothing of the user, and
+    // what the user sends after that is new.
+    await updateErasureJob(clients, site, userKey, {
+      status: 'done',
+      finishedAt: new Date().toISOString(),
+      summary: { ...summary },
+      anonymousIds: undefined,
+      days: undefined,
+      hashes: undefined,
+    });
+    await clearErasingIds(clients, site, userKey);
+    return summary;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await updateErasureJob(clients, site, userKey, { status: 'failed', error: message.slice(0, 500) }).catch(
+      () => undefined,
+    );
+    throw error;
+  }
+}
+
+async function eraseWhileRefused(
+  clients: StorageClients,
+  config: SiteConfig,
+  userId: string,
+  userKey: string,
+  anonymousIds: Set<string>,
+  options: EraseOptions & { now: Date; earlier?: ErasureJob },
+): Promise<EraseSummary> {
+  const site = config.site;
+  const settleMs = options.settleMs ?? erasureSettleMsOf(clients);
+  const remembered = { days: new Set(options.earlier?.days), hashes: new Set(options.earlier?.hashes) };
   const scan: Scan = {
     eventsRemoved: 0,
     objectsRewritten: 0,
     objectsDeleted: 0,
-    days: new Set(),
+    days: new Set(remembered.days),
     removedByActor: new Map(),
-    hashes: new Set(),
+    hashes: new Set(remembered.hashes),
+    async remember(day, hashes) {
+      const known = remembered.days.size + remembered.hashes.size;
+      remembered.days.add(day);
+      for (const hash of hashes) remembered.hashes.add(hash);
+      if (remembered.days.size + remembered.hashes.size === known) return;
+      await updateErasureJob(clients, site, userKey, {
+        days: [...remembered.days].sort(),
+        hashes: [...remembered.hashes].sort(),
+      });
+    },
   };
-
-  if (options.allDays) {
-    // Twice: ids first met late in the archive have events in objects read before them.
-    const objects = await listObjects(clients, `events/site=${site}/`);
-    const discovered = await rewriteObjects(clients, objects, userId, anonymousIds, scan);
-    if (discovered.size > 0) {
-      await rewriteObjects(
-        clients,
-        await listObjects(clients, `events/site=${site}/`),
-        userId,
-        anonymousIds,
-        scan,
-      );
-    }
-  } else {
-    // The journey items say on which days the actors' events are, the days' actor indexes where the
-    // items have expired; ids met on the way add their days.
-    const visited = new Set<string>();
-    const oldDays = await daysBeyondJourneys(clients, config, now);
-    let actors = new Set([userId, ...anonymousIds]);
-    while (actors.size > 0) {
-      const candidates = new Set([
-        ...(await journeyDays(clients, config, actors)),
-        ...(await indexedDays(
-          clients,
-          site,
-          oldDays.filter((day) => !visited.has(day)),
-          actors,
-        )),
-      ]);
-      const days = [...candidates].filter((day) => !visited.has(day));
-      for (const day of days) visited.add(day);
-      const objects = (
-        await Promise.all(days.sort().map((day) => listObjects(clients, partitionPrefix(site, day))))
-      ).flat();
-      actors = await rewriteObjects(clients, objects, userId, anonymousIds, scan);
-      if (actors.size > 0) {
-        // Objects already read may hold events of the newly met ids.
-        const again = (
-          await Promise.all(
-            [...visited].sort().map((day) => listObjects(clients, partitionPrefix(site, day))),
-          )
-        ).flat();
-        await rewriteObjects(clients, again, userId, anonymousIds, scan);
-      }
-    }
-  }
-
-  const rejected = await scrubRejected(clients, site, [userId, ...anonymousIds, ...scan.hashes]);
-  const actors = new Set([userId, ...anonymousIds]);
-  const journeys = await eraseJourneys(clients, site, actors, scan.removedByActor);
-  const identityLinksDeleted = await eraseLinks(clients, site, userId, anonymousIds);
-
-  // Partials hold slimmed copies of the erased events and the user's links until rebuilt; the days'
-  // actor indexes hold the ids' hashes until the recomputation below writes them again.
+  const removed = {
+    rejected: { removed: 0, rewritten: 0, deleted: 0 },
+    journeys: { deleted: 0, rewritten: 0 },
+  };
+  let identityLinksDeleted = 0;
   let partialsDeleted = 0;
-  for (const day of scan.days) partialsDeleted += await deletePartials(clients, site, day);
-  await deleteActorIndexes(clients, site, scan.days);
-  const figureDays = affectedFigureDays(scan.days, config);
-  for (const day of figureDays) await markDayForRecomputation(clients, site, day, now.getTime());
-  const computed: string[] = [];
-  for (const day of figureDays) if ((await getFiguresRevision(clients, site, day)) > 0) computed.push(day);
-  if (options.recompute && computed.length > 0) await options.recompute(computed);
+  let computed: string[] = [];
+  // Until a whole round meets no new id: ids collectors tie to the user meanwhile come back here.
+  for (let known = -1; known !== anonymousIds.size; ) {
+    for (;;) {
+      // Read first: the put must keep what collectors tied since the last read.
+      await addTiedIds(clients, site, userId, userKey, anonymousIds);
+      await setErasingIds(clients, site, userKey, [userId, ...anonymousIds]);
+      await sleep(settleMs);
+      const before = anonymousIds.size;
+      await scanPass(clients, config, userId, anonymousIds, scan, {
+        allDays: options.allDays ?? false,
+        now: options.now,
+      });
+      await addTiedIds(clients, site, userId, userKey, anonymousIds);
+      if (anonymousIds.size === before) break;
+      await updateErasureJob(clients, site, userKey, { anonymousIds: [...anonymousIds] });
+    }
+    known = anonymousIds.size;
+
+    const rejected = await scrubRejected(clients, site, [userId, ...anonymousIds, ...scan.hashes]);
+    const actors = new Set([userId, ...anonymousIds]);
+    const journeys = await eraseJourneys(clients, site, actors, scan.removedByActor);
+    identityLinksDeleted += await eraseLinks(clients, site, userId, anonymousIds);
+    for (const field of ['removed', 'rewritten', 'deleted'] as const)
+      removed.rejected[field] += rejected[field];
+    removed.journeys.deleted += journeys.deleted;
+    removed.journeys.rewritten += journeys.rewritten;
+
+    // Partials hold slimmed copies of the erased events and the user's links until rebuilt; the days'
+    // actor indexes hold the ids' hashes until the recomputation below writes them again.
+    for (const day of scan.days) partialsDeleted += await deletePartials(clients, site, day);
+    await deleteActorIndexes(clients, site, scan.days);
+    const figureDays = affectedFigureDays(scan.days, config);
+    for (const day of figureDays) await markDayForRecomputation(clients, site, day, options.now.getTime());
+    computed = [];
+    for (const day of figureDays) if ((await getFiguresRevision(clients, site, day)) > 0) computed.push(day);
+    if (options.recompute && computed.length > 0) await options.recompute(computed);
+    await addTiedIds(clients, site, userId, userKey, anonymousIds);
+  }
 
   return {
     anonymousIds: anonymousIds.size,
     eventsRemoved: scan.eventsRemoved,
-    objectsRewritten: scan.objectsRewritten + rejected.rewritten,
-    objectsDeleted: scan.objectsDeleted + rejected.deleted,
-    rejectedRemoved: rejected.removed,
-    journeyItemsDeleted: journeys.deleted,
-    journeyItemsRewritten: journeys.rewritten,
+    objectsRewritten: scan.objectsRewritten + removed.rejected.rewritten,
+    objectsDeleted: scan.objectsDeleted + removed.rejected.deleted,
+    rejectedRemoved: removed.rejected.removed,
+    journeyItemsDeleted: removed.journeys.deleted,
+    journeyItemsRewritten: removed.journeys.rewritten,
     identityLinksDeleted,
     partialsDeleted,
     days: [...scan.days].sort(),
     recomputedDays: options.recompute ? computed : [],
   };
+}
+
+/**
+ * Records an erasure request (api.md "Privacy"): the user's known ids are refused from now on, and the
+ * job waits for a runner. A job that is already running is returned as it is.
+ */
+export async function requestErasure(
+  clients: StorageClients,
+  site: StoredSite,
+  userId: string,
+  now: Date,
+): Promise<ErasureJob> {
+  const siteId = site.config.site;
+  const known = await anonymousIdsOf(clients, siteId, userId);
+  return requestErasureJob(clients, siteId, erasureUserKey(site.piiSalt, userId), [userId, ...known], now);
+}
+
+/** The user's erasure job, if one was ever requested. */
+export function erasureJobOf(
+  clients: StorageClients,
+  site: StoredSite,
+  userId: string,
+): Promise<ErasureJob | undefined> {
+  return getErasureJob(clients, site.config.site, erasureUserKey(site.piiSalt, userId));
 }

@@ -40,9 +40,12 @@ export const keys = {
   consentSalt: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `CSALT#${date}` }),
   day: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `DAY#${date}` }),
   lease: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `LEASE#${date}` }),
+  erasureJob: (site: string, userKey: string) => ({ pk: `SITE#${site}`, sk: `ERASURE#${userKey}` }),
+  erasing: (site: string, userKey: string) => ({ pk: `SITE#${site}`, sk: `ERASING#${userKey}` }),
 };
 
-async function queryAll(
+/** Every item a query matches, page after page. */
+export async function queryAll(
   clients: StorageClients,
   input: Omit<QueryCommandInput, 'TableName'>,
 ): Promise<Item[]> {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { inProcessErasureRunner } from '../../functions/aggregator/erasure';
 import { createCollectorHandler } from '../../functions/collector/handler';
 import { createQueryHandler } from '../../functions/query/handler';
 import { writeEndpoints } from '../../infra/local/data-dir';
@@ -15,6 +16,8 @@ import { getObjectBytes, listObjects } from '../../shared/storage/archive';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { applySiteConfig } from '../../shared/storage/site-admin';
 import { createSiteCache } from '../../shared/storage/site-cache';
+
+export const TEST_ERASURE_SETTLE_MS = 300;
 
 export interface TestStack {
   url: string;
@@ -31,13 +34,20 @@ export interface TestStack {
 
 export async function startTestStack(
   extraRoutes: (clients: StorageClients) => LocalRoute[] = () => [],
+  options: { erasureSettleMs?: number } = {},
 ): Promise<TestStack> {
+  const erasureSettleMs = options.erasureSettleMs ?? TEST_ERASURE_SETTLE_MS;
   const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-test-'));
   const stores = await startLocalStores({ dataDir });
   const clients = createStorageClients(stores.settings);
   // No caching in tests: a key rotated or a config changed is visible to the next request.
   const collector = createCollectorHandler({ clients, sites: createSiteCache(clients, 0) });
-  const query = createQueryHandler({ clients, sites: createSiteCache(clients, 0) });
+  // Collectors here cache no erasing ids: an erasure need wait only for requests in flight.
+  const query = createQueryHandler({
+    clients,
+    sites: createSiteCache(clients, 0),
+    erasures: inProcessErasureRunner(clients, { settleMs: erasureSettleMs }),
+  });
   const routes: LocalRoute[] = [
     ...TRACKING_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: async () => collector })),
     ...QUERY_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: async () => query })),
@@ -50,6 +60,7 @@ export async function startTestStack(
     url: http.url,
     startedAt: new Date().toISOString(),
     storage: stores.settings,
+    erasureSettleMs,
   });
   return {
     url: http.url,

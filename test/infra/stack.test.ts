@@ -195,6 +195,14 @@ describe('Functions', () => {
     });
   });
 
+  it('tell the eraser which function runs erasure jobs, and the aggregator how long a job waits for the Firehose buffer', () => {
+    const eraser = propertiesOf(stack.eraser).Environment.Variables;
+    expect(eraser.ROXTRAIL_ERASURE_FUNCTION).toEqual({ Ref: logicalId(stack, stack.aggregator) });
+    // Firehose buffers up to 300 s by default: the job waits that, a minute of delivery, and 30 s for
+    // the collectors to see the refused ids and finish their requests.
+    expect(propertiesOf(stack.aggregator).Environment.Variables.ROXTRAIL_ERASURE_SETTLE_SECONDS).toBe('390');
+  });
+
   it('give the alert evaluator a minute, for webhooks tried three times with a 5 s timeout', () => {
     expect(propertiesOf(stack.alertEvaluator)).toMatchObject({ MemorySize: 512, Timeout: 60 });
   });
@@ -486,13 +494,13 @@ describe('Least privilege', () => {
     expect(dynamo.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
   });
 
-  it('lets the aggregator read events/ and rejected/, keep partials/, write reports/ and indexes/, compact events/, and read and write the table', () => {
+  it('lets the aggregator read events/ and rejected/, keep partials/ and indexes/, write reports/, compact events/, run erasures, and read and write the table', () => {
     const s3 = s3Statements(stack.aggregator);
     const reads = s3.filter((s) => actionsOf(s).some(isRead));
     const writers = s3.filter((s) => writes(actionsOf(s)).length > 0);
     expect(reads).toHaveLength(1);
     expect(writes(actionsOf(reads[0] as Statement))).toEqual([]);
-    expect(prefixes(reads[0])).toEqual([ARCHIVE_ARN(), 'events', 'partials', 'rejected']);
+    expect(prefixes(reads[0])).toEqual([ARCHIVE_ARN(), 'events', 'indexes', 'partials', 'rejected']);
     for (const statement of writers) expect(actionsOf(statement).filter(isRead)).toEqual([]);
     const prefixesWith = (pattern: RegExp) =>
       [
@@ -500,8 +508,10 @@ describe('Least privilege', () => {
           writers.filter((s) => actionsOf(s).some((a) => pattern.test(a))).flatMap((s) => prefixes(s)),
         ),
       ].sort();
-    expect(prefixesWith(/^s3:PutObject/)).toEqual(['events', 'indexes', 'partials', 'reports']);
-    expect(prefixesWith(/^s3:DeleteObject/)).toEqual(['events']);
+    expect(prefixesWith(/^s3:PutObject/)).toEqual(['events', 'indexes', 'partials', 'rejected', 'reports']);
+    // Compaction deletes events/; erasure jobs delete the user's rejected/ objects and the changed
+    // days' partials/ and indexes/.
+    expect(prefixesWith(/^s3:DeleteObject/)).toEqual(['events', 'indexes', 'partials', 'rejected']);
     expect(dynamoActions(stack.aggregator)).toEqual(
       expect.arrayContaining([
         'dynamodb:Query',
@@ -544,21 +554,21 @@ describe('Least privilege', () => {
         ...Object.values(invokes(stack.partialBuilder)),
       ].sort(),
     );
-    // The other callers: the eraser (recomputed ended days) and Scheduler.
+    // The other callers: the eraser (hands erasure jobs to the aggregator) and Scheduler.
     const everyInvoke = allStatements(template).filter((s) =>
       actionsOf(s).some((a) => a.startsWith('lambda:')),
     );
     expect(everyInvoke.flatMap(resourcesOf).sort()).toEqual(
       [
         ...Object.values(invokes(stack.alertEvaluator)),
-        ...Object.values(invokes(stack.alertEvaluator)),
+        ...Object.values(invokes(stack.aggregator)),
         ...Object.values(invokes(stack.aggregator)),
         ...Object.values(invokes(stack.partialBuilder)),
       ].sort(),
     );
   });
 
-  it('lets only the aggregator compact and the eraser rewrite or delete under events/ and rejected/, the collector put rejected/', () => {
+  it('lets only the aggregator compact and erase under events/ and rejected/, the collector put rejected/; the eraser writes no object', () => {
     const writersOf = (prefix: string, pattern: RegExp): string[] =>
       [...Object.entries(functions), ['eraser', stack.eraser] as const]
         .filter(([, fn]) =>
@@ -569,16 +579,17 @@ describe('Least privilege', () => {
         .map(([name]) => name)
         .sort();
     // Firehose's role writes events/ in the default archive mode (test/infra/firehose-archive.test.ts).
-    expect(writersOf('events', /^s3:PutObject/)).toEqual(['aggregator', 'eraser']);
-    expect(writersOf('events', /^s3:DeleteObject/)).toEqual(['aggregator', 'eraser']);
-    expect(writersOf('rejected', /^s3:PutObject/)).toEqual(['collector', 'eraser']);
-    expect(writersOf('rejected', /^s3:DeleteObject/)).toEqual(['eraser']);
-    expect(writersOf('reports', /^s3:PutObject/)).toEqual(['aggregator', 'eraser']);
-    expect(writersOf('partials', /^s3:PutObject/)).toEqual(['aggregator', 'eraser']);
-    expect(writersOf('partials', /^s3:DeleteObject/)).toEqual(['eraser']);
+    expect(writersOf('events', /^s3:PutObject/)).toEqual(['aggregator']);
+    expect(writersOf('events', /^s3:DeleteObject/)).toEqual(['aggregator']);
+    expect(writersOf('rejected', /^s3:PutObject/)).toEqual(['aggregator', 'collector']);
+    expect(writersOf('rejected', /^s3:DeleteObject/)).toEqual(['aggregator']);
+    expect(writersOf('reports', /^s3:PutObject/)).toEqual(['aggregator']);
+    expect(writersOf('partials', /^s3:PutObject/)).toEqual(['aggregator']);
+    expect(writersOf('partials', /^s3:DeleteObject/)).toEqual(['aggregator']);
+    expect(s3Statements(stack.eraser)).toEqual([]);
   });
 
-  it('grants object reads on no prefix but reports/ (query, aggregator, alerts), events/, rejected/ and partials/ (aggregator, eraser) and indexes/ (eraser)', () => {
+  it('grants object reads on no prefix but reports/ (query, aggregator, alerts), events/, rejected/, partials/ and indexes/ (aggregator)', () => {
     const readResources = allStatements(template)
       .filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('s3:GetObject')))
       .flatMap((s) => prefixes(s));

@@ -96,6 +96,7 @@ describe('erasure after the journey items expired', () => {
     const recomputed: string[] = [];
     const summary = await eraseUser(stack.clients, config, USER, {
       now: LATER,
+      settleMs: 0,
       recompute: async (days) => {
         for (const day of days) {
           recomputed.push(day);

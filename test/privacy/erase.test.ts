@@ -162,6 +162,25 @@ const erase = (userId: string, key?: string, site = SITE) =>
     headers: key ? { authorization: `Bearer ${key}` } : {},
   });
 
+/** DELETE, then the status the 202 points to, polled until the job has ended. */
+async function eraseAndWait(userId: string, key: string): Promise<Record<string, unknown>> {
+  const accepted = await erase(userId, key);
+  expect(accepted.status).toBe(202);
+  const job = (await accepted.json()) as { status: string; statusUrl: string; erased: boolean };
+  expect(job.erased).toBe(false);
+  expect(job.statusUrl).toBe(`/v1/sites/${SITE}/users/${encodeURIComponent(userId)}/erasure`);
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    const status = await fetch(`${stack.url}${job.statusUrl}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(status.status).toBe(200);
+    const body = (await status.json()) as Record<string, unknown>;
+    if (body.status === 'done' || body.status === 'failed') return body;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the erasure did not end within 30 s');
+}
+
 async function figuresOf(site: string): Promise<Map<string, FiguresDocument>> {
   const figures = await queryFigures(stack.clients, site, DAYS[0] ?? '', DAYS.at(-1) ?? '');
   return new Map(figures.map((f) => [f.date, f]));
@@ -206,6 +225,14 @@ describe('erasing a user', () => {
     const foreign = await erase(USER, other.key);
     expect(foreign.status).toBe(403);
     expect((await foreign.json()).error).toBe('forbidden');
+    // The job's status is behind the admin key too, and there is none before a DELETE.
+    const statusUrl = `${stack.url}/v1/sites/${SITE}/users/${USER}/erasure`;
+    expect((await fetch(statusUrl, { headers: { authorization: `Bearer ${keys.readKey}` } })).status).toBe(
+      401,
+    );
+    const none = await fetch(statusUrl, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(none.status).toBe(404);
+    expect((await none.json()).error).toBe('erasure_not_found');
   });
 
   it('leaves no trace of the user’s ids or hashed PII anywhere, recomputes the days, logs counts only', async () => {
@@ -222,16 +249,15 @@ describe('erasing a user', () => {
     expect(journey.status).toBe(200);
 
     const output = captureOutput('INFO');
-    let response: Response;
+    let summary: Record<string, unknown>;
     try {
-      response = await erase(USER, adminKey);
+      summary = await eraseAndWait(USER, adminKey);
     } finally {
       output.restore();
     }
-    expect(response.status).toBe(200);
-    const summary = (await response.json()) as Record<string, unknown>;
     const userEvents = traffic.filter(ofUser).length;
     expect(summary).toMatchObject({
+      status: 'done',
       erased: true,
       anonymousIds: 3,
       eventsRemoved: userEvents,
@@ -287,7 +313,10 @@ describe('erasing a user', () => {
     const result = await runCli(['erase', '--site', SITE, '--user', OTHER_USER], {
       ROXTRAIL_DATA_DIR: stack.dataDir,
     });
-    expect(result.stderr).toBe('');
+    // The stack runs: the erasure says it refuses the user's events and waits for the collectors.
+    expect(result.stderr).toMatch(
+      /^erasing: the user's events are refused from now on; waiting 1 s until every collector does\n$/,
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/erased 1 user of erase-shop: 5 event\(s\) and 1 linked anonymous id\(s\)/);
     for (const needle of otherNeedles) expect(result.stdout).not.toContain(needle);

@@ -34,6 +34,9 @@ export interface FirehoseArchiveProps {
 }
 
 /** Where records go: the archive's layout, partitioned by the fields every line carries. */
+/** The delivery stream's buffering interval unless the stack sets another. */
+export const FIREHOSE_BUFFERING_SECONDS = 300;
+
 export const FIREHOSE_DATA_PREFIX =
   'events/site=!{partitionKeyFromQuery:site}/dt=!{partitionKeyFromQuery:dt}/hh=!{partitionKeyFromQuery:hh}/';
 /** Records Firehose could not partition or deliver, by error type and arrival day. */
@@ -92,7 +95,9 @@ export class FirehoseArchive extends Construct {
         compressionFormat: 'GZIP',
         bufferingHints: {
           sizeInMBs: (props.bufferingSize ?? Size.mebibytes(64)).toMebibytes(),
-          intervalInSeconds: (props.bufferingInterval ?? Duration.seconds(300)).toSeconds(),
+          intervalInSeconds: (
+            props.bufferingInterval ?? Duration.seconds(FIREHOSE_BUFFERING_SECONDS)
+          ).toSeconds(),
         },
         dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } },
         processingConfiguration: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateAndNormalize } from '../../../shared/events/ingest';
+import { refuseErasing, validateAndNormalize } from '../../../shared/events/ingest';
 import { REJECTION_REASONS, type RejectionReason } from '../../../shared/events/reasons';
 import { MAX_EVENT_BYTES, type ValidationResult, validateEvent } from '../../../shared/events/schema';
 import type { JsonObject } from '../../../shared/events/types';
@@ -392,7 +392,8 @@ describe('event_too_large (validateAndNormalize)', () => {
 
 describe('every rejection reason is reachable', () => {
   const options = { site: 'shop', receivedAtMs: Date.parse('2026-10-25T12:00:00.000Z') };
-  const producers: Record<RejectionReason, unknown> = {
+  // Refusing an erasing user's events is the collector's (refuseErasing), not validation's.
+  const producers: Record<Exclude<RejectionReason, 'user_erasure_in_progress'>, unknown> = {
     not_an_object: 7,
     unknown_type: { type: 'nope', anonymousId: 'a' },
     missing_identity: { type: 'alias', userId: 'u' },
@@ -405,7 +406,44 @@ describe('every rejection reason is reachable', () => {
   };
 
   it('has a producer for each code in REJECTION_REASONS', () => {
-    expect(Object.keys(producers).sort()).toEqual(Object.keys(REJECTION_REASONS).sort());
+    expect([...Object.keys(producers), 'user_erasure_in_progress'].sort()).toEqual(
+      Object.keys(REJECTION_REASONS).sort(),
+    );
+  });
+
+  it('refuses the events of users being erased, by any of their ids, and keeps the others', () => {
+    const { accepted } = validateAndNormalize(
+      {
+        events: [
+          track({ userId: 'erased-user' }),
+          track({ anonymousId: 'erased-anon' }),
+          { type: 'alias', previousId: 'erased-anon', userId: 'new-user' },
+          track({ anonymousId: 'someone-else' }),
+        ],
+      },
+      options,
+    );
+    const {
+      accepted: kept,
+      refused,
+      tied,
+    } = refuseErasing(
+      accepted,
+      new Map([
+        ['erased-user', 'job-1'],
+        ['erased-anon', 'job-1'],
+      ]),
+    );
+
+    expect(kept.map((entry) => entry.index)).toEqual([3]);
+    expect(refused.map((entry) => [entry.index, entry.reason, entry.raw])).toEqual([
+      [0, 'user_erasure_in_progress', null],
+      [1, 'user_erasure_in_progress', null],
+      [2, 'user_erasure_in_progress', null],
+    ]);
+    // The events tied other ids to the erased user (the device the first came from, the alias's new
+    // user id): those are refused, and erased, too.
+    expect(tied).toEqual(new Map([['job-1', new Set(['anon-1', 'new-user'])]]));
   });
 
   it.each(Object.entries(producers))('produces %s', (reason, raw) => {
