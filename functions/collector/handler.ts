@@ -3,6 +3,7 @@
  * archive mode), then projects to DynamoDB.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
+import { isOriginAllowed } from '../../shared/config/origins';
 import { journeyExpiresAt } from '../../shared/config/site';
 import {
   type AcceptedEvent,
@@ -30,7 +31,6 @@ import { ERASURE_SETTLE_MS, tieErasingIds } from '../../shared/storage/erasure-j
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import {
   consentSaltFor,
-  isKnownOrigin,
   linkIdentity,
   MARK_REFRESH_MS,
   markDayForRecomputation,
@@ -89,7 +89,7 @@ export function createCollector(deps: CollectorDeps) {
 
   return async function collect(event: HttpEvent): Promise<HttpResult> {
     const origin = header(event, 'origin');
-    if (event.requestContext.http.method === 'OPTIONS') return preflight(deps.clients, origin);
+    if (event.requestContext.http.method === 'OPTIONS') return preflight(origin);
     const route = trackingRouteOf(event.rawPath);
     if (!route) throw new HttpError(404, 'not_found', `No tracking endpoint at ${event.rawPath}.`);
     if (event.requestContext.http.method !== 'POST') {
@@ -116,6 +116,14 @@ export function createCollector(deps: CollectorDeps) {
     const siteId = await deps.sites.siteForKey(writeKey, 'write');
     const site = siteId ? await deps.sites.site(siteId) : undefined;
     if (!siteId || !site) throw new HttpError(401, 'invalid_write_key', 'The write key is not valid.');
+    // A browser page the site does not list: refused before anything is stored, readable by the page.
+    if (origin !== undefined && !isOriginAllowed(origin, site.config.origins)) {
+      throw new HttpError(
+        403,
+        'origin_not_allowed',
+        `The site "${siteId}" does not list the origin ${origin}: add it to the site's "origins".`,
+      );
+    }
     const cors = corsHeaders(origin, site.config.origins);
 
     const request = ingestRequestOf(route, body);
@@ -154,8 +162,12 @@ export function createCollector(deps: CollectorDeps) {
   };
 }
 
-async function preflight(clients: StorageClients, origin: string | undefined): Promise<HttpResult> {
-  if (!origin || !(await isKnownOrigin(clients, origin))) return { statusCode: 204, headers: {} };
+/**
+ * Preflights are answered for every origin: they carry no key, and the request that follows is refused
+ * with a reason the page can read (403 origin_not_allowed) when its site does not list the origin.
+ */
+function preflight(origin: string | undefined): HttpResult {
+  if (!origin) return { statusCode: 204, headers: {} };
   return { statusCode: 204, headers: { ...corsHeaders(origin, [origin]), ...CORS_PREFLIGHT_HEADERS } };
 }
 
@@ -292,14 +304,14 @@ function forgetErasedLinks(warm: WarmState, siteId: string, erasing: ReadonlyMap
 }
 
 /**
- * Error answers carry CORS headers for known origins: without them a browser sees any 400/401/413 as a
- * network error, which a tracker must retry, and cannot read a 503's Retry-After.
+ * Error answers carry CORS headers: without them a browser sees any 400/401/403/413 as a network error,
+ * which a tracker must retry, and cannot read a 503's Retry-After. They hold no site's data.
  */
-function corsOnErrors(clients: StorageClients): MiddlewareObj<HttpEvent, HttpResult> {
+function corsOnErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
       const origin = header(request.event, 'origin');
-      if (!origin || !(await isKnownOrigin(clients, origin).catch(() => false))) return;
+      if (!origin) return;
       request.response = { ...request.response, headers: corsHeaders(origin, [origin]) };
     },
   };
@@ -308,10 +320,7 @@ function corsOnErrors(clients: StorageClients): MiddlewareObj<HttpEvent, HttpRes
 /** The middy-wrapped collector; tests build one over their own stores. */
 export function createCollectorHandler(deps: CollectorDeps) {
   // middy runs onError handlers last-registered first: CORS headers, then httpErrors merges them in.
-  return middy<HttpEvent, HttpResult>()
-    .use(httpErrors())
-    .use(corsOnErrors(deps.clients))
-    .handler(createCollector(deps));
+  return middy<HttpEvent, HttpResult>().use(httpErrors()).use(corsOnErrors()).handler(createCollector(deps));
 }
 
 const clients = createStorageClients();

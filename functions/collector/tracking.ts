@@ -1,5 +1,6 @@
 /** The Tracking API request contract (api.md): routes, write key sources, batch shape, CORS. */
 
+import { isOriginAllowed } from '../../shared/config/origins';
 import { type IngestRequest, MAX_BATCH_EVENTS } from '../../shared/events/ingest';
 import { isNestedTooDeeply, MAX_NESTING } from '../../shared/events/schema';
 import type { EventType, JsonObject } from '../../shared/events/types';
@@ -106,7 +107,7 @@ export function corsHeaders(
   origin: string | undefined,
   allowedOrigins: readonly string[],
 ): Record<string, string> {
-  if (!origin || !allowedOrigins.includes(origin)) return {};
+  if (!origin || !isOriginAllowed(origin, allowedOrigins)) return {};
   // Retry-After is not a CORS-safelisted response header: browsers hide it unless exposed.
   return {
     'access-control-allow-origin': origin,

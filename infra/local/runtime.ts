@@ -66,7 +66,8 @@ export const DEMO_SITE_CONFIG = {
   timezone: 'Europe/Rome',
   currency: 'EUR',
   currencyRates: { USD: 0.92, GBP: 1.16 },
-  origins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+  // Any loopback page, on any port: a shop's local storefront, the README's tracker snippet.
+  origins: ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'],
   touchpoints: {
     live_chat: { dailyCost: 120, team: 'support' },
     size_guide: { dailyCost: 15 },

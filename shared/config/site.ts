@@ -1,7 +1,9 @@
 /** Site configuration: the zod schema every entry point validates against (api.md, "Site configuration"). */
+
 import * as z from 'zod/mini';
 import { alertRulesSchema, defaultAlertRules } from '../alerts/rules';
 import { isValidTimeZone } from '../time';
+import { ORIGIN_PATTERN } from './origins';
 
 const positiveInt = z.number().check(z.int(), z.positive());
 
@@ -46,7 +48,16 @@ export const siteConfigSchema = z.object({
   currency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code')), 'EUR'),
   currencyRates: z._default(z.record(z.string(), z.number().check(z.positive())), {}),
   origins: z._default(
-    z.array(z.string().check(z.regex(/^https?:\/\/[^/]+$/, 'origins are scheme://host[:port]'))),
+    z.array(
+      z
+        .string()
+        .check(
+          z.regex(
+            ORIGIN_PATTERN,
+            'origins are scheme://host[:port], with :* for any port or *. for any subdomain',
+          ),
+        ),
+    ),
     [],
   ),
   touchpoints: z._default(z.record(z.string(), touchpointConfigSchema), {}),

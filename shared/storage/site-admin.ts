@@ -48,13 +48,13 @@ export async function applySiteConfig(
   }
   const existing = await getSite(clients, config.site);
   if (existing) {
-    await updateSiteConfig(clients, config, existing.config, now);
+    await updateSiteConfig(clients, config, now);
     return { created: false, config };
   }
   if (!(await createSite(clients, config, now))) {
     // Another writer created it between our read and write: apply as an update.
     const winner = await getSite(clients, config.site);
-    if (winner) await updateSiteConfig(clients, config, winner.config, now);
+    if (winner) await updateSiteConfig(clients, config, now);
     return { created: false, config };
   }
   const writeKey = await issueAccessKey(clients, config.site, 'write', now);

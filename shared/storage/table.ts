@@ -29,7 +29,6 @@ export const keys = {
     pk: `SITE#${site}`,
     sk: `KEY#${kind}#${hash}`,
   }),
-  origin: (origin: string, site: string) => ({ pk: `ORIGIN#${origin}`, sk: `SITE#${site}` }),
   link: (site: string, anonymousId: string) => ({ pk: `SITE#${site}#ID#${anonymousId}`, sk: 'USER' }),
   reverseLink: (site: string, userId: string, anonymousId: string) => ({
     pk: `SITE#${site}#U#${userId}`,
@@ -138,14 +137,12 @@ export async function createSite(clients: StorageClients, config: SiteConfig, no
       Item: { ...keys.siteIndex(config.site), site: config.site, createdAt: now.toISOString() },
     }),
   );
-  await syncOrigins(clients, config.site, [], config.origins);
   return true;
 }
 
 export async function updateSiteConfig(
   clients: StorageClients,
   config: SiteConfig,
-  previous: SiteConfig,
   now: Date,
 ): Promise<void> {
   await clients.dynamo.send(
@@ -158,44 +155,6 @@ export async function updateSiteConfig(
       ConditionExpression: 'attribute_exists(pk)',
     }),
   );
-  await syncOrigins(clients, config.site, previous.origins, config.origins);
-}
-
-/** Origin → sites index, so a CORS preflight (which carries no key) can be answered. */
-async function syncOrigins(
-  clients: StorageClients,
-  site: string,
-  before: readonly string[],
-  after: readonly string[],
-): Promise<void> {
-  const removed = before.filter((origin) => !after.includes(origin));
-  await Promise.all([
-    ...after.map((origin) =>
-      clients.dynamo.send(
-        new PutCommand({
-          TableName: clients.settings.tableName,
-          Item: { ...keys.origin(origin, site), site },
-        }),
-      ),
-    ),
-    ...removed.map((origin) =>
-      clients.dynamo.send(
-        new DeleteCommand({ TableName: clients.settings.tableName, Key: keys.origin(origin, site) }),
-      ),
-    ),
-  ]);
-}
-
-export async function isKnownOrigin(clients: StorageClients, origin: string): Promise<boolean> {
-  const page = await clients.dynamo.send(
-    new QueryCommand({
-      TableName: clients.settings.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `ORIGIN#${origin}` },
-      Limit: 1,
-    }),
-  );
-  return (page.Items?.length ?? 0) > 0;
 }
 
 export async function listSites(clients: StorageClients): Promise<string[]> {

@@ -200,6 +200,33 @@ describe.skipIf(!hasChromium)('the browser tracker in Chromium', () => {
     await page.close();
   });
 
+  it('on a page whose origin the site does not list: one request, refused with a reason it reads, not retried', async () => {
+    const page = await context.newPage();
+    const warnings: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text());
+    });
+    // The same shop server under another name: http://localhost:<port> is not http://127.0.0.1:<port>.
+    const foreign = shop.origin.replace('127.0.0.1', 'localhost');
+    await page.goto(`${foreign}/shop.html?retry=300`);
+    await page.waitForFunction(() => (window as { trackerReady?: boolean }).trackerReady === true);
+    const id = String(
+      await page.evaluate(() => {
+        const { roxtrail } = window as unknown as ShopWindow;
+        return roxtrail.track('Foreign Origin Probe', {});
+      }),
+    );
+    await eventually(
+      async () => warnings.filter((text) => text.includes('origin_not_allowed')),
+      (found) => found.length > 0,
+    );
+    // Time for a retry to show, were there one.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(postsCarrying([id]).map((r) => r.status)).toEqual([403]);
+    expect((await stack.archivedEvents(SITE)).filter((event) => event.messageId === id)).toEqual([]);
+    await page.close();
+  });
+
   it('retries a failing collector after Retry-After, with the same messageIds, and archives once', async () => {
     const page = await context.newPage();
     await openShop(page, '?retry=300');

@@ -280,27 +280,50 @@ describe('bodies and limits', () => {
   });
 });
 
-describe('CORS', () => {
-  it('answers a preflight from a configured origin and ignores unknown origins', async () => {
-    const allowed = await fetch(`${stack.url}/v1/batch`, {
-      method: 'OPTIONS',
-      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
-    });
-    expect(allowed.status).toBe(204);
-    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example');
-    expect(allowed.headers.get('access-control-allow-headers')).toContain('content-type');
-    const unknown = await fetch(`${stack.url}/v1/batch`, {
-      method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
-    });
-    expect(unknown.headers.get('access-control-allow-origin')).toBeNull();
+describe('CORS and origins', () => {
+  it('answers every preflight: the request that follows carries the key and is checked then', async () => {
+    for (const origin of ['https://shop.example', 'https://elsewhere.example']) {
+      const preflight = await fetch(`${stack.url}/v1/batch`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
+    }
   });
 
-  it('adds CORS headers to responses only for the site’s own origins', async () => {
+  it('accepts the site’s own origins, with CORS headers', async () => {
     const own = await post('/v1/track', event('cors-own'), { origin: 'https://shop.example' });
+    expect(own.status).toBe(200);
     expect(own.headers.get('access-control-allow-origin')).toBe('https://shop.example');
-    const foreign = await post('/v1/track', event('cors-foreign'), { origin: 'https://evil.example' });
-    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses an unlisted origin with 403 origin_not_allowed the page can read, and stores nothing', async () => {
+    const foreign = await post(
+      '/v1/batch',
+      { batch: [event('cors-foreign-1'), event('cors-foreign-2')] },
+      {
+        origin: 'https://elsewhere.example',
+      },
+    );
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBe('https://elsewhere.example');
+    expect(await foreign.json()).toMatchObject({
+      error: 'origin_not_allowed',
+      message: expect.stringContaining('https://elsewhere.example'),
+    });
+    const stored = (await stack.archivedEvents('shop')).map((e) => e.messageId);
+    expect(stored.filter((id) => id.startsWith('cors-foreign'))).toEqual([]);
+    expect(await stack.archivedKeys('rejected/site=shop/')).not.toEqual(
+      expect.arrayContaining([expect.stringContaining('foreign')]),
+    );
+  });
+
+  it('leaves requests without an Origin (servers, apps) alone', async () => {
+    const server = await post('/v1/track', event('cors-server'));
+    expect(server.status).toBe(200);
+    expect(server.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

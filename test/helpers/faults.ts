@@ -16,6 +16,8 @@ export interface FaultRule {
   command: string;
   /** Matching sends let through before the first failure. */
   skip?: number;
+  /** Only requests whose body holds this text (e.g. a DynamoDB key's prefix) match. */
+  bodyIncludes?: string;
   /** Consecutive failures (the SDK itself retries up to 3 attempts per call). */
   times: number;
   kind: FaultKind;
@@ -37,6 +39,13 @@ function faultError(kind: FaultKind, command: string): Error {
         $metadata: { httpStatusCode: 500 },
       });
   }
+}
+
+function bodyText(request: unknown): string {
+  const body = (request as { body?: unknown }).body;
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  return '';
 }
 
 export interface FaultInjector {
@@ -63,6 +72,11 @@ export function injectFaults(clients: StorageClients): FaultInjector {
       for (const state of rules) {
         if (state.rule.service !== service || state.rule.command !== command) continue;
         if (state.failed >= state.rule.times) continue;
+        if (
+          state.rule.bodyIncludes !== undefined &&
+          !bodyText(args.request).includes(state.rule.bodyIncludes)
+        )
+          continue;
         state.seen += 1;
         if (state.seen <= (state.rule.skip ?? 0)) continue;
         state.failed += 1;

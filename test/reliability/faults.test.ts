@@ -456,7 +456,14 @@ describe('the aggregator interrupted mid-day', () => {
     const before = await served();
     const clients = createStorageClients(aggStores.settings);
     const faults = injectFaults(clients);
-    faults.add({ service: 'dynamo', command: 'PutItemCommand', times: 1_000, kind: 'network' });
+    // The figures item only: the day's leases are put items too.
+    faults.add({
+      service: 'dynamo',
+      command: 'PutItemCommand',
+      bodyIncludes: `"DAY#${DAY}"`,
+      times: 1_000,
+      kind: 'network',
+    });
     await expect(aggregateDay(clients, config, DAY, { now })).rejects.toThrow();
     counts.faults += faults.injected;
     const after = await served();

@@ -231,10 +231,12 @@ export function createTracker(env: TrackerEnv): Tracker {
       } else if (isRetryable(answer.status)) {
         backOff(s, retryAfterMs(answer.headers.get('retry-after'), Date.now()));
       } else {
+        // 400, 401, 403 (an origin the site does not list), 413: sent again they fail again.
         q.remove(messageIds);
+        const text = await answer.text().catch(() => '');
         warn(
-          `dropped ${batch.length} event(s): the collector answered ${answer.status}`,
-          await answer.text().catch(() => ''),
+          `dropped ${batch.length} event(s): the collector answered ${answer.status}${reasonOf(text)}`,
+          text,
         );
       }
     } catch {
@@ -476,4 +478,14 @@ export function createTracker(env: TrackerEnv): Tracker {
       ),
   };
   return tracker;
+}
+
+/** ` (code: message)` of a JSON error answer, or nothing. */
+function reasonOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    return typeof body.error === 'string' ? ` (${body.error}: ${String(body.message ?? '')})` : '';
+  } catch {
+    return '';
+  }
 }
