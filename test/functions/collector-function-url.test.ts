@@ -98,7 +98,7 @@ describe('collector at its function URL', () => {
     expect(answer.headers['access-control-allow-origin']).toBe('https://urlshop.example');
   });
 
-  it("answers CORS preflights from the site's origins only", async () => {
+  it('answers every CORS preflight, and refuses a POST from an unlisted origin with a readable 403', async () => {
     const preflight = (origin: string) =>
       invoke(
         collector,
@@ -108,11 +108,26 @@ describe('collector at its function URL', () => {
           headers: { origin, 'access-control-request-method': 'POST' },
         }),
       );
-    const own = await preflight('https://urlshop.example');
-    expect(own.status).toBe(204);
-    expect(own.headers['access-control-allow-origin']).toBe('https://urlshop.example');
-    const foreign = await preflight('https://evil.example');
-    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    for (const origin of ['https://urlshop.example', 'https://elsewhere.example']) {
+      const answer = await preflight(origin);
+      expect(answer.status).toBe(204);
+      expect(answer.headers['access-control-allow-origin']).toBe(origin);
+    }
+    const foreign = await invoke(
+      collector,
+      functionUrlEvent({
+        path: '/v1/batch',
+        headers: {
+          'content-type': 'application/json',
+          origin: 'https://elsewhere.example',
+          authorization: basicAuthHeader(writeKey),
+        },
+        body: JSON.stringify({ batch: [track('foreign-origin-1')] }),
+      }),
+    );
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers['access-control-allow-origin']).toBe('https://elsewhere.example');
+    expect(foreign.body).toMatchObject({ error: 'origin_not_allowed' });
   });
 
   it('answers 401 without a write key and 404 off the tracking paths (the URL takes every path)', async () => {

@@ -30,7 +30,8 @@ export async function createSites(clients: StorageClients): Promise<Keys> {
 
 /* ------------------------------------------------------------------ what must hold for every answer */
 
-const ALLOWED_STATUSES = new Set([200, 204, 400, 401, 404, 405, 413, 415]);
+// 403: a browser origin the site does not list (origin_not_allowed).
+const ALLOWED_STATUSES = new Set([200, 204, 400, 401, 403, 404, 405, 413, 415]);
 const REASONS = new Set(Object.keys(REJECTION_REASONS));
 
 export function prototypeSnapshot(): string {

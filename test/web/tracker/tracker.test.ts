@@ -156,17 +156,19 @@ describe('retries', () => {
     expect(browser.requests).toHaveLength(5);
   });
 
-  it.each([400, 401, 413])(
-    'drops a batch answered %i with a warning and never retries it',
+  it.each([400, 401, 403, 413])(
+    'drops a batch answered %i with a warning that gives the reason and never retries it',
     async (status) => {
       const browser = fakeBrowser();
       const tracker = started(browser);
-      browser.answers.push({ status, body: '{"error":"nope"}' });
+      browser.answers.push({ status, body: '{"error":"nope","message":"Not this way."}' });
       tracker.track('Doomed');
       await tracker.flush();
       await vi.advanceTimersByTimeAsync(120_000);
       expect(browser.requests).toHaveLength(1);
-      expect(browser.warnings).toEqual([`dropped 1 event(s): the collector answered ${status}`]);
+      expect(browser.warnings).toEqual([
+        `dropped 1 event(s): the collector answered ${status} (nope: Not this way.)`,
+      ]);
       expect(queueKeys(browser)).toEqual([]);
 
       const next = tracker.track('Fine');
