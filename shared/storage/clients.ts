@@ -5,6 +5,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { enforceDynamoLimits } from './local-limits';
 
 export interface StorageSettings {
   tableName: string;
@@ -81,6 +82,8 @@ export function createStorageClients(settings: StorageSettings = settingsFromEnv
   const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
     marshallOptions: { removeUndefinedValues: true },
   });
+  // dynalite measures and batches more loosely than DynamoDB: hold the local stack to AWS's limits.
+  if (settings.dynamodbEndpoint) enforceDynamoLimits(dynamo);
   return { settings, dynamo, s3 };
 }
 

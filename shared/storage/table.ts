@@ -18,6 +18,7 @@ import { type IdentityLinkCandidate, type JourneyEntry, journeySegmentsOf } from
 import type { NormalizedEvent } from '../events/types';
 import type { FiguresDocument } from '../metrics/figures';
 import type { StorageClients } from './clients';
+import { DYNAMO_LIMITS, splitBySize } from './item-size';
 
 type Item = Record<string, unknown>;
 
@@ -358,6 +359,9 @@ export async function linkedAnonymousIds(
 
 /* ---------------------------------------------------------------- journeys */
 
+/** A journey item's size limit, under DynamoDB's 400 KB with room for its key and TTL. */
+export const JOURNEY_ITEM_MAX_BYTES = DYNAMO_LIMITS.itemBytes - 1024;
+
 /**
  * One journey item per actor per archive object, keyed by the object: `replay` rebuilds exactly the
  * items the collector wrote, and a retried request overwrites its own items.
@@ -370,12 +374,19 @@ export async function putJourneySegments(
 ): Promise<void> {
   const items = objects.flatMap((object) => {
     const objectDigest = createHash('sha256').update(object.key).digest('hex').slice(0, 16);
-    return journeySegmentsOf(object.events).map((segment) => ({
-      pk: keys.journey(site, segment.actorId),
-      sk: `${String(segment.firstEventMs).padStart(15, '0')}#${objectDigest}`,
-      entries: segment.entries,
-      expiresAt,
-    }));
+    return journeySegmentsOf(object.events).flatMap((segment) => {
+      const sk = `${String(segment.firstEventMs).padStart(15, '0')}#${objectDigest}`;
+      const itemOf = (entries: readonly JourneyEntry[], part = 0) => ({
+        pk: keys.journey(site, segment.actorId),
+        // A segment too large for one item continues in `<sk>#1`, `<sk>#2`…: the reader merges them.
+        sk: part === 0 ? sk : `${sk}#${part}`,
+        entries,
+        expiresAt,
+      });
+      return splitBySize(segment.entries, (entries) => itemOf(entries, 999), JOURNEY_ITEM_MAX_BYTES).map(
+        (entries, part) => itemOf(entries, part),
+      );
+    });
   });
   if (items.length === 1 && items[0]) {
     await clients.dynamo.send(new PutCommand({ TableName: clients.settings.tableName, Item: items[0] }));
