@@ -31,6 +31,7 @@ import {
   putLinkSnapshot,
 } from '../../shared/storage/partials';
 import {
+  assertFiguresStorable,
   clearDayMark,
   getFiguresRevision,
   getLinks,
@@ -314,6 +315,9 @@ async function computeDay(
     computedAt: now.toISOString(),
   });
   const compute = elapsed();
+  // Sized before anything is written: a day DynamoDB cannot store fails the run (and its alarm), and
+  // leaves report and served figures as they were.
+  assertFiguresStorable(site, figures);
   // The report is written first: an interrupted run leaves the previous DynamoDB figures in place.
   await Promise.all([
     putJson(clients, reportKeyFor(site, date), figures),

@@ -1,4 +1,5 @@
 /** Experience figures: NPS, CES, CSAT, eNPS and friction (metrics.md §4 "experience"). */
+import { boundedKey, keptKeys } from './bounded';
 import { type DayContext, EVENT_NAMES } from './day';
 import { numberField, stringField } from './properties';
 import { ratio, sortedRecord } from './rates';
@@ -135,13 +136,20 @@ export function csatOf(responses: readonly { readonly score: number }[]): ScoreF
   return { responses: responses.length, score: ratio(satisfied, responses.length) };
 }
 
-/** eNPS: NPS of the employee responses, plus per `properties.team` (responses without a team only in the total). */
+/**
+ * eNPS: NPS of the employee responses, plus per `properties.team` (responses without a team only in the
+ * total; the 100 teams with the most responses, the others pooled under "(other)", bounded.ts).
+ */
 export function enpsOf(responses: readonly SurveyResponse[]): EnpsFigures {
+  const counts = new Map<string, number>();
+  for (const { team } of responses) if (team !== undefined) counts.set(team, (counts.get(team) ?? 0) + 1);
+  const kept = keptKeys(counts);
   const byTeam = new Map<string, SurveyResponse[]>();
   for (const response of responses) {
     if (response.team === undefined) continue;
-    const list = byTeam.get(response.team);
-    if (list === undefined) byTeam.set(response.team, [response]);
+    const team = boundedKey(response.team, kept);
+    const list = byTeam.get(team);
+    if (list === undefined) byTeam.set(team, [response]);
     else list.push(response);
   }
   return {
@@ -158,15 +166,22 @@ export function enpsOf(responses: readonly SurveyResponse[]): EnpsFigures {
 /**
  * metrics.md §4 experience.friction, from `Friction Encountered` events of D: `events`;
  * `sessionsWithFriction`; `rate` = sessionsWithFriction / sessions; `byKind` = events per
- * `properties.kind` (events without a kind count only in `events`); `conversionWith` /
+ * `properties.kind` (events without a kind count only in `events`; the 100 most frequent kinds and
+ * "(other)", bounded.ts); `conversionWith` /
  * `conversionWithout` = share of sessions with / without friction that contain an `Order Completed`.
  */
 export function frictionFigures(day: DayContext): FrictionFigures {
   const frictionEvents = day.tracks.get(EVENT_NAMES.frictionEncountered) ?? [];
-  const byKind = new Map<string, number>();
+  const allKinds = new Map<string, number>();
   for (const { event } of frictionEvents) {
     const kind = stringField(event.properties, 'kind');
-    if (kind !== undefined) byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    if (kind !== undefined) allKinds.set(kind, (allKinds.get(kind) ?? 0) + 1);
+  }
+  const kept = keptKeys(allKinds);
+  const byKind = new Map<string, number>();
+  for (const [kind, events] of allKinds) {
+    const key = boundedKey(kind, kept);
+    byKind.set(key, (byKind.get(key) ?? 0) + events);
   }
   let withFriction = 0;
   let convertedWith = 0;

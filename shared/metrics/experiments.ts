@@ -1,4 +1,5 @@
 /** Experiment figures (metrics.md §4 "experiments"). */
+import { boundedKey, keptKeys, MAX_EXPERIMENTS, MAX_VARIANTS, OTHER_KEY } from './bounded';
 import { cartFiguresOf } from './carts';
 import { type Cart, type DayContext, EVENT_NAMES } from './day';
 import { idField } from './properties';
@@ -25,6 +26,40 @@ interface Exposure {
 
 function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * At most 50 experiments (by journeys exposed) and 10 variants of each: the journeys of the others
+ * count under an experiment "(other)" (variant "(other)", at its earliest exposure among them), or a
+ * variant "(other)" of their experiment (bounded.ts).
+ */
+function boundExposures(exposures: Map<string, Map<string, Exposure>>): void {
+  const keptExperiments = keptKeys(
+    [...exposures].map(([id, byJourney]) => [id, byJourney.size]),
+    MAX_EXPERIMENTS,
+  );
+  if (keptExperiments !== undefined) {
+    const other = new Map<string, Exposure>();
+    for (const [experimentId, byJourney] of exposures) {
+      if (keptExperiments.has(experimentId)) continue;
+      exposures.delete(experimentId);
+      for (const [journeyId, { time }] of byJourney) {
+        const earlier = other.get(journeyId);
+        if (earlier === undefined || time < earlier.time)
+          other.set(journeyId, { variationId: OTHER_KEY, time });
+      }
+    }
+    exposures.set(OTHER_KEY, other);
+  }
+  for (const byJourney of exposures.values()) {
+    const counts = new Map<string, number>();
+    for (const { variationId } of byJourney.values())
+      counts.set(variationId, (counts.get(variationId) ?? 0) + 1);
+    const keptVariants = keptKeys(counts, MAX_VARIANTS);
+    if (keptVariants === undefined) continue;
+    for (const [journeyId, exposure] of byJourney)
+      byJourney.set(journeyId, { ...exposure, variationId: boundedKey(exposure.variationId, keptVariants) });
+  }
 }
 
 /**
@@ -55,6 +90,7 @@ export function experimentFigures(day: DayContext): ExperimentFigures[] {
     if (!byJourney.has(journeyId)) byJourney.set(journeyId, { variationId, time });
   }
   if (exposures.size === 0) return [];
+  boundExposures(exposures);
 
   const cartsByJourney = new Map<string, Cart[]>();
   for (const cart of day.carts) {

@@ -1,4 +1,6 @@
 /** Traffic figures (metrics.md §4 "traffic"). */
+
+import { boundedKey, keptKeys } from './bounded';
 import type { DayContext } from './day';
 import { ratio, sortedRecord } from './rates';
 
@@ -19,7 +21,8 @@ export interface TrafficFigures {
 /**
  * metrics.md §4 traffic: `events` = activity events of D; `journeys` = distinct journeys with one;
  * `sessions` (§2); `pageviews` = page + screen events; `bounceRate` = sessions with exactly one activity
- * event / sessions; `byChannel` counts activity events and distinct journeys per channel (§2).
+ * event / sessions; `byChannel` counts activity events and distinct journeys per channel (§2), for the
+ * 100 channels with the most events and "(other)" (bounded.ts).
  *
  * Interpretations (confirmed by the conformance data): a journey whose only events of D are identify /
  * alias / group is not a journey of D (counting it is off by 1–2 journeys on 2026-10-24, -26, -27);
@@ -34,17 +37,26 @@ export function trafficFigures(day: DayContext): TrafficFigures {
     if (type === 'page' || type === 'screen') pageviews++;
   }
   let journeys = 0;
-  const channels = new Map<string, ChannelFigures>();
+  const eventsByChannel = new Map<string, number>();
   for (const journey of day.journeys.values()) {
     if (!journey.active) continue;
     journeys++;
-    for (const { channel, events: channelEvents } of journey.channels) {
-      const figures = channels.get(channel);
-      if (figures === undefined) channels.set(channel, { events: channelEvents, journeys: 1 });
-      else {
-        figures.events += channelEvents;
-        figures.journeys++;
-      }
+    for (const { channel, events: channelEvents } of journey.channels)
+      eventsByChannel.set(channel, (eventsByChannel.get(channel) ?? 0) + channelEvents);
+  }
+  const kept = keptKeys(eventsByChannel);
+  const channels = new Map<string, ChannelFigures>();
+  for (const journey of day.journeys.values()) {
+    if (!journey.active) continue;
+    const counted = new Set<string>();
+    for (const { channel: sent, events: channelEvents } of journey.channels) {
+      const channel = boundedKey(sent, kept);
+      const figures = channels.get(channel) ?? { events: 0, journeys: 0 };
+      channels.set(channel, figures);
+      figures.events += channelEvents;
+      // A journey on several channels under "(other)" counts once there.
+      if (!counted.has(channel)) figures.journeys++;
+      counted.add(channel);
     }
   }
   let bounced = 0;

@@ -18,7 +18,7 @@ import { type IdentityLinkCandidate, type JourneyEntry, journeySegmentsOf } from
 import type { NormalizedEvent } from '../events/types';
 import type { FiguresDocument } from '../metrics/figures';
 import type { StorageClients } from './clients';
-import { DYNAMO_LIMITS, splitBySize } from './item-size';
+import { DYNAMO_LIMITS, itemBytes, splitBySize } from './item-size';
 
 type Item = Record<string, unknown>;
 
@@ -540,6 +540,29 @@ export async function getFiguresRevision(
   return Number(response.Item?.revision ?? 0);
 }
 
+/** The figures item of a day as DynamoDB sizes it. */
+export function figuresItemBytes(site: string, figures: FiguresDocument): number {
+  return itemBytes({
+    ...keys.day(site, figures.date),
+    revision: figures.revision,
+    status: figures.status,
+    figures,
+  });
+}
+
+/**
+ * Throws when DynamoDB could not store the day's figures item: the run must fail (and its alarm fire)
+ * before anything is written, not succeed with the day missing.
+ */
+export function assertFiguresStorable(site: string, figures: FiguresDocument): void {
+  const bytes = figuresItemBytes(site, figures);
+  if (bytes > DYNAMO_LIMITS.itemBytes) {
+    throw new Error(
+      `the figures of ${site} on ${figures.date} are ${bytes} bytes, over DynamoDB's ${DYNAMO_LIMITS.itemBytes}-byte item limit`,
+    );
+  }
+}
+
 /**
  * Stores a day's figures unless a newer revision is already there (a concurrent run won):
  * returns false in that case.
@@ -549,12 +572,18 @@ export async function putFigures(
   site: string,
   figures: FiguresDocument,
 ): Promise<boolean> {
+  // `status` beside the document: the daily finalization finds provisional days without reading them.
+  const item = {
+    ...keys.day(site, figures.date),
+    revision: figures.revision,
+    status: figures.status,
+    figures,
+  };
   return sendConditional(
     clients,
     new PutCommand({
       TableName: clients.settings.tableName,
-      // `status` beside the document: the daily finalization finds provisional days without reading them.
-      Item: { ...keys.day(site, figures.date), revision: figures.revision, status: figures.status, figures },
+      Item: item,
       ConditionExpression: 'attribute_not_exists(pk) OR revision < :revision',
       ExpressionAttributeValues: { ':revision': figures.revision },
     }),
