@@ -9,7 +9,9 @@
  * - `aggregatorMemoryMb`  memory of the aggregator and the partial builder, 128-10240; default 2048.
  * - `aggregatorReservedConcurrency`  concurrency reserved for the aggregator, or `false` for none
  *                         (accounts whose Lambda concurrency limit is 10 can reserve none); default 1.
- * - `collectorReservedConcurrency`  concurrency reserved for (and capping) the collector; default none.
+ * - `collectorReservedConcurrency`  concurrency reserved for (and capping) the collector; default
+ *   DEPLOYED.collectorReservedConcurrency, `false` for none.
+ * - `region`  synthesize for one region (the template then holds only what that region offers).
  * - `trackingFunctionUrl` take tracking requests at a Lambda function URL on the collector too
  *                         (output `TrackingUrl`): no API Gateway charge per request; default true.
  * - `archiveMode`         `firehose` (through a Firehose delivery stream with dynamic partitioning) or
@@ -38,8 +40,9 @@ export function appConfigFromContext(scope: IConstruct): AppConfig {
     stackName,
     stackProps: {
       stackName,
-      // No `env`: the template is environment-agnostic and deploys to whichever account and region
-      // the CLI is pointed at, rather than pinning the region the synthesizing machine happened to have.
+      // No `env` unless `-c region=…`: the template is environment-agnostic and deploys to whichever
+      // account and region the CLI is pointed at (leaving out, by a condition, what a region lacks).
+      ...regionEnv(context.string('region')),
       retentionDays: context.positiveInteger('retentionDays'),
       throttleRateLimit: context.positiveInteger('throttleRateLimit'),
       throttleBurstLimit: context.positiveInteger('throttleBurstLimit'),
@@ -49,7 +52,10 @@ export function appConfigFromContext(scope: IConstruct): AppConfig {
         context.string('aggregatorReservedConcurrency') === 'false'
           ? false
           : context.positiveInteger('aggregatorReservedConcurrency'),
-      collectorReservedConcurrency: context.positiveInteger('collectorReservedConcurrency'),
+      collectorReservedConcurrency:
+        context.string('collectorReservedConcurrency') === 'false'
+          ? false
+          : context.positiveInteger('collectorReservedConcurrency'),
       trackingFunctionUrl: context.boolean('trackingFunctionUrl'),
       archiveMode: archiveModeOf(context.string('archiveMode')),
       tableClass: tableClassOf(context.string('tableClass')),
@@ -59,6 +65,13 @@ export function appConfigFromContext(scope: IConstruct): AppConfig {
     },
     nag: context.boolean('nag') ?? true,
   };
+}
+
+function regionEnv(region: string | undefined): { env?: { region: string } } {
+  if (region === undefined) return {};
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region))
+    throw new Error(`Context 'region' must be an AWS region such as eu-south-1, got '${region}'.`);
+  return { env: { region } };
 }
 
 const ARCHIVE_MODES: readonly ArchiveMode[] = ['direct', 'firehose'];

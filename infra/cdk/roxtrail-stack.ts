@@ -1,7 +1,20 @@
 /** RoxtrailStack: the production stack — HTTP API, the four functions, S3 archive, DynamoDB table, schedule, alerts, monitoring, Athena. */
-import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aws,
+  CfnCondition,
+  type CfnElement,
+  CfnOutput,
+  CfnResource,
+  Duration,
+  Fn,
+  Stack,
+  type StackProps,
+  Token,
+} from 'aws-cdk-lib';
 import type { TableClass } from 'aws-cdk-lib/aws-dynamodb';
 import {
+  CfnPermission,
   type FunctionUrl,
   FunctionUrlAuthType,
   InvokeMode,
@@ -27,7 +40,14 @@ import { IngestApi } from './constructs/ingest-api';
 import { JourneyTable } from './constructs/journey-table';
 import { RoxtrailMonitoring } from './constructs/monitoring';
 import { RoxtrailFunction } from './constructs/roxtrail-function';
+import { FUNCTION_URL_UNAVAILABLE_REGIONS, functionUrlAvailableIn } from './region-support';
 import { STACK_OUTPUTS } from './stack-outputs';
+
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let offset = 0; offset < items.length; offset += size) chunks.push(items.slice(offset, offset + size));
+  return chunks;
+}
 
 export interface RoxtrailStackProps extends StackProps {
   /** Days archived events are kept in S3 before they expire. @default 400 */
@@ -44,7 +64,7 @@ export interface RoxtrailStackProps extends StackProps {
    * second × 0.05 s.
    * @default - unreserved
    */
-  readonly collectorReservedConcurrency?: number;
+  readonly collectorReservedConcurrency?: number | false;
   /**
    * Takes tracking requests at a Lambda function URL on the collector too (output `TrackingUrl`, the
    * `endpoint` of trackers and SDKs). Same handler, same payload (format 2.0), same write keys and
@@ -158,6 +178,11 @@ export class RoxtrailStack extends Stack {
   readonly collector: RoxtrailFunction;
   /** The collector's function URL, with `trackingFunctionUrl` only. */
   readonly trackingFunctionUrl?: FunctionUrl;
+  /**
+   * Environment-agnostic templates: true in the regions that offer function URLs (region-support.ts);
+   * the URL and its permissions exist only there.
+   */
+  private functionUrlCondition?: CfnCondition;
   readonly aggregator: RoxtrailFunction;
   readonly query: RoxtrailFunction;
   /**
@@ -218,7 +243,10 @@ export class RoxtrailStack extends Stack {
       tracing: Tracing.DISABLED,
       // Its START/REPORT lines would be ~3 GB of log ingestion a month at 100 M events.
       systemLogLevel: SystemLogLevel.WARN,
-      reservedConcurrentExecutions: props.collectorReservedConcurrency,
+      reservedConcurrentExecutions:
+        props.collectorReservedConcurrency === false
+          ? undefined
+          : (props.collectorReservedConcurrency ?? DEPLOYED.collectorReservedConcurrency),
       environment: storageEnvironment,
     });
     if ((props.archiveMode ?? 'firehose') === 'firehose') {
@@ -253,13 +281,14 @@ export class RoxtrailStack extends Stack {
           "Tracking endpoints are authenticated by the site's write key inside the collector: Segment clients send it as Basic auth or in the JSON body, which an authorizer never sees. CORS preflights carry no credentials by design.",
       },
     ]);
-    if (props.trackingFunctionUrl ?? true) {
+    if (this.wantsFunctionUrl(props.trackingFunctionUrl)) {
       // Public (auth type NONE) for the reason above: the write key is checked inside. No CORS
       // configuration, as on the API: the collector answers preflights from each site's origins.
       this.trackingFunctionUrl = this.collector.addFunctionUrl({
         authType: FunctionUrlAuthType.NONE,
         invokeMode: InvokeMode.BUFFERED,
       });
+      this.functionUrlCondition = this.onlyWhereFunctionUrlsAre(this.trackingFunctionUrl);
     }
 
     // Query: reads the table and reports/; cannot write anything, cannot read events/. It also
@@ -526,7 +555,7 @@ export class RoxtrailStack extends Stack {
       description: 'Base URL of the tracking and query API',
     });
     new CfnOutput(this, STACK_OUTPUTS.trackingUrl, {
-      value: this.trackingFunctionUrl?.url ?? this.api.url,
+      value: this.trackingUrl(),
       description: this.trackingFunctionUrl
         ? "Tracking endpoint: the collector's function URL (the API's tracking routes work too)"
         : 'Tracking endpoint (the API)',
@@ -562,5 +591,56 @@ export class RoxtrailStack extends Stack {
       value: this.analytics.databaseName,
       description: `Athena: SELECT ... FROM "${this.analytics.databaseName}"."${this.analytics.tableName}" WHERE site = '...'`,
     });
+  }
+
+  /**
+   * Whether the collector gets a function URL: by default where the region offers them. In a region
+   * known not to (region-support.ts), the default serves tracking from the HTTP API and says so in
+   * the synth output; asking for the URL there explicitly is an error.
+   */
+  private wantsFunctionUrl(asked: boolean | undefined): boolean {
+    if (asked === false) return false;
+    const region = this.region;
+    if (Token.isUnresolved(region) || functionUrlAvailableIn(region)) return true;
+    if (asked === true) {
+      throw new Error(
+        `Lambda function URLs (AWS::Lambda::Url) are not offered in ${region}: deploy with -c trackingFunctionUrl=false, and tracking is served by the HTTP API.`,
+      );
+    }
+    Annotations.of(this).addWarning(
+      `Lambda function URLs are not offered in ${region}: tracking is served by the HTTP API only (TrackingUrl is the API), as with -c trackingFunctionUrl=false.`,
+    );
+    return false;
+  }
+
+  /** An environment-agnostic template keeps the URL and its permissions to regions that offer it. */
+  private onlyWhereFunctionUrlsAre(url: FunctionUrl): CfnCondition | undefined {
+    if (!Token.isUnresolved(this.region)) return undefined;
+    const condition = new CfnCondition(this, 'FunctionUrlsOffered', {
+      expression: Fn.conditionNot(
+        Fn.conditionOr(
+          ...chunked(FUNCTION_URL_UNAVAILABLE_REGIONS, 10).map((regions) =>
+            regions.length === 1
+              ? Fn.conditionEquals(Aws.REGION, regions[0])
+              : Fn.conditionOr(...regions.map((region) => Fn.conditionEquals(Aws.REGION, region))),
+          ),
+        ),
+      ),
+    });
+    // The URL, and the two permissions addFunctionUrl gives the collector for it.
+    const permissions = this.collector.node.children.filter(
+      (child): child is CfnPermission =>
+        child instanceof CfnPermission && child.node.id.startsWith('invoke-function'),
+    );
+    for (const resource of [url.node.defaultChild, ...permissions])
+      if (resource instanceof CfnResource) resource.cfnOptions.condition = condition;
+    return condition;
+  }
+
+  private trackingUrl(): string {
+    const url = this.trackingFunctionUrl?.url;
+    if (url === undefined) return this.api.url;
+    if (this.functionUrlCondition === undefined) return url;
+    return Fn.conditionIf(this.functionUrlCondition.logicalId, url, this.api.url).toString();
   }
 }

@@ -11,6 +11,7 @@ import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
 import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
+  collectorCapacity,
   completeMeasured,
   DEPLOYED,
   type FrontDoor,
@@ -168,6 +169,10 @@ async function siteConfigOrFail(clients: StorageClients, site: string): Promise<
 }
 
 /** The counts the last benchmark measured, with the deployed memory sizes: the cost model never assumes them. */
+function fmtCount(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
 function readMeasured(): Measured {
   const file = join(REPO_ROOT, 'bench', 'results.json');
   if (!existsSync(file))
@@ -534,18 +539,22 @@ export function buildProgram(): Command {
           ['standard', 'standard-ia'],
           '--table-class',
         );
-        const report = monthlyCost(
-          {
-            eventsPerMonth: options.eventsPerMonth,
-            eventsPerRequest: options.eventsPerRequest,
-            eventBytes: options.eventBytes,
-            retentionDays: options.retentionDays,
-            journeyRetentionDays: options.journeyRetentionDays,
-            sites: options.sites,
-          },
-          readMeasured(),
-          { mode, frontDoor, tableClass, pointInTimeRecovery: options.pointInTimeRecovery },
-        );
+        const workload = {
+          eventsPerMonth: options.eventsPerMonth,
+          eventsPerRequest: options.eventsPerRequest,
+          eventBytes: options.eventBytes,
+          retentionDays: options.retentionDays,
+          journeyRetentionDays: options.journeyRetentionDays,
+          sites: options.sites,
+        };
+        const measured = readMeasured();
+        const report = monthlyCost(workload, measured, {
+          mode,
+          frontDoor,
+          tableClass,
+          pointInTimeRecovery: options.pointInTimeRecovery,
+        });
+        const capacity = collectorCapacity(workload, measured);
         const row = (label: string, value: string, basis = '') =>
           `${label.padEnd(34)} $${value.padStart(10)}   ${basis}`.trimEnd();
         print(Boolean(options.json), report, () =>
@@ -560,6 +569,7 @@ export function buildProgram(): Command {
             row('idle per month', report.idleMonthly.toFixed(2), 'no traffic, data kept:'),
             row('  fixed', report.idleFixedMonthly.toFixed(2), 'schedules, runs, alarms, keys'),
             row('  storage', report.idleStorageMonthly.toFixed(2), 'archive, table, backups, logs'),
+            `collector capped at ${capacity.concurrency} concurrent (reserved concurrency, free): about ${fmtCount(capacity.requestsPerSecond)} requests/s; this volume averages ${capacity.averageRequestsPerSecond.toFixed(1)} requests/s`,
             `prices of ${PRICES.asOf} (${PRICES.region}); counts measured by npm run bench`,
           ].join('\n'),
         );

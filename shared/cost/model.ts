@@ -72,6 +72,12 @@ export type FrontDoor = 'http-api' | 'function-url';
  */
 export const DEPLOYED = {
   collectorMemoryMb: 256,
+  /**
+   * The collector's reserved concurrency, the only throttle at its public function URL: at the
+   * measured ~50 ms a request, 100 answer about 2,000 requests a second, the HTTP API stage's burst
+   * limit; beyond that callers get 429 and retry. Reserved concurrency costs nothing by itself.
+   */
+  collectorReservedConcurrency: 100,
   aggregatorMemoryMb: 2048,
   archiveMode: 'firehose' as ArchiveMode,
   frontDoor: 'function-url' as FrontDoor,
@@ -329,6 +335,30 @@ export function monthlyCost(
   };
 }
 
+/** A collector request's billed duration: below one vCPU the same CPU work takes longer. */
+function collectorBilledMs(measured: Measured): number {
+  const cpuStretchMs =
+    (measured.collectorCpuMsPerRequest ?? 0) *
+    Math.max(0, LAMBDA_MB_PER_VCPU / measured.collectorMemoryMb - 1);
+  return Math.ceil(measured.collectorHandlerMsPerRequest + cpuStretchMs);
+}
+
+/**
+ * What the collector's reserved concurrency lets through: requests a second it can answer at the
+ * measured duration, beside the workload's average (a month's requests over 30 days; peaks run higher).
+ */
+export function collectorCapacity(
+  workload: Workload,
+  measured: Measured,
+  concurrency: number = DEPLOYED.collectorReservedConcurrency,
+): { concurrency: number; requestsPerSecond: number; averageRequestsPerSecond: number } {
+  return {
+    concurrency,
+    requestsPerSecond: Math.floor(concurrency / (collectorBilledMs(measured) / 1000)),
+    averageRequestsPerSecond: workload.eventsPerMonth / workload.eventsPerRequest / (30 * 86_400),
+  };
+}
+
 function costLines(workload: Workload, measured: Measured, o: CostOptions, prices: Prices): CostLine[] {
   const events = workload.eventsPerMonth;
   const requests = events / workload.eventsPerRequest;
@@ -347,11 +377,7 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
     viaApi ? `${fmt(requests)} requests` : "none: tracking at the collector's function URL",
   );
 
-  // Below one vCPU the same CPU work takes longer: the CPU time at full core, stretched by the share lost.
-  const cpuStretchMs =
-    (measured.collectorCpuMsPerRequest ?? 0) *
-    Math.max(0, LAMBDA_MB_PER_VCPU / measured.collectorMemoryMb - 1);
-  const billedMs = Math.ceil(measured.collectorHandlerMsPerRequest + cpuStretchMs);
+  const billedMs = collectorBilledMs(measured);
   const collectorGbSeconds = requests * (billedMs / 1000) * (measured.collectorMemoryMb / 1024);
   add(
     'Lambda collector',

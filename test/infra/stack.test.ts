@@ -207,12 +207,11 @@ describe('Functions', () => {
     expect(propertiesOf(stack.alertEvaluator)).toMatchObject({ MemorySize: 512, Timeout: 60 });
   });
 
-  it('size the collector and query for API Gateway: 256 and 512 MB, 25 s, no reserved concurrency', () => {
+  it('size the collector and query for API Gateway: 256 and 512 MB, 25 s; the collector capped, its URL having no throttle', () => {
     expect(propertiesOf(stack.collector)).toMatchObject({ MemorySize: 256, Timeout: 25 });
     expect(propertiesOf(stack.query)).toMatchObject({ MemorySize: 512, Timeout: 25 });
-    for (const fn of [stack.collector, stack.query]) {
-      expect(propertiesOf(fn).ReservedConcurrentExecutions).toBeUndefined();
-    }
+    expect(propertiesOf(stack.collector).ReservedConcurrentExecutions).toBe(100);
+    expect(propertiesOf(stack.query).ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('give the aggregator 2048 MB, 15 minutes and one reserved execution so runs never overlap', () => {

@@ -7,6 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appConfigFromContext } from '../../infra/cdk/context';
 import { addNagChecks } from '../../infra/cdk/nag';
+import { FUNCTION_URL_UNAVAILABLE_REGIONS } from '../../infra/cdk/region-support';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
 import { DEPLOYED, FUNCTION_URL_ALARMS } from '../../shared/cost/model';
 import { testApp } from '../helpers/cdk-app';
@@ -61,8 +62,10 @@ describe('the collector behind a function URL (the default)', () => {
   it('outputs the URL as TrackingUrl and keeps the tracking routes on the API', () => {
     const { template } = withUrl;
     const [url] = Object.keys(template.findResources('AWS::Lambda::Url'));
-    expect(template.findOutputs('TrackingUrl').TrackingUrl?.Value).toEqual({
-      'Fn::GetAtt': [url, 'FunctionUrl'],
+    // Where the region offers function URLs (the template is environment-agnostic), else the API.
+    const outputs = template.findOutputs('*');
+    expect(outputs.TrackingUrl?.Value).toEqual({
+      'Fn::If': ['FunctionUrlsOffered', { 'Fn::GetAtt': [url, 'FunctionUrl'] }, outputs.ApiUrl?.Value],
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/{type}' });
   });
@@ -109,5 +112,60 @@ describe('with trackingFunctionUrl=false', () => {
     expect(() => synth({ trackingFunctionUrl: 'yes' })).toThrow(
       "Context 'trackingFunctionUrl' must be true or false, got 'yes'.",
     );
+  });
+});
+
+describe('the default reserved concurrency', () => {
+  it('caps the collector at DEPLOYED.collectorReservedConcurrency unless told otherwise, or not at all with false', () => {
+    const byDefault = synth({});
+    const collector = (result: { stack: RoxtrailStack; template: Template }) =>
+      result.template.toJSON().Resources[logicalId(result.stack, result.stack.collector)].Properties;
+    expect(collector(byDefault).ReservedConcurrentExecutions).toBe(DEPLOYED.collectorReservedConcurrency);
+    expect(DEPLOYED.collectorReservedConcurrency).toBe(100);
+    expect(
+      collector(synth({ collectorReservedConcurrency: 'false' })).ReservedConcurrentExecutions,
+    ).toBeUndefined();
+  });
+});
+
+describe('regions without function URLs', () => {
+  it('keeps the URL and its permissions, in the environment-agnostic template, to regions that offer it', () => {
+    const { template } = withUrl;
+    const conditioned = (type: string) =>
+      Object.values(template.findResources(type)).filter((r) => r.Condition === 'FunctionUrlsOffered').length;
+    expect(conditioned('AWS::Lambda::Url')).toBe(1);
+    expect(conditioned('AWS::Lambda::Permission')).toBe(2);
+    const condition = JSON.stringify(template.toJSON().Conditions.FunctionUrlsOffered);
+    for (const region of FUNCTION_URL_UNAVAILABLE_REGIONS) expect(condition).toContain(`"${region}"`);
+    expect(condition).not.toContain('"eu-south-1"');
+    const tracking = template.findOutputs('TrackingUrl').TrackingUrl?.Value;
+    expect(tracking['Fn::If'][0]).toBe('FunctionUrlsOffered');
+  });
+
+  it('synthesized for me-central-1: tracking from the HTTP API, and the synth says so', () => {
+    const { stack, template } = synth({ region: 'me-central-1' });
+    template.resourceCountIs('AWS::Lambda::Url', 0);
+    const outputs = template.findOutputs('*');
+    expect(outputs.TrackingUrl?.Value).toEqual(outputs.ApiUrl?.Value);
+    const warnings = Annotations.fromStack(stack)
+      .findWarning('*', Match.stringLikeRegexp('function URLs are not offered in me-central-1'))
+      .map((m) => String(m.entry.data));
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('fails with the flag to use when the URL is asked for where there is none', () => {
+    expect(() => synth({ region: 'me-central-1', trackingFunctionUrl: 'true' })).toThrow(
+      /not offered in me-central-1: deploy with -c trackingFunctionUrl=false/,
+    );
+  });
+
+  it('keeps the URL, unconditioned, in a region that offers it', () => {
+    const { template } = synth({ region: 'eu-south-1' });
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    expect(template.toJSON().Conditions).toBeUndefined();
+  });
+
+  it('rejects a region that is not one', () => {
+    expect(() => synth({ region: 'mars-1' })).toThrow("Context 'region' must be an AWS region");
   });
 });
