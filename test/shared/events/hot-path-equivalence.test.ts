@@ -318,8 +318,30 @@ const record = fc.oneof(
   { arbitrary: fc.constantFrom('x', 5, [1], null, true), weight: 1 },
 );
 const dateTime = fc.oneof(
-  { arbitrary: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), weight: 6 },
-  { arbitrary: fc.constantFrom('2026-10-25 01:30', '2026-10-25T03:30:00+02:00', 'soon', '', 12), weight: 1 },
+  {
+    arbitrary: fc
+      .date({
+        min: new Date('1970-01-01T00:00:00Z'),
+        max: new Date('2100-12-31T23:59:59.999Z'),
+        noInvalidDate: true,
+      })
+      .map((date) => date.toISOString()),
+    weight: 6,
+  },
+  { arbitrary: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      '2026-10-25 01:30',
+      '2026-10-25T03:30:00+02:00',
+      '2026-10-25T03:30:00+02',
+      '2026-02-30T10:00:00Z',
+      '0001-01-01T00:00:00.000Z',
+      'soon',
+      '',
+      12,
+    ),
+    weight: 1,
+  },
 );
 const id = fc.oneof(
   { arbitrary: fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), weight: 8 },
