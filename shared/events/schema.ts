@@ -1,5 +1,6 @@
 /** Incoming Segment-spec events: zod shapes plus the semantic rules, mapped to stable reason codes. */
 import * as z from 'zod/mini';
+import { withNumericAmounts } from './amounts';
 import { type Rejection, rejection } from './reasons';
 import { EVENT_TYPES, type EventType, type JsonObject } from './types';
 
@@ -199,6 +200,12 @@ export function validateEvent(
       const surveyProblem = surveyScoreProblem(event.properties);
       if (surveyProblem) return { ok: false, rejection: rejection('invalid_survey_score', surveyProblem) };
     }
+  }
+  if (event.properties) {
+    // `event` is validation's own copy (zod's, or the fast path's): its properties may be replaced.
+    const amounts = withNumericAmounts(event.properties);
+    if (!amounts.ok) return { ok: false, rejection: rejection('invalid_field', amounts.problem) };
+    event.properties = amounts.properties;
   }
   return { ok: true, event };
 }

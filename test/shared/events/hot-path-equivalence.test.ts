@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { withNumericAmounts } from '../../../shared/events/amounts';
 import { normalizeEvent } from '../../../shared/events/normalize';
 import {
   consentAnonymousId,
@@ -110,6 +111,11 @@ function zodValidateEvent(raw: unknown, forcedType?: EventType): ValidationResul
       const problem = surveyScoreProblem(event.properties);
       if (problem) return { ok: false, rejection: rejection('invalid_survey_score', problem) };
     }
+  }
+  if (event.properties) {
+    const amounts = withNumericAmounts(event.properties);
+    if (!amounts.ok) return { ok: false, rejection: rejection('invalid_field', amounts.problem) };
+    event.properties = amounts.properties;
   }
   return { ok: true, event };
 }
@@ -278,6 +284,9 @@ const key = fc.oneof(
     'name',
     '0',
     '7',
+    'revenue',
+    'price',
+    'products',
   ),
   fc.string({ maxLength: 5 }),
 );
@@ -290,6 +299,7 @@ const leaf = fc.oneof(
   fc.constant(null),
   fc.constant(''),
   fc.constantFrom('203.0.113.7', '2001:db8:85a3::1', '::ffff:10.1.2.3', 'not-an-ip'),
+  fc.constantFrom('50.00', '-2', 'fifty'),
 );
 
 const { tree } = fc.letrec((tie) => ({
