@@ -9,7 +9,6 @@ import { withNumericAmounts } from '../../../shared/events/amounts';
 import { normalizeEvent } from '../../../shared/events/normalize';
 import {
   consentAnonymousId,
-  hasConsentOptOut,
   hashPii,
   type PrivacyPolicy,
   scrubEvent,
@@ -237,24 +236,45 @@ function entriesScrubEvent(
       defineOwn(scrubbed, key, entriesScrubValue(value, input.policy, piiKeys));
     }
   }
-  const clientIp = event.context?.ip;
+  const contextEntries = Object.entries(event.context ?? {});
+  const clientIp =
+    typeof event.context?.ip === 'string'
+      ? event.context.ip
+      : contextEntries.find(([k, v]) => k.toLowerCase() === 'ip' && typeof v === 'string')?.[1];
   const rawIp =
     typeof clientIp === 'string' ? clientIp : input.policy.collectSourceIp ? input.sourceIp : undefined;
   const ip = rawIp === undefined ? undefined : truncateIp(rawIp);
   if (event.context || ip !== undefined) {
-    const { ip: _ip, ...contextWithoutIp } = event.context ?? {};
+    const contextWithoutIp: JsonObject = {};
+    for (const [k, v] of contextEntries) if (k.toLowerCase() !== 'ip') defineOwn(contextWithoutIp, k, v);
     const next = entriesScrubObject(contextWithoutIp, input.policy, piiKeys);
     if (ip !== undefined) next.ip = ip;
     scrubbed.context = next;
   }
-  if (hasConsentOptOut(scrubbed)) {
+  const optedOut = Object.entries(scrubbed.context ?? {}).some(
+    ([k, consent]) =>
+      k.toLowerCase() === 'consent' &&
+      typeof consent === 'object' &&
+      consent !== null &&
+      Object.entries(consent).some(
+        ([inner, value]) => inner.toLowerCase() === 'analytics' && value === false,
+      ),
+  );
+  if (optedOut) {
     const pseudonym = consentAnonymousId(input.consentDaySalt, event);
-    delete scrubbed.userId;
-    delete scrubbed.previousId;
-    delete scrubbed.traits;
+    for (const k of Object.keys(scrubbed)) {
+      const lower = k.toLowerCase();
+      if (
+        ['userid', 'previousid', 'traits'].includes(lower) ||
+        (lower === 'anonymousid' && k !== 'anonymousId')
+      )
+        delete scrubbed[k];
+    }
     scrubbed.anonymousId = pseudonym;
     if (scrubbed.context) {
-      const { ip: _ip, userAgent: _userAgent, traits: _traits, ...keptContext } = scrubbed.context;
+      const keptContext: JsonObject = {};
+      for (const [k, v] of Object.entries(scrubbed.context))
+        if (!['ip', 'useragent', 'traits'].includes(k.toLowerCase())) defineOwn(keptContext, k, v);
       scrubbed.context = keptContext;
     }
   }
@@ -287,6 +307,15 @@ const key = fc.oneof(
     'revenue',
     'price',
     'products',
+    'IP',
+    'Ip',
+    'iP',
+    'UserAgent',
+    'Consent',
+    'ANALYTICS',
+    'UserId',
+    'AnonymousID',
+    'Traits',
   ),
   fc.string({ maxLength: 5 }),
 );
@@ -321,7 +350,10 @@ const aroundTheCap = fc
 const record = fc.oneof(
   { arbitrary: fc.dictionary(key, tree, { maxKeys: 5 }), weight: 8 },
   {
-    arbitrary: fc.constantFrom({ consent: { analytics: false }, ip: '203.0.113.9', userAgent: 'UA' }),
+    arbitrary: fc.constantFrom(
+      { consent: { analytics: false }, ip: '203.0.113.9', userAgent: 'UA' },
+      { Consent: { Analytics: false }, IP: '203.0.113.9', UserAgent: 'UA', ip: 7 },
+    ),
     weight: 1,
   },
   { arbitrary: aroundTheCap.map((deep) => ({ deep })), weight: 1 },
