@@ -16,6 +16,7 @@ import { logger } from '../../functions/common/http';
 import { type LocalStores, startLocalStores } from '../../infra/local/stores';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
+import { daysToRead } from '../../shared/metrics/windows';
 import { getJson, reportKeyFor } from '../../shared/storage/archive';
 import {
   createStorageClients,
@@ -456,9 +457,13 @@ describe('the aggregator interrupted mid-day', () => {
     const before = await served();
     const clients = createStorageClients(aggStores.settings);
     const faults = injectFaults(clients);
-    faults.add({ service: 'dynamo', command: 'PutItemCommand', times: 1_000, kind: 'network' });
+    // The run's first PutItems take the leases of the days it reads (the day before, the day and its
+    // conversion window): the fault hits the figures' write after them.
+    const leases = 1 + daysToRead(DAY, config).length;
+    faults.add({ service: 'dynamo', command: 'PutItemCommand', skip: leases, times: 1_000, kind: 'network' });
     await expect(aggregateDay(clients, config, DAY, { now })).rejects.toThrow();
     counts.faults += faults.injected;
+    expect(faults.injected).toBeGreaterThan(0);
     const after = await served();
     expect(after.item).toEqual(before.item);
     // The report is written first (S3 then DynamoDB, no transaction across them): it may run one
