@@ -15,7 +15,12 @@ import {
   refuseErasing,
   validateAndNormalize,
 } from '../../shared/events/ingest';
-import { hasConsentOptOut, type PrivacyPolicy, scrubEvent } from '../../shared/events/privacy';
+import {
+  hasConsentOptOut,
+  type PrivacyPolicy,
+  scrubEvent,
+  withoutIdentities,
+} from '../../shared/events/privacy';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { EVENT_NAMES } from '../../shared/metrics/day';
 import { earlierDaysConvertedBy } from '../../shared/metrics/windows';
@@ -216,9 +221,7 @@ function scrubRejected(policy: PrivacyPolicy, rejected: readonly RejectedEvent[]
       return { ...r, raw: r.reason === 'event_too_large' ? '(omitted: too large)' : raw };
     }
     const asEvent = { ...(raw as Record<string, unknown>) } as NormalizedEvent;
-    const scrubbed = scrubEvent(asEvent, { policy });
-    const { userId: _u, anonymousId: _a, previousId: _p, ...withoutIds } = scrubbed;
-    return { ...r, raw: withoutIds };
+    return { ...r, raw: withoutIdentities(scrubEvent(asEvent, { policy })) };
   });
 }
 

@@ -72,10 +72,6 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 export function ingestRequestOf(route: TrackingRoute, body: JsonObject): IngestRequest {
   if (route.kind === 'single') return { events: [body], forcedType: route.type };
   const batch = body.batch;
@@ -94,7 +90,7 @@ export function ingestRequestOf(route: TrackingRoute, body: JsonObject): IngestR
       `The batch's "context" is nested deeper than ${MAX_NESTING} levels; no event was stored.`,
     );
   }
-  return { events: batch, batchSentAt: optionalString(body.sentAt), batchContext };
+  return { events: batch, batchSentAt: body.sentAt, batchContext };
 }
 
 export const CORS_PREFLIGHT_HEADERS = {

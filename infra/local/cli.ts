@@ -30,7 +30,9 @@ import { replayProjections } from '../../shared/storage/replay';
 import {
   type ApplyResult,
   applySiteConfig,
+  keyGraceHoursProblem,
   listSiteSummaries,
+  MAX_KEY_GRACE_HOURS,
   rotateSiteKey,
   siteConfigTooLarge,
 } from '../../shared/storage/site-admin';
@@ -197,6 +199,25 @@ function positiveNumber(value: string): number {
   return parsed;
 }
 
+/** `--grace-hours`: hours from 0 to MAX_KEY_GRACE_HOURS, in plain decimal notation. */
+function graceHoursArgument(value: string): number {
+  const hours = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (keyGraceHoursProblem(hours) !== undefined) {
+    throw new Error(
+      `--grace-hours must be a number of hours from 0 to ${MAX_KEY_GRACE_HOURS} (30 days), got "${value}"; no key was issued`,
+    );
+  }
+  return hours;
+}
+
+/** `--port` (or `$PORT`): a TCP port, 0 (any free one) to 65535. */
+function portArgument(value: string, from: string): number {
+  const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 0 && port <= 65_535))
+    throw new Error(`${from} must be a whole number from 0 to 65535, got "${value}"`);
+  return port;
+}
+
 function print(json: boolean, value: unknown, text: () => string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text());
 }
@@ -215,11 +236,16 @@ export function buildProgram(): Command {
   program
     .command('start')
     .description('run the whole pipeline locally (HTTP API, embedded DynamoDB and S3, scheduler)')
-    .option('--port <port>', 'HTTP port (default: $PORT or 3000)', (v) => Number.parseInt(v, 10))
+    .option('--port <port>', 'HTTP port (default: $PORT or 3000)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--no-demo', 'do not create the demo site')
-    .action(async (options: { port?: number; host: string; demo: boolean }) => {
-      await runStart({ port: options.port, host: options.host, demo: options.demo });
+    .action(async (options: { port?: string; host: string; demo: boolean }) => {
+      // Checked before the stores open the data directory: a bad port used to create it first.
+      const port =
+        options.port !== undefined
+          ? portArgument(options.port, '--port')
+          : portArgument(process.env.PORT ?? '3000', 'PORT');
+      await runStart({ port, host: options.host, demo: options.demo });
     });
 
   const sites = program.command('sites').description('create, list and manage sites');
@@ -285,14 +311,20 @@ export function buildProgram(): Command {
     .description('issue a new key; the old ones keep working for the grace period')
     .requiredOption('--site <site>', 'site id')
     .option('--kind <kind>', 'write, read or admin (admin: erasure through the API)', 'write')
-    .option('--grace-hours <hours>', 'how long old keys keep working', positiveNumber, 24)
+    .option(
+      '--grace-hours <hours>',
+      `how long old keys keep working, 0 to ${MAX_KEY_GRACE_HOURS} hours`,
+      '24',
+    )
     .option('--json', 'machine-readable output')
-    .action(async (options: { site: string; kind: string; graceHours: number; json?: boolean }) => {
+    .action(async (options: { site: string; kind: string; graceHours: string; json?: boolean }) => {
+      // Every option is checked before anything is stored: a refused rotation issues no key.
       if (options.kind !== 'write' && options.kind !== 'read' && options.kind !== 'admin')
         throw new Error('--kind must be write, read or admin');
       const kind = options.kind;
+      const graceHours = graceHoursArgument(options.graceHours);
       const result = await withStorage((clients) =>
-        rotateSiteKey(clients, options.site, kind, options.graceHours, new Date()),
+        rotateSiteKey(clients, options.site, kind, graceHours, new Date()),
       );
       print(Boolean(options.json), { site: options.site, kind, ...result }, () =>
         [

@@ -74,14 +74,16 @@ export async function pruneLocal(
   now: Date,
   options: { site?: string } = {},
 ): Promise<PruneSummary> {
-  const expiredItems = await sweepExpiredItems(clients, now, options.site);
-  const sites = options.site ? [options.site] : await listSites(clients);
-  const archive: PruneSummary['archive'] = [];
-  for (const id of sites) {
+  // The sites first: an unknown --site is refused before anything is deleted.
+  const configs: SiteConfig[] = [];
+  for (const id of options.site ? [options.site] : await listSites(clients)) {
     const stored = await getSite(clients, id);
     if (!stored) throw new Error(`unknown site "${id}" (roxtrail sites list shows the sites)`);
-    const config: SiteConfig = stored.config;
-    archive.push({ site: id, ...(await pruneArchive(clients, config, now)) });
+    configs.push(stored.config);
   }
+  const expiredItems = await sweepExpiredItems(clients, now, options.site);
+  const archive: PruneSummary['archive'] = [];
+  for (const config of configs)
+    archive.push({ site: config.site, ...(await pruneArchive(clients, config, now)) });
   return { expiredItems, archive };
 }

@@ -31,10 +31,36 @@ const unknownFields = {
       : undefined,
 };
 
+/**
+ * Bounds of a site's rules (README, "Limits of a site config"): every rule is evaluated at every run
+ * and each firing stores its threshold and baseline in DynamoDB, which the SDK refuses beyond 2^53.
+ */
+export const ALERT_RULE_LIMITS = {
+  rules: 100,
+  /** |above|, |below|, dropByPoints, riseByPoints and minSample.atLeast. */
+  maxMagnitude: 1e15,
+  maxRiseBy: 1_000,
+  maxBaselineDays: 90,
+  maxRemindAfterDays: 365,
+} as const;
+
+const LIMITS = ALERT_RULE_LIMITS;
+const count = (n: number): string => n.toLocaleString('en-US');
+const MAGNITUDE = count(LIMITS.maxMagnitude);
+
+const THRESHOLD = `above and below are numbers from -${MAGNITUDE} to ${MAGNITUDE}`;
 const FRACTION = 'dropBy is a fraction of the baseline, above 0 and at most 1 (0.5 = 50 %)';
-const POSITIVE = 'changes are positive numbers';
-const BASELINE = `baselineDays is a whole number of days from ${MIN_BASELINE_DAYS} to 90`;
-const REMIND = 'remindAfterDays is a whole number of days, 1 or more';
+const RISE = `riseBy is a fraction of the baseline, above 0 and at most ${count(LIMITS.maxRiseBy)} (0.5 = 50 %)`;
+const POINTS = `dropByPoints and riseByPoints are numbers above 0 and at most ${MAGNITUDE}`;
+const BASELINE = `baselineDays is a whole number of days from ${MIN_BASELINE_DAYS} to ${LIMITS.maxBaselineDays}`;
+const REMIND = `remindAfterDays is a whole number of days from 1 to ${LIMITS.maxRemindAfterDays}`;
+const AT_LEAST = `atLeast is a number from 0 to ${MAGNITUDE}`;
+const RULES = `alerts.rules holds at most ${LIMITS.rules} rules`;
+
+const threshold = z.optional(
+  z.number(THRESHOLD).check(z.gte(-LIMITS.maxMagnitude, THRESHOLD), z.lte(LIMITS.maxMagnitude, THRESHOLD)),
+);
+const points = z.optional(z.number(POINTS).check(z.positive(POINTS), z.lte(LIMITS.maxMagnitude, POINTS)));
 
 const CONDITIONS = ['above', 'below', 'dropBy', 'riseBy', 'dropByPoints', 'riseByPoints'] as const;
 export type ConditionKind = (typeof CONDITIONS)[number];
@@ -47,30 +73,41 @@ export const alertRuleSchema = z
       /** The figure watched (paths.ts). */
       metric: figurePathSchema,
       /** Fires when the figure is strictly above this value. */
-      above: z.optional(z.number()),
+      above: threshold,
       /** Fires when the figure is strictly below this value. */
-      below: z.optional(z.number()),
+      below: threshold,
       /** Fires when the figure fell by at least this fraction of the baseline (0.5 = −50 % or worse). */
-      dropBy: z.optional(z.number().check(z.positive(FRACTION), z.lte(1, FRACTION))),
+      dropBy: z.optional(z.number(FRACTION).check(z.positive(FRACTION), z.lte(1, FRACTION))),
       /** Fires when the figure rose by at least this fraction of the baseline. */
-      riseBy: z.optional(z.number().check(z.positive(POSITIVE))),
+      riseBy: z.optional(z.number(RISE).check(z.positive(RISE), z.lte(LIMITS.maxRiseBy, RISE))),
       /** Fires when the figure fell by at least this many units (points for NPS) below the baseline. */
-      dropByPoints: z.optional(z.number().check(z.positive(POSITIVE))),
+      dropByPoints: points,
       /** Fires when the figure rose by at least this many units above the baseline. */
-      riseByPoints: z.optional(z.number().check(z.positive(POSITIVE))),
+      riseByPoints: points,
       /** The baseline is the mean over this many previous computed days (default 7). */
       baselineDays: z.optional(
-        z.number().check(z.int(BASELINE), z.gte(MIN_BASELINE_DAYS, BASELINE), z.lte(90, BASELINE)),
+        z
+          .number(BASELINE)
+          .check(
+            z.int(BASELINE),
+            z.gte(MIN_BASELINE_DAYS, BASELINE),
+            z.lte(LIMITS.maxBaselineDays, BASELINE),
+          ),
       ),
       /** The rule is not evaluated on days where this figure is below `atLeast` (or null). */
       minSample: z.optional(
         z.strictObject(
-          { metric: figurePathSchema, atLeast: z.number().check(z.nonnegative('atLeast is 0 or more')) },
+          {
+            metric: figurePathSchema,
+            atLeast: z.number(AT_LEAST).check(z.gte(0, AT_LEAST), z.lte(LIMITS.maxMagnitude, AT_LEAST)),
+          },
           unknownFields,
         ),
       ),
       /** A rule that keeps firing is notified again every this many days. */
-      remindAfterDays: z.optional(z.number().check(z.int(REMIND), z.positive(REMIND))),
+      remindAfterDays: z.optional(
+        z.number(REMIND).check(z.int(REMIND), z.gte(1, REMIND), z.lte(LIMITS.maxRemindAfterDays, REMIND)),
+      ),
     },
     unknownFields,
   )
@@ -88,14 +125,13 @@ export const alertRuleSchema = z
 
 export type AlertRule = z.output<typeof alertRuleSchema>;
 
-export const alertRulesSchema = z
-  .array(alertRuleSchema)
-  .check(
-    z.refine(
-      (rules) => new Set(rules.map((rule) => rule.id)).size === rules.length,
-      'alert rule ids must be unique',
-    ),
-  );
+export const alertRulesSchema = z.array(alertRuleSchema, 'alerts.rules is a list of rules').check(
+  z.maxLength(LIMITS.rules, RULES),
+  z.refine(
+    (rules) => new Set(rules.map((rule) => rule.id)).size === rules.length,
+    'alert rule ids must be unique',
+  ),
+);
 
 export type AlertCondition =
   | { kind: 'above' | 'below'; threshold: number }

@@ -5,19 +5,84 @@ import { alertRulesSchema, defaultAlertRules } from '../alerts/rules';
 import { isValidTimeZone } from '../time';
 import { ORIGIN_PATTERN } from './origins';
 
-const positiveInt = z.number().check(z.int(), z.positive());
+/**
+ * The bounds of every number and list of a site config (README, "Limits of a site config"). Beyond
+ * them a config would break what reads it: numbers past 2^53 cannot be stored in DynamoDB through the
+ * SDK, a conversion window is read (and recomputed) a day per 24
+ * hours of it, and every alert rule is evaluated at every run.
+ */
+export const SITE_CONFIG_LIMITS = {
+  currencyRates: { entries: 200, maxRate: 1e9 },
+  origins: { entries: 100, length: 255 },
+  touchpoints: { entries: 100, nameLength: 100, maxDailyCost: 1e9, teamLength: 100 },
+  conversionWindowHours: { min: 1, max: 168 },
+  sessionGapMinutes: { min: 1, max: 1_440 },
+  finalizeAfterHours: { min: 0, max: 720 },
+  retentionDays: { min: 1, max: 3_650 },
+  journeyRetentionDays: { min: 1, max: 3_650 },
+  pii: { entries: 100, length: 100 },
+  webhooks: { entries: 10, length: 2_048 },
+  emails: { entries: 20 },
+} as const;
+
+const L = SITE_CONFIG_LIMITS;
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** A whole number in [min, max], with one message saying so for any failure (wrong type included). */
+function wholeNumber(field: string, min: number, max: number) {
+  const message = `${field} is a whole number from ${count(min)} to ${count(max)}`;
+  return z.number(message).check(z.int(message), z.gte(min, message), z.lte(max, message));
+}
+
+/** A list of at most `entries` entries. */
+function listOf<T extends z.core.SomeType>(field: string, item: T, entries: number) {
+  return z
+    .array(item, `${field} is a list`)
+    .check(z.maxLength(entries, `${field} holds at most ${count(entries)} entries`));
+}
+
+/** An object of at most `entries` keys, each 1 to `keyLength` characters when a length is given. */
+function mapOf<T extends z.core.SomeType>(field: string, value: T, entries: number, keyLength?: number) {
+  const keyMessage = `names in ${field} are 1 to ${count(keyLength ?? 0)} characters`;
+  return z.record(z.string(), value, `${field} is an object`).check(
+    z.refine((map) => Object.keys(map).length <= entries, `${field} holds at most ${count(entries)} entries`),
+    z.refine(
+      (map) =>
+        keyLength === undefined ||
+        Object.keys(map).every((key) => key.length >= 1 && key.length <= keyLength),
+      keyMessage,
+    ),
+  );
+}
+
+const DAILY_COST = `dailyCost is a number from 0 to ${count(L.touchpoints.maxDailyCost)} (site currency a day)`;
+const TEAM = `team is 1 to ${count(L.touchpoints.teamLength)} characters`;
 
 export const touchpointConfigSchema = z.object({
-  dailyCost: z._default(z.number().check(z.nonnegative()), 0),
-  team: z.optional(z.string().check(z.minLength(1))),
+  dailyCost: z._default(
+    z.number(DAILY_COST).check(z.gte(0, DAILY_COST), z.lte(L.touchpoints.maxDailyCost, DAILY_COST)),
+    0,
+  ),
+  team: z.optional(z.string(TEAM).check(z.minLength(1, TEAM), z.maxLength(L.touchpoints.teamLength, TEAM))),
 });
 
+const PII_KEY = `pii keys are 1 to ${count(L.pii.length)} characters`;
+
 export const privacyConfigSchema = z.object({
-  pii: z._default(z.array(z.string().check(z.minLength(1))), ['email', 'phone']),
+  pii: z._default(
+    listOf(
+      'pii',
+      z.string(PII_KEY).check(z.minLength(1, PII_KEY), z.maxLength(L.pii.length, PII_KEY)),
+      L.pii.entries,
+    ),
+    ['email', 'phone'],
+  ),
   policy: z._default(z.enum(['hash', 'drop']), 'hash'),
   /** When true and the event carries no `context.ip`, the request's source IP is stored (truncated). */
   collectSourceIp: z._default(z.boolean(), false),
 });
+
+const WEBHOOK = `webhooks are http(s) URLs of at most ${count(L.webhooks.length)} characters`;
 
 /**
  * Alert rules are fully validated (shared/alerts/rules.ts: conditions and figure paths, which is small
@@ -25,8 +90,11 @@ export const privacyConfigSchema = z.object({
  */
 export const alertsConfigSchema = z.object({
   rules: z._default(alertRulesSchema, defaultAlertRules),
-  webhooks: z._default(z.array(z.url()), []),
-  emails: z._default(z.array(z.email()), []),
+  webhooks: z._default(
+    listOf('webhooks', z.url(WEBHOOK).check(z.maxLength(L.webhooks.length, WEBHOOK)), L.webhooks.entries),
+    [],
+  ),
+  emails: z._default(listOf('emails', z.email('emails are e-mail addresses'), L.emails.entries), []),
 });
 
 /**
@@ -38,6 +106,9 @@ export const SITE_CONFIG_MAX_BYTES = 256 * 1024;
 
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
+const RATE = `a currency rate is a number above 0 and at most ${count(L.currencyRates.maxRate)} (site currency per unit)`;
+const ORIGIN = `origins are scheme://host[:port], with :* for any port or *. for any subdomain, at most ${count(L.origins.length)} characters`;
+
 export const siteConfigSchema = z.object({
   site: z.string().check(z.regex(SITE_ID_PATTERN, 'site must be 1-63 lower-case letters, digits, - or _')),
   name: z._default(z.string(), ''),
@@ -46,32 +117,48 @@ export const siteConfigSchema = z.object({
     'UTC',
   ),
   currency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code')), 'EUR'),
-  currencyRates: z._default(z.record(z.string(), z.number().check(z.positive())), {}),
+  currencyRates: z._default(
+    mapOf(
+      'currencyRates',
+      z.number(RATE).check(z.positive(RATE), z.lte(L.currencyRates.maxRate, RATE)),
+      L.currencyRates.entries,
+    ),
+    {},
+  ),
   origins: z._default(
-    z.array(
-      z
-        .string()
-        .check(
-          z.regex(
-            ORIGIN_PATTERN,
-            'origins are scheme://host[:port], with :* for any port or *. for any subdomain',
-          ),
-        ),
+    listOf(
+      'origins',
+      z.string(ORIGIN).check(z.regex(ORIGIN_PATTERN, ORIGIN), z.maxLength(L.origins.length, ORIGIN)),
+      L.origins.entries,
     ),
     [],
   ),
-  touchpoints: z._default(z.record(z.string(), touchpointConfigSchema), {}),
-  conversionWindowHours: z._default(positiveInt, 24),
-  sessionGapMinutes: z._default(positiveInt, 30),
-  finalizeAfterHours: z._default(z.number().check(z.int(), z.nonnegative()), 72),
-  retentionDays: z._default(positiveInt, 400),
+  touchpoints: z._default(
+    mapOf('touchpoints', touchpointConfigSchema, L.touchpoints.entries, L.touchpoints.nameLength),
+    {},
+  ),
+  conversionWindowHours: z._default(
+    wholeNumber('conversionWindowHours', L.conversionWindowHours.min, L.conversionWindowHours.max),
+    24,
+  ),
+  sessionGapMinutes: z._default(
+    wholeNumber('sessionGapMinutes', L.sessionGapMinutes.min, L.sessionGapMinutes.max),
+    30,
+  ),
+  finalizeAfterHours: z._default(
+    wholeNumber('finalizeAfterHours', L.finalizeAfterHours.min, L.finalizeAfterHours.max),
+    72,
+  ),
+  retentionDays: z._default(wholeNumber('retentionDays', L.retentionDays.min, L.retentionDays.max), 400),
   /**
    * Days a journey's items stay in DynamoDB (the journey API's timeline); unset: 90
    * (DEFAULT_JOURNEY_RETENTION_DAYS), never longer than the archive keeps events. The items are most
    * of the table, so its storage and backups scale with this. Erasure does not depend on it: beyond
    * the items it finds a user's days through the day actor indexes.
    */
-  journeyRetentionDays: z.optional(positiveInt),
+  journeyRetentionDays: z.optional(
+    wholeNumber('journeyRetentionDays', L.journeyRetentionDays.min, L.journeyRetentionDays.max),
+  ),
   privacy: z._default(privacyConfigSchema, {
     pii: ['email', 'phone'],
     policy: 'hash',

@@ -4,14 +4,25 @@ import { linkPairsOf } from '../metrics/links';
 import { localDateHour, utcOffsetMs } from '../time';
 import { type NormalizeContext, normalizeEvent } from './normalize';
 import { type Rejection, type RejectionReason, rejection } from './reasons';
-import { type IncomingEvent, isNestedTooDeeply, MAX_EVENT_BYTES, MAX_NESTING, validateEvent } from './schema';
+import {
+  dateTimeProblem,
+  EVENT_TIME_END_MS,
+  EVENT_TIME_MIN_MS,
+  EVENT_YEARS,
+  type IncomingEvent,
+  isNestedTooDeeply,
+  MAX_EVENT_BYTES,
+  MAX_NESTING,
+  validateEvent,
+} from './schema';
 import type { EventType, JsonObject, NormalizedEvent } from './types';
 
 export const MAX_BATCH_EVENTS = 2500;
 
 export interface IngestRequest {
   events: readonly unknown[];
-  batchSentAt?: string;
+  /** The batch's `sentAt` as sent: it must be a date-time like an event's own (null counts as absent). */
+  batchSentAt?: unknown;
   batchContext?: JsonObject;
   /** Set by single-event endpoints (`/v1/track` ...). */
   forcedType?: EventType;
@@ -86,31 +97,63 @@ export function validateAndNormalize(
   // Within the event limit the whole request is, so no single event needs measuring.
   const measureEach = options.requestBytes === undefined || options.requestBytes > MAX_EVENT_BYTES;
   const { events } = request;
+  const batchSentAt = batchSentAtOf(request.batchSentAt);
   const context: NormalizeContext = {
     site: options.site,
     receivedAtMs: options.receivedAtMs,
     receivedAt,
-    batchSentAt: request.batchSentAt,
+    batchSentAt: batchSentAt.text,
     batchContext: request.batchContext,
     fallbackMessageId: options.newMessageId ?? randomUUID,
   };
   for (let index = 0; index < events.length; index += 1) {
     const raw = events[index];
     const checked = checkedEvent(raw, request.forcedType, measureEach);
-    if (checked.rejection) {
-      const { reason, message } = checked.rejection;
+    let problem = checked.rejection;
+    let event: NormalizedEvent | undefined;
+    if (checked.event) {
+      // An event without a sentAt of its own is corrected with the batch's, which must be valid too.
+      if (batchSentAt.problem && checked.event.sentAt === undefined) problem = batchSentAt.problem;
+      else {
+        event = normalizeEvent(checked.event, context);
+        problem = eventTimeProblem(event);
+      }
+    }
+    if (problem) {
       const kept = checked.kept === undefined ? withoutWriteKey(raw) : checked.kept;
-      rejected.push({ index, messageId: messageIdOf(raw), reason, message, raw: kept });
-    } else {
-      accepted.push({ index, event: normalizeEvent(checked.event, context) });
+      rejected.push({ index, messageId: messageIdOf(raw), ...problem, raw: kept });
+    } else if (event) {
+      accepted.push({ index, event });
     }
   }
   return { accepted, rejected };
 }
 
+/** The batch's sentAt when it is a valid date-time, else why not (undefined and null: none sent). */
+function batchSentAtOf(value: unknown): { text?: string; problem?: Rejection } {
+  if (value === undefined || value === null) return {};
+  const problem = typeof value === 'string' ? dateTimeProblem(value) : 'not an ISO 8601 date-time';
+  if (problem) return { problem: rejection('invalid_timestamp', `the batch's sentAt: ${problem}`) };
+  return { text: value as string };
+}
+
+/**
+ * Both client times lie within the years accepted, but the skew correction (receivedAt − (sentAt −
+ * timestamp)) can still move the event time out of them: such an event is rejected, not stored at a
+ * time nobody sent.
+ */
+function eventTimeProblem(event: NormalizedEvent): Rejection | undefined {
+  const ms = Date.parse(event.timestamp);
+  if (ms >= EVENT_TIME_MIN_MS && ms < EVENT_TIME_END_MS) return undefined;
+  return rejection(
+    'invalid_timestamp',
+    `the event time corrected for clock skew, receivedAt − (sentAt − timestamp), is ${event.timestamp}: outside the years ${EVENT_YEARS}`,
+  );
+}
+
 type Checked =
   | { rejection: Rejection; kept?: string; event?: undefined }
-  | { rejection?: undefined; event: IncomingEvent };
+  | { rejection?: undefined; kept?: undefined; event: IncomingEvent };
 
 const NESTING_CHECKED = { nestingChecked: true } as const;
 

@@ -39,19 +39,29 @@ export function hashPii(value: unknown, salt: string): string {
 }
 
 /**
+ * Whether `key` is `name` (given in lower case) in any case: keys the scrub treats by name are matched
+ * as PII keys are, so `IP` or `UserAgent` get what `ip` and `userAgent` get.
+ */
+function isNamed(key: string, name: string): boolean {
+  return key.length === name.length && (key === name || key.toLowerCase() === name);
+}
+
+const isIpKey = (key: string): boolean => isNamed(key, 'ip');
+
+/**
  * Replaces (or drops) PII keys at any depth; builds new objects so parsed input is never mutated in
- * place. `skipKey` is left out of the copy (the context's `ip`, which has rules of its own).
+ * place. Keys `skip` holds are left out of the copy (the context's `ip`, which has rules of its own).
  */
 function scrubObject(
   value: JsonObject,
   policy: PrivacyPolicy,
   piiKeys: ReadonlySet<string>,
-  skipKey?: string,
+  skip?: (key: string) => boolean,
 ): JsonObject {
   const out: JsonObject = {};
   // for...in with hasOwn: the own enumerable keys in order, like Object.entries, without its arrays.
   for (const key in value) {
-    if (!Object.hasOwn(value, key) || key === skipKey) continue;
+    if (!Object.hasOwn(value, key) || skip?.(key)) continue;
     const child = value[key];
     if (piiKeys.has(key.toLowerCase())) {
       if (policy.policy === 'drop') continue;
@@ -80,9 +90,67 @@ export function defineOwn(target: JsonObject, key: string, value: unknown): void
   else target[key] = value;
 }
 
+/** `context.consent.analytics === false`, the keys in any case (`Consent.Analytics` opts out too). */
 export function hasConsentOptOut(event: NormalizedEvent): boolean {
-  const consent = event.context?.consent;
-  return typeof consent === 'object' && consent !== null && (consent as JsonObject).analytics === false;
+  const context = event.context;
+  if (typeof context !== 'object' || context === null) return false;
+  for (const key in context) {
+    if (!Object.hasOwn(context, key) || !isNamed(key, 'consent')) continue;
+    const consent = context[key];
+    if (typeof consent !== 'object' || consent === null) continue;
+    for (const inner in consent) {
+      if (
+        Object.hasOwn(consent, inner) &&
+        isNamed(inner, 'analytics') &&
+        (consent as JsonObject)[inner] === false
+      )
+        return true;
+    }
+  }
+  return false;
+}
+
+/** The client's IP: `context.ip`, else the first `ip` key in another case (`IP`, `Ip`) holding text. */
+function clientIpOf(context: JsonObject | undefined): string | undefined {
+  if (!context) return undefined;
+  if (typeof context.ip === 'string') return context.ip;
+  for (const key in context) {
+    if (!Object.hasOwn(context, key) || !isIpKey(key)) continue;
+    const value = context[key];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+function isOneOf(key: string, names: readonly string[]): boolean {
+  for (const name of names) if (isNamed(key, name)) return true;
+  return false;
+}
+
+/**
+ * What an event without analytics consent loses: its identities and traits at the top level (the
+ * `anonymousId` itself is replaced by the pseudonym, its other spellings go) and IP, user agent and
+ * traits in its context.
+ */
+const isOptOutEventKey = (key: string): boolean =>
+  isOneOf(key, ['userid', 'previousid', 'traits']) || (key !== 'anonymousId' && isNamed(key, 'anonymousid'));
+const isOptOutContextKey = (key: string): boolean => isOneOf(key, ['ip', 'useragent', 'traits']);
+
+/** A copy of `object` without the keys `drop` holds, the others in their order. */
+function withoutKeys(object: JsonObject, drop: (key: string) => boolean): JsonObject {
+  const out: JsonObject = {};
+  for (const key in object) {
+    if (Object.hasOwn(object, key) && !drop(key)) defineOwn(out, key, object[key]);
+  }
+  return out;
+}
+
+/**
+ * A rejected event as kept for inspection: without its ids (`userId`, `anonymousId`, `previousId`),
+ * whatever their case.
+ */
+export function withoutIdentities(event: JsonObject): JsonObject {
+  return withoutKeys(event, (key) => isOneOf(key, ['userid', 'anonymousid', 'previousid']));
 }
 
 /** The per-day pseudonymous id that replaces identities of an event without analytics consent. */
@@ -175,26 +243,22 @@ export function scrubEvent(event: NormalizedEvent, input: ScrubInput): Normalize
       defineOwn(scrubbed, key, scrubValue(value, input.policy, piiKeys));
     }
   }
-  const clientIp = event.context?.ip;
-  const rawIp =
-    typeof clientIp === 'string' ? clientIp : input.policy.collectSourceIp ? input.sourceIp : undefined;
+  // Every `ip` key (any case) leaves the context; the one IP kept, truncated, is `context.ip`.
+  const clientIp = clientIpOf(event.context);
+  const rawIp = clientIp ?? (input.policy.collectSourceIp ? input.sourceIp : undefined);
   const ip = rawIp === undefined ? undefined : truncatedIpOf(rawIp);
   if (event.context || ip !== undefined) {
-    const next = event.context ? scrubObject(event.context, input.policy, piiKeys, 'ip') : {};
+    const next = event.context ? scrubObject(event.context, input.policy, piiKeys, isIpKey) : {};
     if (ip !== undefined) next.ip = ip;
     scrubbed.context = next;
   }
   if (hasConsentOptOut(scrubbed)) {
     // Without the day's salt, a random one: the pseudonym is then unlinkable rather than predictable.
     const pseudonym = consentAnonymousId(input.consentDaySalt ?? randomBytes(16).toString('hex'), event);
-    delete scrubbed.userId;
-    delete scrubbed.previousId;
-    delete scrubbed.traits;
-    scrubbed.anonymousId = pseudonym;
-    if (scrubbed.context) {
-      const { ip: _ip, userAgent: _userAgent, traits: _traits, ...keptContext } = scrubbed.context;
-      scrubbed.context = keptContext;
-    }
+    const kept = withoutKeys(scrubbed, isOptOutEventKey) as NormalizedEvent;
+    kept.anonymousId = pseudonym;
+    if (kept.context) kept.context = withoutKeys(kept.context, isOptOutContextKey);
+    return kept;
   }
   return scrubbed;
 }

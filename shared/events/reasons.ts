@@ -5,7 +5,7 @@ export const REJECTION_REASONS = {
   unknown_type: 'type must be one of track, page, screen, identify, alias, group',
   missing_identity: 'the event needs a userId or an anonymousId (alias needs previousId and userId)',
   missing_event_name: 'a track event needs an event name',
-  invalid_timestamp: 'timestamp and sentAt must be ISO 8601 date-times',
+  invalid_timestamp: 'timestamp, originalTimestamp and sentAt must be ISO 8601 date-times from 1970 to 2100',
   invalid_message_id: 'messageId must be a non-empty string of at most 200 characters',
   invalid_field: 'a field has the wrong type',
   invalid_survey_score: 'Survey Responded needs an integer score: nps/enps 0-10, ces 1-7, csat 1-5',

@@ -1,5 +1,6 @@
 /** Incoming Segment-spec events: zod shapes plus the semantic rules, mapped to stable reason codes. */
 import * as z from 'zod/mini';
+import { withNumericAmounts } from './amounts';
 import { type Rejection, rejection } from './reasons';
 import { EVENT_TYPES, type EventType, type JsonObject } from './types';
 
@@ -8,12 +9,26 @@ export const MAX_EVENT_BYTES = 32 * 1024;
 /** Segment allows numeric ids; we store every id as a string. */
 const identifier = z.optional(z.union([z.string(), z.number()]));
 const plainObject = z.optional(z.record(z.string(), z.unknown()));
-/** ISO 8601 date-time; a missing zone designator means UTC (never the server's own zone). */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+/**
+ * ISO 8601 date-time; a missing zone designator means UTC (never the server's own zone). Captures the
+ * calendar fields, which Date.parse does not check (it reads 2026-02-30 as 2 March).
+ */
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
-/** What Segment clients send (`toISOString()`): parsed without the general checks. */
-const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/**
+ * Event times lie in [1970-01-01T00:00Z, 2101-01-01T00:00Z): the years 1970 to 2100. Earlier or later
+ * times are typos or unset clocks (year 0001), and the calendar arithmetic of partitions is only
+ * defined for four-digit years from 100 on (Date.UTC reads years 0-99 as 1900-1999).
+ */
+export const FIRST_EVENT_YEAR = 1970;
+export const LAST_EVENT_YEAR = 2100;
+export const EVENT_TIME_MIN_MS = Date.UTC(FIRST_EVENT_YEAR, 0, 1);
+export const EVENT_TIME_END_MS = Date.UTC(LAST_EVENT_YEAR + 1, 0, 1);
 
+export const EVENT_YEARS = `${FIRST_EVENT_YEAR}-${LAST_EVENT_YEAR}`;
+
+/** Epoch ms of an ISO 8601 date-time (see dateTimeProblem), or NaN when it is not a valid one. */
 export function parseIsoDateTime(value: string): number {
   // Each event's time is read twice (validation, then normalization) and a batch's sentAt once per
   // event: the last two answers are kept, most recent first.
@@ -38,14 +53,51 @@ function remember(text: string, ms: number): void {
 }
 
 function parseUncached(value: string): number {
-  if (CANONICAL_UTC.test(value)) return Date.parse(value);
-  if (!ISO_DATE_TIME.test(value)) return Number.NaN;
-  const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value.slice(10));
-  return Date.parse(hasZone ? value : `${value}Z`);
+  const parsed = parsedDateTime(value);
+  return typeof parsed === 'number' ? parsed : Number.NaN;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+}
+
+/** Epoch ms of a valid date-time, else why it is not one (the message of its rejection). */
+function parsedDateTime(value: string): number | string {
+  const match = ISO_DATE_TIME.exec(value);
+  if (!match) return 'not an ISO 8601 date-time';
+  const [, yearText = '', monthText = '', dayText = '', hourText = '', minuteText = '', secondText, zone] =
+    match;
+  const month = Number(monthText);
+  const day = Number(dayText);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(yearText), month))
+    return `${yearText}-${monthText}-${dayText} is not a calendar date`;
+  if (Number(hourText) > 23 || Number(minuteText) > 59 || Number(secondText ?? 0) > 59)
+    return `${hourText}:${minuteText}${secondText === undefined ? '' : `:${secondText}`} is not a time of day`;
+  // V8 reads offsets as ±HH:MM or ±HHMM only; ISO 8601 allows ±HH too.
+  const text = zone === undefined ? `${value}Z` : /^[+-]\d{2}$/.test(zone) ? `${value}:00` : value;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return `the zone offset ${zone ?? ''} is out of range`;
+  if (ms < EVENT_TIME_MIN_MS) return `${value} is before ${FIRST_EVENT_YEAR} (UTC)`;
+  if (ms >= EVENT_TIME_END_MS) return `${value} is after ${LAST_EVENT_YEAR} (UTC)`;
+  return ms;
+}
+
+/** Why a text is not an accepted event date-time, or undefined when it is one. */
+export function dateTimeProblem(value: string): string | undefined {
+  const parsed = parsedDateTime(value);
+  return typeof parsed === 'number' ? undefined : parsed;
 }
 
 const dateTime = z.optional(
-  z.string().check(z.refine((value) => !Number.isNaN(parseIsoDateTime(value)), 'not an ISO 8601 date-time')),
+  z.string().check(
+    z.superRefine((value, ctx) => {
+      if (!Number.isNaN(parseIsoDateTime(value))) return;
+      ctx.addIssue({ code: 'custom', message: dateTimeProblem(value) ?? 'not a date-time', input: value });
+    }),
+  ),
 );
 
 export const incomingEventSchema = z.looseObject({
@@ -148,6 +200,12 @@ export function validateEvent(
       const surveyProblem = surveyScoreProblem(event.properties);
       if (surveyProblem) return { ok: false, rejection: rejection('invalid_survey_score', surveyProblem) };
     }
+  }
+  if (event.properties) {
+    // `event` is validation's own copy (zod's, or the fast path's): its properties may be replaced.
+    const amounts = withNumericAmounts(event.properties);
+    if (!amounts.ok) return { ok: false, rejection: rejection('invalid_field', amounts.problem) };
+    event.properties = amounts.properties;
   }
   return { ok: true, event };
 }

@@ -1,25 +1,33 @@
 /** Order values, product line values and currency conversion (metrics.md §3). */
 import type { SiteConfig } from '../config/site';
+import { amountOf } from '../events/amounts';
 import type { JsonObject, NormalizedEvent } from '../events/types';
-import { isJsonObject, numberField } from './properties';
+import { isJsonObject } from './properties';
 
-/** `price × (quantity ?? 1)`, 0 when price is missing (metrics.md §3). Non-numbers count as missing. */
+/**
+ * `price × (quantity ?? 1)`, 0 when price is missing (metrics.md §3). Amounts are numbers; a numeric
+ * string (ingest converts them, older archives may hold them) reads as its number, as a query's
+ * TRY_CAST reads it; anything else counts as missing.
+ */
 export function lineValue(line: JsonObject | undefined): number {
-  // Named reads rather than numberField: this runs for every product line of the day.
-  const price = line?.price;
-  if (typeof price !== 'number' || !Number.isFinite(price)) return 0;
-  const quantity = line?.quantity;
-  return typeof quantity === 'number' && Number.isFinite(quantity) ? price * quantity : price;
+  // Numbers first, without a call: this runs for every product line of the day.
+  const rawPrice = line?.price;
+  const price = typeof rawPrice === 'number' ? rawPrice : amountOf(rawPrice);
+  if (price === undefined || !Number.isFinite(price)) return 0;
+  const rawQuantity = line?.quantity;
+  const quantity = typeof rawQuantity === 'number' ? rawQuantity : amountOf(rawQuantity);
+  return quantity !== undefined && Number.isFinite(quantity) ? price * quantity : price;
 }
 
 /**
  * Order value in the order's own currency (metrics.md §3): `revenue`, else `total`, else Σ over
  * `products` of price × (quantity ?? 1), else 0. "Else" means absent: a `revenue` of 0 is used as 0.
+ * Amounts are read as lineValue reads them.
  */
 export function orderValue(properties: JsonObject | undefined): number {
-  const revenue = numberField(properties, 'revenue');
+  const revenue = amountOf(properties?.revenue);
   if (revenue !== undefined) return revenue;
-  const total = numberField(properties, 'total');
+  const total = amountOf(properties?.total);
   if (total !== undefined) return total;
   const products = properties?.products;
   if (!Array.isArray(products)) return 0;

@@ -81,6 +81,20 @@ export async function listSiteSummaries(clients: StorageClients): Promise<SiteSu
   return summaries;
 }
 
+/**
+ * The longest the older keys of a kind keep working after a rotation (30 days): time to roll the new
+ * key out to every storefront, not a second key kept for good.
+ */
+export const MAX_KEY_GRACE_HOURS = 720;
+
+/** Why a grace period cannot be used, or undefined: hours from 0 to MAX_KEY_GRACE_HOURS. */
+export function keyGraceHoursProblem(graceHours: number): string | undefined {
+  return Number.isFinite(graceHours) && graceHours >= 0 && graceHours <= MAX_KEY_GRACE_HOURS
+    ? undefined
+    : `the grace period is a number of hours from 0 to ${MAX_KEY_GRACE_HOURS} (30 days), got ${graceHours}`;
+}
+
+/** Checked before anything is stored: a refused rotation issues no key. */
 export async function rotateSiteKey(
   clients: StorageClients,
   site: string,
@@ -88,6 +102,8 @@ export async function rotateSiteKey(
   graceHours: number,
   now: Date,
 ): Promise<{ key: string; retiring: number; retiresAt: string }> {
+  const problem = keyGraceHoursProblem(graceHours);
+  if (problem) throw new SiteConfigError(problem);
   if (!(await getSite(clients, site))) throw new SiteConfigError(`unknown site "${site}"`);
   return rotateAccessKey(clients, site, kind, graceHours, now);
 }

@@ -220,14 +220,16 @@ export async function rotateAccessKey(
   graceHours: number,
   now: Date,
 ): Promise<{ key: string; retiring: number; retiresAt: string }> {
+  // Everything that can fail on the arguments comes before the new key is stored: a key issued and
+  // then lost to an error would be valid and known to nobody.
+  const retiresAtMs = now.getTime() + graceHours * 3_600_000;
+  const retiresAt = new Date(retiresAtMs).toISOString();
+  const expiresAt = Math.ceil(retiresAtMs / 1000);
   const previous = await queryAll(clients, {
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':prefix': `KEY#${kind}#` },
   });
   const key = await issueAccessKey(clients, site, kind, now);
-  const retiresAtMs = now.getTime() + graceHours * 3_600_000;
-  const retiresAt = new Date(retiresAtMs).toISOString();
-  const expiresAt = Math.ceil(retiresAtMs / 1000);
   let retiring = 0;
   for (const ref of previous) {
     if (ref.retiresAt !== undefined) continue;

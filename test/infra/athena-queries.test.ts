@@ -19,7 +19,7 @@ import { deduplicate } from '../../shared/metrics/dedup';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
 import { linksFromEvents } from '../../shared/metrics/links';
 import { archiveSimulated } from '../../shared/simulate/archive';
-import { generateTraffic } from '../../shared/simulate/traffic';
+import { generateTraffic, type SegmentMessage, type SimulatedMessage } from '../../shared/simulate/traffic';
 import { localDateHour } from '../../shared/time';
 
 /** The README's queries are for site demo in November 2026, scanning from 31 October. */
@@ -37,6 +37,45 @@ const toDuckDb = (sql: string): string => sql.replaceAll('array(json)', 'JSON[]'
 
 type Row = Record<string, unknown>;
 
+/** The day of the two orders below, and the touchpoints (not configured) only their journeys meet. */
+const STRING_AMOUNTS_DAY = '2026-11-02';
+const STRING_REVENUE_TOUCHPOINT = 'string_revenue_tp';
+const STRING_LINES_TOUCHPOINT = 'string_lines_tp';
+
+/**
+ * Two orders whose amounts a client sent as numeric strings (issue 15): revenue "50.00", and product
+ * lines "12.50" × "2" without a revenue. Each journey meets one touchpoint of its own first.
+ */
+function stringAmountOrders(): SimulatedMessage[] {
+  const at = (time: string, message: SegmentMessage): SimulatedMessage => ({
+    message,
+    deliverAtMs: Date.parse(time) + 5_000,
+    date: STRING_AMOUNTS_DAY,
+  });
+  const journey = (id: string, touchpoint: string, properties: Record<string, unknown>) => [
+    at(`${STRING_AMOUNTS_DAY}T09:00:00.000Z`, {
+      type: 'page',
+      messageId: `${id}-page`,
+      anonymousId: id,
+      timestamp: `${STRING_AMOUNTS_DAY}T09:00:00.000Z`,
+      name: 'Help',
+      properties: { touchpoint },
+    }),
+    at(`${STRING_AMOUNTS_DAY}T09:30:00.000Z`, {
+      type: 'track',
+      messageId: `${id}-order`,
+      anonymousId: id,
+      timestamp: `${STRING_AMOUNTS_DAY}T09:30:00.000Z`,
+      event: 'Order Completed',
+      properties: { order_id: `${id}-order`, currency: 'EUR', ...properties },
+    }),
+  ];
+  return [
+    ...journey('string-revenue', STRING_REVENUE_TOUCHPOINT, { revenue: '50.00' }),
+    ...journey('string-lines', STRING_LINES_TOUCHPOINT, { products: [{ price: '12.50', quantity: '2' }] }),
+  ];
+}
+
 let dataDir: string;
 let figures: Map<string, FiguresDocument>;
 let run: (sql: string) => Promise<Row[]>;
@@ -49,7 +88,11 @@ beforeAll(async () => {
     endDate: DAYS.at(-1) ?? '',
     seed: 'athena',
   });
-  const { events } = archiveSimulated(config.site, traffic.messages);
+  const messages = [...traffic.messages, ...stringAmountOrders()].sort(
+    (a, b) => a.deliverAtMs - b.deliverAtMs,
+  );
+  const { events, rejected } = archiveSimulated(config.site, messages);
+  expect(rejected).toBe(0);
 
   // The collector's layout: events/site=S/dt=<site-local day>/hh=<site-local hour>/<object>.ndjson.gz,
   // one object per partition here, lines in archive order.
@@ -162,5 +205,21 @@ describe('README Athena queries', () => {
       }
       expect(rox.attributedRevenue, day).toBeGreaterThan(0);
     }
+  });
+
+  it('count an order sent with revenue "50.00" as 50, and lines "12.50" × "2" as 25, as the figures do', async () => {
+    const rows = await run(toDuckDb(readmeQueries()[2] ?? ''));
+    const attributed = (touchpoint: string) =>
+      rows
+        .filter((row) => String(row.day) === STRING_AMOUNTS_DAY && row.touchpoint === touchpoint)
+        .map((row) => Number(row.attributed_revenue));
+
+    expect(attributed(STRING_REVENUE_TOUCHPOINT)).toEqual([50]);
+    expect(attributed(STRING_LINES_TOUCHPOINT)).toEqual([25]);
+    // The figures' side: the total above (attributedRevenue over every touchpoint) includes both.
+    const total = rows
+      .filter((row) => String(row.day) === STRING_AMOUNTS_DAY)
+      .reduce((sum, row) => sum + Number(row.attributed_revenue), 0);
+    expect(total).toBeCloseTo(figuresOf(STRING_AMOUNTS_DAY).rox.attributedRevenue, 6);
   });
 });

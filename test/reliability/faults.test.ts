@@ -466,6 +466,7 @@ describe('the aggregator interrupted mid-day', () => {
     });
     await expect(aggregateDay(clients, config, DAY, { now })).rejects.toThrow();
     counts.faults += faults.injected;
+    expect(faults.injected).toBeGreaterThan(0);
     const after = await served();
     expect(after.item).toEqual(before.item);
     // The report is written first (S3 then DynamoDB, no transaction across them): it may run one

@@ -5,10 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { withNumericAmounts } from '../../../shared/events/amounts';
 import { normalizeEvent } from '../../../shared/events/normalize';
 import {
   consentAnonymousId,
-  hasConsentOptOut,
   hashPii,
   type PrivacyPolicy,
   scrubEvent,
@@ -110,6 +110,11 @@ function zodValidateEvent(raw: unknown, forcedType?: EventType): ValidationResul
       const problem = surveyScoreProblem(event.properties);
       if (problem) return { ok: false, rejection: rejection('invalid_survey_score', problem) };
     }
+  }
+  if (event.properties) {
+    const amounts = withNumericAmounts(event.properties);
+    if (!amounts.ok) return { ok: false, rejection: rejection('invalid_field', amounts.problem) };
+    event.properties = amounts.properties;
   }
   return { ok: true, event };
 }
@@ -231,24 +236,45 @@ function entriesScrubEvent(
       defineOwn(scrubbed, key, entriesScrubValue(value, input.policy, piiKeys));
     }
   }
-  const clientIp = event.context?.ip;
+  const contextEntries = Object.entries(event.context ?? {});
+  const clientIp =
+    typeof event.context?.ip === 'string'
+      ? event.context.ip
+      : contextEntries.find(([k, v]) => k.toLowerCase() === 'ip' && typeof v === 'string')?.[1];
   const rawIp =
     typeof clientIp === 'string' ? clientIp : input.policy.collectSourceIp ? input.sourceIp : undefined;
   const ip = rawIp === undefined ? undefined : truncateIp(rawIp);
   if (event.context || ip !== undefined) {
-    const { ip: _ip, ...contextWithoutIp } = event.context ?? {};
+    const contextWithoutIp: JsonObject = {};
+    for (const [k, v] of contextEntries) if (k.toLowerCase() !== 'ip') defineOwn(contextWithoutIp, k, v);
     const next = entriesScrubObject(contextWithoutIp, input.policy, piiKeys);
     if (ip !== undefined) next.ip = ip;
     scrubbed.context = next;
   }
-  if (hasConsentOptOut(scrubbed)) {
+  const optedOut = Object.entries(scrubbed.context ?? {}).some(
+    ([k, consent]) =>
+      k.toLowerCase() === 'consent' &&
+      typeof consent === 'object' &&
+      consent !== null &&
+      Object.entries(consent).some(
+        ([inner, value]) => inner.toLowerCase() === 'analytics' && value === false,
+      ),
+  );
+  if (optedOut) {
     const pseudonym = consentAnonymousId(input.consentDaySalt, event);
-    delete scrubbed.userId;
-    delete scrubbed.previousId;
-    delete scrubbed.traits;
+    for (const k of Object.keys(scrubbed)) {
+      const lower = k.toLowerCase();
+      if (
+        ['userid', 'previousid', 'traits'].includes(lower) ||
+        (lower === 'anonymousid' && k !== 'anonymousId')
+      )
+        delete scrubbed[k];
+    }
     scrubbed.anonymousId = pseudonym;
     if (scrubbed.context) {
-      const { ip: _ip, userAgent: _userAgent, traits: _traits, ...keptContext } = scrubbed.context;
+      const keptContext: JsonObject = {};
+      for (const [k, v] of Object.entries(scrubbed.context))
+        if (!['ip', 'useragent', 'traits'].includes(k.toLowerCase())) defineOwn(keptContext, k, v);
       scrubbed.context = keptContext;
     }
   }
@@ -278,6 +304,18 @@ const key = fc.oneof(
     'name',
     '0',
     '7',
+    'revenue',
+    'price',
+    'products',
+    'IP',
+    'Ip',
+    'iP',
+    'UserAgent',
+    'Consent',
+    'ANALYTICS',
+    'UserId',
+    'AnonymousID',
+    'Traits',
   ),
   fc.string({ maxLength: 5 }),
 );
@@ -290,6 +328,7 @@ const leaf = fc.oneof(
   fc.constant(null),
   fc.constant(''),
   fc.constantFrom('203.0.113.7', '2001:db8:85a3::1', '::ffff:10.1.2.3', 'not-an-ip'),
+  fc.constantFrom('50.00', '-2', 'fifty'),
 );
 
 const { tree } = fc.letrec((tie) => ({
@@ -311,15 +350,40 @@ const aroundTheCap = fc
 const record = fc.oneof(
   { arbitrary: fc.dictionary(key, tree, { maxKeys: 5 }), weight: 8 },
   {
-    arbitrary: fc.constantFrom({ consent: { analytics: false }, ip: '203.0.113.9', userAgent: 'UA' }),
+    arbitrary: fc.constantFrom(
+      { consent: { analytics: false }, ip: '203.0.113.9', userAgent: 'UA' },
+      { Consent: { Analytics: false }, IP: '203.0.113.9', UserAgent: 'UA', ip: 7 },
+    ),
     weight: 1,
   },
   { arbitrary: aroundTheCap.map((deep) => ({ deep })), weight: 1 },
   { arbitrary: fc.constantFrom('x', 5, [1], null, true), weight: 1 },
 );
 const dateTime = fc.oneof(
-  { arbitrary: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), weight: 6 },
-  { arbitrary: fc.constantFrom('2026-10-25 01:30', '2026-10-25T03:30:00+02:00', 'soon', '', 12), weight: 1 },
+  {
+    arbitrary: fc
+      .date({
+        min: new Date('1970-01-01T00:00:00Z'),
+        max: new Date('2100-12-31T23:59:59.999Z'),
+        noInvalidDate: true,
+      })
+      .map((date) => date.toISOString()),
+    weight: 6,
+  },
+  { arbitrary: fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      '2026-10-25 01:30',
+      '2026-10-25T03:30:00+02:00',
+      '2026-10-25T03:30:00+02',
+      '2026-02-30T10:00:00Z',
+      '0001-01-01T00:00:00.000Z',
+      'soon',
+      '',
+      12,
+    ),
+    weight: 1,
+  },
 );
 const id = fc.oneof(
   { arbitrary: fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), weight: 8 },

@@ -6,6 +6,7 @@ import {
   type PrivacyPolicy,
   scrubEvent,
   truncateIp,
+  withoutIdentities,
 } from '../../../shared/events/privacy';
 import type { JsonObject, NormalizedEvent } from '../../../shared/events/types';
 
@@ -281,6 +282,58 @@ describe('scrubEvent: IP addresses', () => {
   });
 });
 
+describe('scrubEvent: the ip key in any case (issue 15)', () => {
+  it.each(['IP', 'Ip', 'iP'])('truncates context.%s and keeps it as context.ip', (key) => {
+    const scrubbed = scrubEvent(makeEvent({ context: { [key]: '203.0.113.77', locale: 'it-IT' } }), {
+      policy: policy(),
+    });
+
+    expect(scrubbed.context).toEqual({ locale: 'it-IT', ip: '203.0.113.0' });
+    expect(JSON.stringify(scrubbed)).not.toContain('203.0.113.77');
+  });
+
+  it('keeps context.ip when the event has it in several cases, and drops the others', () => {
+    const scrubbed = scrubEvent(
+      makeEvent({ context: { IP: '198.51.100.23', ip: '203.0.113.77', Ip: '2001:db8:85a3:1:2::1' } }),
+      { policy: policy() },
+    );
+
+    expect(scrubbed.context).toEqual({ ip: '203.0.113.0' });
+  });
+
+  it('takes the first other case holding text when context.ip is not text', () => {
+    const scrubbed = scrubEvent(makeEvent({ context: { ip: 42, iP: '203.0.113.77' } }), { policy: policy() });
+
+    expect(scrubbed.context).toEqual({ ip: '203.0.113.0' });
+  });
+
+  it.each(['IP', 'Ip', 'iP'])('drops a context.%s that is not an IP address', (key) => {
+    const scrubbed = scrubEvent(makeEvent({ context: { [key]: 'not-an-ip' } }), { policy: policy() });
+
+    expect(scrubbed.context).toEqual({});
+  });
+
+  it('prefers a client IP in any case over the source IP', () => {
+    const scrubbed = scrubEvent(makeEvent({ context: { IP: '203.0.113.77' } }), {
+      policy: policy({ collectSourceIp: true }),
+      sourceIp: '198.51.100.9',
+    });
+
+    expect(scrubbed.context).toEqual({ ip: '203.0.113.0' });
+  });
+
+  it.each(['IP', 'Ip', 'iP'])('removes context.%s of an event without analytics consent', (key) => {
+    const scrubbed = scrubEvent(
+      makeEvent({
+        context: { consent: { analytics: false }, [key]: '203.0.113.77', UserAgent: 'Mozilla/5.0' },
+      }),
+      { policy: policy(), consentDaySalt: 'day-1' },
+    );
+
+    expect(scrubbed.context).toEqual({ consent: { analytics: false } });
+  });
+});
+
 describe('scrubEvent: consent opt-out (context.consent.analytics === false)', () => {
   const optedOut = (extra: Partial<NormalizedEvent> = {}): NormalizedEvent =>
     makeEvent({
@@ -377,6 +430,59 @@ describe('scrubEvent: consent opt-out (context.consent.analytics === false)', ()
     expect(unspecified.anonymousId).toBe('anon-1');
   });
 
+  it.each([
+    ['Consent', 'analytics'],
+    ['CONSENT', 'Analytics'],
+    ['consent', 'ANALYTICS'],
+  ])('honours an opt-out spelt context.%s.%s', (consentKey, analyticsKey) => {
+    const scrubbed = scrubEvent(
+      makeEvent({
+        userId: 'user-1',
+        context: { [consentKey]: { [analyticsKey]: false }, ip: '203.0.113.77', userAgent: 'UA' },
+      }),
+      { policy: policy(), consentDaySalt: 'day-1' },
+    );
+
+    expect(scrubbed).not.toHaveProperty('userId');
+    expect(scrubbed.anonymousId).toMatch(PSEUDONYM);
+    expect(scrubbed.context).toEqual({ [consentKey]: { [analyticsKey]: false } });
+  });
+
+  it('removes the identities, traits and user agent it removes in any case of their keys', () => {
+    const scrubbed = scrubEvent(
+      optedOut({
+        UserId: 'user-1',
+        PreviousID: 'old-anon',
+        AnonymousId: 'anon-1',
+        Traits: { name: 'Jane' },
+        context: {
+          consent: { analytics: false },
+          USERAGENT: 'Mozilla/5.0',
+          UserAgent: 'Mozilla/5.0',
+          Traits: { plan: 'pro' },
+          locale: 'it-IT',
+        },
+      }),
+      { policy: policy(), consentDaySalt: 'day-1' },
+    );
+
+    expect(Object.keys(scrubbed).sort()).toEqual(
+      [
+        'anonymousId',
+        'context',
+        'event',
+        'messageId',
+        'properties',
+        'receivedAt',
+        'site',
+        'timestamp',
+        'type',
+      ].sort(),
+    );
+    expect(scrubbed.context).toEqual({ consent: { analytics: false }, locale: 'it-IT' });
+    expect(JSON.stringify(scrubbed)).not.toMatch(/user-1|old-anon|anon-1|Jane|"pro"|Mozilla/);
+  });
+
   it('treats only the boolean false as an opt-out', () => {
     const scrubbed = scrubEvent(
       makeEvent({ userId: 'user-1', context: { consent: { analytics: 'false' } } }),
@@ -387,5 +493,22 @@ describe('scrubEvent: consent opt-out (context.consent.analytics === false)', ()
     );
 
     expect(scrubbed.userId).toBe('user-1');
+  });
+});
+
+describe('withoutIdentities (rejected events kept for inspection)', () => {
+  it('removes userId, anonymousId and previousId in any case, and nothing else', () => {
+    expect(
+      withoutIdentities({
+        type: 'track',
+        userId: 'u',
+        UserId: 'u',
+        anonymousId: 'a',
+        ANONYMOUSID: 'a',
+        previousId: 'p',
+        previousID: 'p',
+        properties: { userId: 'kept: inside properties' },
+      }),
+    ).toEqual({ type: 'track', properties: { userId: 'kept: inside properties' } });
   });
 });

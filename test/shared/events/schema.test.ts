@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { refuseErasing, validateAndNormalize } from '../../../shared/events/ingest';
 import { REJECTION_REASONS, type RejectionReason } from '../../../shared/events/reasons';
-import { MAX_EVENT_BYTES, type ValidationResult, validateEvent } from '../../../shared/events/schema';
+import {
+  FIRST_EVENT_YEAR,
+  LAST_EVENT_YEAR,
+  MAX_EVENT_BYTES,
+  type ValidationResult,
+  validateEvent,
+} from '../../../shared/events/schema';
 import type { JsonObject } from '../../../shared/events/types';
 
 const track = (extra: JsonObject = {}): JsonObject => ({
@@ -491,4 +497,160 @@ describe('validateEvent: __proto__ keys in JSON input', () => {
       expect(event.properties?.x).toBe(1);
     },
   );
+});
+
+describe('validateEvent: impossible dates and years outside 1970-2100 (issue 15)', () => {
+  const fields = ['timestamp', 'originalTimestamp', 'sentAt'] as const;
+
+  it.each(
+    fields.flatMap((field) =>
+      [
+        ['2026-02-30T10:00:00Z', '2026-02-30 is not a calendar date'],
+        ['2026-04-31T10:00:00.000Z', '2026-04-31 is not a calendar date'],
+        ['2025-02-29T10:00:00Z', '2025-02-29 is not a calendar date'],
+        ['2100-02-29T10:00:00Z', '2100-02-29 is not a calendar date'],
+        ['2026-13-01T10:00:00Z', '2026-13-01 is not a calendar date'],
+        ['2026-00-10T10:00:00Z', '2026-00-10 is not a calendar date'],
+        ['2026-11-00 10:00', '2026-11-00 is not a calendar date'],
+        ['2026-11-20T24:00:00Z', '24:00:00 is not a time of day'],
+        ['2026-11-20T23:60Z', '23:60 is not a time of day'],
+        ['2026-11-20T23:59:60Z', '23:59:60 is not a time of day'],
+      ].map(([value, why]) => [field, value, why] as const),
+    ),
+  )('rejects %s = %j with invalid_timestamp: %s', (field, value, why) => {
+    const result = validateEvent(track({ [field]: value }));
+
+    expect(result).toEqual({
+      ok: false,
+      rejection: {
+        reason: 'invalid_timestamp',
+        message: `${REJECTION_REASONS.invalid_timestamp} (${field}: ${why})`,
+      },
+    });
+  });
+
+  it.each(
+    fields.flatMap((field) =>
+      [
+        ['0001-01-01T00:00:00.000Z', 'is before 1970 (UTC)'],
+        ['1969-12-31T23:59:59.999Z', 'is before 1970 (UTC)'],
+        ['1970-01-01T00:30:00+01:00', 'is before 1970 (UTC)'],
+        ['2101-01-01T00:00:00.000Z', 'is after 2100 (UTC)'],
+        ['9999-12-31T23:59:59.999Z', 'is after 2100 (UTC)'],
+      ].map(([value, why]) => [field, value, why] as const),
+    ),
+  )('rejects %s = %j, a year outside 1970-2100, with invalid_timestamp', (field, value, why) => {
+    const result = validateEvent(track({ [field]: value }));
+
+    if (result.ok) throw new Error('accepted');
+    expect(result.rejection.reason).toBe('invalid_timestamp');
+    expect(result.rejection.message).toBe(
+      `${REJECTION_REASONS.invalid_timestamp} (${field}: ${value} ${why})`,
+    );
+  });
+
+  it.each([
+    '1970-01-01T00:00:00.000Z',
+    '2100-12-31T23:59:59.999Z',
+    '2024-02-29T12:00:00Z',
+    '2000-02-29T12:00:00Z',
+    '2026-11-20T10:00:00+01',
+    '2026-11-20T23:59:59.999999999-05:00',
+  ])('accepts the valid date-time %j', (timestamp) => {
+    expect(
+      reasonOf(validateEvent(track({ timestamp, originalTimestamp: timestamp, sentAt: timestamp }))),
+    ).toBe('accepted');
+  });
+
+  it('reads an offset of whole hours (+01) as ISO 8601 does', () => {
+    const { accepted } = validateAndNormalize(
+      { events: [track({ timestamp: '2026-11-20T10:00:00+01' })] },
+      { site: 'shop', receivedAtMs: Date.parse('2026-11-21T00:00:00.000Z') },
+    );
+
+    expect(accepted[0]?.event.timestamp).toBe('2026-11-20T09:00:00.000Z');
+  });
+
+  it('states the accepted years in the reason text', () => {
+    expect(REJECTION_REASONS.invalid_timestamp).toContain(`${FIRST_EVENT_YEAR} to ${LAST_EVENT_YEAR}`);
+  });
+});
+
+describe('validateAndNormalize: sentAt and the skew-corrected event time (issue 15)', () => {
+  const options = { site: 'shop', receivedAtMs: Date.parse('2026-11-20T12:00:00.000Z') };
+
+  it('rejects an event whose skew correction moves it before 1970, though both of its times are valid', () => {
+    // receivedAt − (sentAt − timestamp): 131 years less a day before 2026-11-20.
+    const raw = track({
+      messageId: 'skewed',
+      timestamp: '1970-01-01T00:00:00.000Z',
+      sentAt: '2100-12-31T00:00:00.000Z',
+    });
+
+    const { accepted, rejected } = validateAndNormalize({ events: [raw] }, options);
+
+    expect(accepted).toEqual([]);
+    expect(rejected).toEqual([
+      {
+        index: 0,
+        messageId: 'skewed',
+        reason: 'invalid_timestamp',
+        message:
+          `${REJECTION_REASONS.invalid_timestamp} (the event time corrected for clock skew, ` +
+          'receivedAt − (sentAt − timestamp), is 1895-11-21T12:00:00.000Z: outside the years 1970-2100)',
+        raw,
+      },
+    ]);
+  });
+
+  it('rejects the events that rely on an impossible batch sentAt, and keeps those with their own', () => {
+    const { accepted, rejected } = validateAndNormalize(
+      {
+        events: [
+          track({ messageId: 'no-own' }),
+          track({ messageId: 'own', sentAt: '2026-11-20T11:59:59.000Z' }),
+        ],
+        batchSentAt: '2026-02-30T11:59:59.000Z',
+      },
+      options,
+    );
+
+    expect(accepted.map((a) => a.event.messageId)).toEqual(['own']);
+    expect(rejected.map((r) => [r.messageId, r.reason, r.message])).toEqual([
+      [
+        'no-own',
+        'invalid_timestamp',
+        `${REJECTION_REASONS.invalid_timestamp} (the batch's sentAt: 2026-02-30 is not a calendar date)`,
+      ],
+    ]);
+  });
+
+  it.each([
+    [
+      'a year before 1970',
+      '0001-01-01T00:00:00.000Z',
+      "the batch's sentAt: 0001-01-01T00:00:00.000Z is before 1970 (UTC)",
+    ],
+    ['not text', 1_763_640_000_000, "the batch's sentAt: not an ISO 8601 date-time"],
+  ])('rejects a batch sentAt that is %s', (_label, batchSentAt, detail) => {
+    const { rejected } = validateAndNormalize({ events: [track()], batchSentAt }, options);
+
+    expect(rejected.map((r) => r.message)).toEqual([`${REJECTION_REASONS.invalid_timestamp} (${detail})`]);
+  });
+
+  it('treats a null batch sentAt as none sent', () => {
+    const { accepted } = validateAndNormalize({ events: [track()], batchSentAt: null }, options);
+
+    expect(accepted).toHaveLength(1);
+  });
+
+  it('never stores year 0001 (it used to be partitioned as 1901)', () => {
+    const { accepted, rejected } = validateAndNormalize(
+      { events: [track({ timestamp: '0001-01-01T00:00:00.000Z' })] },
+      options,
+    );
+
+    expect(accepted).toEqual([]);
+    expect(rejected.map((r) => r.reason)).toEqual(['invalid_timestamp']);
+  });
 });

@@ -3,8 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStores, startLocalStores } from '../../../infra/local/stores';
 import { SITE_CONFIG_MAX_BYTES, siteConfigWithDefaults } from '../../../shared/config/site';
 import { createStorageClients, type StorageClients } from '../../../shared/storage/clients';
-import { applySiteConfig, listSiteSummaries, SiteConfigError } from '../../../shared/storage/site-admin';
+import {
+  applySiteConfig,
+  listSiteSummaries,
+  MAX_KEY_GRACE_HOURS,
+  rotateSiteKey,
+  SiteConfigError,
+} from '../../../shared/storage/site-admin';
 import { getSite } from '../../../shared/storage/table';
+import { scanTable } from '../../helpers/dump-stores';
 
 let stores: LocalStores;
 let clients: StorageClients;
@@ -45,4 +52,24 @@ describe('applySiteConfig and the size of a config', () => {
     expect(await getSite(clients, 'over-limit')).toBeUndefined();
     expect((await listSiteSummaries(clients)).map((s) => s.site)).toEqual(['at-limit']);
   });
+});
+
+describe('rotateSiteKey and the grace period', () => {
+  it.each([1e12, 720.5, -1, Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses %d hours before it stores anything',
+    async (graceHours) => {
+      const site = 'grace-shop';
+      if (!(await getSite(clients, site)))
+        await applySiteConfig(clients, siteConfigWithDefaults({ site }), NOW);
+      const keysBefore = await scanTable(clients);
+
+      const rotating = rotateSiteKey(clients, site, 'write', graceHours, NOW);
+
+      await expect(rotating).rejects.toThrow(SiteConfigError);
+      await expect(rotating).rejects.toThrow(
+        `the grace period is a number of hours from 0 to ${MAX_KEY_GRACE_HOURS} (30 days), got ${graceHours}`,
+      );
+      expect(await scanTable(clients)).toEqual(keysBefore);
+    },
+  );
 });
