@@ -36,6 +36,14 @@ import { ERASURE_SETTLE_MS } from '../../shared/storage/erasure-jobs';
 import { readSpool, SpoolFile } from './firehose-spool';
 
 export const LOCAL_FIREHOSE_STREAM = 'roxtrail-local-archive';
+/** The stream's FileExtension, on every object the stand-in writes. */
+export const STANDIN_FILE_EXTENSION = '.ndjson.gz';
+
+/** The evaluated ErrorOutputPrefix for a line that could not be partitioned, received at `atMs`. */
+export function errorPrefixOf(atMs: number): string {
+  const day = new Date(atMs).toISOString().slice(0, 10).replaceAll('-', '/');
+  return `firehose-errors/processing-failed/${day}/`;
+}
 
 export interface FirehoseStandinOptions {
   /** Where objects go: the s3rver the rest of the local stack uses. */
@@ -115,8 +123,11 @@ function partitionValue(record: Record<string, unknown>, key: string): string | 
   return undefined;
 }
 
-/** The evaluated Prefix of the delivery stream for one line, or why it cannot be partitioned. */
-function prefixOf(line: string): { prefix: string } | { error: string } {
+/**
+ * The evaluated Prefix of the delivery stream for one line, or why it cannot be partitioned
+ * (test/infra/firehose-drift.test.ts holds it to the synthesized stream).
+ */
+export function prefixOf(line: string): { prefix: string } | { error: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -193,9 +204,8 @@ export function createFirehoseStandin(options: FirehoseStandinOptions): Firehose
   };
 
   const failed = (data: Uint8Array, atMs: number, errorMessage: string, added: Added) => {
-    const day = new Date(atMs).toISOString().slice(0, 10).replaceAll('-', '/');
     append(
-      `firehose-errors/processing-failed/${day}/`,
+      errorPrefixOf(atMs),
       `${JSON.stringify({
         attemptsMade: 1,
         arrivalTimestamp: atMs,
@@ -251,7 +261,7 @@ export function createFirehoseStandin(options: FirehoseStandinOptions): Firehose
         ready.map((buffer) =>
           putObjects(options.clients, [
             {
-              key: `${buffer.prefix}${streamName}-1-${firehoseTimestamp(buffer.firstAtMs)}-${buffer.objectId}.ndjson.gz`,
+              key: `${buffer.prefix}${streamName}-1-${firehoseTimestamp(buffer.firstAtMs)}-${buffer.objectId}${STANDIN_FILE_EXTENSION}`,
               body: gzipSync(buffer.lines.join('')),
             },
           ]),

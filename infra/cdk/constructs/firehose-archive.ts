@@ -33,10 +33,10 @@ export interface FirehoseArchiveProps {
   readonly logRetention?: RetentionDays;
 }
 
-/** Where records go: the archive's layout, partitioned by the fields every line carries. */
 /** The delivery stream's buffering interval unless the stack sets another. */
 export const FIREHOSE_BUFFERING_SECONDS = 300;
 
+/** Where records go: the archive's layout, partitioned by the fields every line carries. */
 export const FIREHOSE_DATA_PREFIX =
   'events/site=!{partitionKeyFromQuery:site}/dt=!{partitionKeyFromQuery:dt}/hh=!{partitionKeyFromQuery:hh}/';
 /** Records Firehose could not partition or deliver, by error type and arrival day. */
