@@ -64,7 +64,8 @@ function checkOutput(command: string, output: unknown): void {
 
 function bodyText(body: unknown): string {
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  // Decoded as bytes: Buffer.from would call the SDK body's valueOf, which warns on stderr.
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
   return '';
 }
 

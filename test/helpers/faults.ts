@@ -44,7 +44,8 @@ function faultError(kind: FaultKind, command: string): Error {
 function bodyText(request: unknown): string {
   const body = (request as { body?: unknown }).body;
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  // Decoded as bytes: Buffer.from would call the SDK body's valueOf, which warns on stderr.
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
   return '';
 }
 
