@@ -8,6 +8,12 @@ import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { syncAlertEmails } from '../../functions/alerts/subscriptions';
 import { checkAlertRules } from '../../shared/alerts/rules';
 import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
+import {
+  fieldsResetByApply,
+  formatConfigChange,
+  type ResetField,
+  siteConfigChanges,
+} from '../../shared/config/changes';
 import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
@@ -33,6 +39,7 @@ import {
   rotateSiteKey,
   siteConfigTooLarge,
 } from '../../shared/storage/site-admin';
+import { mergedSiteConfigInput, siteConfigDocument } from '../../shared/storage/site-document';
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import type { DeployedStack } from '../cdk/stack-outputs';
@@ -138,6 +145,16 @@ function readSiteConfigFile(path: string): unknown {
   }
 }
 
+/** One line on stderr naming what a plain apply of a partial file sends back to its defaults. */
+function resetWarning(file: string, resets: readonly ResetField[]): string {
+  const fields = resets.map(({ path, after }) => {
+    if (after === undefined) return `${path} (unset)`;
+    const value = JSON.stringify(after);
+    return `${path} (back to ${value.length <= 40 ? value : 'its default'})`;
+  });
+  return `roxtrail: warning: ${file} leaves out ${fields.join(', ')}: applied with their defaults; sites apply --merge changes only the fields a file gives`;
+}
+
 /** An ISO 8601 instant option (with a zone: `Z` or an offset), else now. */
 function instantArgument(flag: string, value: string | undefined): Date {
   if (value === undefined) return new Date();
@@ -220,12 +237,25 @@ export function buildProgram(): Command {
   const sites = program.command('sites').description('create, list and manage sites');
   sites
     .command('apply <file>')
-    .description('create or update a site from a JSON config; prints new keys once on creation')
+    .description(
+      'create or update a site from a JSON config; prints new keys once on creation, else what changed',
+    )
+    .option(
+      '--merge',
+      'apply a partial file onto the stored config: objects merged key by key, arrays replaced, null removes a key',
+    )
+    .option('--site <site>', 'with --merge: the site to change, when the file does not name it')
     .option('--json', 'machine-readable output')
-    .action(async (file: string, options: { json?: boolean }) => {
+    .action(async (file: string, options: { merge?: boolean; site?: string; json?: boolean }) => {
+      if (options.site !== undefined && !options.merge)
+        throw new Error('--site goes with --merge (a whole file names its site)');
       const input = readSiteConfigFile(file);
-      const { result, alertEmails, alertEmailsError } = await withStorage((clients, stack) =>
-        applySite(clients, input, stack),
+      const { result, alertEmails, alertEmailsError } = await withStorage(async (clients, stack) =>
+        applySite(
+          clients,
+          options.merge ? await mergedSiteConfigInput(clients, input, options.site) : input,
+          stack,
+        ),
       );
       const emailLines = alertEmailLines(result.config, alertEmails);
       if (alertEmailsError !== undefined) {
@@ -254,12 +284,36 @@ export function buildProgram(): Command {
             ].join('\n'),
         );
       } else {
+        const changes = siteConfigChanges(result.previous, result.config);
+        const resets = options.merge ? [] : fieldsResetByApply(result.previous, input, result.config);
+        if (resets.length > 0) console.error(resetWarning(file, resets));
         print(
           Boolean(options.json),
-          { created: false, site: result.config.site, ...(alertEmails ? { alertEmails } : {}) },
-          () => [`updated site ${result.config.site}`, ...emailLines].join('\n'),
+          {
+            created: false,
+            site: result.config.site,
+            changes,
+            ...(resets.length > 0 ? { resetToDefaults: resets.map((reset) => reset.path) } : {}),
+            ...(alertEmails ? { alertEmails } : {}),
+          },
+          () =>
+            [
+              changes.length === 0
+                ? `updated site ${result.config.site}: no changes`
+                : `updated site ${result.config.site}:`,
+              ...changes.map((change) => `  ${formatConfigChange(change)}`),
+              ...emailLines,
+            ].join('\n'),
         );
       }
+    });
+  sites
+    .command('get')
+    .description('print the stored config of a site as JSON (no keys), to edit and apply again')
+    .requiredOption('--site <site>', 'site id')
+    .action(async (options: { site: string }) => {
+      const document = await withStorage((clients) => siteConfigDocument(clients, options.site));
+      console.log(JSON.stringify(document, null, 2));
     });
   sites
     .command('list')
