@@ -1,7 +1,5 @@
 /** The `roxtrail` command line. Every command prints one clear line and exits non-zero on error. */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
@@ -17,11 +15,8 @@ import {
 import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
-  completeMeasured,
   DEPLOYED,
   type FrontDoor,
-  type Measured,
-  missingMeasurements,
   monthlyCost,
   type TableClass,
 } from '../../shared/cost/model';
@@ -46,12 +41,11 @@ import type { DeployedStack } from '../cdk/stack-outputs';
 import { dataDirFromEnv, openLocalStorage, runningStack } from './data-dir';
 import { deployedStack } from './deployed-stack';
 import { summaryTable } from './figures-table';
+import { costMeasurements } from './measurements';
 import { pruneLocal } from './prune';
 import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
 import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
 import { threadBuilder } from './thread-builder';
-
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Set by the global `--stack NAME` option (or ROXTRAIL_STACK): commands then work on that deployed stack. */
 let selectedStack: string | undefined;
@@ -182,19 +176,6 @@ async function siteConfigOrFail(clients: StorageClients, site: string): Promise<
   const stored = await getSite(clients, site);
   if (!stored) throw new Error(`unknown site "${site}" (roxtrail sites list shows the sites)`);
   return stored.config;
-}
-
-/** The counts the last benchmark measured, with the deployed memory sizes: the cost model never assumes them. */
-function readMeasured(): Measured {
-  const file = join(REPO_ROOT, 'bench', 'results.json');
-  if (!existsSync(file))
-    throw new Error('no measurements yet: run `npm run bench` first (it writes bench/results.json)');
-  const { measured } = JSON.parse(readFileSync(file, 'utf8')) as { measured?: Record<string, unknown> };
-  const missing = missingMeasurements(measured ?? {});
-  if (!measured || missing.length > 0) {
-    throw new Error(`bench/results.json lacks ${missing.join(', ')}: run \`npm run bench\` again`);
-  }
-  return completeMeasured(measured);
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
@@ -547,7 +528,9 @@ export function buildProgram(): Command {
 
   program
     .command('cost')
-    .description('monthly AWS cost from the counts the last `npm run bench` measured (bench/results.json)')
+    .description(
+      'monthly AWS cost from benchmark counts: the shipped bench/measurements.json, or a newer `npm run bench` run',
+    )
     .option('--events-per-month <n>', 'events a month', positiveNumber, 100_000_000)
     .option('--events-per-request <n>', 'events per request (client batch size)', positiveNumber, 10)
     .option('--event-bytes <n>', 'average event size as sent', positiveNumber, 550)
@@ -588,6 +571,7 @@ export function buildProgram(): Command {
           ['standard', 'standard-ia'],
           '--table-class',
         );
+        const measurements = costMeasurements();
         const report = monthlyCost(
           {
             eventsPerMonth: options.eventsPerMonth,
@@ -597,12 +581,14 @@ export function buildProgram(): Command {
             journeyRetentionDays: options.journeyRetentionDays,
             sites: options.sites,
           },
-          readMeasured(),
+          measurements.measured,
           { mode, frontDoor, tableClass, pointInTimeRecovery: options.pointInTimeRecovery },
         );
         const row = (label: string, value: string, basis = '') =>
           `${label.padEnd(34)} $${value.padStart(10)}   ${basis}`.trimEnd();
-        print(Boolean(options.json), report, () =>
+        const { source, file, measuredAt, command, description } = measurements;
+        const basis = { source, file, measuredAt, ...(command ? { command } : {}) };
+        print(Boolean(options.json), { ...report, measurements: basis }, () =>
           [
             ...report.lines.map((line) => row(line.item, line.monthly.toFixed(2), line.basis)),
             row(
@@ -614,7 +600,7 @@ export function buildProgram(): Command {
             row('idle per month', report.idleMonthly.toFixed(2), 'no traffic, data kept:'),
             row('  fixed', report.idleFixedMonthly.toFixed(2), 'schedules, runs, alarms, keys'),
             row('  storage', report.idleStorageMonthly.toFixed(2), 'archive, table, backups, logs'),
-            `prices of ${PRICES.asOf} (${PRICES.region}); counts measured by npm run bench`,
+            `prices of ${PRICES.asOf} (${PRICES.region}); counts: ${description}`,
           ].join('\n'),
         );
       },
