@@ -14,6 +14,8 @@ export interface FaultRule {
   service: Service;
   /** SDK command name as the client sees it, e.g. `PutObjectCommand`, `PutItemCommand`. */
   command: string;
+  /** Only sends whose command input (as the client marshalled it) this accepts match the rule. */
+  when?: (input: unknown) => boolean;
   /** Matching sends let through before the first failure. */
   skip?: number;
   /** Consecutive failures (the SDK itself retries up to 3 attempts per call). */
@@ -62,6 +64,7 @@ export function injectFaults(clients: StorageClients): FaultInjector {
       sends.set(label, (sends.get(label) ?? 0) + 1);
       for (const state of rules) {
         if (state.rule.service !== service || state.rule.command !== command) continue;
+        if (state.rule.when && !state.rule.when((args as { input?: unknown }).input)) continue;
         if (state.failed >= state.rule.times) continue;
         state.seen += 1;
         if (state.seen <= (state.rule.skip ?? 0)) continue;

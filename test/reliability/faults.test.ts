@@ -456,9 +456,17 @@ describe('the aggregator interrupted mid-day', () => {
     const before = await served();
     const clients = createStorageClients(aggStores.settings);
     const faults = injectFaults(clients);
-    faults.add({ service: 'dynamo', command: 'PutItemCommand', times: 1_000, kind: 'network' });
+    // The figures item only: the day leases taken before computing are PutItems too.
+    faults.add({
+      service: 'dynamo',
+      command: 'PutItemCommand',
+      when: (input) => JSON.stringify(input).includes(`"DAY#${DAY}"`),
+      times: 1_000,
+      kind: 'network',
+    });
     await expect(aggregateDay(clients, config, DAY, { now })).rejects.toThrow();
     counts.faults += faults.injected;
+    expect(faults.injected).toBeGreaterThan(0);
     const after = await served();
     expect(after.item).toEqual(before.item);
     // The report is written first (S3 then DynamoDB, no transaction across them): it may run one
