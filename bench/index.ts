@@ -1,6 +1,10 @@
-/** `npm run bench`: runs every benchmark, prints one table and writes bench/results.json. */
+/**
+ * `npm run bench`: runs every benchmark, prints one table and writes bench/results.json (or
+ * `ROXTRAIL_BENCH_RESULTS`), which `roxtrail cost` then prefers to the shipped bench/measurements.json.
+ */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
+import { localBenchResultsFile } from '../infra/local/measurements';
 import type { Measured } from '../shared/cost/model';
 import { benchAggregation } from './aggregation';
 import { benchBundles } from './bundles';
@@ -25,9 +29,14 @@ export async function runBenchmarks(options: {
   await step('bundles', () => benchBundles());
   const table = renderTable(rows);
   console.log(table);
-  writeFileSync(
-    join(import.meta.dirname, 'results.json'),
-    `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, measured, rows }, null, 2)}\n`,
-  );
+  const run = {
+    measuredAt: new Date().toISOString(),
+    command: `roxtrail bench --seconds ${options.seconds} --events ${options.aggregationEvents}`,
+    node: process.version,
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, ${process.platform} ${process.arch}`,
+    measured,
+    rows,
+  };
+  writeFileSync(localBenchResultsFile(), `${JSON.stringify(run, null, 2)}\n`);
   return rows;
 }

@@ -1,22 +1,23 @@
 /** The `roxtrail` command line. Every command prints one clear line and exits non-zero on error. */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { syncAlertEmails } from '../../functions/alerts/subscriptions';
 import { checkAlertRules } from '../../shared/alerts/rules';
 import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
+import {
+  fieldsResetByApply,
+  formatConfigChange,
+  type ResetField,
+  siteConfigChanges,
+} from '../../shared/config/changes';
 import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
   collectorCapacity,
-  completeMeasured,
   DEPLOYED,
   type FrontDoor,
-  type Measured,
-  missingMeasurements,
   monthlyCost,
   type TableClass,
 } from '../../shared/cost/model';
@@ -36,18 +37,18 @@ import {
   rotateSiteKey,
   siteConfigTooLarge,
 } from '../../shared/storage/site-admin';
+import { mergedSiteConfigInput, siteConfigDocument } from '../../shared/storage/site-document';
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import type { DeployedStack } from '../cdk/stack-outputs';
 import { dataDirFromEnv, openLocalStorage, runningStack } from './data-dir';
 import { deployedStack } from './deployed-stack';
 import { summaryTable } from './figures-table';
+import { costMeasurements } from './measurements';
 import { pruneLocal } from './prune';
 import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
 import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
 import { threadBuilder } from './thread-builder';
-
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Set by the global `--stack NAME` option (or ROXTRAIL_STACK): commands then work on that deployed stack. */
 let selectedStack: string | undefined;
@@ -141,6 +142,16 @@ function readSiteConfigFile(path: string): unknown {
   }
 }
 
+/** One line on stderr naming what a plain apply of a partial file sends back to its defaults. */
+function resetWarning(file: string, resets: readonly ResetField[]): string {
+  const fields = resets.map(({ path, after }) => {
+    if (after === undefined) return `${path} (unset)`;
+    const value = JSON.stringify(after);
+    return `${path} (back to ${value.length <= 40 ? value : 'its default'})`;
+  });
+  return `roxtrail: warning: ${file} leaves out ${fields.join(', ')}: applied with their defaults; sites apply --merge changes only the fields a file gives`;
+}
+
 /** An ISO 8601 instant option (with a zone: `Z` or an offset), else now. */
 function instantArgument(flag: string, value: string | undefined): Date {
   if (value === undefined) return new Date();
@@ -170,21 +181,8 @@ async function siteConfigOrFail(clients: StorageClients, site: string): Promise<
   return stored.config;
 }
 
-/** The counts the last benchmark measured, with the deployed memory sizes: the cost model never assumes them. */
 function fmtCount(value: number): string {
   return Math.round(value).toLocaleString('en-US');
-}
-
-function readMeasured(): Measured {
-  const file = join(REPO_ROOT, 'bench', 'results.json');
-  if (!existsSync(file))
-    throw new Error('no measurements yet: run `npm run bench` first (it writes bench/results.json)');
-  const { measured } = JSON.parse(readFileSync(file, 'utf8')) as { measured?: Record<string, unknown> };
-  const missing = missingMeasurements(measured ?? {});
-  if (!measured || missing.length > 0) {
-    throw new Error(`bench/results.json lacks ${missing.join(', ')}: run \`npm run bench\` again`);
-  }
-  return completeMeasured(measured);
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
@@ -251,12 +249,25 @@ export function buildProgram(): Command {
   const sites = program.command('sites').description('create, list and manage sites');
   sites
     .command('apply <file>')
-    .description('create or update a site from a JSON config; prints new keys once on creation')
+    .description(
+      'create or update a site from a JSON config; prints new keys once on creation, else what changed',
+    )
+    .option(
+      '--merge',
+      'apply a partial file onto the stored config: objects merged key by key, arrays replaced, null removes a key',
+    )
+    .option('--site <site>', 'with --merge: the site to change, when the file does not name it')
     .option('--json', 'machine-readable output')
-    .action(async (file: string, options: { json?: boolean }) => {
+    .action(async (file: string, options: { merge?: boolean; site?: string; json?: boolean }) => {
+      if (options.site !== undefined && !options.merge)
+        throw new Error('--site goes with --merge (a whole file names its site)');
       const input = readSiteConfigFile(file);
-      const { result, alertEmails, alertEmailsError } = await withStorage((clients, stack) =>
-        applySite(clients, input, stack),
+      const { result, alertEmails, alertEmailsError } = await withStorage(async (clients, stack) =>
+        applySite(
+          clients,
+          options.merge ? await mergedSiteConfigInput(clients, input, options.site) : input,
+          stack,
+        ),
       );
       const emailLines = alertEmailLines(result.config, alertEmails);
       if (alertEmailsError !== undefined) {
@@ -285,12 +296,36 @@ export function buildProgram(): Command {
             ].join('\n'),
         );
       } else {
+        const changes = siteConfigChanges(result.previous, result.config);
+        const resets = options.merge ? [] : fieldsResetByApply(result.previous, input, result.config);
+        if (resets.length > 0) console.error(resetWarning(file, resets));
         print(
           Boolean(options.json),
-          { created: false, site: result.config.site, ...(alertEmails ? { alertEmails } : {}) },
-          () => [`updated site ${result.config.site}`, ...emailLines].join('\n'),
+          {
+            created: false,
+            site: result.config.site,
+            changes,
+            ...(resets.length > 0 ? { resetToDefaults: resets.map((reset) => reset.path) } : {}),
+            ...(alertEmails ? { alertEmails } : {}),
+          },
+          () =>
+            [
+              changes.length === 0
+                ? `updated site ${result.config.site}: no changes`
+                : `updated site ${result.config.site}:`,
+              ...changes.map((change) => `  ${formatConfigChange(change)}`),
+              ...emailLines,
+            ].join('\n'),
         );
       }
+    });
+  sites
+    .command('get')
+    .description('print the stored config of a site as JSON (no keys), to edit and apply again')
+    .requiredOption('--site <site>', 'site id')
+    .action(async (options: { site: string }) => {
+      const document = await withStorage((clients) => siteConfigDocument(clients, options.site));
+      console.log(JSON.stringify(document, null, 2));
     });
   sites
     .command('list')
@@ -530,7 +565,9 @@ export function buildProgram(): Command {
 
   program
     .command('cost')
-    .description('monthly AWS cost from the counts the last `npm run bench` measured (bench/results.json)')
+    .description(
+      'monthly AWS cost from benchmark counts: the shipped bench/measurements.json, or a newer `npm run bench` run',
+    )
     .option('--events-per-month <n>', 'events a month', positiveNumber, 100_000_000)
     .option('--events-per-request <n>', 'events per request (client batch size)', positiveNumber, 10)
     .option('--event-bytes <n>', 'average event size as sent', positiveNumber, 550)
@@ -579,7 +616,8 @@ export function buildProgram(): Command {
           journeyRetentionDays: options.journeyRetentionDays,
           sites: options.sites,
         };
-        const measured = readMeasured();
+        const measurements = costMeasurements();
+        const measured = measurements.measured;
         const report = monthlyCost(workload, measured, {
           mode,
           frontDoor,
@@ -589,7 +627,9 @@ export function buildProgram(): Command {
         const capacity = collectorCapacity(workload, measured);
         const row = (label: string, value: string, basis = '') =>
           `${label.padEnd(34)} $${value.padStart(10)}   ${basis}`.trimEnd();
-        print(Boolean(options.json), report, () =>
+        const { source, file, measuredAt, command, description } = measurements;
+        const basis = { source, file, measuredAt, ...(command ? { command } : {}) };
+        print(Boolean(options.json), { ...report, measurements: basis }, () =>
           [
             ...report.lines.map((line) => row(line.item, line.monthly.toFixed(2), line.basis)),
             row(
@@ -602,7 +642,7 @@ export function buildProgram(): Command {
             row('  fixed', report.idleFixedMonthly.toFixed(2), 'schedules, runs, alarms, keys'),
             row('  storage', report.idleStorageMonthly.toFixed(2), 'archive, table, backups, logs'),
             `collector capped at ${capacity.concurrency} concurrent (reserved concurrency, free): about ${fmtCount(capacity.requestsPerSecond)} requests/s; this volume averages ${capacity.averageRequestsPerSecond.toFixed(1)} requests/s`,
-            `prices of ${PRICES.asOf} (${PRICES.region}); counts measured by npm run bench`,
+            `prices of ${PRICES.asOf} (${PRICES.region}); counts: ${description}`,
           ].join('\n'),
         );
       },

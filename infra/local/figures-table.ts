@@ -1,4 +1,5 @@
 /** Compact text renderings of figures for the CLI. */
+import { formatRatio } from '../../shared/alerts/messages';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 
 function money(value: number, currency: string): string {
@@ -24,7 +25,7 @@ export function summaryTable(days: readonly FiguresDocument[]): string {
     money(f.sales.revenue, f.currency),
     percent(f.carts.abandonmentRate),
     score(f.experience.nps.score),
-    score(f.rox.value, 2),
+    f.rox.value === null ? '—' : formatRatio(f.rox.value),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>

@@ -22,6 +22,11 @@ const smallCountFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits:
 const countFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const pointsFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 const scoreFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const ratioFormat = new Intl.NumberFormat('en-US', {
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+  signDisplay: 'negative',
+});
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
 function percent(fraction: number): string {
@@ -31,6 +36,15 @@ function percent(fraction: number): string {
   // One decimal where a whole percent would hide the difference (1.2 %, not 1 %).
   if (Math.abs(value) < 10 && Math.abs(value - rounded) >= 0.05) return `${value.toFixed(1)}%`;
   return `${rounded === 0 ? 0 : rounded}%`;
+}
+
+/**
+ * ROX as the figures hold it, a ratio with two decimals: (incremental revenue − cost) / cost, so 8.64
+ * earned the cost back and 8.64 times over, 0.00 broke even, −0.13 lost 13 % of it. The same in alert
+ * texts, `roxtrail figures` and the dashboard.
+ */
+export function formatRatio(value: number): string {
+  return ratioFormat.format(value);
 }
 
 export function formatMoney(value: number, currency: string): string {
@@ -46,12 +60,13 @@ export function formatMoney(value: number, currency: string): string {
   return format.format(value);
 }
 
-/** A figure as people read it: rates as percentages, money in the site currency, counts grouped. */
+/** A figure as people read it: rates as percentages, ROX as a ratio, money in the site currency, counts grouped. */
 export function formatFigure(value: number, unit: FigureUnit, currency: string): string {
   switch (unit) {
     case 'rate':
-    case 'ratio':
       return percent(value);
+    case 'ratio':
+      return formatRatio(value);
     case 'money':
       return formatMoney(value, currency);
     case 'points':
@@ -67,8 +82,9 @@ export function formatFigure(value: number, unit: FigureUnit, currency: string):
 function formatDifference(difference: number, unit: FigureUnit, currency: string): string {
   switch (unit) {
     case 'rate':
-    case 'ratio':
       return `${pointsFormat.format(difference * 100)} percentage points`;
+    case 'ratio':
+      return formatRatio(difference);
     case 'points':
     case 'score':
       return `${pointsFormat.format(difference)} points`;

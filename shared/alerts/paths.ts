@@ -16,7 +16,7 @@ export type FigureUnit =
   | 'count'
   /** A fraction in [0, 1], shown as a percentage. */
   | 'rate'
-  /** A return ratio (ROX), shown as a signed percentage. */
+  /** A return ratio (ROX), shown as a ratio with two decimals (8.64, -0.13), as everywhere. */
   | 'ratio'
   /** Site currency. */
   | 'money'

@@ -8,7 +8,8 @@ export const REJECTION_REASONS = {
   invalid_timestamp: 'timestamp, originalTimestamp and sentAt must be ISO 8601 date-times from 1970 to 2100',
   invalid_message_id: 'messageId must be a non-empty string of at most 200 characters',
   invalid_field: 'a field has the wrong type',
-  invalid_survey_score: 'Survey Responded needs an integer score: nps/enps 0-10, ces 1-7, csat 1-5',
+  invalid_survey_score:
+    'Survey Responded needs properties.survey (nps, enps, ces or csat) and an integer properties.score: nps/enps 0-10, ces 1-7, csat 1-5',
   event_too_large: 'the event is larger than 32 KB',
   user_erasure_in_progress:
     "the user's data is being erased: their events are refused until the erasure has finished",

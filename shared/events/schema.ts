@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { withNumericAmounts } from './amounts';
 import { type Rejection, rejection } from './reasons';
+import { SURVEY_RESPONDED, surveyResponseProblem } from './survey';
 import { EVENT_TYPES, type EventType, type JsonObject } from './types';
 
 export const MAX_EVENT_BYTES = 32 * 1024;
@@ -120,14 +121,6 @@ export const incomingEventSchema = z.looseObject({
 
 export type IncomingEvent = z.output<typeof incomingEventSchema>;
 
-/** Survey kinds and their valid integer score ranges (metrics.md §4, experience). */
-export const SURVEY_SCORE_RANGES: Readonly<Record<string, readonly [number, number]>> = {
-  nps: [0, 10],
-  enps: [0, 10],
-  ces: [1, 7],
-  csat: [1, 5],
-};
-
 const FIELD_REASONS: Readonly<Record<string, Rejection['reason']>> = {
   type: 'unknown_type',
   timestamp: 'invalid_timestamp',
@@ -196,8 +189,8 @@ export function validateEvent(
   }
   if (event.type === 'track') {
     if (!event.event) return { ok: false, rejection: rejection('missing_event_name') };
-    if (event.event === 'Survey Responded') {
-      const surveyProblem = surveyScoreProblem(event.properties);
+    if (event.event === SURVEY_RESPONDED) {
+      const surveyProblem = surveyResponseProblem(event.properties);
       if (surveyProblem) return { ok: false, rejection: rejection('invalid_survey_score', surveyProblem) };
     }
   }
@@ -318,17 +311,4 @@ function nestsBelow(value: object, levels: number): boolean {
       return true;
   }
   return false;
-}
-
-/** Known survey kinds must carry an integer score in range; unknown kinds are kept but never scored. */
-function surveyScoreProblem(properties: JsonObject | undefined): string | undefined {
-  const survey = properties?.survey;
-  if (typeof survey !== 'string') return undefined;
-  const range = Object.hasOwn(SURVEY_SCORE_RANGES, survey) ? SURVEY_SCORE_RANGES[survey] : undefined;
-  if (!range) return undefined;
-  const score = properties?.score;
-  if (typeof score !== 'number' || !Number.isInteger(score) || score < range[0] || score > range[1]) {
-    return `${survey} score ${JSON.stringify(score ?? null)} is outside ${range[0]}-${range[1]}`;
-  }
-  return undefined;
 }

@@ -26,7 +26,7 @@ export function siteConfigTooLarge(what: string, bytes: number): string {
 
 export type ApplyResult =
   | { created: true; config: SiteConfig; writeKey: string; readKey: string }
-  | { created: false; config: SiteConfig };
+  | { created: false; config: SiteConfig; previous: SiteConfig };
 
 /** Extra checks that need more than the schema (e.g. alert figure paths), plugged in by callers. */
 export type ConfigCheck = (config: SiteConfig) => string | undefined;
@@ -49,13 +49,14 @@ export async function applySiteConfig(
   const existing = await getSite(clients, config.site);
   if (existing) {
     await updateSiteConfig(clients, config, now);
-    return { created: false, config };
+    return { created: false, config, previous: existing.config };
   }
   if (!(await createSite(clients, config, now))) {
     // Another writer created it between our read and write: apply as an update.
     const winner = await getSite(clients, config.site);
-    if (winner) await updateSiteConfig(clients, config, now);
-    return { created: false, config };
+    if (!winner) throw new SiteConfigError(`site ${config.site} could not be stored: apply it again`);
+    await updateSiteConfig(clients, config, now);
+    return { created: false, config, previous: winner.config };
   }
   const writeKey = await issueAccessKey(clients, config.site, 'write', now);
   const readKey = await issueAccessKey(clients, config.site, 'read', now);

@@ -9,6 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SITE_CONFIG } from '../../infra/local/runtime';
 import { runSimulation, type SimulationSummary } from '../../infra/local/simulate';
+import { formatRatio } from '../../shared/alerts/messages';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { addDays } from '../../shared/time';
 import { CHROMIUM_LAUNCH, hasChromium } from '../helpers/chromium';
@@ -59,7 +60,11 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
       { now: () => NOW },
     );
     browser = await chromium.launch(CHROMIUM_LAUNCH);
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, timezoneId: 'Europe/Rome' });
+    page = await browser.newPage({
+      viewport: { width: 1440, height: 1000 },
+      timezoneId: 'Europe/Rome',
+      locale: 'en-US',
+    });
     // The page's clock reads NOW (timers still run): its "yesterday" is the simulation's last day.
     await page.clock.setFixedTime(NOW);
     page.on('console', (message) => {
@@ -127,6 +132,18 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     expect(await page.locator('#funnel .step').count()).toBe(4);
     expect(await page.locator('#funnel .step').first().textContent()).toContain('Product Viewed');
     expect(await page.locator('#touchpoints tbody tr').count()).toBe(3);
+    // ROX is a ratio with two decimals, as `roxtrail figures` and the alert texts print it.
+    const figures = simulation.figures.find((f) => f.date === incidentDate);
+    const rox = figures?.rox.value;
+    expect(typeof rox).toBe('number');
+    const shownRox = await page.locator('.kpi', { hasText: 'ROX' }).locator('.kpi-value').textContent();
+    expect(shownRox).toBe(formatRatio(rox ?? Number.NaN));
+    const siteRoxAlerts = (await page.locator('.alert .alert-text').allTextContents()).filter((text) =>
+      text.includes('Site ROX on demo'),
+    );
+    expect(siteRoxAlerts).toEqual([
+      `Site ROX on demo was ${formatRatio(rox ?? Number.NaN)} on ${incidentDate}, below 0.00 (${figures?.traffic.journeys.toLocaleString('en-US')} journeys)`,
+    ]);
     expect(page.url()).toContain(`day=${incidentDate}`);
     expect(page.url()).not.toContain(readKey);
 

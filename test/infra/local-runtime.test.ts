@@ -41,7 +41,7 @@ describe('roxtrail start and the sites commands', () => {
     expect(await track(first.url, created.writeKey, 'cli-1')).toBe(200);
 
     const reapplied = await runCli(['sites', 'apply', siteFile, '--json'], env);
-    expect(JSON.parse(reapplied.stdout)).toEqual({ created: false, site: 'cli-shop' });
+    expect(JSON.parse(reapplied.stdout)).toEqual({ created: false, site: 'cli-shop', changes: [] });
     // Alert e-mails need the AWS stack's topic: locally the command says so instead of dropping them.
     writeFileSync(
       siteFile,

@@ -40,11 +40,20 @@ export function percent(value) {
   return `${Math.abs(points) < 10 ? decimals.format(points) : counts.format(points)}%`;
 }
 
-/** A return ratio (ROX): signed percentage. @param {number | null | undefined} value */
+const ratios = new Intl.NumberFormat(undefined, {
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+  signDisplay: 'negative',
+});
+
+/**
+ * ROX, a ratio with two decimals as the figures hold it and as alerts and `roxtrail figures` print it:
+ * (incremental revenue − cost) / cost, 8.64 = the cost earned back and 8.64 times over.
+ * @param {number | null | undefined} value
+ */
 export function ratio(value) {
   if (value === null || value === undefined) return DASH;
-  const points = value * 100;
-  return `${points > 0 ? '+' : ''}${Math.abs(points) < 10 ? decimals.format(points) : counts.format(points)}%`;
+  return ratios.format(value);
 }
 
 /** NPS-like points. @param {number | null | undefined} value */

@@ -164,7 +164,7 @@ describe('alert messages', () => {
     );
   });
 
-  it('names touchpoints and shows ROX as a signed percentage', () => {
+  it('names touchpoints and shows ROX as a ratio, as roxtrail figures and the dashboard do', () => {
     const rule: AlertRule = { id: 'chat-rox', metric: 'rox.touchpoints[live_chat].rox', below: 0 };
     expect(
       message(rule, {
@@ -173,10 +173,10 @@ describe('alert messages', () => {
         threshold: 0,
         sample: { metric: 'rox.touchpoints[live_chat].journeys', value: 1830 },
       }).text,
-    ).toBe('ROX of live_chat on demo was -13% on 2026-11-20, below 0% (1,830 journeys)');
+    ).toBe('ROX of live_chat on demo was -0.13 on 2026-11-20, below 0.00 (1,830 journeys)');
     const site: AlertRule = { id: 'rox-negative', metric: 'rox.value', below: 0 };
     expect(message(site, { status: 'firing', value: -0.04, threshold: 0 }).text).toBe(
-      'Site ROX on demo was -4% on 2026-11-20, below 0%',
+      'Site ROX on demo was -0.04 on 2026-11-20, below 0.00',
     );
   });
 
@@ -205,7 +205,9 @@ describe('alert messages', () => {
   it('formats each unit', () => {
     expect(formatFigure(0.5, 'rate', 'EUR')).toBe('50%');
     expect(formatFigure(0.004, 'rate', 'EUR')).toBe('0.4%');
-    expect(formatFigure(-0.25, 'ratio', 'EUR')).toBe('-25%');
+    expect(formatFigure(-0.25, 'ratio', 'EUR')).toBe('-0.25');
+    expect(formatFigure(8.6449, 'ratio', 'EUR')).toBe('8.64');
+    expect(formatFigure(-0.001, 'ratio', 'EUR')).toBe('0.00');
     expect(formatFigure(1234.5, 'money', 'EUR')).toBe('€1,234.50');
     expect(formatFigure(1234.5, 'money', 'JPY')).toBe('¥1,235');
     expect(formatFigure(12345, 'count', 'EUR')).toBe('12,345');

@@ -21,10 +21,10 @@ import {
   isNestedTooDeeply,
   MAX_ID_LENGTH,
   MAX_NESTING,
-  SURVEY_SCORE_RANGES,
   type ValidationResult,
   validateEvent,
 } from '../../../shared/events/schema';
+import { surveyResponseProblem } from '../../../shared/events/survey';
 import {
   EVENT_TYPES,
   type EventType,
@@ -54,18 +54,6 @@ const FIELD_REASONS: Readonly<Record<string, ReturnType<typeof rejection>['reaso
   messageId: 'invalid_message_id',
 };
 const isPresentId = (value: string | number | undefined) => value !== undefined && String(value).length > 0;
-
-function surveyScoreProblem(properties: JsonObject | undefined): string | undefined {
-  const survey = properties?.survey;
-  if (typeof survey !== 'string') return undefined;
-  const range = Object.hasOwn(SURVEY_SCORE_RANGES, survey) ? SURVEY_SCORE_RANGES[survey] : undefined;
-  if (!range) return undefined;
-  const score = properties?.score;
-  if (typeof score !== 'number' || !Number.isInteger(score) || score < range[0] || score > range[1]) {
-    return `${survey} score ${JSON.stringify(score ?? null)} is outside ${range[0]}-${range[1]}`;
-  }
-  return undefined;
-}
 
 /** validateEvent as it was: zod for every event. */
 function zodValidateEvent(raw: unknown, forcedType?: EventType): ValidationResult {
@@ -107,7 +95,8 @@ function zodValidateEvent(raw: unknown, forcedType?: EventType): ValidationResul
   if (event.type === 'track') {
     if (!event.event) return { ok: false, rejection: rejection('missing_event_name') };
     if (event.event === 'Survey Responded') {
-      const problem = surveyScoreProblem(event.properties);
+      // The survey rule is one function both paths call after parsing (shared/events/survey.ts).
+      const problem = surveyResponseProblem(event.properties);
       if (problem) return { ok: false, rejection: rejection('invalid_survey_score', problem) };
     }
   }

@@ -302,20 +302,47 @@ describe('validateEvent: survey scores', () => {
     expect(result.rejection.message).toContain('nps score "9" is outside 0-10');
   });
 
-  it('accepts an unknown survey kind with any score or none', () => {
-    expect(reasonOf(validateEvent(survey({ survey: 'stars', score: 99.5 })))).toBe('accepted');
-    expect(reasonOf(validateEvent(survey({ survey: 'mystery' })))).toBe('accepted');
+  it('rejects an unknown survey kind, whatever its score', () => {
+    const result = validateEvent(survey({ survey: 'stars', score: 4 }));
+
+    if (result.ok) throw new Error('accepted');
+    expect(result.rejection).toEqual({
+      reason: 'invalid_survey_score',
+      message: `${REJECTION_REASONS.invalid_survey_score} (survey "stars" is not one of nps, enps, ces, csat)`,
+    });
+    expect(reasonOf(validateEvent(survey({ survey: 'mystery' })))).toBe('invalid_survey_score');
+    expect(reasonOf(validateEvent(survey({ survey: 7, score: 7 })))).toBe('invalid_survey_score');
   });
 
-  it('matches survey kinds case-sensitively (NPS is an unknown kind)', () => {
-    expect(reasonOf(validateEvent(survey({ survey: 'NPS', score: 42 })))).toBe('accepted');
+  it('matches survey kinds case-sensitively: NPS is refused, not stored unscored', () => {
+    expect(reasonOf(validateEvent(survey({ survey: 'NPS', score: 9 })))).toBe('invalid_survey_score');
   });
 
-  it('accepts a Survey Responded event without a survey kind or properties', () => {
-    expect(reasonOf(validateEvent(survey({ score: 'n/a' })))).toBe('accepted');
-    expect(reasonOf(validateEvent({ type: 'track', event: 'Survey Responded', anonymousId: 'a' }))).toBe(
-      'accepted',
+  it('rejects the survey kind sent as properties.kind and names the field the figures read', () => {
+    // The tester's event (issue 16): stored and never counted before.
+    const result = validateEvent(survey({ kind: 'nps', score: 11 }));
+
+    if (result.ok) throw new Error('accepted');
+    expect(result.rejection.reason).toBe('invalid_survey_score');
+    expect(result.rejection.message).toContain(
+      'the survey kind goes in properties.survey, not properties.kind ("nps")',
     );
+    expect(reasonOf(validateEvent(survey({ kind: 'nps', score: 9 })))).toBe('invalid_survey_score');
+  });
+
+  it('rejects a Survey Responded event without a survey kind or properties', () => {
+    const result = validateEvent({ type: 'track', event: 'Survey Responded', anonymousId: 'a' });
+
+    if (result.ok) throw new Error('accepted');
+    expect(result.rejection.message).toContain('properties.survey is missing: one of nps, enps, ces, csat');
+    expect(reasonOf(validateEvent(survey({ score: 'n/a' })))).toBe('invalid_survey_score');
+  });
+
+  it('cuts a long value short in the message', () => {
+    const result = validateEvent(survey({ survey: 'x'.repeat(5_000), score: 1 }));
+
+    if (result.ok) throw new Error('accepted');
+    expect(result.rejection.message.length).toBeLessThan(300);
   });
 
   it('only checks scores on Survey Responded track events', () => {
@@ -328,9 +355,9 @@ describe('validateEvent: survey scores', () => {
   });
 
   it.each(['toString', 'constructor', 'hasOwnProperty', '__proto__'])(
-    'accepts the unknown survey kind %s without a score (no prototype lookup)',
+    'rejects the unknown survey kind %s (no prototype lookup)',
     (kind) => {
-      expect(reasonOf(validateEvent(survey({ survey: kind })))).toBe('accepted');
+      expect(reasonOf(validateEvent(survey({ survey: kind, score: 5 })))).toBe('invalid_survey_score');
     },
   );
 });
