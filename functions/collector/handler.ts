@@ -97,6 +97,7 @@ export function createCollector(deps: CollectorDeps) {
         allow: 'POST, OPTIONS',
       });
     }
+    if (route.kind === 'metrics') return sdkMetricsAnswer(deps.clients, origin);
     const receivedAtMs = now();
 
     const keyFromRequest = writeKeyFromRequest(event);
@@ -157,6 +158,15 @@ export function createCollector(deps: CollectorDeps) {
 async function preflight(clients: StorageClients, origin: string | undefined): Promise<HttpResult> {
   if (!origin || !(await isKnownOrigin(clients, origin))) return { statusCode: 204, headers: {} };
   return { statusCode: 204, headers: { ...corsHeaders(origin, [origin]), ...CORS_PREFLIGHT_HEADERS } };
+}
+
+/**
+ * analytics.js's own counters (`/v1/m`) carry no write key and nothing of the shop's: answered, with CORS
+ * for the origins of every site as a preflight is, and stored nowhere.
+ */
+async function sdkMetricsAnswer(clients: StorageClients, origin: string | undefined): Promise<HttpResult> {
+  if (!origin || !(await isKnownOrigin(clients, origin))) return { statusCode: 204, headers: {} };
+  return { statusCode: 204, headers: corsHeaders(origin, [origin]) };
 }
 
 function privacyPolicyOf(site: StoredSite): PrivacyPolicy {
