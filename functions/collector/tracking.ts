@@ -107,12 +107,13 @@ export function ingestRequestOf(
 
 /**
  * Request headers the SDKs send besides the basic ones: analytics.js 2.0 `X-Retry-Count` on retries,
- * RudderStack's JavaScript SDK `SentAt` on every request and `Rsa-*` on retries and recovered queues.
+ * RudderStack's JavaScript SDK `AnonymousId` and `SentAt` on every request and `Rsa-*` on retries and
+ * recovered queues. Without them in the preflight's answer the browser sends nothing at all.
  */
 export const CORS_PREFLIGHT_HEADERS = {
   'access-control-allow-methods': 'POST, OPTIONS',
   'access-control-allow-headers':
-    'content-type, authorization, content-encoding, x-retry-count, sentat, rsa-recovered, ' +
+    'content-type, authorization, content-encoding, x-retry-count, anonymousid, sentat, rsa-recovered, ' +
     'rsa-retry-attempt, rsa-since-last-attempt, rsa-since-first-attempt, rsa-retry-reason',
   'access-control-max-age': '86400',
 };

@@ -98,10 +98,10 @@ describe('/v1/m, analytics.js 2.0 metrics', () => {
 describe('CORS preflight allows the SDKs’ request headers', () => {
   it.each([
     ['analytics.js 2.0 retries', 'authorization, content-type, x-retry-count'],
-    ['RudderStack JS SDK', 'authorization, content-type, sentat'],
+    ['RudderStack JS SDK', 'anonymousid, authorization, content-type, sentat'],
     [
       'RudderStack JS SDK retries',
-      'authorization, content-type, sentat, rsa-retry-attempt, rsa-since-last-attempt, rsa-since-first-attempt, rsa-retry-reason, rsa-recovered',
+      'anonymousid, authorization, content-type, sentat, rsa-retry-attempt, rsa-since-last-attempt, rsa-since-first-attempt, rsa-retry-reason, rsa-recovered',
     ],
   ])('%s', async (_sdk, requested) => {
     const response = await fetch(`${stack.url}/v1/batch`, {
