@@ -16,6 +16,7 @@ import { logger } from '../../functions/common/http';
 import { type LocalStores, startLocalStores } from '../../infra/local/stores';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
+import { daysToRead } from '../../shared/metrics/windows';
 import { getJson, reportKeyFor } from '../../shared/storage/archive';
 import {
   createStorageClients,
@@ -31,7 +32,7 @@ import {
   listMarkedDays,
   MARK_REFRESH_MS,
 } from '../../shared/storage/table';
-import { localDate } from '../../shared/time';
+import { addDays, localDate } from '../../shared/time';
 import { archiveCensus } from '../helpers/archive-census';
 import {
   type FaultKind,
@@ -456,9 +457,19 @@ describe('the aggregator interrupted mid-day', () => {
     const before = await served();
     const clients = createStorageClients(aggStores.settings);
     const faults = injectFaults(clients);
-    faults.add({ service: 'dynamo', command: 'PutItemCommand', times: 1_000, kind: 'network' });
+    // The run first takes a lease per day it reads (one PutItem each): those go through, the figures'
+    // PutItem fails.
+    const leasedDays = new Set([addDays(DAY, -1), ...daysToRead(DAY, config)]).size;
+    faults.add({
+      service: 'dynamo',
+      command: 'PutItemCommand',
+      skip: leasedDays,
+      times: 1_000,
+      kind: 'network',
+    });
     await expect(aggregateDay(clients, config, DAY, { now })).rejects.toThrow();
     counts.faults += faults.injected;
+    expect(faults.injected).toBeGreaterThan(0);
     const after = await served();
     expect(after.item).toEqual(before.item);
     // The report is written first (S3 then DynamoDB, no transaction across them): it may run one
