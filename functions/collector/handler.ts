@@ -102,6 +102,7 @@ export function createCollector(deps: CollectorDeps) {
         allow: 'POST, OPTIONS',
       });
     }
+    if (route.kind === 'metrics') return sdkMetricsAnswer(origin);
     const receivedAtMs = now();
 
     const keyFromRequest = writeKeyFromRequest(event);
@@ -174,6 +175,14 @@ export function createCollector(deps: CollectorDeps) {
 function preflight(origin: string | undefined): HttpResult {
   if (!origin) return { statusCode: 204, headers: {} };
   return { statusCode: 204, headers: { ...corsHeaders(origin, [origin]), ...CORS_PREFLIGHT_HEADERS } };
+}
+
+/**
+ * analytics.js's own counters (`/v1/m`) carry no write key and nothing of the shop's: answered, with CORS
+ * for any origin as a preflight is, and stored nowhere.
+ */
+function sdkMetricsAnswer(origin: string | undefined): HttpResult {
+  return { statusCode: 204, headers: origin ? corsHeaders(origin, [origin]) : {} };
 }
 
 function privacyPolicyOf(site: StoredSite): PrivacyPolicy {

@@ -33,13 +33,19 @@ const SINGLE_EVENT_ROUTES: Readonly<Record<string, EventType>> = {
   g: 'group',
 };
 
-export type TrackingRoute = { kind: 'batch' } | { kind: 'single'; type: EventType };
+/**
+ * `metrics`: analytics.js 2.0 posts its own delivery counters to `/v1/m` every 30 s; they are no events
+ * of the shop's, so they are answered and dropped.
+ */
+export type TrackingRoute = { kind: 'batch' } | { kind: 'single'; type: EventType } | { kind: 'metrics' };
 
 export function trackingRouteOf(path: string): TrackingRoute | undefined {
   const match = /^\/v1\/([a-z]+)\/?$/.exec(path);
   const name = match?.[1];
   if (!name) return undefined;
-  if (name === 'batch' || name === 'import') return { kind: 'batch' };
+  // `/v1/b`: analytics.js 2.0's batching delivery (`deliveryStrategy: { strategy: 'batching' }`).
+  if (name === 'batch' || name === 'import' || name === 'b') return { kind: 'batch' };
+  if (name === 'm') return { kind: 'metrics' };
   const type = SINGLE_EVENT_ROUTES[name];
   return type ? { kind: 'single', type } : undefined;
 }
@@ -72,7 +78,14 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function ingestRequestOf(route: TrackingRoute, body: JsonObject): IngestRequest {
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function ingestRequestOf(
+  route: Exclude<TrackingRoute, { kind: 'metrics' }>,
+  body: JsonObject,
+): IngestRequest {
   if (route.kind === 'single') return { events: [body], forcedType: route.type };
   const batch = body.batch;
   if (!Array.isArray(batch)) {
@@ -93,9 +106,16 @@ export function ingestRequestOf(route: TrackingRoute, body: JsonObject): IngestR
   return { events: batch, batchSentAt: body.sentAt, batchContext };
 }
 
+/**
+ * Request headers the SDKs send besides the basic ones: analytics.js 2.0 `X-Retry-Count` on retries,
+ * RudderStack's JavaScript SDK `AnonymousId` and `SentAt` on every request and `Rsa-*` on retries and
+ * recovered queues. Without them in the preflight's answer the browser sends nothing at all.
+ */
 export const CORS_PREFLIGHT_HEADERS = {
   'access-control-allow-methods': 'POST, OPTIONS',
-  'access-control-allow-headers': 'content-type, authorization, content-encoding',
+  'access-control-allow-headers':
+    'content-type, authorization, content-encoding, x-retry-count, anonymousid, sentat, rsa-recovered, ' +
+    'rsa-retry-attempt, rsa-since-last-attempt, rsa-since-first-attempt, rsa-retry-reason',
   'access-control-max-age': '86400',
 };
 

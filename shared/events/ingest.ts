@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { linkPairsOf } from '../metrics/links';
 import { localDateHour, utcOffsetMs } from '../time';
 import { type NormalizeContext, normalizeEvent } from './normalize';
+import { eventWithoutNulls, objectWithoutNulls } from './nulls';
 import { type Rejection, type RejectionReason, rejection } from './reasons';
 import {
   dateTimeProblem,
@@ -103,7 +104,7 @@ export function validateAndNormalize(
     receivedAtMs: options.receivedAtMs,
     receivedAt,
     batchSentAt: batchSentAt.text,
-    batchContext: request.batchContext,
+    batchContext: request.batchContext && objectWithoutNulls(request.batchContext),
     fallbackMessageId: options.newMessageId ?? randomUUID,
   };
   for (let index = 0; index < events.length; index += 1) {
@@ -170,7 +171,8 @@ function checkedEvent(raw: unknown, forcedType: EventType | undefined, measure: 
     const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
     if (size > MAX_EVENT_BYTES) return { rejection: rejection('event_too_large', `${size} bytes`) };
   }
-  const result = validateEvent(raw, forcedType, NESTING_CHECKED);
+  // After the nesting check, which bounds the recursion; the size counts the event as sent.
+  const result = validateEvent(eventWithoutNulls(raw), forcedType, NESTING_CHECKED);
   return result.ok ? { event: result.event } : { rejection: result.rejection };
 }
 

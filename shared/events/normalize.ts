@@ -1,4 +1,8 @@
-/** Normalization of an accepted event (metrics.md §1): identity, receivedAt, skew-corrected event time. */
+/**
+ * Normalization of an accepted event (metrics.md §1): identity, receivedAt, skew-corrected event time,
+ * and the channel when the client named none in `context.channel` (./channel.ts).
+ */
+import { inferredChannelOf } from './channel';
 import { defineOwn } from './privacy';
 import { type IncomingEvent, parseIsoDateTime } from './schema';
 import type { JsonObject, NormalizedEvent } from './types';
@@ -74,6 +78,8 @@ export function normalizeEvent(event: IncomingEvent, ctx: NormalizeContext): Nor
   const ownContext = event.context;
   if (ctx.batchContext) normalized.context = { ...ctx.batchContext, ...(ownContext ?? {}) };
   else if (ownContext) normalized.context = ownContext;
+  const channel = inferredChannelOf(event.channel, normalized.context);
+  if (channel !== undefined) normalized.context = { ...normalized.context, channel };
   const userId = idString(event.userId);
   if (userId !== undefined) normalized.userId = userId;
   const anonymousId = idString(event.anonymousId);

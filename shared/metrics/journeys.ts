@@ -25,7 +25,10 @@ export function touchpointOf(event: NormalizedEvent): string | undefined {
 
 export const UNKNOWN_CHANNEL = 'unknown';
 
-/** Channel (metrics.md §2): `context.channel`, else `"unknown"`. */
+/**
+ * Channel (metrics.md §2): `context.channel`, else `"unknown"`. The collector fills `context.channel` in
+ * for an event that names none, from its top-level `channel` or its SDK (shared/events/channel.ts).
+ */
 export function channelOf(event: NormalizedEvent): string {
   const channel = event.context?.channel;
   return typeof channel === 'string' && channel !== '' ? channel : UNKNOWN_CHANNEL;

@@ -34,14 +34,22 @@ export interface TestStack {
 
 export async function startTestStack(
   extraRoutes: (clients: StorageClients) => LocalRoute[] = () => [],
-  options: { erasureSettleMs?: number } = {},
+  options: {
+    erasureSettleMs?: number;
+    /** The collector's clock (receivedAt), for tests that must not depend on today's date. @default Date.now */
+    now?: () => number;
+  } = {},
 ): Promise<TestStack> {
   const erasureSettleMs = options.erasureSettleMs ?? TEST_ERASURE_SETTLE_MS;
   const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-test-'));
   const stores = await startLocalStores({ dataDir });
   const clients = createStorageClients(stores.settings);
   // No caching in tests: a key rotated or a config changed is visible to the next request.
-  const collector = createCollectorHandler({ clients, sites: createSiteCache(clients, 0) });
+  const collector = createCollectorHandler({
+    clients,
+    sites: createSiteCache(clients, 0, options.now),
+    now: options.now,
+  });
   // Collectors here cache no erasing ids: an erasure need wait only for requests in flight.
   const query = createQueryHandler({
     clients,

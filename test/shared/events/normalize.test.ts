@@ -215,6 +215,8 @@ describe('normalizeEvent', () => {
       locale: 'en-US',
       ip: '1.1.1.1',
       page: { path: '/cart' },
+      // Inferred from the merged context's library (shared/events/channel.ts).
+      channel: 'web',
     });
     expect(batchContext).toEqual({ library: { name: 'analytics.js' }, locale: 'it-IT', ip: '1.1.1.1' });
   });
@@ -353,7 +355,7 @@ describe('validateAndNormalize', () => {
     if (!only) throw new Error('expected one accepted event');
 
     expect(only.event.timestamp).toBe('2026-10-25T11:59:30.000Z');
-    expect(only.event.context).toEqual({ library: { name: 'analytics-node' } });
+    expect(only.event.context).toEqual({ library: { name: 'analytics-node' }, channel: 'server' });
     expect(only.event).not.toHaveProperty('writeKey');
     expect(only.event.site).toBe('shop');
   });
