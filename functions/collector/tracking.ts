@@ -78,10 +78,6 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 export function ingestRequestOf(
   route: Exclude<TrackingRoute, { kind: 'metrics' }>,
   body: JsonObject,

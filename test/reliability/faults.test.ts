@@ -16,7 +16,6 @@ import { logger } from '../../functions/common/http';
 import { type LocalStores, startLocalStores } from '../../infra/local/stores';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
-import { daysToRead } from '../../shared/metrics/windows';
 import { getJson, reportKeyFor } from '../../shared/storage/archive';
 import {
   createStorageClients,
@@ -32,7 +31,7 @@ import {
   listMarkedDays,
   MARK_REFRESH_MS,
 } from '../../shared/storage/table';
-import { addDays, localDate } from '../../shared/time';
+import { localDate } from '../../shared/time';
 import { archiveCensus } from '../helpers/archive-census';
 import {
   type FaultKind,
