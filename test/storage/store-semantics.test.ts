@@ -9,7 +9,15 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { computeFigures } from '../../shared/metrics/figures';
-import { getLinks, linkIdentity, putFigures, queryAll, queryFigures } from '../../shared/storage/table';
+import { createStorageClients } from '../../shared/storage/clients';
+import {
+  batchWrite,
+  getLinks,
+  linkIdentity,
+  putFigures,
+  queryAll,
+  queryFigures,
+} from '../../shared/storage/table';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 let stack: TestStack;
@@ -72,5 +80,39 @@ describe('query paging', () => {
     expect(items.map((item) => item.sk)).toEqual(
       Array.from({ length: 30 }, (_, i) => `i${String(i).padStart(2, '0')}`),
     );
+  });
+});
+
+describe('batch writes', () => {
+  it('send again the items DynamoDB leaves unprocessed, until all are written', async () => {
+    // As DynamoDB does under throttling: only part of each batch is written, the rest comes back as
+    // UnprocessedItems. The store never sees the held-back half, so an unsent retry would lose it.
+    const clients = createStorageClients(stack.clients.settings);
+    let heldBack = 0;
+    clients.dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'BatchWriteItemCommand') return next(args);
+        const input = args.input as { RequestItems: Record<string, unknown[]> };
+        const [table, requests = []] = Object.entries(input.RequestItems)[0] ?? [];
+        if (!table || requests.length < 2) return next(args);
+        const keep = requests.slice(0, Math.ceil(requests.length / 2));
+        const rest = requests.slice(keep.length);
+        heldBack += rest.length;
+        const result = await next({ ...args, input: { ...input, RequestItems: { [table]: keep } } });
+        (result.output as { UnprocessedItems?: unknown }).UnprocessedItems = { [table]: rest };
+        return result;
+      },
+      { step: 'initialize', name: 'holdBackHalf' },
+    );
+    const requests = Array.from({ length: 40 }, (_, i) => ({
+      PutRequest: { Item: { pk: 'SEM#batch', sk: `b${String(i).padStart(2, '0')}` } },
+    }));
+    await batchWrite(clients, requests);
+    expect(heldBack).toBeGreaterThan(0);
+    const items = await queryAll(stack.clients, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'SEM#batch' },
+    });
+    expect(items).toHaveLength(40);
   });
 });
