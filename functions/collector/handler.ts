@@ -32,7 +32,8 @@ import {
   archiveSinkFor,
 } from '../../shared/storage/archive-sink';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
-import { ERASURE_SETTLE_MS, tieErasingIds } from '../../shared/storage/erasure-jobs';
+import { tieErasingIds } from '../../shared/storage/erasure-jobs';
+import { ERASURE_SETTLE_MS } from '../../shared/storage/erasure-timing';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import {
   consentSaltFor,

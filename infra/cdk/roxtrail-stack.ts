@@ -27,7 +27,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { DEPLOYED } from '../../shared/cost/model';
 import type { ArchiveMode } from '../../shared/storage/archive-sink';
-import { firehoseErasureSettleMs } from '../../shared/storage/erase';
+import { firehoseErasureSettleMs } from '../../shared/storage/erasure-timing';
 import { QUERY_ROUTE_KEYS, TRACKER_ROUTE_KEY, TRACKING_ROUTE_KEYS } from '../local/routes';
 import { FUNCTION_ENTRIES } from './bundling';
 import { AlertTopic } from './constructs/alert-topic';

@@ -25,8 +25,8 @@ import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
 import { createSnsClient, createStorageClients, type StorageClients } from '../../shared/storage/clients';
-import { eraseUser, firehoseErasureSettleMs } from '../../shared/storage/erase';
-import { ERASURE_SETTLE_MS } from '../../shared/storage/erasure-jobs';
+import { eraseUser } from '../../shared/storage/erase';
+import { ERASURE_SETTLE_MS, firehoseErasureSettleMs } from '../../shared/storage/erasure-timing';
 import { replayProjections } from '../../shared/storage/replay';
 import {
   type ApplyResult,

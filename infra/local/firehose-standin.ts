@@ -32,7 +32,7 @@ import {
 import { putObjects } from '../../shared/storage/archive';
 import { FIREHOSE_LIMITS, type FirehoseRecordsClient } from '../../shared/storage/archive-sink';
 import type { StorageClients } from '../../shared/storage/clients';
-import { ERASURE_SETTLE_MS } from '../../shared/storage/erasure-jobs';
+import { ERASURE_SETTLE_MS } from '../../shared/storage/erasure-timing';
 import { readSpool, SpoolFile } from './firehose-spool';
 
 export const LOCAL_FIREHOSE_STREAM = 'roxtrail-local-archive';

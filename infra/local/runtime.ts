@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { createStorageClients, type StorageSettings, settingsFromEnv } from '../../shared/storage/clients';
-import { erasureSettleMsOf } from '../../shared/storage/erase';
+import { erasureSettleMsOf } from '../../shared/storage/erasure-timing';
 import { applySiteConfig } from '../../shared/storage/site-admin';
 import { dataDirFromEnv, removeEndpoints, runningStack, writeEndpoints } from './data-dir';
 import { loadDemoTraffic, pendingDemoTraffic } from './demo';
@@ -128,7 +128,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     url: http.url,
     startedAt: new Date().toISOString(),
     storage: stores.settings,
-    erasureSettleMs: erasureSettleMsOf(createStorageClients(settingsFromEnv())),
+    erasureSettleMs: erasureSettleMsOf(settingsFromEnv()),
   });
   const demoSite = options.demo ? await ensureDemoSite(options.dataDir, stores.settings) : undefined;
   const demoKeys = demoSite?.keys;

@@ -21,7 +21,7 @@ export interface StorageSettings {
   firehoseEndpoint?: string;
   /**
    * How long an erasure waits after refusing a user's ids before it reads the archive
-   * (shared/storage/erase.ts ERASURE_SETTLE_MS): longer where accepted events reach the archive
+   * (shared/storage/erasure-timing.ts ERASURE_SETTLE_MS): longer where accepted events reach the archive
    * later, as behind Firehose's buffer.
    */
   erasureSettleMs?: number;

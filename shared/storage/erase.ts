@@ -26,7 +26,6 @@ import { parseNdjsonGzip } from './archive-reader';
 import type { StorageClients } from './clients';
 import {
   clearErasingIds,
-  ERASURE_SETTLE_MS,
   type ErasureJob,
   erasingIdsOfJob,
   erasureUserKey,
@@ -35,6 +34,7 @@ import {
   setErasingIds,
   updateErasureJob,
 } from './erasure-jobs';
+import { erasureSettleMsOf } from './erasure-timing';
 import { withDayLeases } from './leases';
 import { deletePartials } from './partials';
 import {
@@ -354,19 +354,6 @@ function affectedFigureDays(changed: ReadonlySet<string>, config: SiteConfig): s
 }
 
 /**
- * The wait behind a Firehose delivery stream that buffers up to `bufferingSeconds` (the stack's
- * default, 300 s): what it holds is delivered by then, and a minute covers delivery itself.
- */
-export function firehoseErasureSettleMs(bufferingSeconds = 300): number {
-  return ERASURE_SETTLE_MS + (bufferingSeconds + 60) * 1000;
-}
-
-/** The wait that applies where these clients run. */
-export function erasureSettleMsOf(clients: StorageClients): number {
-  return clients.settings.erasureSettleMs ?? ERASURE_SETTLE_MS;
-}
-
-/**
  * One pass over the archive: rewrites every object holding the user's events (userId, or one of
  * `anonymousIds`, which grows with the ids met alongside the user) on the days the journey items and
  * actor indexes point to — or on every day (`allDays`).
@@ -512,7 +499,7 @@ async function eraseWhileRefused(
   options: EraseOptions & { now: Date; earlier?: ErasureJob },
 ): Promise<EraseSummary> {
   const site = config.site;
-  const settleMs = options.settleMs ?? erasureSettleMsOf(clients);
+  const settleMs = options.settleMs ?? erasureSettleMsOf(clients.settings);
   const remembered = { days: new Set(options.earlier?.days), hashes: new Set(options.earlier?.hashes) };
   const scan: Scan = {
     eventsRemoved: 0,

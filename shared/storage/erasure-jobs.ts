@@ -27,20 +27,6 @@ export interface ErasureJob {
   hashes?: string[];
 }
 
-/**
- * Erasing ids are kept for a few seconds only: an erasure waits longer than this before it reads the
- * archive (erase.ts ERASURE_SETTLE_MS), so nothing a collector accepts after that escapes it.
- */
-export const ERASING_IDS_TTL_MS = 5_000;
-
-/**
- * How long an erasure waits once the user's ids are refused before it reads the archive: collectors
- * keep the refused ids for ERASING_IDS_TTL_MS (site-cache.ts), and a request that read them just before
- * may take up to the collector's timeout (25 s, infra/cdk) to archive what it accepted. Behind Firehose
- * the stream's buffering interval comes on top (StorageSettings.erasureSettleMs, set by the stack).
- */
-export const ERASURE_SETTLE_MS = ERASING_IDS_TTL_MS + 25_000;
-
 /** A running job that has not been heard of for this long has died with its function: run it again. */
 export const STALE_RUNNING_MS = 20 * 60_000;
 

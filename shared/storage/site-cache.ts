@@ -1,7 +1,8 @@
 /** The one config loader: site configs and key lookups, cached per warm container for a short time. */
 import type { SiteConfig } from '../config/site';
 import type { StorageClients } from './clients';
-import { ERASING_IDS_TTL_MS, erasingIdsOf } from './erasure-jobs';
+import { erasingIdsOf } from './erasure-jobs';
+import { ERASING_IDS_TTL_MS } from './erasure-timing';
 import { getSite, hashAccessKey, type KeyKind, resolveAccessKey, type StoredSite } from './table';
 
 /** Issued keys are 36 characters (table.ts newAccessKey); anything much longer is not a key. */

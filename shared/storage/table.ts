@@ -385,6 +385,7 @@ export async function putJourneySegments(
         entries,
         expiresAt,
       });
+      // Sized with the longest key a part can get (`#999`), so every part fits whatever its number.
       return splitBySize(segment.entries, (entries) => itemOf(entries, 999), JOURNEY_ITEM_MAX_BYTES).map(
         (entries, part) => itemOf(entries, part),
       );
