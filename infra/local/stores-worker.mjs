@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import './s3rver-fixes.mjs';
 
 const { host, dynamoDir, s3Directory, resetOnClose } = workerData;
 

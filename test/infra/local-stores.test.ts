@@ -7,7 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStores, startLocalStores } from '../../infra/local/stores';
@@ -76,6 +82,76 @@ describe('requests a client abandons', () => {
     await expectBothStoresAnswer(stores, 'after-s3-abort.txt');
     expect(logged).toEqual([]);
   });
+
+  it('keeps the previous object when a PUT over it is closed before its body (as S3 does)', async () => {
+    const { s3 } = singleAttemptClients(stores);
+    const Bucket = stores.settings.bucketName;
+    try {
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'kept/whole.txt', Body: 'the whole object' }));
+      await abandonRequest(stores.s3Port, `PUT /${Bucket}/kept/whole.txt HTTP/1.1`);
+      const object = await s3.send(new GetObjectCommand({ Bucket, Key: 'kept/whole.txt' }));
+      expect(await object.Body?.transformToString()).toBe('the whole object');
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'kept/' }));
+      expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['kept/whole.txt']);
+    } finally {
+      s3.destroy();
+    }
+    expect(logged).toEqual([]);
+  });
+});
+
+describe('writes and deletes racing in one directory', () => {
+  let stores: LocalStores;
+  let clients: StorageClients;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    stores = await startLocalStores({ log: (line) => logged.push(line) });
+    clients = createStorageClients(stores.settings);
+  });
+  afterAll(() => stores.close());
+
+  // s3rver removes a key's directory once a delete leaves it empty; a PUT into it at that moment used to
+  // fail to open its file, uncaught, and take the worker and the in-memory table down with it.
+  it('lose no write and keep the worker (and its in-memory table) alive', async () => {
+    const Bucket = stores.settings.bucketName;
+    await clients.dynamo.send(
+      new PutCommand({ TableName: stores.settings.tableName, Item: { pk: 'race', sk: 'table', kept: true } }),
+    );
+    const rounds = 40;
+    const body = (round: number, writer: number) => `round ${round} writer ${writer}`;
+    for (let round = 0; round < rounds; round += 1) {
+      const directory = `race/dt=${round % 3}/hh=${round % 5}`;
+      await Promise.all([
+        ...[0, 1, 2].map((writer) =>
+          clients.s3.send(
+            new PutObjectCommand({
+              Bucket,
+              Key: `${directory}/w${writer}-${round}.json`,
+              Body: body(round, writer),
+            }),
+          ),
+        ),
+        ...[0, 1, 2].map((writer) =>
+          clients.s3.send(
+            new DeleteObjectCommand({ Bucket, Key: `${directory}/w${writer}-${round - 15}.json` }),
+          ),
+        ),
+      ]);
+    }
+    for (let round = rounds - 15; round < rounds; round += 1) {
+      for (const writer of [0, 1, 2]) {
+        const key = `race/dt=${round % 3}/hh=${round % 5}/w${writer}-${round}.json`;
+        const object = await clients.s3.send(new GetObjectCommand({ Bucket, Key: key }));
+        expect(await object.Body?.transformToString(), key).toBe(body(round, writer));
+      }
+    }
+    const row = await clients.dynamo.send(
+      new GetCommand({ TableName: stores.settings.tableName, Key: { pk: 'race', sk: 'table' } }),
+    );
+    expect(row.Item?.kept).toBe(true);
+    expect(logged).toEqual([]);
+  }, 60_000);
 });
 
 describe('a stores worker that dies', () => {
