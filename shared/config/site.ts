@@ -23,6 +23,11 @@ export const SITE_CONFIG_LIMITS = {
   pii: { entries: 100, length: 100 },
   webhooks: { entries: 10, length: 2_048 },
   emails: { entries: 20 },
+  outcomes: {
+    windowDays: { min: 1, max: 90 },
+    horizonDays: { min: 1, max: 30 },
+    lookbackDays: { min: 0, max: 30 },
+  },
 } as const;
 
 const L = SITE_CONFIG_LIMITS;
@@ -158,6 +163,24 @@ export const siteConfigSchema = z.object({
    */
   journeyRetentionDays: z.optional(
     wholeNumber('journeyRetentionDays', L.journeyRetentionDays.min, L.journeyRetentionDays.max),
+  ),
+  /** metrics.md §7: the exposure window, how long each exposure is followed, the covariates' lookback. */
+  outcomes: z._default(
+    z.object({
+      windowDays: z._default(
+        wholeNumber('outcomes.windowDays', L.outcomes.windowDays.min, L.outcomes.windowDays.max),
+        28,
+      ),
+      horizonDays: z._default(
+        wholeNumber('outcomes.horizonDays', L.outcomes.horizonDays.min, L.outcomes.horizonDays.max),
+        7,
+      ),
+      lookbackDays: z._default(
+        wholeNumber('outcomes.lookbackDays', L.outcomes.lookbackDays.min, L.outcomes.lookbackDays.max),
+        7,
+      ),
+    }),
+    () => ({ windowDays: 28, horizonDays: 7, lookbackDays: 7 }),
   ),
   privacy: z._default(privacyConfigSchema, {
     pii: ['email', 'phone'],

@@ -1,0 +1,25 @@
+/** A day's derived record (derived.ts) from its day context: the one place that assembles it. */
+import type { DayContext } from './day';
+import { DERIVED_FORMAT, type DerivedDay, type JourneyActivity } from './derived';
+import { ledgerPartOf } from './customers';
+import { journeyActivityOf, outcomeSessionsOf } from './outcomes';
+
+/**
+ * The derived record of `day`. `lookback` holds the `activity` of the days before it, as many as
+ * `lookbackDays` × 24 h can reach back from the day's first session (the `lookbackDays` + 1 days
+ * before D cover every DST case), in any order.
+ */
+export function derivedDayOf(day: DayContext, lookback: readonly (readonly JourneyActivity[])[]): DerivedDay {
+  const lookbackDays = day.config.outcomes.lookbackDays;
+  const { orders, responses } = ledgerPartOf(day);
+  return {
+    format: DERIVED_FORMAT,
+    site: day.config.site,
+    date: day.date,
+    lookbackDays,
+    sessions: outcomeSessionsOf(day, lookback, lookbackDays),
+    activity: journeyActivityOf(day),
+    orders,
+    responses,
+  };
+}
