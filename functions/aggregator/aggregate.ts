@@ -4,8 +4,9 @@ import { performance } from 'node:perf_hooks';
 import pMap from 'p-map';
 import type { SiteConfig } from '../../shared/config/site';
 import { unionOfHashes } from '../../shared/events/actor-index';
-import { earlierCopiesOf } from '../../shared/metrics/dedup';
-import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
+import type { NormalizedEvent } from '../../shared/events/types';
+import { type EarlierCopies, earlierCopiesOf } from '../../shared/metrics/dedup';
+import { computeFiguresAndDerived, type FiguresDocument } from '../../shared/metrics/figures';
 import {
   type LinkSnapshot,
   planLookups,
@@ -21,6 +22,7 @@ import { putActorIndex } from '../../shared/storage/actor-index';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
+import { getLedgerPart, putDerivedParts } from '../../shared/storage/derived';
 import { type LeaseOptions, withDayLeases } from '../../shared/storage/leases';
 import {
   getCopiesDigest,
@@ -40,13 +42,27 @@ import {
   listProvisionalDays,
   listSites,
   MARK_REFRESH_MS,
+  markDayForRecomputation,
   putFigures,
 } from '../../shared/storage/table';
 import { addDays, localDate, localDayBounds } from '../../shared/time';
 import { triggerAlertEvaluation } from '../alerts/trigger';
 import { logger } from '../common/http';
+import {
+  acrossDaysInput,
+  buildDerivedRecord,
+  type PreparedDays,
+  prepareDerivedDays,
+  storedPartsOf,
+} from './across-days';
 import type { CompactionSummary } from './compact';
-import { groupByPartition, inProcessBuilder, type PartialBuilder, type PartitionToBuild } from './partials';
+import {
+  type BuiltPartition,
+  groupByPartition,
+  inProcessBuilder,
+  type PartialBuilder,
+  type PartitionToBuild,
+} from './partials';
 
 /**
  * anonymousId → userId for the events read: the stored links (written by the collector from every
@@ -139,6 +155,13 @@ export interface DayResult {
   eventsRead: number;
   /** False when a concurrent run stored a newer revision first. */
   stored: boolean;
+  /**
+   * Later provisional days marked for recomputation because this day's derived record changed (their
+   * `outcomes` and `customers` read it).
+   */
+  laterDays: string[];
+  /** Earlier days whose derived record this run had to build (missing, or its lookback changed). */
+  derivedDaysBuilt: string[];
   /** Settled hour partitions merged into one object each by this run. */
   compaction: CompactionSummary;
   /** Hour partitions in the window: partials reused from earlier runs and (re)built by this one. */
@@ -213,22 +236,64 @@ export async function aggregateDay(
   date: string,
   options: AggregateOptions = {},
 ): Promise<DayResult> {
-  const days = [addDays(date, -1), ...daysToRead(date, config)];
+  const prepared = await prepareDerivedDays(clients, config, date, (day, parts) =>
+    withDayLeases(
+      clients,
+      config.site,
+      daysReadFor(day, config),
+      () =>
+        buildDerivedRecord(
+          clients,
+          config,
+          day,
+          async (dayToRead) => {
+            const { events, links, earlierCopies } = await readDayEvents(clients, config, dayToRead, {
+              ...options,
+              onProgress: undefined,
+            });
+            return { events, links, earlierCopies };
+          },
+          parts,
+        ),
+      options.lease,
+    ),
+  );
   return withDayLeases(
     clients,
     config.site,
-    days,
-    () => computeDay(clients, config, date, options),
+    daysReadFor(date, config),
+    () => computeDay(clients, config, date, options, prepared),
     options.lease,
   );
 }
 
-async function computeDay(
+/** The days an aggregation of `date` reads, and so holds the leases of. */
+function daysReadFor(date: string, config: SiteConfig): string[] {
+  return [addDays(date, -1), ...daysToRead(date, config)];
+}
+
+interface DayEvents {
+  events: NormalizedEvent[];
+  links: Map<string, string>;
+  earlierCopies: EarlierCopies | undefined;
+  objects: number;
+  /** Hashes of the ids the day's events tie to a person (the day's actor index). */
+  dayActors: Uint32Array;
+  built: BuiltPartition[];
+  progress: PartialsProgress;
+  timings: { read: number; build: number; links: number };
+}
+
+/**
+ * A day's events as its figures read them: the partials of D and the days its windows reach (reused,
+ * or built from the archive), merged, with the links resolved and the day before's copies digests.
+ */
+async function readDayEvents(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
   options: AggregateOptions,
-): Promise<DayResult> {
+): Promise<DayEvents> {
   const now = options.now ?? new Date();
   const site = config.site;
   let lap = performance.now();
@@ -295,25 +360,64 @@ async function computeDay(
   partials.length = 0;
   reused.clear();
   for (const result of built) result.partial = undefined;
-  const events = merged.events;
-  const [storedLinks, rejected, previousRevision] = await Promise.all([
-    lookUpStoredLinks(clients, site, merged.anonymousOnlyByDate, options.links ?? 'fresh', progress),
+  const storedLinks = await lookUpStoredLinks(
+    clients,
+    site,
+    merged.anonymousOnlyByDate,
+    options.links ?? 'fresh',
+    progress,
+  );
+  const links = resolveLinks(merged.eventLinks, storedLinks);
+  return {
+    events: merged.events,
+    links,
+    earlierCopies,
+    objects: objects.length,
+    dayActors,
+    built,
+    progress,
+    timings: { read, build, links: elapsed() },
+  };
+}
+
+async function computeDay(
+  clients: StorageClients,
+  config: SiteConfig,
+  date: string,
+  options: AggregateOptions,
+  prepared: PreparedDays,
+): Promise<DayResult> {
+  const now = options.now ?? new Date();
+  const site = config.site;
+  const day = await readDayEvents(clients, config, date, options);
+  const { events, links, earlierCopies, built, progress } = day;
+  let lap = performance.now();
+  const elapsed = () => {
+    const at = performance.now();
+    const ms = at - lap;
+    lap = at;
+    return ms;
+  };
+  const [rejected, previousRevision, acrossDays, previousPart] = await Promise.all([
     countRejected(clients, site, date),
     getFiguresRevision(clients, site, date),
+    acrossDaysInput(clients, config, date, prepared.parts),
+    getLedgerPart(clients, site, date),
   ]);
-  const links = resolveLinks(merged.eventLinks, storedLinks);
-  const linksMs = elapsed();
-  const figures = computeFigures({
+  const linksMs = day.timings.links + elapsed();
+  const { figures, derived } = computeFiguresAndDerived({
     config,
     date,
     events,
     links,
     earlierCopies,
     rejected,
+    acrossDays,
     status: dayStatus(date, config, now),
     revision: previousRevision + 1,
     computedAt: now.toISOString(),
   });
+  const parts = storedPartsOf(derived, config, prepared.parts);
   const compute = elapsed();
   // Sized before anything is written: a day DynamoDB cannot store fails the run (and its alarm), and
   // leaves report and served figures as they were.
@@ -321,9 +425,15 @@ async function computeDay(
   // The report is written first: an interrupted run leaves the previous DynamoDB figures in place.
   await Promise.all([
     putJson(clients, reportKeyFor(site, date), figures),
-    putActorIndex(clients, site, date, dayActors),
+    putActorIndex(clients, site, date, day.dayActors),
+    putDerivedParts(clients, parts.ledger, parts.sessions),
   ]);
   const stored = await putFigures(clients, site, figures);
+  // metrics.md §8, last paragraph: the later days whose windows read this one change with it.
+  const changed =
+    previousPart?.ledgerDigest !== parts.ledger.ledgerDigest ||
+    previousPart.activityDigest !== parts.ledger.activityDigest;
+  const laterDays = changed ? await markLaterProvisionalDays(clients, config, date, now) : [];
   const compaction = built.reduce(
     (sum, result) => ({
       partitions: sum.partitions + result.compaction.partitions,
@@ -331,7 +441,13 @@ async function computeDay(
     }),
     { partitions: 0, objectsMerged: 0 },
   );
-  const timings = { read, build, links: linksMs, compute, write: elapsed() };
+  const timings = {
+    read: day.timings.read,
+    build: day.timings.build,
+    links: linksMs,
+    compute,
+    write: elapsed(),
+  };
   // api.md "Alerts": every (re)computation of an ended day is evaluated; a run that lost to a newer
   // revision leaves that to the run that stored it.
   if (stored && now.getTime() >= localDayBounds(date, config.timezone).end) {
@@ -341,14 +457,35 @@ async function computeDay(
     site,
     date,
     figures,
-    objects: objects.length,
+    objects: day.objects,
     eventsRead: events.length,
     stored,
+    laterDays,
+    derivedDaysBuilt: prepared.built,
     timings,
     compaction,
     partials: progress,
   };
 }
+
+/**
+ * Marks the days after `date` that are stored and still provisional (metrics.md §5): their `outcomes`
+ * and `customers` read `date`. Final days stay as they are.
+ */
+async function markLaterProvisionalDays(
+  clients: StorageClients,
+  config: SiteConfig,
+  date: string,
+  now: Date,
+): Promise<string[]> {
+  const later = (await listProvisionalDays(clients, config.site, LAST_DATE)).filter(
+    (day) => day > date && dayStatus(day, config, now) === 'provisional',
+  );
+  for (const day of later) await markDayForRecomputation(clients, config.site, day, now.getTime());
+  return later;
+}
+
+const LAST_DATE = '9999-12-31';
 
 export interface ScheduledRunResult {
   results: DayResult[];
@@ -381,7 +518,9 @@ async function runForEverySite(
     const stored = await getSite(clients, siteId);
     if (!stored) continue;
     const config = stored.config;
-    for (const day of await plan(siteId, config, now)) {
+    const queue = await plan(siteId, config, now);
+    const planned = new Set(queue.map((day) => day.date));
+    for (let day = queue.shift(); day !== undefined; day = queue.shift()) {
       try {
         const result = await aggregateDay(clients, config, day.date, {
           now,
@@ -391,6 +530,19 @@ async function runForEverySite(
         results.push(result);
         await options.afterDay?.(result, config);
         await day.done?.();
+        // Later days this one changed are computed in this run, in date order (their marks are cleared).
+        for (const later of result.laterDays) {
+          if (planned.has(later)) continue;
+          planned.add(later);
+          queue.push({
+            date: later,
+            links: 'fresh',
+            done: async () => {
+              await clearDayMark(clients, siteId, later, now.getTime() - MARK_REFRESH_MS);
+            },
+          });
+        }
+        queue.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         failures.push({ site: siteId, date: day.date, error: message });

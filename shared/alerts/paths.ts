@@ -86,6 +86,21 @@ const npsFields = (name: string, prefix: string) => ({
 });
 
 const touchpoint = 'rox.touchpoints[{0}]';
+const outcome = 'outcomes.rox.touchpoints[{0}]';
+const respondents = (group: string) =>
+  object({
+    respondents: leaf('count', `${group} who responded`, { noun: 'respondents' }),
+    revenuePerRespondent: leaf(
+      'money',
+      `Revenue per ${group.toLowerCase().replace(/s$/, '')} in the 30 days after`,
+      {
+        sample: `customers.experienceValue.${group.toLowerCase()}.respondents`,
+      },
+    ),
+    repurchaseRate: leaf('rate', `Repurchase rate of ${group.toLowerCase()} in the 30 days after`, {
+      sample: `customers.experienceValue.${group.toLowerCase()}.respondents`,
+    }),
+  });
 const variant = 'experiments[{0}].variants[{1}]';
 
 /** The numeric figures of metrics.md §6 (document metadata such as `revision` is not a figure). */
@@ -221,6 +236,75 @@ export const FIGURE_TREE: FigureObject = object({
       ),
     }),
   ),
+  outcomes: object({
+    rox: object({
+      windowDays: leaf('count', 'Exposure window', { noun: 'days' }),
+      horizonDays: leaf('count', 'Outcome horizon', { noun: 'days' }),
+      lookbackDays: leaf('count', 'Lookback', { noun: 'days' }),
+      touchpoints: list(
+        'touchpoint',
+        'touchpoint',
+        object({
+          cost: leaf('money', 'Cost of {0} over the window'),
+          exposed: leaf('count', 'Visits exposed to {0}', { noun: 'exposed visits' }),
+          controls: leaf('count', 'Control visits for {0}', { noun: 'control visits' }),
+          revenuePerJourneyExposed: leaf('money', 'Later revenue per visit exposed to {0}', {
+            sample: `${outcome}.exposed`,
+          }),
+          revenuePerJourneyControl: leaf('money', 'Later revenue per visit not exposed to {0}', {
+            sample: `${outcome}.controls`,
+          }),
+          naiveIncrementalRevenue: leaf('money', 'Naive incremental revenue of {0}', {
+            sample: `${outcome}.exposed`,
+          }),
+          naiveRox: leaf('ratio', 'Naive ROX of {0}', { sample: `${outcome}.exposed` }),
+          strata: leaf('count', 'Strata of {0}', { noun: 'strata' }),
+          usableStrata: leaf('count', 'Usable strata of {0}', { noun: 'strata' }),
+          coverage: leaf('rate', 'Coverage of the adjusted ROX of {0}', { sample: `${outcome}.exposed` }),
+          incrementalRevenuePerJourney: leaf('money', 'Adjusted incremental revenue per visit of {0}', {
+            sample: `${outcome}.exposed`,
+          }),
+          incrementalRevenuePerJourneyLow: leaf('money', 'Low end of the adjusted revenue per visit of {0}', {
+            sample: `${outcome}.exposed`,
+          }),
+          incrementalRevenuePerJourneyHigh: leaf(
+            'money',
+            'High end of the adjusted revenue per visit of {0}',
+            {
+              sample: `${outcome}.exposed`,
+            },
+          ),
+          incrementalRevenue: leaf('money', 'Adjusted incremental revenue of {0}', {
+            sample: `${outcome}.exposed`,
+          }),
+          incrementalRevenueLow: leaf('money', 'Low end of the adjusted incremental revenue of {0}', {
+            sample: `${outcome}.exposed`,
+          }),
+          incrementalRevenueHigh: leaf('money', 'High end of the adjusted incremental revenue of {0}', {
+            sample: `${outcome}.exposed`,
+          }),
+          rox: leaf('ratio', 'Adjusted ROX of {0}', { sample: `${outcome}.exposed` }),
+          roxLow: leaf('ratio', 'Low end of the adjusted ROX of {0}', { sample: `${outcome}.exposed` }),
+          roxHigh: leaf('ratio', 'High end of the adjusted ROX of {0}', { sample: `${outcome}.exposed` }),
+        }),
+      ),
+    }),
+  }),
+  customers: object({
+    new: leaf('count', 'New customers', { noun: 'customers' }),
+    returning: leaf('count', 'Returning customers', { noun: 'customers' }),
+    repeatRate: leaf('rate', 'Repeat customer rate'),
+    retention30: leaf('rate', '30-day retention'),
+    ltv30: leaf('money', '30-day customer value'),
+    retention90: leaf('rate', '90-day retention'),
+    ltv90: leaf('money', '90-day customer value'),
+    experienceValue: object({
+      promoters: respondents('Promoters'),
+      passives: respondents('Passives'),
+      detractors: respondents('Detractors'),
+      gap: leaf('money', "Promoters' later revenue over detractors'"),
+    }),
+  }),
   quality: object({
     duplicates: leaf('count', 'Duplicate events', { noun: 'duplicates' }),
     unconvertedOrders: leaf('count', 'Unconverted orders', { noun: 'orders' }),

@@ -1,7 +1,8 @@
 /** A day's derived record (derived.ts) from its day context: the one place that assembles it. */
+
+import { ledgerPartOf } from './customers';
 import type { DayContext } from './day';
 import { DERIVED_FORMAT, type DerivedDay, type JourneyActivity } from './derived';
-import { ledgerPartOf } from './customers';
 import { journeyActivityOf, outcomeSessionsOf } from './outcomes';
 
 /**

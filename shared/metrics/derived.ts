@@ -107,7 +107,9 @@ function byTimeThenId(a: LedgerOrder, b: LedgerOrder): number {
  * Merges the days' orders and responses. An `order_id` met on several days is the order of its
  * earliest event (metrics.md §7 "Orders are the first event of each order_id over the whole archive").
  */
-export function buildLedger(days: readonly Pick<DerivedDay, 'orders' | 'responses'>[]): CustomerLedger {
+export function buildLedger(
+  days: readonly { orders: readonly LedgerOrder[]; responses: readonly LedgerResponse[] }[],
+): CustomerLedger {
   const firstById = new Map<string, LedgerOrder>();
   const orders: LedgerOrder[] = [];
   const responses: LedgerResponse[] = [];

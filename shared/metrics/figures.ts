@@ -3,11 +3,22 @@ import type { SiteConfig } from '../config/site';
 import type { IdentityLinks, NormalizedEvent } from '../events/types';
 import { type CartFigures, cartFigures } from './carts';
 import { type CheckoutFigures, checkoutFigures } from './checkouts';
+import { type CustomersFigures, customersFigures } from './customers';
 import { buildDayContext } from './day';
 import type { EarlierCopies } from './dedup';
+import {
+  buildLedger,
+  type DerivedDay,
+  type JourneyActivity,
+  type LedgerOrder,
+  type LedgerResponse,
+  type OutcomeSession,
+} from './derived';
+import { derivedDayOf } from './derived-day';
 import { type ExperienceFigures, experienceFigures, surveyResponses } from './experience';
 import { type ExperimentFigures, experimentFigures } from './experiments';
 import { type FunnelFigures, funnelFigures } from './funnel';
+import { type OutcomesFigures, outcomesFigures } from './outcomes';
 import { type QualityFigures, qualityFigures } from './quality';
 import { type RoxFigures, roxFigures } from './rox';
 import { type SalesFigures, salesFigures } from './sales';
@@ -16,6 +27,7 @@ import { type TrafficFigures, trafficFigures } from './traffic';
 
 export type { CartFigures } from './carts';
 export type { CheckoutFigures } from './checkouts';
+export type { CustomersFigures } from './customers';
 export type {
   EnpsFigures,
   ExperienceFigures,
@@ -25,6 +37,7 @@ export type {
 } from './experience';
 export type { ExperimentFigures, VariantFigures } from './experiments';
 export type { FunnelFigures, FunnelStep } from './funnel';
+export type { OutcomesFigures } from './outcomes';
 export type { QualityFigures } from './quality';
 export type { RoxFigures, RoxTouchpointFigures } from './rox';
 export type { SalesFigures } from './sales';
@@ -49,6 +62,23 @@ export interface FiguresDocument {
   rox: RoxFigures;
   experiments: ExperimentFigures[];
   quality: QualityFigures;
+  /** metrics.md §7: ROX over a window of exposures, adjusted for who engages. */
+  outcomes: OutcomesFigures;
+  /** metrics.md §8: acquisition, retention, lifetime value, what experience is worth later. */
+  customers: CustomersFigures;
+}
+
+/**
+ * What the sections that look across days (§7, §8) read of the other days of the site: their derived
+ * records (derived.ts). D's own record comes from D's events.
+ */
+export interface AcrossDaysInput {
+  /** The orders and NPS responses of every other day of the site (any order). */
+  ledgerParts: readonly { orders: readonly LedgerOrder[]; responses: readonly LedgerResponse[] }[];
+  /** The sessions of the exposure window's days (outcomes.ts exposureWindowOf). */
+  exposureDays: readonly (readonly OutcomeSession[])[];
+  /** The activity of the `lookbackDays` + 1 days before D: the lookback of D's own sessions. */
+  lookback: readonly (readonly JourneyActivity[])[];
 }
 
 export interface FiguresInput {
@@ -71,6 +101,8 @@ export interface FiguresInput {
   earlierCopies?: EarlierCopies;
   /** Ingest rejections whose receivedAt falls on D, by reason. */
   rejected?: Record<string, number>;
+  /** The other days' derived records; without them §7 and §8 see D alone. */
+  acrossDays?: AcrossDaysInput;
   status: DayStatus;
   revision: number;
   computedAt: string;
@@ -82,6 +114,14 @@ export interface FiguresInput {
  * deterministic: the same input gives the same document, byte for byte once serialized.
  */
 export function computeFigures(input: FiguresInput): FiguresDocument {
+  return computeFiguresAndDerived(input).figures;
+}
+
+/** The figures document and D's derived record (what later days read of D), from one day context. */
+export function computeFiguresAndDerived(input: FiguresInput): {
+  figures: FiguresDocument;
+  derived: DerivedDay;
+} {
   const { config, date } = input;
   const day = buildDayContext({
     config,
@@ -90,9 +130,12 @@ export function computeFigures(input: FiguresInput): FiguresDocument {
     links: input.links,
     earlierCopies: input.earlierCopies,
   });
+  const across = input.acrossDays;
+  const derived = derivedDayOf(day, across?.lookback ?? []);
+  const ledger = buildLedger([...(across?.ledgerParts ?? []), derived]);
   const responses = surveyResponses(day);
   const experience = experienceFigures(day, responses);
-  return {
+  const figures: FiguresDocument = {
     site: config.site,
     date,
     timezone: config.timezone,
@@ -109,5 +152,8 @@ export function computeFigures(input: FiguresInput): FiguresDocument {
     rox: roxFigures(day, responses, experience.enps),
     experiments: experimentFigures(day),
     quality: qualityFigures(day, input.rejected),
+    outcomes: outcomesFigures({ config, date, exposureDays: across?.exposureDays ?? [], ledger }),
+    customers: customersFigures({ config, date, ledger }),
   };
+  return { figures, derived };
 }

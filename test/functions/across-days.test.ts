@@ -1,0 +1,164 @@
+/**
+ * The sections that look across days stay consistent with the archive (metrics.md §8, last
+ * paragraph): a late order ten days back changes the `outcomes` and `customers` of the provisional
+ * days whose windows see it, in the same scheduled run, leaves final days as they were, and every
+ * day's document equals what computing it from scratch over the archive gives.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
+import { siteConfigWithDefaults } from '../../shared/config/site';
+import type { FiguresDocument } from '../../shared/metrics/figures';
+import { queryFigures } from '../../shared/storage/table';
+import { addDays } from '../../shared/time';
+import { sendAt } from '../helpers/clocked-collector';
+import { compareFigures } from '../helpers/compare-figures';
+import { startTestStack, type TestStack } from '../helpers/local-stack';
+
+const FIRST = '2026-10-20';
+const LAST = '2026-11-20';
+/** The morning after LAST: 11-18 to 11-20 are provisional (72 hours), 11-17 and before are final. */
+const NOW = new Date('2026-11-21T09:00:00Z');
+const LATE_ORDER_DAY = '2026-11-10';
+const touchpoints = { live_chat: { dailyCost: 5 } };
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+const iso = (date: string, time: string) => `${date}T${time}.000Z`;
+
+/** A shopper's visit on `date`: views, a cart add, a chat for even days, an order on every third. */
+function visit(shopper: number, date: string, index: number) {
+  const id = `${shopper}-${date}`;
+  const events: Record<string, unknown>[] = [
+    { type: 'page', name: 'Home', messageId: `${id}-home`, timestamp: iso(date, '10:00:00') },
+    {
+      type: 'track',
+      event: 'Product Viewed',
+      messageId: `${id}-view`,
+      timestamp: iso(date, '10:02:00'),
+      properties: { price: 20 },
+    },
+    {
+      type: 'track',
+      event: 'Product Added',
+      messageId: `${id}-add`,
+      timestamp: iso(date, '10:04:00'),
+      properties: { price: 20 },
+    },
+  ];
+  if ((shopper + index) % 2 === 0) {
+    events.push({
+      type: 'track',
+      event: 'Touchpoint Used',
+      messageId: `${id}-chat`,
+      timestamp: iso(date, '10:05:00'),
+      properties: { touchpoint: 'live_chat' },
+    });
+  }
+  if ((shopper + index) % 3 === 0) {
+    events.push({
+      type: 'track',
+      event: 'Order Completed',
+      messageId: `${id}-order`,
+      timestamp: iso(date, '10:08:00'),
+      properties: { order_id: `o-${id}`, revenue: 40 + shopper },
+    });
+  }
+  return events.map((event) => ({ ...event, userId: `shopper-${shopper}` }));
+}
+
+async function sendDays(writeKey: string, lateOrder: boolean): Promise<void> {
+  let index = 0;
+  for (let date = FIRST; date <= LAST; date = addDays(date, 1), index += 1) {
+    const events = [1, 2, 3, 4, 5].flatMap((shopper) => visit(shopper, date, index));
+    await sendAt(stack.clients, writeKey, Date.parse(iso(date, '12:00:00')), events);
+  }
+  if (!lateOrder) return;
+  await sendAt(stack.clients, writeKey, NOW.getTime(), [lateOrderEvent()]);
+}
+
+/** Shopper 1 chatted on 11-08 (index 19: 1 + 19 even); this order, two days later, reaches the archive only now. */
+function lateOrderEvent() {
+  return {
+    type: 'track',
+    event: 'Order Completed',
+    userId: 'shopper-1',
+    messageId: 'late-order',
+    timestamp: iso(LATE_ORDER_DAY, '18:00:00'),
+    properties: { order_id: 'o-late', revenue: 500 },
+  };
+}
+
+async function computeAll(config: ReturnType<typeof siteConfigWithDefaults>): Promise<void> {
+  for (let date = FIRST; date <= LAST; date = addDays(date, 1))
+    await aggregateDay(stack.clients, config, date, { now: NOW });
+}
+
+async function documents(site: string): Promise<Map<string, FiguresDocument>> {
+  return new Map(
+    (await queryFigures(stack.clients, site, FIRST, LAST)).map((figures) => [figures.date, figures]),
+  );
+}
+
+describe('a late order ten days back', () => {
+  it('changes the outcomes and customers of the provisional days that see it, only those, and as from scratch', async () => {
+    const config = siteConfigWithDefaults({ site: 'late-shop', timezone: 'UTC', touchpoints });
+    const { writeKey } = await stack.createSite(config);
+    await sendDays(writeKey, false);
+    await computeAll(config);
+    const before = await documents(config.site);
+
+    await sendAt(stack.clients, writeKey, NOW.getTime(), [lateOrderEvent()]);
+    const run = await runScheduledAggregation(stack.clients, { now: NOW });
+    expect(run.failures).toEqual([]);
+    const after = await documents(config.site);
+
+    const recomputed = run.results
+      .filter((result) => result.site === config.site)
+      .map((result) => result.date);
+    // The marked days (the order's own and the one whose carts it can convert), then the later
+    // provisional days whose windows read them, yesterday, and today.
+    expect(recomputed).toEqual([
+      '2026-11-09',
+      LATE_ORDER_DAY,
+      '2026-11-18',
+      '2026-11-19',
+      LAST,
+      '2026-11-21',
+    ]);
+    for (const date of ['2026-11-18', '2026-11-19', LAST]) {
+      const was = before.get(date);
+      const is = after.get(date);
+      expect(is?.customers.repeatRate, date).not.toBe(was?.customers.repeatRate);
+      const chatBefore = was?.outcomes.rox.touchpoints.find((t) => t.touchpoint === 'live_chat');
+      const chatAfter = is?.outcomes.rox.touchpoints.find((t) => t.touchpoint === 'live_chat');
+      expect(chatAfter?.revenuePerJourneyExposed, date).toBeGreaterThan(
+        chatBefore?.revenuePerJourneyExposed ?? 0,
+      );
+    }
+    // Final days stay frozen, the late order's window or not.
+    for (let date = '2026-11-11'; date <= '2026-11-17'; date = addDays(date, 1)) {
+      expect(after.get(date)?.revision, date).toBe(before.get(date)?.revision);
+      expect(after.get(date)?.customers, date).toEqual(before.get(date)?.customers);
+    }
+
+    // From scratch: a second site given every event at once, each day computed once.
+    const scratch = siteConfigWithDefaults({ site: 'late-shop-scratch', timezone: 'UTC', touchpoints });
+    const scratchKeys = await stack.createSite(scratch);
+    await sendDays(scratchKeys.writeKey, true);
+    await computeAll(scratch);
+    const fresh = await documents(scratch.site);
+    for (const date of ['2026-11-18', '2026-11-19', LAST]) {
+      const differences = compareFigures(fresh.get(date), after.get(date), {
+        ignore: ['site', 'revision', 'computedAt', 'quality.lateEvents'],
+      });
+      expect(differences, `${date}:\n${differences.join('\n')}`).toEqual([]);
+    }
+  }, 240_000);
+});
