@@ -124,7 +124,8 @@ export function buildLedger(
     }
     for (const response of day.responses) responses.push(response);
   }
-  orders.push(...firstById.values());
+  // A loop, not push(...values): a spread of a million orders overflows the call stack.
+  for (const order of firstById.values()) orders.push(order);
   orders.sort(byTimeThenId);
   responses.sort(
     (a, b) => a.time - b.time || (a.journeyId < b.journeyId ? -1 : a.journeyId > b.journeyId ? 1 : 0),
