@@ -64,6 +64,12 @@ function isSurveyKind(value: string | undefined): value is SurveyKind {
   return value === 'nps' || value === 'ces' || value === 'csat' || value === 'enps';
 }
 
+/** Whether `score` is a valid score of the survey kind (an integer in its range, as validated at ingest). */
+export function isValidScore(kind: SurveyKind, score: number): boolean {
+  const [min, max] = SCORE_RANGE[kind];
+  return Number.isInteger(score) && score >= min && score <= max;
+}
+
 /**
  * metrics.md §4 experience: `Survey Responded` events of D with `properties.survey` and
  * `properties.score`; per survey kind only the latest response (by time; on a tie the later in archive
@@ -82,9 +88,7 @@ export function surveyResponses(day: DayContext): SurveyResponses {
   for (const { event, journeyId, time, touchpoint } of day.tracks.get(EVENT_NAMES.surveyResponded) ?? []) {
     const kind = stringField(event.properties, 'survey');
     const score = numberField(event.properties, 'score');
-    if (!isSurveyKind(kind) || score === undefined) continue;
-    const [min, max] = SCORE_RANGE[kind];
-    if (!Number.isInteger(score) || score < min || score > max) continue;
+    if (!isSurveyKind(kind) || score === undefined || !isValidScore(kind, score)) continue;
     // Events come in time order, so the last one written is the latest.
     latest[kind].set(journeyId, {
       journeyId,
