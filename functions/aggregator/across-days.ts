@@ -11,15 +11,23 @@ import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import type { SiteConfig } from '../../shared/config/site';
 import { buildDayContext } from '../../shared/metrics/day';
-import type { DerivedDay, JourneyActivity, OutcomeSession } from '../../shared/metrics/derived';
+import {
+  DERIVED_FORMAT,
+  type DerivedDay,
+  type JourneyActivity,
+  type OutcomeSession,
+} from '../../shared/metrics/derived';
 import { derivedDayOf } from '../../shared/metrics/derived-day';
 import type { AcrossDaysInput } from '../../shared/metrics/figures';
 import { exposureWindowOf } from '../../shared/metrics/outcomes';
 import type { StorageClients } from '../../shared/storage/clients';
 import {
+  getCustomerLedger,
   getLedgerPart,
   getSessionsPart,
   listArchiveDays,
+  listLedgerParts,
+  putCustomerLedger,
   putDerivedParts,
   type StoredLedgerPart,
 } from '../../shared/storage/derived';
@@ -117,23 +125,62 @@ export interface PreparedDays {
   built: string[];
 }
 
+/** A ledger part as stored, with the ETag it was stored under. */
+type EtaggedPart = StoredLedgerPart & { etag: string };
+
+/**
+ * The ledger parts of `days`: copied from the customer ledger where its ETag is still the part's,
+ * read where it changed, undefined where the day has none.
+ */
+async function currentLedgerParts(
+  clients: StorageClients,
+  site: string,
+  days: readonly string[],
+): Promise<{ stored: Map<string, EtaggedPart | undefined>; ledgerCurrent: boolean }> {
+  const [etags, ledger] = await Promise.all([
+    listLedgerParts(clients, site),
+    getCustomerLedger(clients, site),
+  ]);
+  const cached = new Map((ledger?.parts ?? []).map((part) => [part.date, part]));
+  const stored = new Map<string, EtaggedPart | undefined>();
+  const toRead: string[] = [];
+  for (const day of days) {
+    const etag = etags.get(day);
+    const copy = cached.get(day);
+    if (etag === undefined) stored.set(day, undefined);
+    else if (copy && copy.etag === etag) stored.set(day, copy);
+    else toRead.push(day);
+  }
+  await pMap(
+    toRead,
+    async (day) => {
+      const part = await getLedgerPart(clients, site, day);
+      stored.set(day, part && { ...part, etag: etags.get(day) ?? '' });
+    },
+    { concurrency: READS_IN_FLIGHT },
+  );
+  const ledgerCurrent =
+    ledger !== undefined &&
+    toRead.length === 0 &&
+    ledger.parts.length === days.filter((day) => etags.has(day)).length;
+  return { stored, ledgerCurrent };
+}
+
 /**
  * Makes sure every archived day before `date` has a current derived record, building the missing and
- * stale ones in date order (each under its own leases, held by `withLeases`). Runs before the figure
- * day's own leases are taken.
+ * stale ones in date order (`build` holds each one's leases), and brings the customer ledger up to
+ * date. Runs before the figure day's own leases are taken.
  */
 export async function prepareDerivedDays(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
-  build: (day: string, parts: ReadonlyMap<string, StoredLedgerPart>) => Promise<StoredLedgerPart>,
+  build: (day: string, parts: ReadonlyMap<string, StoredLedgerPart>) => Promise<EtaggedPart>,
 ): Promise<PreparedDays> {
-  const days = (await listArchiveDays(clients, config.site)).filter((day) => day < date);
-  const stored = new Map<string, StoredLedgerPart | undefined>();
-  await pMap(days, async (day) => stored.set(day, await getLedgerPart(clients, config.site, day)), {
-    concurrency: READS_IN_FLIGHT,
-  });
-  const parts = new Map<string, StoredLedgerPart>();
+  const site = config.site;
+  const days = (await listArchiveDays(clients, site)).filter((day) => day < date);
+  const { stored, ledgerCurrent } = await currentLedgerParts(clients, site, days);
+  const parts = new Map<string, EtaggedPart>();
   const built: string[] = [];
   for (const day of days) {
     const part = stored.get(day);
@@ -143,6 +190,12 @@ export async function prepareDerivedDays(
     }
     parts.set(day, await build(day, parts));
     built.push(day);
+  }
+  if (!ledgerCurrent || built.length > 0) {
+    // A cache: a run that fails to write it only makes the next one read the parts again.
+    await putCustomerLedger(clients, { format: DERIVED_FORMAT, site, parts: [...parts.values()] }).catch(
+      () => undefined,
+    );
   }
   return { parts, built };
 }
@@ -154,13 +207,13 @@ export async function buildDerivedRecord(
   date: string,
   read: DayReader,
   parts: ReadonlyMap<string, StoredLedgerPart>,
-): Promise<StoredLedgerPart> {
+): Promise<EtaggedPart> {
   const input = await read(date);
   const day = buildDayContext({ config, date, ...input });
   const derived = derivedDayOf(day, await lookbackActivity(clients, config, date));
   const stored = storedPartsOf(derived, config, parts);
-  await putDerivedParts(clients, stored.ledger, stored.sessions);
-  return stored.ledger;
+  const { ledgerEtag } = await putDerivedParts(clients, stored.ledger, stored.sessions);
+  return { ...stored.ledger, etag: ledgerEtag };
 }
 
 /** What the figure day reads of the other days: its ledger parts, the exposure days, the lookback. */

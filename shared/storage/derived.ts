@@ -1,12 +1,14 @@
 /**
- * Derived day records in S3 (shared/metrics/derived.ts), beside the day's partials so that whatever
- * drops a day's partials (erasure) drops them too:
- * - `partials/site=<site>/dt=<day>/ledger.json.gz` — the day's orders and NPS responses with the
+ * Derived day records in S3 (shared/metrics/derived.ts):
+ * - `derived/site=<site>/dt=<day>/ledger.json.gz` — the day's orders and NPS responses with the
  *   digests that say what the record was built from; small, read for every day of the site;
- * - `partials/site=<site>/dt=<day>/sessions.json.gz` — its sessions and journey activity; read for the
- *   days of an exposure window only.
- * The sessions object is written first: a ledger object names the sessions build it belongs to, so a
- * run interrupted between the two writes, or two runs crossing, are seen as stale and rebuilt.
+ * - `derived/site=<site>/dt=<day>/sessions.json.gz` — its sessions and journey activity; read for the
+ *   days of an exposure window only;
+ * - `derived/site=<site>/ledger.json.gz` — the customer ledger: every day's ledger part in one object,
+ *   each with the ETag of the part it copies, so a run reads one object and one listing instead of one
+ *   object per day; parts whose ETag changed are read again.
+ * The sessions object is written first: a ledger part names the sessions build it belongs to. Erasure
+ * and retention remove a day's parts with the day (and the customer ledger with any of them).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -18,7 +20,7 @@ import {
   type OutcomeSession,
 } from '../metrics/derived';
 import { isJsonObject } from '../metrics/properties';
-import { findObjectBytes } from './archive';
+import { deleteObjects, findObjectBytes } from './archive';
 import type { StorageClients } from './clients';
 
 export interface StoredLedgerPart {
@@ -47,17 +49,27 @@ export interface StoredSessionsPart {
   activity: JourneyActivity[];
 }
 
+export const DERIVED_ROOT = 'derived';
+
 export function ledgerPartKeyFor(site: string, date: string): string {
-  return `partials/site=${site}/dt=${date}/ledger.json.gz`;
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/ledger.json.gz`;
 }
 
 export function sessionsPartKeyFor(site: string, date: string): string {
-  return `partials/site=${site}/dt=${date}/sessions.json.gz`;
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/sessions.json.gz`;
 }
 
-async function putGzip(clients: StorageClients, key: string, value: unknown): Promise<number> {
+export function customerLedgerKeyFor(site: string): string {
+  return `${DERIVED_ROOT}/site=${site}/ledger.json.gz`;
+}
+
+async function putGzip(
+  clients: StorageClients,
+  key: string,
+  value: unknown,
+): Promise<{ bytes: number; etag: string }> {
   const body = gzipSync(JSON.stringify(value), { level: 1 });
-  await clients.s3.send(
+  const response = await clients.s3.send(
     new PutObjectCommand({
       Bucket: clients.settings.bucketName,
       Key: key,
@@ -66,7 +78,7 @@ async function putGzip(clients: StorageClients, key: string, value: unknown): Pr
       ContentEncoding: 'gzip',
     }),
   );
-  return body.length;
+  return { bytes: body.length, etag: response.ETag ?? '' };
 }
 
 async function getGzip(clients: StorageClients, key: string): Promise<Record<string, unknown> | undefined> {
@@ -80,14 +92,71 @@ async function getGzip(clients: StorageClients, key: string): Promise<Record<str
   }
 }
 
-/** Writes both parts, sessions first; the bytes written (compressed). */
+/** Writes both parts, sessions first: the bytes written (compressed) and the ledger part's ETag. */
 export async function putDerivedParts(
   clients: StorageClients,
   ledger: StoredLedgerPart,
   sessions: StoredSessionsPart,
+): Promise<{ bytes: number; ledgerEtag: string }> {
+  const written = await putGzip(clients, sessionsPartKeyFor(sessions.site, sessions.date), sessions);
+  const part = await putGzip(clients, ledgerPartKeyFor(ledger.site, ledger.date), ledger);
+  return { bytes: written.bytes + part.bytes, ledgerEtag: part.etag };
+}
+
+/** The ETag of every stored ledger part of the site, by day (one listing). */
+export async function listLedgerParts(clients: StorageClients, site: string): Promise<Map<string, string>> {
+  const parts = new Map<string, string>();
+  let marker: string | undefined;
+  for (;;) {
+    const page = await clients.s3.send(
+      new ListObjectsCommand({
+        Bucket: clients.settings.bucketName,
+        Prefix: `${DERIVED_ROOT}/site=${site}/dt=`,
+        Marker: marker,
+      }),
+    );
+    for (const item of page.Contents ?? []) {
+      const day = /\/dt=(\d{4}-\d{2}-\d{2})\/ledger\.json\.gz$/.exec(item.Key ?? '')?.[1];
+      if (day) parts.set(day, item.ETag ?? '');
+    }
+    const last = page.Contents?.at(-1)?.Key;
+    if (!page.IsTruncated || !last) break;
+    marker = last;
+  }
+  return parts;
+}
+
+export interface CustomerLedgerObject {
+  format: typeof DERIVED_FORMAT;
+  site: string;
+  parts: (StoredLedgerPart & { etag: string })[];
+}
+
+export async function getCustomerLedger(
+  clients: StorageClients,
+  site: string,
+): Promise<CustomerLedgerObject | undefined> {
+  const value = await getGzip(clients, customerLedgerKeyFor(site));
+  return value && Array.isArray(value.parts) ? (value as unknown as CustomerLedgerObject) : undefined;
+}
+
+export async function putCustomerLedger(
+  clients: StorageClients,
+  ledger: CustomerLedgerObject,
 ): Promise<number> {
-  const sessionBytes = await putGzip(clients, sessionsPartKeyFor(sessions.site, sessions.date), sessions);
-  return sessionBytes + (await putGzip(clients, ledgerPartKeyFor(ledger.site, ledger.date), ledger));
+  return (await putGzip(clients, customerLedgerKeyFor(ledger.site), ledger)).bytes;
+}
+
+/** Drops the days' derived parts and the customer ledger (erasure: they hold the erased user's ids). */
+export async function deleteDerivedDays(
+  clients: StorageClients,
+  site: string,
+  days: readonly string[],
+): Promise<number> {
+  const keys = [customerLedgerKeyFor(site)];
+  for (const day of days) keys.push(ledgerPartKeyFor(site, day), sessionsPartKeyFor(site, day));
+  await deleteObjects(clients, keys);
+  return keys.length;
 }
 
 /** The day's ledger part; undefined when there is none, or it is of another format or unreadable. */

@@ -24,6 +24,7 @@ import {
 } from './archive';
 import { parseNdjsonGzip } from './archive-reader';
 import type { StorageClients } from './clients';
+import { deleteDerivedDays } from './derived';
 import {
   clearErasingIds,
   type ErasureJob,
@@ -556,6 +557,9 @@ async function eraseWhileRefused(
     // Partials hold slimmed copies of the erased events and the user's links until rebuilt; the days'
     // actor indexes hold the ids' hashes until the recomputation below writes them again.
     for (const day of scan.days) partialsDeleted += await deletePartials(clients, site, day);
+    // The days' derived records and the customer ledger hold the user's journey ids, orders and
+    // responses: dropped, and rebuilt without them by the next aggregation that reads them.
+    if (scan.days.size > 0) await deleteDerivedDays(clients, site, [...scan.days]);
     await deleteActorIndexes(clients, site, scan.days);
     const figureDays = affectedFigureDays(scan.days, config);
     for (const day of figureDays) await markDayForRecomputation(clients, site, day, options.now.getTime());

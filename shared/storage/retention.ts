@@ -1,5 +1,5 @@
 /**
- * Archive retention by site (site config `retentionDays`): the events/, rejected/, partials/ and indexes/ prefixes of days
+ * Archive retention by site (site config `retentionDays`): the events/, rejected/, partials/, derived/ and indexes/ prefixes of days
  * older than the cut-off are deleted. Days come from the listed keys (`…/dt=<day>/…`); no object is read.
  * (A delimiter listing of the `dt=` prefixes would list less, but s3rver answers it only one level deep.)
  */
@@ -8,6 +8,7 @@ import { addDays, localDate } from '../time';
 import { ACTOR_INDEX_ROOT } from './actor-index';
 import { dayOfKey, deleteObjects, listObjects } from './archive';
 import type { StorageClients } from './clients';
+import { customerLedgerKeyFor, DERIVED_ROOT } from './derived';
 
 /** The first day kept: today (site-local) minus retentionDays. */
 export function retentionCutoff(config: Pick<SiteConfig, 'timezone' | 'retentionDays'>, now: Date): string {
@@ -34,7 +35,7 @@ export async function pruneArchive(
   const cutoff = retentionCutoff(config, now);
   const summary: ArchivePruneSummary = { cutoff, days: [], objectsDeleted: 0 };
   const pruned = new Set<string>();
-  for (const root of ['events', 'rejected', 'partials', ACTOR_INDEX_ROOT]) {
+  for (const root of ['events', 'rejected', 'partials', DERIVED_ROOT, ACTOR_INDEX_ROOT]) {
     const expired: string[] = [];
     for (const object of await listObjects(clients, `${root}/site=${config.site}/`)) {
       const day = dayOfKey(object.key);
@@ -45,6 +46,8 @@ export async function pruneArchive(
     await deleteObjects(clients, expired);
     summary.objectsDeleted += expired.length;
   }
+  // The customer ledger copies the pruned days' orders: rebuilt from the parts that remain.
+  if (pruned.size > 0) await deleteObjects(clients, [customerLedgerKeyFor(config.site)]);
   summary.days = [...pruned].sort();
   return summary;
 }
