@@ -2,9 +2,10 @@
  * Runs one day's aggregation in a fresh process so its time and peak RSS are its own. Prints JSON.
  * `cold`: no partials yet, built on worker threads as `roxtrail aggregate` does. `warm`: the hourly
  * steady state — the partials of earlier runs are current except the last hour's, which is rebuilt.
+ * `rebuild`: only the day's derived record (shared/metrics/derived.ts), from its partials.
  */
 import { performance } from 'node:perf_hooks';
-import { aggregateDay } from '../functions/aggregator/aggregate';
+import { aggregateDay, buildDerivedDay } from '../functions/aggregator/aggregate';
 import { threadBuilder } from '../infra/local/thread-builder';
 import { deleteObjects, listObjects } from '../shared/storage/archive';
 import { createStorageClients, type StorageSettings } from '../shared/storage/clients';
@@ -20,6 +21,15 @@ if (mode === 'warm') {
   );
   const last = hours[hours.length - 1];
   if (last) await deleteObjects(clients, [last.key]);
+}
+if (mode === 'rebuild') {
+  // A from-scratch rebuild of one day's derived record from its (current) partials.
+  const started = performance.now();
+  await buildDerivedDay(clients, stored.config, date, new Map());
+  process.stdout.write(
+    JSON.stringify({ ms: performance.now() - started, maxRssMb: process.resourceUsage().maxRSS / 1024 }),
+  );
+  process.exit(0);
 }
 const started = performance.now();
 // As the scheduled run computes today and yesterday: links the day's snapshot answers are not looked up again.

@@ -15,6 +15,7 @@ import type { FiguresDocument } from '../shared/metrics/figures';
 import { listObjects } from '../shared/storage/archive';
 import { createStorageClients } from '../shared/storage/clients';
 import { applySiteConfig } from '../shared/storage/site-admin';
+import { measureLedger, seedHistory } from './across-days';
 import { generateDay } from './day-generator';
 import { type ComparableFigures, duckdbFigures } from './duckdb-figures';
 import type { BenchRow } from './table';
@@ -35,7 +36,11 @@ interface ChildResult {
 /** V8's heap limit in a 1,024 MB function as the stack deploys it (RoxtrailFunction). */
 const ONE_GB_FUNCTION_HEAP_MB = heapLimitMb(1024);
 
-function runChild(settings: unknown, mode: 'cold' | 'warm', heapMb?: number): Promise<ChildResult> {
+function runChild(
+  settings: unknown,
+  mode: 'cold' | 'warm' | 'rebuild',
+  heapMb?: number,
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -86,7 +91,16 @@ export async function benchAggregation(
   const stores = await startLocalStores({ dataDir });
   try {
     const clients = createStorageClients(stores.settings);
-    await applySiteConfig(clients, siteConfigWithDefaults({ site: SITE, timezone: 'UTC' }), new Date());
+    const config = siteConfigWithDefaults({
+      site: SITE,
+      timezone: 'UTC',
+      touchpoints: {
+        live_chat: { dailyCost: 200 },
+        product_video: { dailyCost: 50 },
+        size_guide: { dailyCost: 20 },
+      },
+    });
+    await applySiteConfig(clients, config, new Date());
     const setupStarted = performance.now();
     const day = generateDay({ site: SITE, date: DATE, events, seed: 42 });
     let next = 0;
@@ -143,6 +157,48 @@ export async function benchAggregation(
       measured.actorIndexBytesPerEvent = indexBytes / ours.eventsRead;
     }
     const projection = projectDay(10_000_000, ours, capped);
+    const history = await seedHistory(clients, config, DATE);
+    const historyFirst = await runChild(stores.settings, 'warm');
+    const withHistory = await runChild(stores.settings, 'warm');
+    const historyCapped = await runChild(stores.settings, 'warm', ONE_GB_FUNCTION_HEAP_MB);
+    const rebuild = await runChild(stores.settings, 'rebuild');
+    const ledger = measureLedger(config, DATE, 1_000_000);
+    const extra = withHistory.ms / warm.ms - 1;
+    const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+    const acrossDays: BenchRow[] = [
+      {
+        figure: 'derived record of one day',
+        value: (history.ledgerBytes + history.sessionsBytes) / 1024 ** 2,
+        unit: 'MB',
+        how: `what a 1 M-event day's run writes for the across-days sections (gzip JSON): sessions part ${mb(history.sessionsBytes)}, ledger part ${mb(history.ledgerBytes)}; ${((((history.ledgerBytes + history.sessionsBytes) / ours.eventsRead) * 1e6) / 1024 ** 2).toFixed(1)} MB per million events`,
+      },
+      {
+        figure: 'hourly re-run with 42 days of derived data',
+        value: withHistory.ms / 1000,
+        unit: 's',
+        target: '≤ 1.25 × the re-run without',
+        how: `${(extra * 100).toFixed(0)} % more than the same re-run with no other day (${seconds(warm.ms)}): ${phases(withHistory)}; the first run after the history appeared, which also wrote the customer ledger object, took ${seconds(historyFirst.ms)}`,
+      },
+      {
+        figure: 'peak RSS of that re-run in a 1 GB function',
+        value: historyCapped.maxRssMb,
+        unit: 'MB',
+        target: '≤ 1,024',
+        how: `with 42 days of derived data, heap limited as deployed (--max-old-space-size=${ONE_GB_FUNCTION_HEAP_MB}), in ${seconds(historyCapped.ms)}; without the history: ${capped.maxRssMb.toFixed(0)} MB`,
+      },
+      {
+        figure: 'customer ledger at 1 M customers',
+        value: ledger.bytes / 1024 ** 2,
+        unit: 'MB',
+        how: `${ledger.orders.toLocaleString('en-US')} orders over 400 days in one gzip object; read back, merged and the customers section computed in ${ledger.seconds.toFixed(1)} s`,
+      },
+      {
+        figure: 'rebuild of 42 days of derived data from scratch',
+        value: (42 * rebuild.ms) / 1000,
+        unit: 's',
+        how: `42 × one day's rebuild from its partials (${seconds(rebuild.ms)}, peak RSS ${rebuild.maxRssMb.toFixed(0)} MB), days built one after another as the aggregator does when they are missing; partials missing too add their build time (above)`,
+      },
+    ];
     return [
       {
         figure: 'aggregation throughput, first run (1 day)',
@@ -207,6 +263,7 @@ export async function benchAggregation(
         unit: projection.fits ? '(fits)' : '(does not fit)',
         how: projection.how,
       },
+      ...acrossDays,
     ];
   } finally {
     await stores.close();

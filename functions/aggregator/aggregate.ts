@@ -22,7 +22,7 @@ import { putActorIndex } from '../../shared/storage/actor-index';
 import { putJson, reportKeyFor } from '../../shared/storage/archive';
 import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
 import type { StorageClients } from '../../shared/storage/clients';
-import { getLedgerPart, putDerivedParts } from '../../shared/storage/derived';
+import { getLedgerPart, putDerivedParts, type StoredLedgerPart } from '../../shared/storage/derived';
 import { type LeaseOptions, withDayLeases } from '../../shared/storage/leases';
 import {
   getCopiesDigest,
@@ -237,32 +237,43 @@ export async function aggregateDay(
   options: AggregateOptions = {},
 ): Promise<DayResult> {
   const prepared = await prepareDerivedDays(clients, config, date, (day, parts) =>
-    withDayLeases(
-      clients,
-      config.site,
-      daysReadFor(day, config),
-      () =>
-        buildDerivedRecord(
-          clients,
-          config,
-          day,
-          async (dayToRead) => {
-            const { events, links, earlierCopies } = await readDayEvents(clients, config, dayToRead, {
-              ...options,
-              onProgress: undefined,
-            });
-            return { events, links, earlierCopies };
-          },
-          parts,
-        ),
-      options.lease,
-    ),
+    buildDerivedDay(clients, config, day, parts, options),
   );
   return withDayLeases(
     clients,
     config.site,
     daysReadFor(date, config),
     () => computeDay(clients, config, date, options, prepared),
+    options.lease,
+  );
+}
+
+/**
+ * Builds and stores one day's derived record from the archive (its partials), under the leases of the
+ * days it reads, without computing or storing its figures. `parts`: the ledger parts of the days before.
+ */
+export function buildDerivedDay(
+  clients: StorageClients,
+  config: SiteConfig,
+  date: string,
+  parts: ReadonlyMap<string, StoredLedgerPart>,
+  options: AggregateOptions = {},
+) {
+  return withDayLeases(
+    clients,
+    config.site,
+    daysReadFor(date, config),
+    () =>
+      buildDerivedRecord(
+        clients,
+        config,
+        date,
+        async (day) => {
+          const read = await readDayEvents(clients, config, day, { ...options, onProgress: undefined });
+          return { events: read.events, links: read.links, earlierCopies: read.earlierCopies };
+        },
+        parts,
+      ),
     options.lease,
   );
 }
