@@ -1,4 +1,4 @@
-// Two races in s3rver 3.7's filesystem store that S3 does not have, fixed where they happen (plain
+// Where s3rver 3.7's filesystem store differs from S3, fixed where it happens (plain
 // JavaScript: the stores' worker loads it without the TypeScript loader).
 //
 // 1. `putObject` opens its write stream with no 'error' listener, and `deleteObject` removes a key's
@@ -79,4 +79,56 @@ FilesystemStore.prototype.deleteObject = async function deleteObjectTolerantly(b
     // The object's files are gone; only the empty-directory clean-up lost a race with another request.
     if (error?.code !== 'ENOENT' && error?.code !== 'ENOTEMPTY') throw error;
   }
+};
+
+// 3. A listing with a delimiter skips every directory below a common prefix before it has met a key
+//    there, so common prefixes deeper than one directory were never found (`events/site=S/` listed
+//    with `/` answered no `dt=` prefix at all; S3 answers each day). Directories are now skipped only
+//    once their common prefix is known.
+const { walk } = require('s3rver/lib/utils.js');
+const S3Object = require('s3rver/lib/models/object.js');
+const OBJECT_SUFFIX = '._S3rver_object';
+const listObjects = FilesystemStore.prototype.listObjects;
+FilesystemStore.prototype.listObjects = async function listObjectsWithDeepPrefixes(bucket, options = {}) {
+  const { delimiter = '', startAfter = '', prefix = '', maxKeys = Number.POSITIVE_INFINITY } = options;
+  if (!delimiter) return listObjects.call(this, bucket, options);
+  const bucketPath = this.getBucketPath(bucket);
+  const commonPrefixes = new Set();
+  const commonPrefixOf = (keyPrefix) => {
+    if (!keyPrefix.startsWith(prefix)) return undefined;
+    const index = keyPrefix.slice(prefix.length).indexOf(delimiter);
+    return index === -1 ? undefined : keyPrefix.slice(0, prefix.length + index + delimiter.length);
+  };
+  const paths = walk(bucketPath, (dirPath) => {
+    const dirKey = `${dirPath.slice(bucketPath.length + 1)}/`;
+    if (!dirKey.startsWith(prefix) && !prefix.startsWith(dirKey)) return false;
+    const common = commonPrefixOf(dirKey);
+    return common === undefined || !commonPrefixes.has(common);
+  });
+  const keys = [];
+  let isTruncated = false;
+  for (const keyPath of paths) {
+    if (!keyPath.endsWith(OBJECT_SUFFIX)) continue;
+    const key = keyPath.slice(bucketPath.length + 1, -OBJECT_SUFFIX.length);
+    if (key <= startAfter || !key.startsWith(prefix)) continue;
+    const common = commonPrefixOf(key);
+    if (common !== undefined) {
+      commonPrefixes.add(common);
+      continue;
+    }
+    if (keys.length >= maxKeys) {
+      isTruncated = true;
+      break;
+    }
+    keys.push(key);
+  }
+  const objects = [];
+  for (const key of keys) {
+    const metadata = await this.getMetadata(bucket, key).catch((error) => {
+      if (error?.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (metadata !== undefined) objects.push(new S3Object(bucket, key, null, metadata));
+  }
+  return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
 };

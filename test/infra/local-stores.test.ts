@@ -10,6 +10,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -97,6 +98,37 @@ describe('requests a client abandons', () => {
       s3.destroy();
     }
     expect(logged).toEqual([]);
+  });
+});
+
+describe('listings with a delimiter', () => {
+  let stores: LocalStores;
+  let clients: StorageClients;
+
+  beforeAll(async () => {
+    stores = await startLocalStores();
+    clients = createStorageClients(stores.settings);
+  });
+  afterAll(() => stores.close());
+
+  it('answer the common prefixes below deeper directories, as S3 does', async () => {
+    const Bucket = stores.settings.bucketName;
+    for (const key of [
+      'events/site=a/dt=2026-01-01/hh=01/x.ndjson.gz',
+      'events/site=a/dt=2026-01-01/hh=02/y.ndjson.gz',
+      'events/site=a/dt=2026-01-02/hh=03/z.ndjson.gz',
+      'events/site=a/top.txt',
+      'events/site=b/dt=2026-01-05/hh=00/w.ndjson.gz',
+    ])
+      await clients.s3.send(new PutObjectCommand({ Bucket, Key: key, Body: 'x' }));
+    const listed = await clients.s3.send(
+      new ListObjectsCommand({ Bucket, Prefix: 'events/site=a/', Delimiter: '/' }),
+    );
+    expect(listed.CommonPrefixes?.map((entry) => entry.Prefix)).toEqual([
+      'events/site=a/dt=2026-01-01/',
+      'events/site=a/dt=2026-01-02/',
+    ]);
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['events/site=a/top.txt']);
   });
 });
 
