@@ -5,7 +5,7 @@
  * from scratch over the archive gives (metrics.md §8, last paragraph). Against the real local stores.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
@@ -21,15 +21,9 @@ const NOW = new Date('2026-11-07T06:00:00Z');
 const OUTCOMES = { windowDays: 3, horizonDays: 1, lookbackDays: 1 };
 const IGNORED = ['site', 'revision', 'computedAt', 'quality.lateEvents', 'quality.duplicates'];
 
+/** A stack per property run: the scheduled runs see only that run's two sites. */
 let stack: TestStack;
 let sites = 0;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack.stop();
-});
 
 type Event = Record<string, unknown>;
 
@@ -138,33 +132,40 @@ describe('the across-days sections, computed incrementally', () => {
         fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 30, maxLength: 30 }),
         fc.array(fc.array(fc.constantFrom(...DAYS), { maxLength: 4 }), { minLength: 3, maxLength: 3 }),
         async (visits, waveOf, runsAfterWave) => {
-          const incremental = await newSite();
-          const waves: Event[][] = [[], [], []];
-          for (const [index, visit] of visits.entries())
-            waves[waveOf[index] ?? 0]?.push(...eventsOf(visit, index));
-          // Each wave arrives ten minutes after the previous one; some days are aggregated on demand, in
-          // any order; then the scheduled run handles what the collector marked (and clears the marks).
-          for (const [wave, events] of waves.entries()) {
-            const arrival = NOW.getTime() + wave * 600_000;
-            if (events.length > 0) {
-              const answer = await sendAt(stack.clients, incremental.writeKey, arrival, events);
-              expect(answer.status).toBe(200);
+          stack = await startTestStack();
+          try {
+            const incremental = await newSite();
+            const waves: Event[][] = [[], [], []];
+            for (const [index, visit] of visits.entries())
+              waves[waveOf[index] ?? 0]?.push(...eventsOf(visit, index));
+            // Each wave arrives ten minutes after the previous one; some days are aggregated on demand, in
+            // any order; then the scheduled run handles what the collector marked (and clears the marks).
+            for (const [wave, events] of waves.entries()) {
+              const arrival = NOW.getTime() + wave * 600_000;
+              if (events.length > 0) {
+                const answer = await sendAt(stack.clients, incremental.writeKey, arrival, events);
+                expect(answer.status).toBe(200);
+              }
+              for (const day of runsAfterWave[wave] ?? [])
+                await aggregateDay(stack.clients, incremental.config, day, {
+                  now: new Date(arrival + 60_000),
+                });
+              const run = await runScheduledAggregation(stack.clients, { now: new Date(arrival + 120_000) });
+              expect(run.failures).toEqual([]);
             }
-            for (const day of runsAfterWave[wave] ?? [])
-              await aggregateDay(stack.clients, incremental.config, day, { now: new Date(arrival + 60_000) });
-            const run = await runScheduledAggregation(stack.clients, { now: new Date(arrival + 120_000) });
-            expect(run.failures).toEqual([]);
-          }
-          const got = await stored(incremental.config.site);
+            const got = await stored(incremental.config.site);
 
-          const scratch = await newSite();
-          await sendAt(stack.clients, scratch.writeKey, NOW.getTime(), waves.flat());
-          for (const day of [...got.keys()].sort())
-            await aggregateDay(stack.clients, scratch.config, day, { now: NOW });
-          const want = await stored(scratch.config.site);
-          for (const [day, document] of got) {
-            const differences = compareFigures(want.get(day), document, { ignore: IGNORED });
-            expect(differences, `${day}:\n${differences.join('\n')}`).toEqual([]);
+            const scratch = await newSite();
+            await sendAt(stack.clients, scratch.writeKey, NOW.getTime(), waves.flat());
+            for (const day of [...got.keys()].sort())
+              await aggregateDay(stack.clients, scratch.config, day, { now: NOW });
+            const want = await stored(scratch.config.site);
+            for (const [day, document] of got) {
+              const differences = compareFigures(want.get(day), document, { ignore: IGNORED });
+              expect(differences, `${day}:\n${differences.join('\n')}`).toEqual([]);
+            }
+          } finally {
+            await stack.stop();
           }
         },
       ),
