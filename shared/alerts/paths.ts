@@ -298,6 +298,11 @@ export const FIGURE_TREE: FigureObject = object({
     ltv30: leaf('money', '30-day customer value'),
     retention90: leaf('rate', '90-day retention'),
     ltv90: leaf('money', '90-day customer value'),
+    cohorts: list(
+      'month',
+      'month',
+      object({ customers: leaf('count', 'Customers whose first order was in {0}', { noun: 'customers' }) }),
+    ),
     experienceValue: object({
       promoters: respondents('Promoters'),
       passives: respondents('Passives'),

@@ -39,17 +39,22 @@ function richDay(): FiguresDocument {
   return figures;
 }
 
-/** Every number (or null number) of a document, with the path an alert rule would use for it. */
+/**
+ * Every number (or null number) of a document, with the path an alert rule would use for it. A cohort's
+ * `retained` and `revenuePerCustomer` series are per month since its first order, not one figure each.
+ */
 function numericLeaves(
   value: unknown,
   prefix: string,
   out: Map<string, number | null>,
 ): Map<string, number | null> {
-  if (typeof value === 'number' || (value === null && !prefix.endsWith('.team'))) out.set(prefix, value);
+  if (/\.(retained|revenuePerCustomer)$/.test(prefix)) return out;
+  if (typeof value === 'number' || (value === null && !/\.(team|verdict)$/.test(prefix)))
+    out.set(prefix, value);
   else if (Array.isArray(value)) {
     for (const element of value) {
       const record = element as Record<string, unknown>;
-      const id = ['touchpoint', 'experimentId', 'variationId', 'event']
+      const id = ['touchpoint', 'experimentId', 'variationId', 'event', 'month']
         .map((field) => record[field])
         .find((v) => typeof v === 'string');
       numericLeaves(element, `${prefix}[${String(id)}]`, out);
@@ -174,6 +179,7 @@ describe('figure paths', () => {
       '[<experimentId>]': '[checkout-v2]',
       '[<variationId>]': '[b]',
       '<reason>': 'invalid_timestamp',
+      '[<month>]': '[2026-10]',
     };
     for (const template of templates) {
       let path = template;
