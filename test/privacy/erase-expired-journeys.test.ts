@@ -93,6 +93,11 @@ describe('erasure after the journey items expired', () => {
     // A day aggregated before indexes existed: erasure must read it whole.
     await deleteObjects(stack.clients, [actorIndexKey(SITE, '2026-06-04')]);
 
+    // The derived records and the customer ledger know the user (sessions, the June 4 order) until then.
+    const derivedBefore = await dumpBucket(stack.clients, `derived/site=${SITE}/`);
+    expect(derivedBefore.has(`derived/site=${SITE}/ledger.json.gz`)).toBe(true);
+    expect(occurrences([], derivedBefore, [USER]).length).toBeGreaterThan(0);
+
     const recomputed: string[] = [];
     const summary = await eraseUser(stack.clients, config, USER, {
       now: LATER,

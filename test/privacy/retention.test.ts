@@ -145,8 +145,8 @@ describe('roxtrail prune', () => {
         days: [OLD_DAY, OLD_RECEIVED_DAY],
         // Hour 10's two objects were compacted into one by the aggregation; hour 11; one rejected/;
         // the aggregation's two hour partials with their copies digests, the day's link snapshot and
-        // its actor index.
-        objectsDeleted: 9,
+        // its actor index; the day's derived record (sessions and ledger parts).
+        objectsDeleted: 11,
       },
     ]);
     expect(await stack.archivedKeys(`rejected/site=ret-one/dt=${OLD_RECEIVED_DAY}/`)).toEqual([]);
@@ -156,6 +156,7 @@ describe('roxtrail prune', () => {
     expect(await stack.archivedKeys(`events/site=ret-one/dt=${OLD_DAY}/`)).toEqual([]);
     expect(await stack.archivedKeys(`partials/site=ret-one/dt=${OLD_DAY}/`)).toEqual([]);
     expect(await stack.archivedKeys(`indexes/site=ret-one/dt=${OLD_DAY}/`)).toEqual([]);
+    expect(await stack.archivedKeys(`derived/site=ret-one/dt=${OLD_DAY}/`)).toEqual([]);
     expect(await stack.archivedKeys(`events/site=ret-one/dt=${RECENT_DAY}/`)).toHaveLength(2);
     // Figures are aggregates, not personal data: the report stays.
     expect(await stack.archivedKeys(reportKeyFor('ret-one', OLD_DAY))).toHaveLength(1);
