@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRatio } from '../../shared/alerts/messages';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { putFigures } from '../../shared/storage/table';
-import { datesBetween } from '../../shared/time';
+import { addDays, datesBetween } from '../../shared/time';
 import {
   ACROSS_DAYS_SITE,
   acrossDaysDocument,
@@ -32,6 +32,8 @@ const WITH_SECTIONS = datesBetween('2026-11-14', '2026-11-20');
 // Days an aggregation computed before the sections existed.
 const WITHOUT_SECTIONS = datesBetween('2026-11-08', '2026-11-10');
 const LAST_DAY = '2026-11-20';
+// A day whose sections hold less than the spec says (a field missing, an entry of the wrong shape).
+const PARTIAL_DAY = '2026-11-12';
 
 let stack: TestStack;
 let browser: Browser;
@@ -88,6 +90,11 @@ describe.skipIf(!hasChromium)('the dashboard’s outcomes and customers in Chrom
         acrossDaysDocument(config, date, index, { now: NOW, sections: false }),
       );
     }
+    await putFigures(stack.clients, site, {
+      ...acrossDaysDocument(config, PARTIAL_DAY, 0, { now: NOW, sections: false }),
+      outcomes: { rox: { touchpoints: [{ touchpoint: 'live_chat', exposed: 0 }, { nonsense: 1 }] } },
+      customers: { new: 3, cohorts: [{ month: '2026-11' }, 7], experienceValue: {} },
+    } as Parameters<typeof putFigures>[2]);
     for (const [index, date] of WITH_SECTIONS.entries()) {
       await putFigures(
         stack.clients,
@@ -266,6 +273,29 @@ describe.skipIf(!hasChromium)('the dashboard’s outcomes and customers in Chrom
     // The rest of the dashboard is there as before.
     await expect.poll(() => page.locator('#charts canvas').count()).toBe(6);
     await page.locator('#outcomes').screenshot({ path: join(ARTIFACTS, 'outcomes-not-computed.png') });
+  });
+
+  it('shows what a partial section holds and "not enough data" for the rest, without a script error', async () => {
+    await showRange(page, addDays(PARTIAL_DAY, -1), PARTIAL_DAY);
+
+    expect(await page.locator('#outcomes .rox-row:not(.rox-axis)').count()).toBe(1);
+    expect(await page.locator('#outcomes .rox-sentence').textContent()).toBe(
+      'live chat: not enough data — no visit used it in the window',
+    );
+    expect(
+      await page.locator('#customers .kpi', { hasText: 'New customers' }).locator('.kpi-value').textContent(),
+    ).toBe('3');
+    expect(
+      await page
+        .locator('#customers .kpi', { hasText: 'Retention 30 d' })
+        .locator('.kpi-detail')
+        .textContent(),
+    ).toBe('not enough data');
+    expect(
+      await page.locator('#customers .panel', { hasText: 'Retention by cohort' }).textContent(),
+    ).toContain('No customer had a first order in the last 12 months.');
+    expect(await page.locator('.ev-gap').textContent()).toContain('Not enough data');
+    expect(problems).toEqual([]);
   });
 
   it('draws new vs returning with gaps where a day of the range has no customers section', async () => {

@@ -957,7 +957,8 @@ function outcomesOf(figures) {
   const section = /** @type {{ outcomes?: unknown }} */ (figures).outcomes;
   if (!isRecord(section) || !isRecord(section.rox) || !Array.isArray(section.rox.touchpoints))
     return undefined;
-  return /** @type {Outcomes} */ (section);
+  const touchpoints = section.rox.touchpoints.filter((t) => isRecord(t) && typeof t.touchpoint === 'string');
+  return /** @type {Outcomes} */ ({ ...section, rox: { ...section.rox, touchpoints } });
 }
 
 /** The day's customers section (metrics.md §8), or undefined when the day was computed without it. @param {Figures} figures */
@@ -966,7 +967,15 @@ function customersOf(figures) {
   if (!isRecord(section) || typeof section.new !== 'number' || !Array.isArray(section.cohorts))
     return undefined;
   if (!isRecord(section.experienceValue)) return undefined;
-  return /** @type {Customers} */ (section);
+  const cohorts = section.cohorts.filter(
+    (c) =>
+      isRecord(c) &&
+      typeof c.month === 'string' &&
+      /^\d{4}-\d{2}$/.test(c.month) &&
+      Array.isArray(c.retained) &&
+      Array.isArray(c.revenuePerCustomer),
+  );
+  return /** @type {Customers} */ ({ ...section, cohorts });
 }
 
 /** @param {string} name */
@@ -976,6 +985,8 @@ function touchpointLabel(name) {
 
 /** A date range for people: "Oct 17 – Nov 13, 2026". @param {string} from @param {string} to */
 function rangeLabel(from, to) {
+  const iso = /^\d{4}-\d{2}-\d{2}$/;
+  if (typeof from !== 'string' || typeof to !== 'string' || !iso.test(from) || !iso.test(to)) return fmt.DASH;
   return `${fmt.dayLabel(from)} – ${fmt.longDayLabel(to).replace(/^\w+, /, '')}`;
 }
 
@@ -1067,7 +1078,7 @@ const VERDICT_WORDS = { pays: 'pays', loses: 'does not pay', unclear: 'unclear' 
 /** @param {OutcomeTouchpoint} t @param {ReturnType<typeof roxAxis>} axis @param {string} currency */
 function outcomeRow(t, axis, currency) {
   const money = (/** @type {number | null} */ v) => fmt.money(v, currency);
-  const verdict = t.verdict ?? 'none';
+  const verdict = t.verdict && Object.hasOwn(VERDICT_WORDS, t.verdict) ? t.verdict : 'none';
   const adjusted = typeof t.rox === 'number';
   const track = el('div', { class: 'rox-track', 'aria-hidden': 'true' }, [
     ...axis.ticks.map((v) => mark(v === 0 ? 'rox-zero' : 'rox-grid', { left: axis.at(v) })),
@@ -1095,7 +1106,9 @@ function outcomeRow(t, axis, currency) {
   return el('li', { class: 'rox-row', 'data-verdict': verdict }, [
     el('div', { class: 'rox-head' }, [
       el('h3', { class: 'rox-name' }, [touchpointLabel(t.touchpoint)]),
-      el('span', { class: `verdict ${verdict}` }, [t.verdict ? VERDICT_WORDS[t.verdict] : 'not enough data']),
+      el('span', { class: `verdict ${verdict}` }, [
+        verdict === 'none' ? 'not enough data' : VERDICT_WORDS[verdict],
+      ]),
     ]),
     track,
     el('dl', { class: 'rox-figures' }, [
@@ -1281,7 +1294,7 @@ function experienceValuePanel(customers, currency) {
       ]),
     ]);
   });
-  const gap = value.gap;
+  const gap = typeof value.gap === 'number' ? value.gap : null;
   const gapText =
     gap === null
       ? 'Not enough data: promoters and detractors must both have answered in the window to compare them.'
@@ -1312,7 +1325,8 @@ function newReturningChart() {
     state.dates.map((date) => {
       const figures = state.byDate.get(date);
       const customers = figures ? customersOf(figures) : undefined;
-      return customers ? pick(customers) : null;
+      const value = customers ? pick(customers) : null;
+      return typeof value === 'number' ? value : null;
     });
   /** @type {ChartSpec} */
   const spec = {
@@ -1381,7 +1395,10 @@ function cohortRevenueChart(customers, currency) {
     axes: [{ scale: 'money', format: money, label: `cumulative per customer (${currency})` }],
     series: cohorts.map((cohort, i) => ({
       label: fmt.monthLabel(cohort.month),
-      values: xs.map((x) => cohort.revenuePerCustomer[x] ?? null),
+      values: xs.map((x) => {
+        const value = cohort.revenuePerCustomer[x];
+        return typeof value === 'number' ? value : null;
+      }),
       color: palette[i % palette.length] ?? COLORS.grey,
       scale: 'money',
       format: (v) => fmt.moneyCents(v, currency),
