@@ -43,7 +43,7 @@ import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
 import type { DeployedStack } from '../cdk/stack-outputs';
 import { dataDirFromEnv, openLocalStorage, runningStack } from './data-dir';
 import { deployedStack } from './deployed-stack';
-import { summaryTable } from './figures-table';
+import { figuresReport, summaryTable } from './figures-table';
 import { costMeasurements } from './measurements';
 import { pruneLocal } from './prune';
 import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
@@ -416,7 +416,9 @@ export function buildProgram(): Command {
 
   program
     .command('figures')
-    .description('print computed figures')
+    .description(
+      'print computed figures: one line per day, then ROX over a window and customers for the last day',
+    )
     .requiredOption('--site <site>', 'site id')
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
@@ -430,7 +432,7 @@ export function buildProgram(): Command {
       if (options.json) console.log(JSON.stringify(figures, null, 2));
       else if (figures.length === 0)
         console.log(`no computed days for ${options.site} between ${options.from} and ${options.to}`);
-      else console.log(summaryTable(figures));
+      else console.log(figuresReport(figures));
     });
 
   program

@@ -161,6 +161,58 @@ function markersPlugin(markers) {
   };
 }
 
+/** The y scales of a chart's axes: from 0 (or the given range) up to a little above the data. @param {AxisSpec[]} specs */
+function valueScales(specs) {
+  /** @type {uPlot.Scales} */
+  const scales = {};
+  for (const axis of specs) {
+    const range = axis.range;
+    scales[axis.scale] = axis.asinh
+      ? { distr: 4, asinh: 1 }
+      : {
+          auto: true,
+          range: (_u, min, max) => {
+            const low = range?.[0] ?? Math.min(0, min);
+            const high = range?.[1] ?? (max > low ? max + (max - low) * 0.08 : low + 1);
+            return [low, Math.max(high, max)];
+          },
+        };
+  }
+  return scales;
+}
+
+/** @param {AxisSpec[]} specs @returns {uPlot.Axis[]} */
+function valueAxes(specs) {
+  return specs.map((axis) => ({
+    scale: axis.scale,
+    side: axis.side === 'right' ? 1 : 3,
+    label: axis.label,
+    labelSize: 18,
+    labelFont: '600 11px system-ui, sans-serif',
+    stroke: COLORS.grey,
+    size: 58,
+    // Fewer ticks on the arcsinh axis, where labels like +10,000% are wide and tall.
+    space: axis.asinh ? 26 : 30,
+    grid: axis.side === 'right' ? { show: false } : { stroke: '#eceff3', width: 1 },
+    ticks: { show: false },
+    values: (_u, splits) => splits.map((v) => axis.format(v)),
+  }));
+}
+
+/** @param {SeriesSpec} s @param {AxisSpec[]} axes @returns {uPlot.Series} */
+function lineSeries(s, axes) {
+  return {
+    label: s.label,
+    scale: s.scale ?? axes[0]?.scale ?? 'y',
+    stroke: s.color,
+    width: s.width ?? 2,
+    dash: s.dash,
+    spanGaps: false,
+    points: { show: true, size: 5, stroke: s.color, fill: '#fff', width: 1.5 },
+    value: (_u, v) => s.format(v),
+  };
+}
+
 /** @param {number} width @param {number} days */
 function labelEvery(width, days) {
   const fits = Math.max(2, Math.floor(width / 64));
@@ -181,20 +233,10 @@ export function renderChart(container, spec) {
   const last = xs[xs.length - 1] ?? first;
 
   /** @type {uPlot.Scales} */
-  const scales = { x: { time: false, range: () => [first - DAY / 2, last + DAY / 2] } };
-  for (const axis of spec.axes) {
-    const range = axis.range;
-    scales[axis.scale] = axis.asinh
-      ? { distr: 4, asinh: 1 }
-      : {
-          auto: true,
-          range: (_u, min, max) => {
-            const low = range?.[0] ?? Math.min(0, min);
-            const high = range?.[1] ?? (max > low ? max + (max - low) * 0.08 : low + 1);
-            return [low, Math.max(high, max)];
-          },
-        };
-  }
+  const scales = {
+    x: { time: false, range: () => [first - DAY / 2, last + DAY / 2] },
+    ...valueScales(spec.axes),
+  };
 
   /** @type {uPlot.Axis[]} */
   const axes = [
@@ -208,23 +250,7 @@ export function renderChart(container, spec) {
       },
       values: (_u, splits) => splits.map((s) => dayLabel(secondsToDay(s))),
     },
-    ...spec.axes.map(
-      (axis) =>
-        /** @type {uPlot.Axis} */ ({
-          scale: axis.scale,
-          side: axis.side === 'right' ? 1 : 3,
-          label: axis.label,
-          labelSize: 18,
-          labelFont: '600 11px system-ui, sans-serif',
-          stroke: COLORS.grey,
-          size: 58,
-          // Fewer ticks on the arcsinh axis, where labels like +10,000% are wide and tall.
-          space: axis.asinh ? 26 : 30,
-          grid: axis.side === 'right' ? { show: false } : { stroke: '#eceff3', width: 1 },
-          ticks: { show: false },
-          values: (_u, splits) => splits.map((v) => axis.format(v)),
-        }),
-    ),
+    ...valueAxes(spec.axes),
   ];
 
   /** The selected day's index, else the last day with a value: what the legend shows at rest. */
@@ -259,19 +285,7 @@ export function renderChart(container, spec) {
         label: 'Day',
         value: (_u, v) => (v === null ? '—' : dayLabel(secondsToDay(v))),
       },
-      ...spec.series.map(
-        (s) =>
-          /** @type {uPlot.Series} */ ({
-            label: s.label,
-            scale: s.scale ?? spec.axes[0]?.scale ?? 'y',
-            stroke: s.color,
-            width: s.width ?? 2,
-            dash: s.dash,
-            spanGaps: false,
-            points: { show: true, size: 5, stroke: s.color, fill: '#fff', width: 1.5 },
-            value: (_u, v) => s.format(v),
-          }),
-      ),
+      ...spec.series.map((s) => lineSeries(s, spec.axes)),
     ],
   };
 
@@ -304,6 +318,96 @@ export function renderChart(container, spec) {
       chart.redraw(false);
       showResting(chart);
     },
+    destroy() {
+      resize.disconnect();
+      chart.destroy();
+    },
+  };
+}
+
+/**
+ * @typedef {{
+ *   title: string,
+ *   xs: number[],
+ *   xLabel: string,
+ *   xFormat: (x: number) => string,
+ *   series: SeriesSpec[],
+ *   axes: AxisSpec[],
+ * }} CurveSpec
+ */
+
+/**
+ * A chart over a plain number line instead of days (months since a first order): lines with points,
+ * the legend showing the last x with a value until the pointer moves. Same handle as renderChart.
+ * @param {HTMLElement} container
+ * @param {CurveSpec} spec
+ */
+export function renderCurveChart(container, spec) {
+  const { xs } = spec;
+  /** @type {uPlot.AlignedData} */
+  const data = [xs, ...spec.series.map((s) => s.values)];
+  const first = xs[0] ?? 0;
+  const last = xs[xs.length - 1] ?? first;
+  const height = 250;
+  /** Each series' last x with a value: the legend shows every line's latest value at rest. */
+  const lastIdxs = spec.series.map((s) => {
+    for (let i = s.values.length - 1; i >= 0; i--)
+      if (s.values[i] !== null && s.values[i] !== undefined) return i;
+    return null;
+  });
+  const resting = (/** @type {uPlot} */ u) => u.cursor.idx === null || u.cursor.idx === undefined;
+  /** @param {uPlot} u */
+  const showLast = (u) => u.setLegend({ idxs: [null, ...lastIdxs] }, false);
+  /** @type {uPlot.Options} */
+  const options = {
+    width: Math.max(280, container.clientWidth),
+    height,
+    scales: { x: { time: false, range: () => [first - 0.25, last + 0.25] }, ...valueScales(spec.axes) },
+    axes: [
+      {
+        stroke: COLORS.grey,
+        grid: { show: false },
+        ticks: { stroke: '#d7dbe0' },
+        label: spec.xLabel,
+        labelSize: 18,
+        labelFont: '600 11px system-ui, sans-serif',
+        splits: () => xs,
+        values: (_u, splits) => splits.map((x) => spec.xFormat(x)),
+      },
+      ...valueAxes(spec.axes),
+    ],
+    cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+    legend: { live: true },
+    hooks: {
+      ready: [showLast],
+      setCursor: [(u) => (u.cursor.idx === null || u.cursor.idx === undefined ? showLast(u) : undefined)],
+    },
+    series: [
+      { label: spec.xLabel, value: (u, v) => (resting(u) || v === null ? 'latest' : spec.xFormat(v)) },
+      ...spec.series.map((s) => ({
+        ...lineSeries(s, spec.axes),
+        /** @type {(u: uPlot, v: number | null, _s: number, idx: number | null) => string} */
+        value: (u, v, _s, idx) =>
+          resting(u) && idx !== null && v !== null
+            ? `${s.format(v)} (${spec.xFormat(xs[idx] ?? idx)})`
+            : s.format(v),
+      })),
+    ],
+  };
+  const chart = new uPlot(options, data, container);
+  const canvas = chart.root.querySelector('canvas');
+  if (canvas) {
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `${spec.title}: chart; the table below has the values`);
+  }
+  const resize = new ResizeObserver(() => {
+    const width = Math.max(280, container.clientWidth);
+    if (Math.abs(width - chart.width) > 2) chart.setSize({ width, height });
+  });
+  resize.observe(container);
+  return {
+    /** @param {string | undefined} _day */
+    select(_day) {},
     destroy() {
       resize.disconnect();
       chart.destroy();

@@ -33,6 +33,39 @@ export function money(value, currency) {
   return format.format(value);
 }
 
+/** @type {Map<string, Intl.NumberFormat>} */
+const centsFormats = new Map();
+/** @type {Map<string, Intl.NumberFormat>} */
+const signedCentsFormats = new Map();
+
+/** @param {Map<string, Intl.NumberFormat>} cache @param {string} currency @param {boolean} signed */
+function centsFormat(cache, currency, signed) {
+  let format = cache.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat(undefined, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+      signDisplay: signed ? 'exceptZero' : 'auto',
+    });
+    cache.set(currency, format);
+  }
+  return format;
+}
+
+/** Money per journey or per customer, where cents matter (€4.10). @param {number | null | undefined} value @param {string} currency */
+export function moneyCents(value, currency) {
+  if (value === null || value === undefined) return DASH;
+  return centsFormat(centsFormats, currency, false).format(value);
+}
+
+/** A difference of money per journey, with its sign (+€4.10, −€0.80). @param {number | null | undefined} value @param {string} currency */
+export function signedMoneyCents(value, currency) {
+  if (value === null || value === undefined) return DASH;
+  return centsFormat(signedCentsFormats, currency, true).format(value);
+}
+
 /** A fraction in [0, 1] as a percentage. @param {number | null | undefined} value */
 export function percent(value) {
   if (value === null || value === undefined) return DASH;
@@ -75,6 +108,20 @@ export function dayLabel(date) {
 /** @param {string} date YYYY-MM-DD */
 export function longDayLabel(date) {
   return longDayFormat.format(new Date(`${date}T00:00:00Z`));
+}
+
+const monthFormat = new Intl.DateTimeFormat(undefined, { month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** @param {string} month YYYY-MM */
+export function monthLabel(month) {
+  return monthFormat.format(new Date(`${month}-01T00:00:00Z`));
+}
+
+/** @param {string} month YYYY-MM @param {number} months */
+export function addMonths(month, months) {
+  const d = new Date(`${month}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.toISOString().slice(0, 7);
 }
 
 /** @param {string} date YYYY-MM-DD @returns {number} seconds since the epoch at UTC midnight */
