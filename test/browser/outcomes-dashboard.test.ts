@@ -17,6 +17,7 @@ import { addDays, datesBetween } from '../../shared/time';
 import {
   ACROSS_DAYS_SITE,
   acrossDaysDocument,
+  asStored,
   type OutcomeTouchpoint,
   outcomesSection,
 } from '../helpers/across-days-figures';
@@ -87,7 +88,7 @@ describe.skipIf(!hasChromium)('the dashboard’s outcomes and customers in Chrom
       await putFigures(
         stack.clients,
         site,
-        acrossDaysDocument(config, date, index, { now: NOW, sections: false }),
+        asStored(acrossDaysDocument(config, date, index, { now: NOW, sections: false })),
       );
     }
     await putFigures(stack.clients, site, {
@@ -99,7 +100,7 @@ describe.skipIf(!hasChromium)('the dashboard’s outcomes and customers in Chrom
       await putFigures(
         stack.clients,
         site,
-        acrossDaysDocument(config, date, index, { now: NOW, sections: true }),
+        asStored(acrossDaysDocument(config, date, index, { now: NOW, sections: true })),
       );
     }
     browser = await chromium.launch(CHROMIUM_LAUNCH);

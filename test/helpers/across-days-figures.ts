@@ -5,7 +5,9 @@
  * Every derived number follows its rule in metrics.md from a few inputs, so the document is coherent.
  */
 import type { SiteConfig } from '../../shared/config/site';
+import type { CustomersFigures } from '../../shared/metrics/customers';
 import { computeFigures, type FiguresDocument } from '../../shared/metrics/figures';
+import type { OutcomesFigures, OutcomeTouchpointFigures, Verdict } from '../../shared/metrics/outcomes';
 import { dayStatus } from '../../shared/metrics/status';
 import { addDays } from '../../shared/time';
 
@@ -28,7 +30,11 @@ export interface TouchpointInput {
 }
 
 /** One touchpoint of `outcomes.rox` from its inputs, by the rules of metrics.md §7. */
-export function outcomeTouchpoint(input: TouchpointInput, dailyCost: number, windowDays: number) {
+export function outcomeTouchpoint(
+  input: TouchpointInput,
+  dailyCost: number,
+  windowDays: number,
+): OutcomeTouchpointFigures {
   const cost = dailyCost * windowDays;
   const { exposed, perJourney: delta, standardError } = input;
   const naiveIncrementalRevenue =
@@ -42,7 +48,7 @@ export function outcomeTouchpoint(input: TouchpointInput, dailyCost: number, win
   const rox = roxOf(times(delta));
   const roxLow = roxOf(times(low));
   const roxHigh = roxOf(times(high));
-  const verdict =
+  const verdict: Verdict | null =
     roxLow === null || roxHigh === null ? null : roxLow > 0 ? 'pays' : roxHigh < 0 ? 'loses' : 'unclear';
   return {
     touchpoint: input.touchpoint,
@@ -158,7 +164,7 @@ export const COHORTS = [
 ];
 
 /** The `customers` section of day `date`; `index` varies the day's counts. */
-export function customersSection(date: string, index: number) {
+export function customersSection(date: string, index: number): CustomersFigures {
   return {
     new: 38 + ((index * 7) % 11),
     returning: 14 + ((index * 5) % 6),
@@ -180,7 +186,7 @@ export function customersSection(date: string, index: number) {
 }
 
 /** The `outcomes` section of day `date` with the defaults (window 28, horizon 7, lookback 7). */
-export function outcomesSection(config: SiteConfig, date: string) {
+export function outcomesSection(config: SiteConfig, date: string): OutcomesFigures {
   const windowDays = 28;
   const horizonDays = 7;
   return {
@@ -197,10 +203,19 @@ export function outcomesSection(config: SiteConfig, date: string) {
   };
 }
 
-export type AcrossDaysDocument = FiguresDocument & {
-  outcomes?: ReturnType<typeof outcomesSection>;
-  customers?: ReturnType<typeof customersSection>;
+/** A document whose across-days sections may be absent (a day computed before they existed). */
+export type AcrossDaysDocument = Omit<FiguresDocument, 'outcomes' | 'customers'> & {
+  outcomes?: OutcomesFigures;
+  customers?: CustomersFigures;
 };
+
+/**
+ * A document as the store may hold it from before the across-days sections existed: stored through
+ * the same module, whose type has them.
+ */
+export function asStored(document: AcrossDaysDocument): FiguresDocument {
+  return document as FiguresDocument;
+}
 
 /**
  * A figures document for `date` as the aggregation stores it (computeFigures over no events, with
@@ -222,8 +237,9 @@ export function acrossDaysDocument(
     computedAt: options.now.toISOString(),
   });
   const orders = 52 + index * 3;
+  const { outcomes: _outcomes, customers: _customers, ...withoutSections } = base;
   const document: AcrossDaysDocument = {
-    ...base,
+    ...withoutSections,
     traffic: { ...base.traffic, events: 2_400 + index * 90, journeys: 610 + index * 12, sessions: 702 },
     sales: {
       ...base.sales,

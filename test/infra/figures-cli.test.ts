@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { putFigures } from '../../shared/storage/table';
-import { ACROSS_DAYS_SITE, acrossDaysDocument } from '../helpers/across-days-figures';
+import { ACROSS_DAYS_SITE, acrossDaysDocument, asStored } from '../helpers/across-days-figures';
 import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -27,14 +27,14 @@ beforeAll(async () => {
     await putFigures(
       stack.clients,
       site,
-      acrossDaysDocument(config, date, index, { now: NOW, sections: false }),
+      asStored(acrossDaysDocument(config, date, index, { now: NOW, sections: false })),
     );
   }
   for (const [index, date] of ['2026-11-19', '2026-11-20'].entries()) {
     await putFigures(
       stack.clients,
       site,
-      acrossDaysDocument(config, date, index, { now: NOW, sections: true }),
+      asStored(acrossDaysDocument(config, date, index, { now: NOW, sections: true })),
     );
   }
 }, 60_000);
