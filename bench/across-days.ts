@@ -20,6 +20,7 @@ import {
   type LedgerOrder,
   type LedgerResponse,
 } from '../shared/metrics/derived';
+import { activityOfColumns, sessionsOfColumns } from '../shared/metrics/session-columns';
 import type { StorageClients } from '../shared/storage/clients';
 import {
   type CustomerLedgerObject,
@@ -56,14 +57,14 @@ export async function seedHistory(
       site,
       date: day,
       lookbackDays: ledger.lookbackDays,
-      sessions: sessions.sessions.map((session) => ({
+      sessions: sessionsOfColumns(sessions.sessions).map((session) => ({
         ...session,
         start: session.start + shift,
         last: session.last + shift,
         landmarks: session.landmarks.map((time) => (time === null ? null : time + shift)),
         exposures: session.exposures.map((exposure) => ({ ...exposure, time: exposure.time + shift })),
       })),
-      activity: sessions.activity.map((journey) => ({
+      activity: activityOfColumns(sessions.activity).map((journey) => ({
         journeyId: journey.journeyId,
         times: journey.times.map((time) => time + shift),
         intentTimes: journey.intentTimes.map((time) => time + shift),

@@ -11,15 +11,16 @@ import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import type { SiteConfig } from '../../shared/config/site';
 import { buildDayContext } from '../../shared/metrics/day';
-import {
-  DERIVED_FORMAT,
-  type DerivedDay,
-  type JourneyActivity,
-  type OutcomeSession,
-} from '../../shared/metrics/derived';
+import { DERIVED_FORMAT, type DerivedDay, type JourneyActivity } from '../../shared/metrics/derived';
 import { derivedDayOf } from '../../shared/metrics/derived-day';
 import type { AcrossDaysInput } from '../../shared/metrics/figures';
 import { exposureWindowOf } from '../../shared/metrics/outcomes';
+import {
+  activityColumnsOf,
+  activityOfColumns,
+  type SessionColumns,
+  sessionColumnsOf,
+} from '../../shared/metrics/session-columns';
 import type { StorageClients } from '../../shared/storage/clients';
 import {
   getCustomerLedger,
@@ -82,8 +83,8 @@ export function storedPartsOf(
     site: derived.site,
     date: derived.date,
     build,
-    sessions: derived.sessions,
-    activity: derived.activity,
+    sessions: sessionColumnsOf(derived.sessions),
+    activity: activityColumnsOf(derived.activity),
   };
   return { ledger, sessions };
 }
@@ -115,7 +116,7 @@ async function lookbackActivity(
   const found = await Promise.all(
     lookbackDaysOf(date, config).map((day) => getSessionsPart(clients, config.site, day)),
   );
-  return found.flatMap((part) => (part ? [part.activity] : []));
+  return found.flatMap((part) => (part ? [activityOfColumns(part.activity)] : []));
 }
 
 export interface PreparedDays {
@@ -227,11 +228,11 @@ export async function acrossDaysInput(
   const exposureDates: string[] = [];
   for (let day = from; day <= to; day = addDays(day, 1)) if (parts.has(day)) exposureDates.push(day);
   // In date order, whatever order the reads finish in: the sums come out the same, to the last bit.
-  const exposureDays: OutcomeSession[][] = await pMap(
-    exposureDates,
-    async (day) => (await getSessionsPart(clients, config.site, day))?.sessions ?? [],
-    { concurrency: 4 },
-  );
+  const exposureDays: SessionColumns[] = (
+    await pMap(exposureDates, async (day) => (await getSessionsPart(clients, config.site, day))?.sessions, {
+      concurrency: 4,
+    })
+  ).flatMap((columns) => (columns ? [columns] : []));
   return {
     ledgerParts: [...parts.values()],
     exposureDays,

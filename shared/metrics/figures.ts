@@ -12,16 +12,16 @@ import {
   type JourneyActivity,
   type LedgerOrder,
   type LedgerResponse,
-  type OutcomeSession,
 } from './derived';
 import { derivedDayOf } from './derived-day';
 import { type ExperienceFigures, experienceFigures, surveyResponses } from './experience';
 import { type ExperimentFigures, experimentFigures } from './experiments';
 import { type FunnelFigures, funnelFigures } from './funnel';
-import { type OutcomesFigures, outcomesFigures } from './outcomes';
+import { type OutcomesFigures, outcomesFiguresOfColumns } from './outcomes';
 import { type QualityFigures, qualityFigures } from './quality';
 import { type RoxFigures, roxFigures } from './rox';
 import { type SalesFigures, salesFigures } from './sales';
+import type { SessionColumns } from './session-columns';
 import type { DayStatus } from './status';
 import { type TrafficFigures, trafficFigures } from './traffic';
 
@@ -75,8 +75,8 @@ export interface FiguresDocument {
 export interface AcrossDaysInput {
   /** The orders and NPS responses of every other day of the site (any order). */
   ledgerParts: readonly { orders: readonly LedgerOrder[]; responses: readonly LedgerResponse[] }[];
-  /** The sessions of the exposure window's days (outcomes.ts exposureWindowOf). */
-  exposureDays: readonly (readonly OutcomeSession[])[];
+  /** The sessions of the exposure window's days (outcomes.ts exposureWindowOf), as stored. */
+  exposureDays: readonly SessionColumns[];
   /** The activity of the `lookbackDays` + 1 days before D: the lookback of D's own sessions. */
   lookback: readonly (readonly JourneyActivity[])[];
 }
@@ -152,7 +152,7 @@ export function computeFiguresAndDerived(input: FiguresInput): {
     rox: roxFigures(day, responses, experience.enps),
     experiments: experimentFigures(day),
     quality: qualityFigures(day, input.rejected),
-    outcomes: outcomesFigures({ config, date, exposureDays: across?.exposureDays ?? [], ledger }),
+    outcomes: outcomesFiguresOfColumns({ config, date, exposureDays: across?.exposureDays ?? [], ledger }),
     customers: customersFigures({ config, date, ledger }),
   };
   return { figures, derived };

@@ -19,6 +19,7 @@ import type {
   LedgerOrder,
   OutcomeSession,
 } from './derived';
+import { type SessionColumns, sessionColumnsOf } from './session-columns';
 
 const DAY_MS = 86_400_000;
 /** The 95th percentile of the standard normal: δ ∓ z√V is a 90 % interval. */
@@ -204,25 +205,6 @@ export function outcomeSessionsOf(
   });
 }
 
-/** The session's stage at time x: the highest stage whose landmark lies at or before x (§7 "Stages"). */
-function stageAt(landmarks: readonly (number | null)[], x: number): number {
-  for (let stage = STAGES - 1; stage > 0; stage -= 1) {
-    const landmark = landmarks[stage];
-    if (landmark !== null && landmark !== undefined && landmark <= x) return stage;
-  }
-  return 0;
-}
-
-/** The end of the session's time at stage s: its earliest landmark of a higher stage, else its last event. */
-function endOfStage(session: OutcomeSession, stage: number): number {
-  let end = Number.POSITIVE_INFINITY;
-  for (let higher = stage + 1; higher < STAGES; higher += 1) {
-    const landmark = session.landmarks[higher];
-    if (landmark !== null && landmark !== undefined && landmark < end) end = landmark;
-  }
-  return end === Number.POSITIVE_INFINITY ? session.last : end;
-}
-
 /** Σ values of `orders` (by time) with time in (from, to] and before `before`. */
 function valueBetween(
   orders: readonly LedgerOrder[] | undefined,
@@ -261,65 +243,176 @@ function hasOrderIn(orders: readonly LedgerOrder[] | undefined, from: number, to
   return order !== undefined && order.time < to;
 }
 
-interface Unit {
-  journeyId: string;
-  exposed: boolean;
-  /** A stage-0 control of a session with no event of the touchpoint: the naive comparison's control. */
-  naiveControl: boolean;
-  stratum: string;
-  y: number;
+const EXPOSED = 1;
+/** A stage-0 control of a session with no event of the touchpoint: the naive comparison's control. */
+const NAIVE_CONTROL = 2;
+
+/** One touchpoint's units in growable typed arrays: a window holds millions of them. */
+class Units {
+  length = 0;
+  journey = new Int32Array(1024);
+  stratum = new Int32Array(1024);
+  flags = new Uint8Array(1024);
+  y = new Float64Array(1024);
+
+  push(journey: number, stratum: number, flags: number, y: number): void {
+    if (this.length === this.journey.length) this.grow();
+    this.journey[this.length] = journey;
+    this.stratum[this.length] = stratum;
+    this.flags[this.length] = flags;
+    this.y[this.length] = y;
+    this.length += 1;
+  }
+
+  private grow(): void {
+    const size = this.journey.length * 2;
+    const grown = <T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T => {
+      to.set(from);
+      return to;
+    };
+    this.journey = grown(this.journey, new Int32Array(size));
+    this.stratum = grown(this.stratum, new Int32Array(size));
+    this.flags = grown(this.flags, new Uint8Array(size));
+    this.y = grown(this.y, new Float64Array(size));
+  }
 }
 
-interface Stratum {
-  exposed: number;
-  controls: number;
-  sumExposed: number;
-  sumControls: number;
+/** Strata by an integer key (stage, channel, depth, intent, returning), with their group sizes and sums. */
+class Strata {
+  readonly ids = new Map<number, number>();
+  readonly exposed: number[] = [];
+  readonly controls: number[] = [];
+  readonly sumExposed: number[] = [];
+  readonly sumControls: number[] = [];
+
+  idOf(key: number): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.exposed.length;
+      this.ids.set(key, id);
+      this.exposed.push(0);
+      this.controls.push(0);
+      this.sumExposed.push(0);
+      this.sumControls.push(0);
+    }
+    return id;
+  }
 }
 
-/** §7 "Units" of one touchpoint over the exposure days, with their outcome Y and stratum. */
-function unitsOf(
-  touchpoint: string,
-  exposureDays: readonly (readonly OutcomeSession[])[],
+interface TouchpointState {
+  units: Units;
+  strata: Strata;
+}
+
+/**
+ * §7 "Units" of every priced touchpoint over the exposure days, one pass over the sessions: Y, the
+ * stratum and the journey of each unit.
+ */
+function collectUnits(
+  priced: readonly string[],
+  exposureDays: readonly SessionColumns[],
   ledger: CustomerLedger,
   horizonMs: number,
   lookbackMs: number,
   endOfDay: number,
-): Unit[] {
-  const units: Unit[] = [];
-  for (const sessions of exposureDays) {
-    for (const session of sessions) {
-      const orders = ledger.ordersByJourney.get(session.journeyId);
-      const history = `${session.depth}|${session.intent ? 1 : 0}|${hasOrderIn(orders, session.start - lookbackMs, session.start) ? 1 : 0}`;
-      const outcome = (tau: number) => valueBetween(orders, tau, tau + horizonMs, endOfDay);
-      const exposure = session.exposures.find((entry) => entry.touchpoint === touchpoint);
-      for (let stage = 0; stage < STAGES; stage += 1) {
-        const landmark = session.landmarks[stage];
-        if (landmark === null || landmark === undefined || stageAt(session.landmarks, landmark) !== stage)
-          continue;
-        // A session is a control only at the stages it passes before its first exposure.
-        if (exposure !== undefined && exposure.time <= endOfStage(session, stage)) break;
-        units.push({
-          journeyId: session.journeyId,
-          exposed: false,
-          naiveControl: stage === 0 && exposure === undefined,
-          stratum: `${stage}|${session.landmarkChannels[stage] ?? 'unknown'}|${history}`,
-          y: outcome(landmark),
-        });
+): TouchpointState[] {
+  const states = priced.map(() => ({ units: new Units(), strata: new Strata() }));
+  const channelIds = new Map<string, number>();
+  const journeyIds = new Map<string, number>();
+  const globalId = (map: Map<string, number>, value: string) => {
+    let id = map.get(value);
+    if (id === undefined) {
+      id = map.size;
+      map.set(value, id);
+    }
+    return id;
+  };
+  const pricedIndex = new Map(priced.map((name, index) => [name, index]));
+  const landmarks = new Float64Array(STAGES);
+  for (const day of exposureDays) {
+    const channel = day.channels.map((name) => globalId(channelIds, name));
+    const touchpointOf = day.touchpoints.map((name) => pricedIndex.get(name) ?? -1);
+    const journey = day.journeys.map((name) => globalId(journeyIds, name));
+    const orders = day.journeys.map((name) => ledger.ordersByJourney.get(name));
+    const firstExposure = new Float64Array(priced.length);
+    const exposureChannel = new Int32Array(priced.length);
+    for (let i = 0; i < day.journey.length; i += 1) {
+      const local = day.journey[i] ?? 0;
+      const journeyId = journey[local] ?? 0;
+      const journeyOrders = orders[local];
+      const start = day.start[i] ?? 0;
+      landmarks[0] = start;
+      for (let stage = 1; stage < STAGES; stage += 1) {
+        const offset = day.landmarks[i * 4 + stage - 1] ?? -1;
+        landmarks[stage] = offset < 0 ? Number.NaN : start + offset;
       }
-      if (exposure !== undefined) {
-        const stage = stageAt(session.landmarks, exposure.time);
-        units.push({
-          journeyId: session.journeyId,
-          exposed: true,
-          naiveControl: false,
-          stratum: `${stage}|${exposure.channel}|${history}`,
-          y: outcome(exposure.time),
-        });
+      const last = start + (day.last[i] ?? 0);
+      const history =
+        (day.covariates[i] ?? 0) * 2 + (hasOrderIn(journeyOrders, start - lookbackMs, start) ? 1 : 0);
+      firstExposure.fill(Number.NaN);
+      for (let e = day.exposureOffsets[i] ?? 0; e < (day.exposureOffsets[i + 1] ?? 0); e += 1) {
+        const t = touchpointOf[day.exposureTouchpoint[e] ?? 0] ?? -1;
+        if (t < 0) continue;
+        firstExposure[t] = start + (day.exposureTime[e] ?? 0);
+        exposureChannel[t] = channel[day.exposureChannel[e] ?? 0] ?? 0;
+      }
+      const outcome = (tau: number) =>
+        journeyOrders === undefined ? 0 : valueBetween(journeyOrders, tau, tau + horizonMs, endOfDay);
+      const stratumKey = (stage: number, channelId: number) => (stage * 65_536 + channelId) * 16 + history;
+      // The stages the session is at, with the end of its time at each (§7 "control unit").
+      for (let stage = 0; stage < STAGES; stage += 1) {
+        const landmark = landmarks[stage] ?? Number.NaN;
+        if (Number.isNaN(landmark) || stageAtTime(landmarks, landmark) !== stage) continue;
+        const end = endOfStageTime(landmarks, stage, last);
+        const landmarkChannel = channel[day.landmarkChannels[i * STAGES + stage] ?? 0] ?? 0;
+        let y = Number.NaN;
+        for (let t = 0; t < priced.length; t += 1) {
+          const exposure = firstExposure[t] ?? Number.NaN;
+          // A session is a control only at the stages it passes before its first exposure.
+          if (!Number.isNaN(exposure) && exposure <= end) continue;
+          const state = states[t];
+          if (state === undefined) continue;
+          if (Number.isNaN(y)) y = outcome(landmark);
+          const stratum = state.strata.idOf(stratumKey(stage, landmarkChannel));
+          state.strata.controls[stratum] = (state.strata.controls[stratum] ?? 0) + 1;
+          state.strata.sumControls[stratum] = (state.strata.sumControls[stratum] ?? 0) + y;
+          state.units.push(journeyId, stratum, stage === 0 && Number.isNaN(exposure) ? NAIVE_CONTROL : 0, y);
+        }
+      }
+      for (let t = 0; t < priced.length; t += 1) {
+        const exposure = firstExposure[t] ?? Number.NaN;
+        const state = states[t];
+        if (Number.isNaN(exposure) || state === undefined) continue;
+        const y = outcome(exposure);
+        const stratum = state.strata.idOf(
+          stratumKey(stageAtTime(landmarks, exposure), exposureChannel[t] ?? 0),
+        );
+        state.strata.exposed[stratum] = (state.strata.exposed[stratum] ?? 0) + 1;
+        state.strata.sumExposed[stratum] = (state.strata.sumExposed[stratum] ?? 0) + y;
+        state.units.push(journeyId, stratum, EXPOSED, y);
       }
     }
   }
-  return units;
+  return states;
+}
+
+/** The session's stage at time x: the highest stage whose landmark lies at or before x (§7 "Stages"). */
+function stageAtTime(landmarks: Float64Array, x: number): number {
+  for (let stage = STAGES - 1; stage > 0; stage -= 1) {
+    const landmark = landmarks[stage] ?? Number.NaN;
+    if (landmark <= x) return stage;
+  }
+  return 0;
+}
+
+/** The end of the session's time at stage s: its earliest landmark of a higher stage, else its last event. */
+function endOfStageTime(landmarks: Float64Array, stage: number, last: number): number {
+  let end = Number.POSITIVE_INFINITY;
+  for (let higher = stage + 1; higher < STAGES; higher += 1) {
+    const landmark = landmarks[higher] ?? Number.NaN;
+    if (landmark < end) end = landmark;
+  }
+  return end === Number.POSITIVE_INFINITY ? last : end;
 }
 
 const ratio = (value: number, cost: number) => (value - cost) / cost;
@@ -328,31 +421,22 @@ const ratio = (value: number, cost: number) => (value - cost) / cost;
 function touchpointFigures(
   touchpoint: string,
   cost: number,
-  units: readonly Unit[],
+  state: TouchpointState,
 ): OutcomeTouchpointFigures {
+  const { units, strata } = state;
   let exposed = 0;
   let sumExposed = 0;
   let naiveControls = 0;
   let sumNaive = 0;
-  const strata = new Map<string, Stratum>();
-  for (const unit of units) {
-    let stratum = strata.get(unit.stratum);
-    if (stratum === undefined) {
-      stratum = { exposed: 0, controls: 0, sumExposed: 0, sumControls: 0 };
-      strata.set(unit.stratum, stratum);
-    }
-    if (unit.exposed) {
+  for (let u = 0; u < units.length; u += 1) {
+    const flags = units.flags[u] ?? 0;
+    const y = units.y[u] ?? 0;
+    if (flags & EXPOSED) {
       exposed += 1;
-      sumExposed += unit.y;
-      stratum.exposed += 1;
-      stratum.sumExposed += unit.y;
-    } else {
-      stratum.controls += 1;
-      stratum.sumControls += unit.y;
-      if (unit.naiveControl) {
-        naiveControls += 1;
-        sumNaive += unit.y;
-      }
+      sumExposed += y;
+    } else if (flags & NAIVE_CONTROL) {
+      naiveControls += 1;
+      sumNaive += y;
     }
   }
   const controls = units.length - exposed;
@@ -361,12 +445,16 @@ function touchpointFigures(
   const naiveIncrementalRevenue =
     meanExposed === null || meanControl === null ? null : (meanExposed - meanControl) * exposed;
 
+  const strataCount = strata.exposed.length;
+  const usable = new Uint8Array(strataCount);
   let usableStrata = 0;
   let covered = 0;
-  for (const stratum of strata.values()) {
-    if (stratum.exposed >= 2 && stratum.controls >= 2) {
+  for (let s = 0; s < strataCount; s += 1) {
+    const ne = strata.exposed[s] ?? 0;
+    if (ne >= 2 && (strata.controls[s] ?? 0) >= 2) {
+      usable[s] = 1;
       usableStrata += 1;
-      covered += stratum.exposed;
+      covered += ne;
     }
   }
   const base = {
@@ -378,7 +466,7 @@ function touchpointFigures(
     revenuePerJourneyControl: meanControl,
     naiveIncrementalRevenue,
     naiveRox: naiveIncrementalRevenue === null ? null : ratio(naiveIncrementalRevenue, cost),
-    strata: strata.size,
+    strata: strataCount,
     usableStrata,
     coverage: exposed > 0 ? covered / exposed : null,
   };
@@ -397,23 +485,35 @@ function touchpointFigures(
       verdict: null,
     };
   }
+  // Per stratum: the mean Y of each group and the coefficients a_u of its units.
+  const meanE = new Float64Array(strataCount);
+  const meanC = new Float64Array(strataCount);
+  const coefE = new Float64Array(strataCount);
+  const coefC = new Float64Array(strataCount);
   let delta = 0;
-  for (const stratum of strata.values()) {
-    if (stratum.exposed < 2 || stratum.controls < 2) continue;
-    delta +=
-      (stratum.exposed / covered) *
-      (stratum.sumExposed / stratum.exposed - stratum.sumControls / stratum.controls);
+  for (let s = 0; s < strataCount; s += 1) {
+    if (!usable[s]) continue;
+    const ne = strata.exposed[s] ?? 1;
+    const nc = strata.controls[s] ?? 1;
+    const weight = ne / covered;
+    meanE[s] = (strata.sumExposed[s] ?? 0) / ne;
+    meanC[s] = (strata.sumControls[s] ?? 0) / nc;
+    coefE[s] = weight / ne;
+    coefC[s] = -weight / nc;
+    delta += weight * ((meanE[s] ?? 0) - (meanC[s] ?? 0));
   }
   // Journey-clustered variance: Σ over journeys of (Σ over its units of a_u r_u)².
-  const byJourney = new Map<string, number>();
-  for (const unit of units) {
-    const stratum = strata.get(unit.stratum);
-    if (stratum === undefined || stratum.exposed < 2 || stratum.controls < 2) continue;
-    const weight = stratum.exposed / covered;
-    const term = unit.exposed
-      ? (weight / stratum.exposed) * (unit.y - stratum.sumExposed / stratum.exposed)
-      : (-weight / stratum.controls) * (unit.y - stratum.sumControls / stratum.controls);
-    byJourney.set(unit.journeyId, (byJourney.get(unit.journeyId) ?? 0) + term);
+  const byJourney = new Map<number, number>();
+  for (let u = 0; u < units.length; u += 1) {
+    const s = units.stratum[u] ?? 0;
+    if (!usable[s]) continue;
+    const y = units.y[u] ?? 0;
+    const term =
+      (units.flags[u] ?? 0) & EXPOSED
+        ? (coefE[s] ?? 0) * (y - (meanE[s] ?? 0))
+        : (coefC[s] ?? 0) * (y - (meanC[s] ?? 0));
+    const journey = units.journey[u] ?? 0;
+    byJourney.set(journey, (byJourney.get(journey) ?? 0) + term);
   }
   let variance = 0;
   for (const sum of byJourney.values()) variance += sum * sum;
@@ -449,6 +549,13 @@ export interface OutcomesInput {
 
 /** metrics.md §7: `outcomes` of day D. */
 export function outcomesFigures(input: OutcomesInput): OutcomesFigures {
+  return outcomesFiguresOfColumns({ ...input, exposureDays: input.exposureDays.map(sessionColumnsOf) });
+}
+
+/** `outcomesFigures` over the exposure days' sessions as stored (session-columns.ts). */
+export function outcomesFiguresOfColumns(
+  input: Omit<OutcomesInput, 'exposureDays'> & { exposureDays: readonly SessionColumns[] },
+): OutcomesFigures {
   const { config, date } = input;
   const { windowDays, horizonDays, lookbackDays } = config.outcomes;
   const { from, to } = exposureWindowOf(date, config);
@@ -456,6 +563,14 @@ export function outcomesFigures(input: OutcomesInput): OutcomesFigures {
   const priced = Object.entries(config.touchpoints)
     .filter(([, touchpoint]) => touchpoint.dailyCost > 0)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const states = collectUnits(
+    priced.map(([name]) => name),
+    input.exposureDays,
+    input.ledger,
+    horizonDays * DAY_MS,
+    lookbackDays * DAY_MS,
+    endOfDay,
+  );
   return {
     rox: {
       exposureFrom: from,
@@ -463,18 +578,11 @@ export function outcomesFigures(input: OutcomesInput): OutcomesFigures {
       windowDays,
       horizonDays,
       lookbackDays,
-      touchpoints: priced.map(([name, touchpoint]) =>
+      touchpoints: priced.map(([name, touchpoint], index) =>
         touchpointFigures(
           name,
           touchpoint.dailyCost * windowDays,
-          unitsOf(
-            name,
-            input.exposureDays,
-            input.ledger,
-            horizonDays * DAY_MS,
-            lookbackDays * DAY_MS,
-            endOfDay,
-          ),
+          states[index] ?? { units: new Units(), strata: new Strata() },
         ),
       ),
     },

@@ -12,14 +12,9 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  DERIVED_FORMAT,
-  type JourneyActivity,
-  type LedgerOrder,
-  type LedgerResponse,
-  type OutcomeSession,
-} from '../metrics/derived';
+import { DERIVED_FORMAT, type LedgerOrder, type LedgerResponse } from '../metrics/derived';
 import { isJsonObject } from '../metrics/properties';
+import type { ActivityColumns, SessionColumns } from '../metrics/session-columns';
 import { deleteObjects, findObjectBytes } from './archive';
 import type { StorageClients } from './clients';
 
@@ -45,8 +40,9 @@ export interface StoredSessionsPart {
   site: string;
   date: string;
   build: string;
-  sessions: OutcomeSession[];
-  activity: JourneyActivity[];
+  /** As columns (shared/metrics/session-columns.ts): compact to store and quick to read. */
+  sessions: SessionColumns;
+  activity: ActivityColumns;
 }
 
 export const DERIVED_ROOT = 'derived';
@@ -177,7 +173,7 @@ export async function getSessionsPart(
   date: string,
 ): Promise<StoredSessionsPart | undefined> {
   const value = await getGzip(clients, sessionsPartKeyFor(site, date));
-  return value && Array.isArray(value.sessions) && Array.isArray(value.activity)
+  return value && isJsonObject(value.sessions) && isJsonObject(value.activity)
     ? (value as unknown as StoredSessionsPart)
     : undefined;
 }

@@ -1,0 +1,192 @@
+/**
+ * A day's outcome sessions (derived.ts `OutcomeSession`) as columns: one array per field, strings
+ * (journey ids, channels, touchpoints) in tables and referred to by index, times relative to the
+ * session's start. What the derived record stores and what the exposure window is read as: a day of a
+ * million events has some 200,000 sessions, and 28 days of them as objects would not fit a function's
+ * memory, nor parse in the time of an hourly run.
+ */
+import type { DepthBucket, JourneyActivity, OutcomeSession } from './derived';
+
+export const DEPTH_BUCKETS: readonly DepthBucket[] = ['0', '1-4', '5-19', '20+'];
+const STAGES = 5;
+
+export interface SessionColumns {
+  journeys: string[];
+  channels: string[];
+  touchpoints: string[];
+  /** Per session: index into `journeys`. */
+  journey: number[];
+  /** Per session: its first activity event's time (epoch ms). */
+  start: number[];
+  /** Per session: its last activity event's time, ms after its start. */
+  last: number[];
+  /** 4 per session: the landmarks of stages 1–4, ms after its start; −1 for a stage not reached. */
+  landmarks: number[];
+  /** 5 per session: the channel (index into `channels`) of the landmarks of stages 0–4; −1 with none. */
+  landmarkChannels: number[];
+  /** Per session: DEPTH_BUCKETS index × 2 + (intent ? 1 : 0). */
+  covariates: number[];
+  /** n + 1 offsets into the exposure columns: session i's exposures are [offset[i], offset[i + 1]). */
+  exposureOffsets: number[];
+  exposureTouchpoint: number[];
+  /** ms after the session's start. */
+  exposureTime: number[];
+  exposureChannel: number[];
+}
+
+/** A journey's activity as columns (what the lookback of the next days reads). */
+export interface ActivityColumns {
+  journeys: string[];
+  /** n + 1 offsets into `times`, n + 1 into `intentTimes`. */
+  timeOffsets: number[];
+  /** Ascending within a journey; the first of each journey absolute, the others the gap to the previous. */
+  times: number[];
+  intentOffsets: number[];
+  intentTimes: number[];
+}
+
+function tableOf(): { index: (value: string) => number; values: string[] } {
+  const indexes = new Map<string, number>();
+  const values: string[] = [];
+  return {
+    values,
+    index(value) {
+      let index = indexes.get(value);
+      if (index === undefined) {
+        index = values.length;
+        values.push(value);
+        indexes.set(value, index);
+      }
+      return index;
+    },
+  };
+}
+
+export function sessionColumnsOf(sessions: readonly OutcomeSession[]): SessionColumns {
+  const journeys = tableOf();
+  const channels = tableOf();
+  const touchpoints = tableOf();
+  const columns: SessionColumns = {
+    journeys: journeys.values,
+    channels: channels.values,
+    touchpoints: touchpoints.values,
+    journey: [],
+    start: [],
+    last: [],
+    landmarks: [],
+    landmarkChannels: [],
+    covariates: [],
+    exposureOffsets: [0],
+    exposureTouchpoint: [],
+    exposureTime: [],
+    exposureChannel: [],
+  };
+  for (const session of sessions) {
+    const start = session.start;
+    columns.journey.push(journeys.index(session.journeyId));
+    columns.start.push(start);
+    columns.last.push(session.last - start);
+    for (let stage = 1; stage < STAGES; stage += 1) {
+      const landmark = session.landmarks[stage];
+      columns.landmarks.push(landmark === null || landmark === undefined ? -1 : landmark - start);
+    }
+    for (let stage = 0; stage < STAGES; stage += 1) {
+      const channel = session.landmarkChannels[stage];
+      columns.landmarkChannels.push(channel === null || channel === undefined ? -1 : channels.index(channel));
+    }
+    columns.covariates.push(DEPTH_BUCKETS.indexOf(session.depth) * 2 + (session.intent ? 1 : 0));
+    for (const exposure of session.exposures) {
+      columns.exposureTouchpoint.push(touchpoints.index(exposure.touchpoint));
+      columns.exposureTime.push(exposure.time - start);
+      columns.exposureChannel.push(channels.index(exposure.channel));
+    }
+    columns.exposureOffsets.push(columns.exposureTouchpoint.length);
+  }
+  return columns;
+}
+
+/** The sessions back as objects (tests, and tools that read one day). */
+export function sessionsOfColumns(columns: SessionColumns): OutcomeSession[] {
+  const sessions: OutcomeSession[] = [];
+  for (let i = 0; i < columns.journey.length; i += 1) {
+    const start = columns.start[i] ?? 0;
+    const landmarks: (number | null)[] = [start];
+    for (let stage = 1; stage < STAGES; stage += 1) {
+      const offset = columns.landmarks[i * 4 + stage - 1] ?? -1;
+      landmarks.push(offset < 0 ? null : start + offset);
+    }
+    const landmarkChannels: (string | null)[] = [];
+    for (let stage = 0; stage < STAGES; stage += 1) {
+      const channel = columns.landmarkChannels[i * STAGES + stage] ?? -1;
+      landmarkChannels.push(channel < 0 ? null : (columns.channels[channel] ?? null));
+    }
+    const covariate = columns.covariates[i] ?? 0;
+    const exposures = [];
+    for (let e = columns.exposureOffsets[i] ?? 0; e < (columns.exposureOffsets[i + 1] ?? 0); e += 1) {
+      exposures.push({
+        touchpoint: columns.touchpoints[columns.exposureTouchpoint[e] ?? 0] ?? '',
+        time: start + (columns.exposureTime[e] ?? 0),
+        channel: columns.channels[columns.exposureChannel[e] ?? 0] ?? '',
+      });
+    }
+    sessions.push({
+      journeyId: columns.journeys[columns.journey[i] ?? 0] ?? '',
+      start,
+      last: start + (columns.last[i] ?? 0),
+      landmarks,
+      landmarkChannels,
+      exposures,
+      depth: DEPTH_BUCKETS[covariate >> 1] ?? '0',
+      intent: (covariate & 1) === 1,
+    });
+  }
+  return sessions;
+}
+
+function deltas(times: readonly number[], into: number[]): void {
+  let previous = 0;
+  for (const [index, time] of times.entries()) {
+    into.push(index === 0 ? time : time - previous);
+    previous = time;
+  }
+}
+
+function undeltas(values: readonly number[], from: number, to: number): number[] {
+  const times: number[] = [];
+  let time = 0;
+  for (let i = from; i < to; i += 1) {
+    time = i === from ? (values[i] ?? 0) : time + (values[i] ?? 0);
+    times.push(time);
+  }
+  return times;
+}
+
+export function activityColumnsOf(activity: readonly JourneyActivity[]): ActivityColumns {
+  const columns: ActivityColumns = {
+    journeys: [],
+    timeOffsets: [0],
+    times: [],
+    intentOffsets: [0],
+    intentTimes: [],
+  };
+  for (const journey of activity) {
+    columns.journeys.push(journey.journeyId);
+    deltas(journey.times, columns.times);
+    columns.timeOffsets.push(columns.times.length);
+    deltas(journey.intentTimes, columns.intentTimes);
+    columns.intentOffsets.push(columns.intentTimes.length);
+  }
+  return columns;
+}
+
+export function activityOfColumns(columns: ActivityColumns): JourneyActivity[] {
+  return columns.journeys.map((journeyId, i) => ({
+    journeyId,
+    times: undeltas(columns.times, columns.timeOffsets[i] ?? 0, columns.timeOffsets[i + 1] ?? 0),
+    intentTimes: undeltas(
+      columns.intentTimes,
+      columns.intentOffsets[i] ?? 0,
+      columns.intentOffsets[i + 1] ?? 0,
+    ),
+  }));
+}
