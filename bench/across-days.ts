@@ -24,6 +24,7 @@ import { activityOfColumns, sessionsOfColumns } from '../shared/metrics/session-
 import type { StorageClients } from '../shared/storage/clients';
 import {
   type CustomerLedgerObject,
+  getActivityPart,
   getLedgerPart,
   getSessionsPart,
   putDerivedParts,
@@ -44,9 +45,12 @@ export async function seedHistory(
   const site = config.site;
   const ledger = await getLedgerPart(clients, site, date);
   const sessions = await getSessionsPart(clients, site, date);
-  if (!ledger || !sessions) throw new Error(`no derived record of ${date} to copy`);
+  const activity = await getActivityPart(clients, site, date);
+  if (!ledger || !sessions || !activity) throw new Error(`no derived record of ${date} to copy`);
   const ledgerBytes = gzipSync(JSON.stringify(ledger), { level: 1 }).length;
-  const sessionsBytes = gzipSync(JSON.stringify(sessions), { level: 1 }).length;
+  const sessionsBytes =
+    gzipSync(JSON.stringify(sessions), { level: 1 }).length +
+    gzipSync(JSON.stringify(activity), { level: 1 }).length;
   const parts = new Map<string, StoredLedgerPart>();
   const dayStart = localDayBounds(date, config.timezone).start;
   for (let back = HISTORY_DAYS; back >= 1; back -= 1) {
@@ -64,7 +68,7 @@ export async function seedHistory(
         landmarks: session.landmarks.map((time) => (time === null ? null : time + shift)),
         exposures: session.exposures.map((exposure) => ({ ...exposure, time: exposure.time + shift })),
       })),
-      activity: activityOfColumns(sessions.activity).map((journey) => ({
+      activity: activityOfColumns(activity.activity).map((journey) => ({
         journeyId: journey.journeyId,
         times: journey.times.map((time) => time + shift),
         intentTimes: journey.intentTimes.map((time) => time + shift),

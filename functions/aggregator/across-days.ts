@@ -23,6 +23,7 @@ import {
 } from '../../shared/metrics/session-columns';
 import type { StorageClients } from '../../shared/storage/clients';
 import {
+  getActivityPart,
   getCustomerLedger,
   getLedgerPart,
   getSessionsPart,
@@ -107,14 +108,14 @@ export type DayReader = (
   date: string,
 ) => Promise<Pick<Parameters<typeof buildDayContext>[0], 'events' | 'links' | 'earlierCopies'>>;
 
-/** The activity of the lookback days of `date` from their stored sessions parts. */
+/** The activity of the lookback days of `date` from their stored activity parts. */
 async function lookbackActivity(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
 ): Promise<JourneyActivity[][]> {
   const found = await Promise.all(
-    lookbackDaysOf(date, config).map((day) => getSessionsPart(clients, config.site, day)),
+    lookbackDaysOf(date, config).map((day) => getActivityPart(clients, config.site, day)),
   );
   return found.flatMap((part) => (part ? [activityOfColumns(part.activity)] : []));
 }

@@ -269,7 +269,12 @@ export function buildDerivedDay(
         config,
         date,
         async (day) => {
-          const read = await readDayEvents(clients, config, day, { ...options, onProgress: undefined });
+          // Links as the hourly runs look them up: a day computed before answers from its snapshot.
+          const read = await readDayEvents(clients, config, day, {
+            ...options,
+            links: 'cached',
+            onProgress: undefined,
+          });
           return { events: read.events, links: read.links, earlierCopies: read.earlierCopies };
         },
         parts,

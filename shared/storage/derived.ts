@@ -2,8 +2,10 @@
  * Derived day records in S3 (shared/metrics/derived.ts):
  * - `derived/site=<site>/dt=<day>/ledger.json.gz` — the day's orders and NPS responses with the
  *   digests that say what the record was built from; small, read for every day of the site;
- * - `derived/site=<site>/dt=<day>/sessions.json.gz` — its sessions and journey activity; read for the
- *   days of an exposure window only;
+ * - `derived/site=<site>/dt=<day>/sessions.json.gz` — its sessions; read for the days of an exposure
+ *   window only;
+ * - `derived/site=<site>/dt=<day>/activity.json.gz` — its journeys' activity; read by the lookback of
+ *   the days after it;
  * - `derived/site=<site>/ledger.json.gz` — the customer ledger: every day's ledger part in one object,
  *   each with the ETag of the part it copies, so a run reads one object and one listing instead of one
  *   object per day; parts whose ETag changed are read again.
@@ -45,6 +47,8 @@ export interface StoredSessionsPart {
   activity: ActivityColumns;
 }
 
+type Stored<T> = Omit<StoredSessionsPart, 'sessions' | 'activity'> & T;
+
 export const DERIVED_ROOT = 'derived';
 
 export function ledgerPartKeyFor(site: string, date: string): string {
@@ -53,6 +57,10 @@ export function ledgerPartKeyFor(site: string, date: string): string {
 
 export function sessionsPartKeyFor(site: string, date: string): string {
   return `${DERIVED_ROOT}/site=${site}/dt=${date}/sessions.json.gz`;
+}
+
+export function activityPartKeyFor(site: string, date: string): string {
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/activity.json.gz`;
 }
 
 export function customerLedgerKeyFor(site: string): string {
@@ -94,9 +102,16 @@ export async function putDerivedParts(
   ledger: StoredLedgerPart,
   sessions: StoredSessionsPart,
 ): Promise<{ bytes: number; ledgerEtag: string }> {
-  const written = await putGzip(clients, sessionsPartKeyFor(sessions.site, sessions.date), sessions);
+  const { sessions: sessionColumns, activity, ...header } = sessions;
+  const [written, activityWritten] = await Promise.all([
+    putGzip(clients, sessionsPartKeyFor(sessions.site, sessions.date), {
+      ...header,
+      sessions: sessionColumns,
+    }),
+    putGzip(clients, activityPartKeyFor(sessions.site, sessions.date), { ...header, activity }),
+  ]);
   const part = await putGzip(clients, ledgerPartKeyFor(ledger.site, ledger.date), ledger);
-  return { bytes: written.bytes + part.bytes, ledgerEtag: part.etag };
+  return { bytes: written.bytes + activityWritten.bytes + part.bytes, ledgerEtag: part.etag };
 }
 
 /** The ETag of every stored ledger part of the site, by day (one listing). */
@@ -150,7 +165,8 @@ export async function deleteDerivedDays(
   days: readonly string[],
 ): Promise<number> {
   const keys = [customerLedgerKeyFor(site)];
-  for (const day of days) keys.push(ledgerPartKeyFor(site, day), sessionsPartKeyFor(site, day));
+  for (const day of days)
+    keys.push(ledgerPartKeyFor(site, day), sessionsPartKeyFor(site, day), activityPartKeyFor(site, day));
   await deleteObjects(clients, keys);
   return keys.length;
 }
@@ -171,10 +187,21 @@ export async function getSessionsPart(
   clients: StorageClients,
   site: string,
   date: string,
-): Promise<StoredSessionsPart | undefined> {
+): Promise<Stored<{ sessions: SessionColumns }> | undefined> {
   const value = await getGzip(clients, sessionsPartKeyFor(site, date));
-  return value && isJsonObject(value.sessions) && isJsonObject(value.activity)
-    ? (value as unknown as StoredSessionsPart)
+  return value && isJsonObject(value.sessions)
+    ? (value as unknown as Stored<{ sessions: SessionColumns }>)
+    : undefined;
+}
+
+export async function getActivityPart(
+  clients: StorageClients,
+  site: string,
+  date: string,
+): Promise<Stored<{ activity: ActivityColumns }> | undefined> {
+  const value = await getGzip(clients, activityPartKeyFor(site, date));
+  return value && isJsonObject(value.activity)
+    ? (value as unknown as Stored<{ activity: ActivityColumns }>)
     : undefined;
 }
 
