@@ -8,6 +8,7 @@ import {
   type RuleState,
 } from '../../../shared/alerts/evaluate';
 import type { AlertRule } from '../../../shared/alerts/rules';
+import type { OutcomeTouchpointFigures } from '../../../shared/metrics/outcomes';
 import { addDays } from '../../../shared/time';
 import { day, eventDays } from './fixtures';
 
@@ -340,3 +341,60 @@ describe('transitions', () => {
     ]);
   });
 });
+
+describe('rules on the across-days figures', () => {
+  it('fire on a touchpoint whose adjusted ROX interval lies below zero, and on low 30-day retention', () => {
+    const losing: AlertRule = {
+      id: 'chat-loses',
+      metric: 'outcomes.rox.touchpoints[live_chat].roxHigh',
+      below: 0,
+    };
+    const retention: AlertRule = { id: 'retention-low', metric: 'customers.retention30', below: 0.2 };
+    const figures = day(D, (f) => {
+      f.outcomes.rox.touchpoints = [
+        {
+          ...emptyOutcome('live_chat'),
+          exposed: 40,
+          roxHigh: -0.2,
+          roxLow: -1.4,
+          rox: -0.8,
+          verdict: 'loses',
+        },
+      ];
+      f.customers.retention30 = 0.12;
+    });
+    expect(observeRule(losing, figures, [])).toMatchObject({ status: 'firing', value: -0.2, threshold: 0 });
+    expect(observeRule(retention, figures, [])).toMatchObject({ status: 'firing', value: 0.12 });
+    // A touchpoint without usable strata has null figures: the rule does not fire.
+    const unknown = day(D, (f) => {
+      f.outcomes.rox.touchpoints = [emptyOutcome('live_chat')];
+    });
+    expect(observeRule(losing, unknown, []).status).not.toBe('firing');
+  });
+});
+
+function emptyOutcome(touchpoint: string): OutcomeTouchpointFigures {
+  return {
+    touchpoint,
+    cost: 3360,
+    exposed: 0,
+    controls: 0,
+    revenuePerJourneyExposed: null,
+    revenuePerJourneyControl: null,
+    naiveIncrementalRevenue: null,
+    naiveRox: null,
+    strata: 0,
+    usableStrata: 0,
+    coverage: null,
+    incrementalRevenuePerJourney: null,
+    incrementalRevenuePerJourneyLow: null,
+    incrementalRevenuePerJourneyHigh: null,
+    incrementalRevenue: null,
+    incrementalRevenueLow: null,
+    incrementalRevenueHigh: null,
+    rox: null,
+    roxLow: null,
+    roxHigh: null,
+    verdict: null,
+  };
+}

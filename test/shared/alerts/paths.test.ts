@@ -197,4 +197,18 @@ describe('figure paths', () => {
     expect(matchFigurePath('carts.abandonmentRate')?.leaf.unit).toBe('rate');
     expect(matchFigurePath('sales.revenue')?.leaf.unit).toBe('money');
   });
+
+  it('reaches the across-days figures: the adjusted ROX interval of a touchpoint, retention, the experience gap', () => {
+    expect(matchFigurePath('outcomes.rox.touchpoints[live_chat].roxHigh')).toMatchObject({
+      leaf: { unit: 'ratio', label: 'High end of the adjusted ROX of {0}' },
+      keys: ['live_chat'],
+    });
+    expect(matchFigurePath('customers.retention30')?.leaf.unit).toBe('rate');
+    expect(matchFigurePath('customers.experienceValue.gap')?.leaf.unit).toBe('money');
+    const figures = richDay();
+    const chat = figures.outcomes.rox.touchpoints.find((entry) => entry.touchpoint === 'live_chat');
+    expect(resolveFigure(figures, 'outcomes.rox.touchpoints[live_chat].cost')).toBe(chat?.cost);
+    expect(resolveFigure(figures, 'customers.new')).toBe(figures.customers.new);
+    expect(isFigurePath('outcomes.rox.touchpoints[live_chat].verdict')).toBe(false);
+  });
 });
