@@ -35,6 +35,8 @@ interface ChildResult {
 
 /** V8's heap limit in a 1,024 MB function as the stack deploys it (RoxtrailFunction). */
 const ONE_GB_FUNCTION_HEAP_MB = heapLimitMb(1024);
+/** …and in the aggregator as deployed by default. */
+const DEFAULT_FUNCTION_HEAP_MB = heapLimitMb(DEPLOYED.aggregatorMemoryMb);
 
 function runChild(
   settings: unknown,
@@ -160,7 +162,7 @@ export async function benchAggregation(
     const history = await seedHistory(clients, config, DATE);
     const historyFirst = await runChild(stores.settings, 'warm');
     const withHistory = await runChild(stores.settings, 'warm');
-    const historyCapped = await runChild(stores.settings, 'warm', ONE_GB_FUNCTION_HEAP_MB);
+    const historyCapped = await runChild(stores.settings, 'warm', DEFAULT_FUNCTION_HEAP_MB);
     const rebuild = await runChild(stores.settings, 'rebuild');
     const ledger = measureLedger(config, DATE, 1_000_000);
     const extra = withHistory.ms / warm.ms - 1;
@@ -180,11 +182,11 @@ export async function benchAggregation(
         how: `${(extra * 100).toFixed(0)} % more than the same re-run with no other day (${seconds(warm.ms)}): ${phases(withHistory)}; the first run after the history appeared, which also wrote the customer ledger object, took ${seconds(historyFirst.ms)}`,
       },
       {
-        figure: 'peak RSS of that re-run in a 1 GB function',
+        figure: 'peak RSS of that re-run in the aggregator as deployed',
         value: historyCapped.maxRssMb,
         unit: 'MB',
-        target: '≤ 1,024',
-        how: `with 42 days of derived data, heap limited as deployed (--max-old-space-size=${ONE_GB_FUNCTION_HEAP_MB}), in ${seconds(historyCapped.ms)}; without the history: ${capped.maxRssMb.toFixed(0)} MB`,
+        target: `≤ ${DEPLOYED.aggregatorMemoryMb.toLocaleString('en-US')}`,
+        how: `with 42 days of derived data, heap limited as the default ${DEPLOYED.aggregatorMemoryMb} MB aggregator's (--max-old-space-size=${DEFAULT_FUNCTION_HEAP_MB}), in ${seconds(historyCapped.ms)}; the re-run without the history in a 1 GB function: ${capped.maxRssMb.toFixed(0)} MB`,
       },
       {
         figure: 'customer ledger at 1 M customers',

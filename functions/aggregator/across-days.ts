@@ -218,25 +218,40 @@ export async function buildDerivedRecord(
   return { ...stored.ledger, etag: ledgerEtag };
 }
 
-/** What the figure day reads of the other days: its ledger parts, the exposure days, the lookback. */
+/** What the figure day reads of the other days up front: their ledger parts and its lookback. */
 export async function acrossDaysInput(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
   parts: ReadonlyMap<string, StoredLedgerPart>,
 ): Promise<AcrossDaysInput> {
-  const { from, to } = exposureWindowOf(date, config);
-  const exposureDates: string[] = [];
-  for (let day = from; day <= to; day = addDays(day, 1)) if (parts.has(day)) exposureDates.push(day);
-  // In date order, whatever order the reads finish in: the sums come out the same, to the last bit.
-  const exposureDays: SessionColumns[] = (
-    await pMap(exposureDates, async (day) => (await getSessionsPart(clients, config.site, day))?.sessions, {
-      concurrency: 4,
-    })
-  ).flatMap((columns) => (columns ? [columns] : []));
   return {
     ledgerParts: [...parts.values()],
-    exposureDays,
+    exposureDays: [],
     lookback: await lookbackActivity(clients, config, date),
   };
+}
+
+/**
+ * Reads the exposure window's sessions a day at a time, in date order, and hands each to `add`: one
+ * day of sessions in memory at a time (the next one is read while `add` runs).
+ */
+export async function forEachExposureDay(
+  clients: StorageClients,
+  config: SiteConfig,
+  date: string,
+  parts: ReadonlyMap<string, StoredLedgerPart>,
+  add: (sessions: SessionColumns) => void,
+): Promise<number> {
+  const { from, to } = exposureWindowOf(date, config);
+  const days: string[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) if (parts.has(day)) days.push(day);
+  let next = days[0] === undefined ? undefined : getSessionsPart(clients, config.site, days[0]);
+  for (let index = 0; index < days.length; index += 1) {
+    const part = await next;
+    const following = days[index + 1];
+    next = following === undefined ? undefined : getSessionsPart(clients, config.site, following);
+    if (part) add(part.sessions);
+  }
+  return days.length;
 }

@@ -6,7 +6,7 @@ import type { SiteConfig } from '../../shared/config/site';
 import { unionOfHashes } from '../../shared/events/actor-index';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { type EarlierCopies, earlierCopiesOf } from '../../shared/metrics/dedup';
-import { computeFiguresAndDerived, type FiguresDocument } from '../../shared/metrics/figures';
+import { type FiguresDocument, figuresOfPreparedDay, prepareFigureDay } from '../../shared/metrics/figures';
 import {
   type LinkSnapshot,
   planLookups,
@@ -14,6 +14,7 @@ import {
   storedLinksOf,
 } from '../../shared/metrics/link-snapshot';
 import { keepBetterLink, type LinkCandidate } from '../../shared/metrics/links';
+import { outcomesAccumulator } from '../../shared/metrics/outcomes';
 import { type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
 import { createInterner } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
@@ -51,6 +52,7 @@ import { logger } from '../common/http';
 import {
   acrossDaysInput,
   buildDerivedRecord,
+  forEachExposureDay,
   type PreparedDays,
   prepareDerivedDays,
   storedPartsOf,
@@ -421,7 +423,7 @@ async function computeDay(
     getLedgerPart(clients, site, date),
   ]);
   const linksMs = day.timings.links + elapsed();
-  const { figures, derived } = computeFiguresAndDerived({
+  const figuresInput = {
     config,
     date,
     events,
@@ -432,7 +434,12 @@ async function computeDay(
     status: dayStatus(date, config, now),
     revision: previousRevision + 1,
     computedAt: now.toISOString(),
-  });
+  };
+  const figureDay = prepareFigureDay(figuresInput);
+  const outcomes = outcomesAccumulator({ config, date, ledger: figureDay.ledger });
+  await forEachExposureDay(clients, config, date, prepared.parts, outcomes.add);
+  const figures = figuresOfPreparedDay(figuresInput, figureDay, outcomes.finish());
+  const derived = figureDay.derived;
   const parts = storedPartsOf(derived, config, prepared.parts);
   const compute = elapsed();
   // Sized before anything is written: a day DynamoDB cannot store fails the run (and its alarm), and

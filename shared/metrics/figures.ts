@@ -4,10 +4,11 @@ import type { IdentityLinks, NormalizedEvent } from '../events/types';
 import { type CartFigures, cartFigures } from './carts';
 import { type CheckoutFigures, checkoutFigures } from './checkouts';
 import { type CustomersFigures, customersFigures } from './customers';
-import { buildDayContext } from './day';
+import { buildDayContext, type DayContext } from './day';
 import type { EarlierCopies } from './dedup';
 import {
   buildLedger,
+  type CustomerLedger,
   type DerivedDay,
   type JourneyActivity,
   type LedgerOrder,
@@ -75,7 +76,10 @@ export interface FiguresDocument {
 export interface AcrossDaysInput {
   /** The orders and NPS responses of every other day of the site (any order). */
   ledgerParts: readonly { orders: readonly LedgerOrder[]; responses: readonly LedgerResponse[] }[];
-  /** The sessions of the exposure window's days (outcomes.ts exposureWindowOf), as stored. */
+  /**
+   * The sessions of the exposure window's days (outcomes.ts exposureWindowOf), as stored; the
+   * aggregator leaves this empty and adds them one at a time instead.
+   */
   exposureDays: readonly SessionColumns[];
   /** The activity of the `lookbackDays` + 1 days before D: the lookback of D's own sessions. */
   lookback: readonly (readonly JourneyActivity[])[];
@@ -122,20 +126,51 @@ export function computeFiguresAndDerived(input: FiguresInput): {
   figures: FiguresDocument;
   derived: DerivedDay;
 } {
-  const { config, date } = input;
+  const prepared = prepareFigureDay(input);
+  const outcomes = outcomesFiguresOfColumns({
+    config: input.config,
+    date: input.date,
+    exposureDays: input.acrossDays?.exposureDays ?? [],
+    ledger: prepared.ledger,
+  });
+  return { figures: figuresOfPreparedDay(input, prepared, outcomes), derived: prepared.derived };
+}
+
+/** D's day context, its derived record and the customer ledger with D's own orders in it. */
+export interface PreparedFigureDay {
+  day: DayContext;
+  derived: DerivedDay;
+  ledger: CustomerLedger;
+}
+
+/**
+ * The first half of a day's computation: what the `outcomes` section needs before the exposure days
+ * are read (the aggregator reads and adds them one at a time: outcomes.ts `outcomesAccumulator`).
+ */
+export function prepareFigureDay(input: FiguresInput): PreparedFigureDay {
   const day = buildDayContext({
-    config,
-    date,
+    config: input.config,
+    date: input.date,
     events: input.events,
     links: input.links,
     earlierCopies: input.earlierCopies,
   });
   const across = input.acrossDays;
   const derived = derivedDayOf(day, across?.lookback ?? []);
-  const ledger = buildLedger([...(across?.ledgerParts ?? []), derived]);
+  return { day, derived, ledger: buildLedger([...(across?.ledgerParts ?? []), derived]) };
+}
+
+/** The figures document of a prepared day, with its `outcomes` computed. */
+export function figuresOfPreparedDay(
+  input: FiguresInput,
+  prepared: PreparedFigureDay,
+  outcomes: OutcomesFigures,
+): FiguresDocument {
+  const { config, date } = input;
+  const { day, ledger } = prepared;
   const responses = surveyResponses(day);
   const experience = experienceFigures(day, responses);
-  const figures: FiguresDocument = {
+  return {
     site: config.site,
     date,
     timezone: config.timezone,
@@ -152,8 +187,7 @@ export function computeFiguresAndDerived(input: FiguresInput): {
     rox: roxFigures(day, responses, experience.enps),
     experiments: experimentFigures(day),
     quality: qualityFigures(day, input.rejected),
-    outcomes: outcomesFiguresOfColumns({ config, date, exposureDays: across?.exposureDays ?? [], ledger }),
+    outcomes,
     customers: customersFigures({ config, date, ledger }),
   };
-  return { figures, derived };
 }

@@ -247,33 +247,39 @@ const EXPOSED = 1;
 /** A stage-0 control of a session with no event of the touchpoint: the naive comparison's control. */
 const NAIVE_CONTROL = 2;
 
-/** One touchpoint's units in growable typed arrays: a window holds millions of them. */
+/**
+ * One touchpoint's units in growable typed arrays: a window holds tens of millions of them. Most
+ * units' Y is 0 (no order follows); the others are kept aside.
+ */
 class Units {
   length = 0;
   journey = new Int32Array(1024);
   stratum = new Int32Array(1024);
   flags = new Uint8Array(1024);
-  y = new Float64Array(1024);
+  readonly nonZero = new Map<number, number>();
 
   push(journey: number, stratum: number, flags: number, y: number): void {
     if (this.length === this.journey.length) this.grow();
     this.journey[this.length] = journey;
     this.stratum[this.length] = stratum;
     this.flags[this.length] = flags;
-    this.y[this.length] = y;
+    if (y !== 0) this.nonZero.set(this.length, y);
     this.length += 1;
+  }
+
+  y(unit: number): number {
+    return this.nonZero.get(unit) ?? 0;
   }
 
   private grow(): void {
     const size = this.journey.length * 2;
-    const grown = <T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T => {
+    const grown = <T extends Int32Array | Uint8Array>(from: T, to: T): T => {
       to.set(from);
       return to;
     };
     this.journey = grown(this.journey, new Int32Array(size));
     this.stratum = grown(this.stratum, new Int32Array(size));
     this.flags = grown(this.flags, new Uint8Array(size));
-    this.y = grown(this.y, new Float64Array(size));
   }
 }
 
@@ -308,18 +314,18 @@ interface TouchpointState {
  * §7 "Units" of every priced touchpoint over the exposure days, one pass over the sessions: Y, the
  * stratum and the journey of each unit.
  */
-function collectUnits(
+function unitCollector(
   priced: readonly string[],
-  exposureDays: readonly SessionColumns[],
   ledger: CustomerLedger,
   horizonMs: number,
   lookbackMs: number,
   endOfDay: number,
-): TouchpointState[] {
+): { states: TouchpointState[]; add: (day: SessionColumns) => void } {
   const states = priced.map(() => ({ units: new Units(), strata: new Strata() }));
   const channelIds = new Map<string, number>();
-  const journeyIds = new Map<string, number>();
-  const globalId = (map: Map<string, number>, value: string) => {
+  // Journeys by a 52-bit hash of their id: the ids of 28 days need not stay in memory to cluster units.
+  const journeyIds = new Map<number, number>();
+  const globalId = <K>(map: Map<K, number>, value: K) => {
     let id = map.get(value);
     if (id === undefined) {
       id = map.size;
@@ -329,10 +335,10 @@ function collectUnits(
   };
   const pricedIndex = new Map(priced.map((name, index) => [name, index]));
   const landmarks = new Float64Array(STAGES);
-  for (const day of exposureDays) {
+  const add = (day: SessionColumns) => {
     const channel = day.channels.map((name) => globalId(channelIds, name));
     const touchpointOf = day.touchpoints.map((name) => pricedIndex.get(name) ?? -1);
-    const journey = day.journeys.map((name) => globalId(journeyIds, name));
+    const journey = day.journeys.map((name) => globalId(journeyIds, hash52(name)));
     const orders = day.journeys.map((name) => ledger.ordersByJourney.get(name));
     const firstExposure = new Float64Array(priced.length);
     const exposureChannel = new Int32Array(priced.length);
@@ -392,8 +398,25 @@ function collectUnits(
         state.units.push(journeyId, stratum, EXPOSED, y);
       }
     }
+  };
+  return { states, add };
+}
+
+/**
+ * Two 32-bit hashes of the UTF-16 code units (FNV-1a, and a multiply-rotate with another constant),
+ * 52 bits of them together (exact in a double): ~1 collision in 10^9 pairs of journeys, which would
+ * only cluster two journeys' units as one in the variance.
+ */
+function hash52(value: string): number {
+  let low = 0x811c9dc5;
+  let high = 0x050c5d1f;
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    low = Math.imul(low ^ code, 0x01000193);
+    high = Math.imul(((high << 5) | (high >>> 27)) ^ code, 0x5bd1e995);
   }
-  return states;
+  high ^= high >>> 15;
+  return ((high >>> 0) & 0xfffff) * 0x1_0000_0000 + (low >>> 0);
 }
 
 /** The session's stage at time x: the highest stage whose landmark lies at or before x (§7 "Stages"). */
@@ -430,7 +453,7 @@ function touchpointFigures(
   let sumNaive = 0;
   for (let u = 0; u < units.length; u += 1) {
     const flags = units.flags[u] ?? 0;
-    const y = units.y[u] ?? 0;
+    const y = units.y(u);
     if (flags & EXPOSED) {
       exposed += 1;
       sumExposed += y;
@@ -507,7 +530,7 @@ function touchpointFigures(
   for (let u = 0; u < units.length; u += 1) {
     const s = units.stratum[u] ?? 0;
     if (!usable[s]) continue;
-    const y = units.y[u] ?? 0;
+    const y = units.y(u);
     const term =
       (units.flags[u] ?? 0) & EXPOSED
         ? (coefE[s] ?? 0) * (y - (meanE[s] ?? 0))
@@ -556,6 +579,19 @@ export function outcomesFigures(input: OutcomesInput): OutcomesFigures {
 export function outcomesFiguresOfColumns(
   input: Omit<OutcomesInput, 'exposureDays'> & { exposureDays: readonly SessionColumns[] },
 ): OutcomesFigures {
+  const accumulator = outcomesAccumulator(input);
+  for (const day of input.exposureDays) accumulator.add(day);
+  return accumulator.finish();
+}
+
+/**
+ * `outcomes` of day D with the exposure days added one at a time, in date order: a caller can read
+ * each day, add it and let it go, so 28 days of a large site never sit in memory at once.
+ */
+export function outcomesAccumulator(input: Omit<OutcomesInput, 'exposureDays'>): {
+  add: (day: SessionColumns) => void;
+  finish: () => OutcomesFigures;
+} {
   const { config, date } = input;
   const { windowDays, horizonDays, lookbackDays } = config.outcomes;
   const { from, to } = exposureWindowOf(date, config);
@@ -563,28 +599,30 @@ export function outcomesFiguresOfColumns(
   const priced = Object.entries(config.touchpoints)
     .filter(([, touchpoint]) => touchpoint.dailyCost > 0)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const states = collectUnits(
+  const collector = unitCollector(
     priced.map(([name]) => name),
-    input.exposureDays,
     input.ledger,
     horizonDays * DAY_MS,
     lookbackDays * DAY_MS,
     endOfDay,
   );
   return {
-    rox: {
-      exposureFrom: from,
-      exposureTo: to,
-      windowDays,
-      horizonDays,
-      lookbackDays,
-      touchpoints: priced.map(([name, touchpoint], index) =>
-        touchpointFigures(
-          name,
-          touchpoint.dailyCost * windowDays,
-          states[index] ?? { units: new Units(), strata: new Strata() },
+    add: collector.add,
+    finish: () => ({
+      rox: {
+        exposureFrom: from,
+        exposureTo: to,
+        windowDays,
+        horizonDays,
+        lookbackDays,
+        touchpoints: priced.map(([name, touchpoint], index) =>
+          touchpointFigures(
+            name,
+            touchpoint.dailyCost * windowDays,
+            collector.states[index] ?? { units: new Units(), strata: new Strata() },
+          ),
         ),
-      ),
-    },
+      },
+    }),
   };
 }
