@@ -11,13 +11,13 @@ import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import type { SiteConfig } from '../../shared/config/site';
 import { buildDayContext } from '../../shared/metrics/day';
-import { DERIVED_FORMAT, type DerivedDay, type JourneyActivity } from '../../shared/metrics/derived';
+import { DERIVED_FORMAT, type DerivedDay } from '../../shared/metrics/derived';
 import { derivedDayOf } from '../../shared/metrics/derived-day';
 import type { AcrossDaysInput } from '../../shared/metrics/figures';
 import { exposureWindowOf } from '../../shared/metrics/outcomes';
 import {
+  type ActivityColumns,
   activityColumnsOf,
-  activityOfColumns,
   type SessionColumns,
   sessionColumnsOf,
 } from '../../shared/metrics/session-columns';
@@ -113,11 +113,11 @@ async function lookbackActivity(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
-): Promise<JourneyActivity[][]> {
+): Promise<ActivityColumns[]> {
   const found = await Promise.all(
     lookbackDaysOf(date, config).map((day) => getActivityPart(clients, config.site, day)),
   );
-  return found.flatMap((part) => (part ? [activityOfColumns(part.activity)] : []));
+  return found.flatMap((part) => (part ? [part.activity] : []));
 }
 
 export interface PreparedDays {

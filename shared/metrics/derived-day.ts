@@ -2,15 +2,15 @@
 
 import { ledgerPartOf } from './customers';
 import type { DayContext } from './day';
-import { DERIVED_FORMAT, type DerivedDay, type JourneyActivity } from './derived';
-import { journeyActivityOf, outcomeSessionsOf } from './outcomes';
+import { DERIVED_FORMAT, type DerivedDay } from './derived';
+import { journeyActivityOf, type LookbackDay, outcomeSessionsOf } from './outcomes';
 
 /**
  * The derived record of `day`. `lookback` holds the `activity` of the days before it, as many as
  * `lookbackDays` × 24 h can reach back from the day's first session (the `lookbackDays` + 1 days
  * before D cover every DST case), in any order.
  */
-export function derivedDayOf(day: DayContext, lookback: readonly (readonly JourneyActivity[])[]): DerivedDay {
+export function derivedDayOf(day: DayContext, lookback: readonly LookbackDay[]): DerivedDay {
   const lookbackDays = day.config.outcomes.lookbackDays;
   const { orders, responses } = ledgerPartOf(day);
   return {

@@ -10,7 +10,6 @@ import {
   buildLedger,
   type CustomerLedger,
   type DerivedDay,
-  type JourneyActivity,
   type LedgerOrder,
   type LedgerResponse,
 } from './derived';
@@ -18,7 +17,7 @@ import { derivedDayOf } from './derived-day';
 import { type ExperienceFigures, experienceFigures, surveyResponses } from './experience';
 import { type ExperimentFigures, experimentFigures } from './experiments';
 import { type FunnelFigures, funnelFigures } from './funnel';
-import { type OutcomesFigures, outcomesFiguresOfColumns } from './outcomes';
+import { type LookbackDay, type OutcomesFigures, outcomesFiguresOfColumns } from './outcomes';
 import { type QualityFigures, qualityFigures } from './quality';
 import { type RoxFigures, roxFigures } from './rox';
 import { type SalesFigures, salesFigures } from './sales';
@@ -82,7 +81,7 @@ export interface AcrossDaysInput {
    */
   exposureDays: readonly SessionColumns[];
   /** The activity of the `lookbackDays` + 1 days before D: the lookback of D's own sessions. */
-  lookback: readonly (readonly JourneyActivity[])[];
+  lookback: readonly LookbackDay[];
 }
 
 export interface FiguresInput {

@@ -19,7 +19,15 @@ import type {
   LedgerOrder,
   OutcomeSession,
 } from './derived';
-import { type SessionColumns, sessionColumnsOf } from './session-columns';
+import {
+  type ActivityColumns,
+  activityOfColumns,
+  type SessionColumns,
+  sessionColumnsOf,
+} from './session-columns';
+
+/** A lookback day's activity: as objects, or as stored (session-columns.ts). */
+export type LookbackDay = readonly JourneyActivity[] | ActivityColumns;
 
 const DAY_MS = 86_400_000;
 /** The 95th percentile of the standard normal: δ ∓ z√V is a 90 % interval. */
@@ -139,7 +147,7 @@ interface Building {
  */
 export function outcomeSessionsOf(
   day: DayContext,
-  lookback: readonly (readonly JourneyActivity[])[],
+  lookback: readonly LookbackDay[],
   lookbackDays: number,
 ): OutcomeSession[] {
   const building: Building[] = day.sessions.map(() => ({
@@ -177,7 +185,12 @@ export function outcomeSessionsOf(
     if (known) known.push([activity.times, activity.intentTimes]);
     else history.set(activity.journeyId, [[activity.times, activity.intentTimes]]);
   };
-  for (const dayActivity of lookback) for (const activity of dayActivity) addHistory(activity);
+  for (const dayActivity of lookback) {
+    // As stored: only the journeys of D are decoded (most of a day's visitors do not come back).
+    if ('timeOffsets' in dayActivity)
+      for (const activity of activityOfColumns(dayActivity, day.journeys)) addHistory(activity);
+    else for (const activity of dayActivity) addHistory(activity);
+  }
   for (const activity of journeyActivityOf(day)) addHistory(activity);
 
   const reach = lookbackDays * DAY_MS;
@@ -243,28 +256,46 @@ function hasOrderIn(orders: readonly LedgerOrder[] | undefined, from: number, to
   return order !== undefined && order.time < to;
 }
 
-const EXPOSED = 1;
-/** A stage-0 control of a session with no event of the touchpoint: the naive comparison's control. */
-const NAIVE_CONTROL = 2;
-
 /**
- * One touchpoint's units in growable typed arrays: a window holds tens of millions of them. Most
- * units' Y is 0 (no order follows); the others are kept aside.
+ * Units in growable typed arrays: a window of a large site holds tens of millions of them. A control
+ * unit (a session at a stage) is stored once for every touchpoint it is a control of, with a bit per
+ * touchpoint; most units' Y is 0 (no order follows), the others are kept aside.
  */
 class Units {
   length = 0;
   journey = new Int32Array(1024);
   stratum = new Int32Array(1024);
-  flags = new Uint8Array(1024);
+  /** `words` 32-bit words per unit: bit t set when the unit counts for touchpoint t. */
+  members: Uint32Array;
+  /** The same for the naive comparison's controls: stage-0 units of sessions with no event of t. */
+  naive: Uint32Array;
   readonly nonZero = new Map<number, number>();
 
-  push(journey: number, stratum: number, flags: number, y: number): void {
+  constructor(readonly words: number) {
+    this.members = new Uint32Array(1024 * words);
+    this.naive = new Uint32Array(1024 * words);
+  }
+
+  /** Adds a unit and returns its index; its member bits are then set with `mark`. */
+  push(journey: number, stratum: number, y: number): number {
     if (this.length === this.journey.length) this.grow();
-    this.journey[this.length] = journey;
-    this.stratum[this.length] = stratum;
-    this.flags[this.length] = flags;
-    if (y !== 0) this.nonZero.set(this.length, y);
+    const unit = this.length;
+    this.journey[unit] = journey;
+    this.stratum[unit] = stratum;
+    if (y !== 0) this.nonZero.set(unit, y);
     this.length += 1;
+    return unit;
+  }
+
+  mark(unit: number, touchpoint: number, naive: boolean): void {
+    const word = unit * this.words + (touchpoint >>> 5);
+    const bit = 1 << (touchpoint & 31);
+    this.members[word] = (this.members[word] ?? 0) | bit;
+    if (naive) this.naive[word] = (this.naive[word] ?? 0) | bit;
+  }
+
+  has(bits: Uint32Array, unit: number, touchpoint: number): boolean {
+    return (((bits[unit * this.words + (touchpoint >>> 5)] ?? 0) >>> (touchpoint & 31)) & 1) === 1;
   }
 
   y(unit: number): number {
@@ -273,46 +304,51 @@ class Units {
 
   private grow(): void {
     const size = this.journey.length * 2;
-    const grown = <T extends Int32Array | Uint8Array>(from: T, to: T): T => {
+    const grown = <T extends Int32Array | Uint32Array>(from: T, to: T): T => {
       to.set(from);
       return to;
     };
     this.journey = grown(this.journey, new Int32Array(size));
     this.stratum = grown(this.stratum, new Int32Array(size));
-    this.flags = grown(this.flags, new Uint8Array(size));
+    this.members = grown(this.members, new Uint32Array(size * this.words));
+    this.naive = grown(this.naive, new Uint32Array(size * this.words));
   }
 }
 
-/** Strata by an integer key (stage, channel, depth, intent, returning), with their group sizes and sums. */
-class Strata {
-  readonly ids = new Map<number, number>();
+/** Group sizes and sums of one touchpoint, by stratum id. */
+class StrataCounts {
   readonly exposed: number[] = [];
   readonly controls: number[] = [];
   readonly sumExposed: number[] = [];
   readonly sumControls: number[] = [];
+  /** Strata in which the touchpoint has a unit, in order of first unit (`strata` counts them). */
+  readonly seen: number[] = [];
 
-  idOf(key: number): number {
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.exposed.length;
-      this.ids.set(key, id);
-      this.exposed.push(0);
+  touch(stratum: number): void {
+    while (this.exposed.length <= stratum) {
+      this.exposed.push(-1);
       this.controls.push(0);
       this.sumExposed.push(0);
       this.sumControls.push(0);
     }
-    return id;
+    if ((this.exposed[stratum] ?? 0) < 0) {
+      this.exposed[stratum] = 0;
+      this.seen.push(stratum);
+    }
   }
 }
 
-interface TouchpointState {
-  units: Units;
-  strata: Strata;
+interface Window {
+  /** Control units, shared by the touchpoints. */
+  controls: Units;
+  /** Exposed units, one list per touchpoint. */
+  exposed: Units[];
+  counts: StrataCounts[];
 }
 
 /**
- * §7 "Units" of every priced touchpoint over the exposure days, one pass over the sessions: Y, the
- * stratum and the journey of each unit.
+ * §7 "Units" of every priced touchpoint over the exposure days, one pass over each day's sessions: Y,
+ * the stratum and the journey of each unit.
  */
 function unitCollector(
   priced: readonly string[],
@@ -320,8 +356,14 @@ function unitCollector(
   horizonMs: number,
   lookbackMs: number,
   endOfDay: number,
-): { states: TouchpointState[]; add: (day: SessionColumns) => void } {
-  const states = priced.map(() => ({ units: new Units(), strata: new Strata() }));
+): { window: Window; add: (day: SessionColumns) => void } {
+  const words = Math.max(1, Math.ceil(priced.length / 32));
+  const window: Window = {
+    controls: new Units(words),
+    exposed: priced.map(() => new Units(1)),
+    counts: priced.map(() => new StrataCounts()),
+  };
+  const strata = new Map<number, number>();
   const channelIds = new Map<string, number>();
   // Journeys by a 52-bit hash of their id: the ids of 28 days need not stay in memory to cluster units.
   const journeyIds = new Map<number, number>();
@@ -364,42 +406,48 @@ function unitCollector(
       }
       const outcome = (tau: number) =>
         journeyOrders === undefined ? 0 : valueBetween(journeyOrders, tau, tau + horizonMs, endOfDay);
-      const stratumKey = (stage: number, channelId: number) => (stage * 65_536 + channelId) * 16 + history;
+      const stratumOf = (stage: number, channelId: number) =>
+        globalId(strata, (stage * 65_536 + channelId) * 16 + history);
       // The stages the session is at, with the end of its time at each (§7 "control unit").
       for (let stage = 0; stage < STAGES; stage += 1) {
         const landmark = landmarks[stage] ?? Number.NaN;
         if (Number.isNaN(landmark) || stageAtTime(landmarks, landmark) !== stage) continue;
         const end = endOfStageTime(landmarks, stage, last);
-        const landmarkChannel = channel[day.landmarkChannels[i * STAGES + stage] ?? 0] ?? 0;
-        let y = Number.NaN;
+        let unit = -1;
+        let y = 0;
+        let stratum = 0;
         for (let t = 0; t < priced.length; t += 1) {
           const exposure = firstExposure[t] ?? Number.NaN;
           // A session is a control only at the stages it passes before its first exposure.
           if (!Number.isNaN(exposure) && exposure <= end) continue;
-          const state = states[t];
-          if (state === undefined) continue;
-          if (Number.isNaN(y)) y = outcome(landmark);
-          const stratum = state.strata.idOf(stratumKey(stage, landmarkChannel));
-          state.strata.controls[stratum] = (state.strata.controls[stratum] ?? 0) + 1;
-          state.strata.sumControls[stratum] = (state.strata.sumControls[stratum] ?? 0) + y;
-          state.units.push(journeyId, stratum, stage === 0 && Number.isNaN(exposure) ? NAIVE_CONTROL : 0, y);
+          if (unit < 0) {
+            y = outcome(landmark);
+            stratum = stratumOf(stage, channel[day.landmarkChannels[i * STAGES + stage] ?? 0] ?? 0);
+            unit = window.controls.push(journeyId, stratum, y);
+          }
+          window.controls.mark(unit, t, stage === 0 && Number.isNaN(exposure));
+          const counts = window.counts[t];
+          if (counts === undefined) continue;
+          counts.touch(stratum);
+          counts.controls[stratum] = (counts.controls[stratum] ?? 0) + 1;
+          counts.sumControls[stratum] = (counts.sumControls[stratum] ?? 0) + y;
         }
       }
       for (let t = 0; t < priced.length; t += 1) {
         const exposure = firstExposure[t] ?? Number.NaN;
-        const state = states[t];
-        if (Number.isNaN(exposure) || state === undefined) continue;
+        const counts = window.counts[t];
+        const units = window.exposed[t];
+        if (Number.isNaN(exposure) || counts === undefined || units === undefined) continue;
         const y = outcome(exposure);
-        const stratum = state.strata.idOf(
-          stratumKey(stageAtTime(landmarks, exposure), exposureChannel[t] ?? 0),
-        );
-        state.strata.exposed[stratum] = (state.strata.exposed[stratum] ?? 0) + 1;
-        state.strata.sumExposed[stratum] = (state.strata.sumExposed[stratum] ?? 0) + y;
-        state.units.push(journeyId, stratum, EXPOSED, y);
+        const stratum = stratumOf(stageAtTime(landmarks, exposure), exposureChannel[t] ?? 0);
+        counts.touch(stratum);
+        counts.exposed[stratum] = (counts.exposed[stratum] ?? 0) + 1;
+        counts.sumExposed[stratum] = (counts.sumExposed[stratum] ?? 0) + y;
+        units.mark(units.push(journeyId, stratum, y), 0, false);
       }
     }
   };
-  return { states, add };
+  return { window, add };
 }
 
 /**
@@ -444,37 +492,38 @@ const ratio = (value: number, cost: number) => (value - cost) / cost;
 function touchpointFigures(
   touchpoint: string,
   cost: number,
-  state: TouchpointState,
+  window: Window,
+  t: number,
 ): OutcomeTouchpointFigures {
-  const { units, strata } = state;
-  let exposed = 0;
+  const controlsOf = window.controls;
+  const exposedUnits = window.exposed[t] ?? new Units(1);
+  const counts = window.counts[t] ?? new StrataCounts();
+  const exposed = exposedUnits.length;
   let sumExposed = 0;
+  for (const y of exposedUnits.nonZero.values()) sumExposed += y;
+  let controls = 0;
   let naiveControls = 0;
   let sumNaive = 0;
-  for (let u = 0; u < units.length; u += 1) {
-    const flags = units.flags[u] ?? 0;
-    const y = units.y(u);
-    if (flags & EXPOSED) {
-      exposed += 1;
-      sumExposed += y;
-    } else if (flags & NAIVE_CONTROL) {
+  for (let u = 0; u < controlsOf.length; u += 1) {
+    if (!controlsOf.has(controlsOf.members, u, t)) continue;
+    controls += 1;
+    if (controlsOf.has(controlsOf.naive, u, t)) {
       naiveControls += 1;
-      sumNaive += y;
+      sumNaive += controlsOf.y(u);
     }
   }
-  const controls = units.length - exposed;
   const meanExposed = exposed > 0 ? sumExposed / exposed : null;
   const meanControl = naiveControls > 0 ? sumNaive / naiveControls : null;
   const naiveIncrementalRevenue =
     meanExposed === null || meanControl === null ? null : (meanExposed - meanControl) * exposed;
 
-  const strataCount = strata.exposed.length;
+  const strataCount = counts.exposed.length;
   const usable = new Uint8Array(strataCount);
   let usableStrata = 0;
   let covered = 0;
-  for (let s = 0; s < strataCount; s += 1) {
-    const ne = strata.exposed[s] ?? 0;
-    if (ne >= 2 && (strata.controls[s] ?? 0) >= 2) {
+  for (const s of counts.seen) {
+    const ne = counts.exposed[s] ?? 0;
+    if (ne >= 2 && (counts.controls[s] ?? 0) >= 2) {
       usable[s] = 1;
       usableStrata += 1;
       covered += ne;
@@ -489,7 +538,7 @@ function touchpointFigures(
     revenuePerJourneyControl: meanControl,
     naiveIncrementalRevenue,
     naiveRox: naiveIncrementalRevenue === null ? null : ratio(naiveIncrementalRevenue, cost),
-    strata: strataCount,
+    strata: counts.seen.length,
     usableStrata,
     coverage: exposed > 0 ? covered / exposed : null,
   };
@@ -514,29 +563,30 @@ function touchpointFigures(
   const coefE = new Float64Array(strataCount);
   const coefC = new Float64Array(strataCount);
   let delta = 0;
-  for (let s = 0; s < strataCount; s += 1) {
+  for (const s of counts.seen) {
     if (!usable[s]) continue;
-    const ne = strata.exposed[s] ?? 1;
-    const nc = strata.controls[s] ?? 1;
+    const ne = counts.exposed[s] ?? 1;
+    const nc = counts.controls[s] ?? 1;
     const weight = ne / covered;
-    meanE[s] = (strata.sumExposed[s] ?? 0) / ne;
-    meanC[s] = (strata.sumControls[s] ?? 0) / nc;
+    meanE[s] = (counts.sumExposed[s] ?? 0) / ne;
+    meanC[s] = (counts.sumControls[s] ?? 0) / nc;
     coefE[s] = weight / ne;
     coefC[s] = -weight / nc;
     delta += weight * ((meanE[s] ?? 0) - (meanC[s] ?? 0));
   }
   // Journey-clustered variance: Σ over journeys of (Σ over its units of a_u r_u)².
   const byJourney = new Map<number, number>();
-  for (let u = 0; u < units.length; u += 1) {
-    const s = units.stratum[u] ?? 0;
-    if (!usable[s]) continue;
-    const y = units.y(u);
-    const term =
-      (units.flags[u] ?? 0) & EXPOSED
-        ? (coefE[s] ?? 0) * (y - (meanE[s] ?? 0))
-        : (coefC[s] ?? 0) * (y - (meanC[s] ?? 0));
-    const journey = units.journey[u] ?? 0;
+  const addTerm = (journey: number, term: number) =>
     byJourney.set(journey, (byJourney.get(journey) ?? 0) + term);
+  for (let u = 0; u < exposedUnits.length; u += 1) {
+    const s = exposedUnits.stratum[u] ?? 0;
+    if (usable[s])
+      addTerm(exposedUnits.journey[u] ?? 0, (coefE[s] ?? 0) * (exposedUnits.y(u) - (meanE[s] ?? 0)));
+  }
+  for (let u = 0; u < controlsOf.length; u += 1) {
+    const s = controlsOf.stratum[u] ?? 0;
+    if (usable[s] && controlsOf.has(controlsOf.members, u, t))
+      addTerm(controlsOf.journey[u] ?? 0, (coefC[s] ?? 0) * (controlsOf.y(u) - (meanC[s] ?? 0)));
   }
   let variance = 0;
   for (const sum of byJourney.values()) variance += sum * sum;
@@ -616,11 +666,7 @@ export function outcomesAccumulator(input: Omit<OutcomesInput, 'exposureDays'>):
         horizonDays,
         lookbackDays,
         touchpoints: priced.map(([name, touchpoint], index) =>
-          touchpointFigures(
-            name,
-            touchpoint.dailyCost * windowDays,
-            collector.states[index] ?? { units: new Units(), strata: new Strata() },
-          ),
+          touchpointFigures(name, touchpoint.dailyCost * windowDays, collector.window, index),
         ),
       },
     }),

@@ -179,14 +179,23 @@ export function activityColumnsOf(activity: readonly JourneyActivity[]): Activit
   return columns;
 }
 
-export function activityOfColumns(columns: ActivityColumns): JourneyActivity[] {
-  return columns.journeys.map((journeyId, i) => ({
-    journeyId,
-    times: undeltas(columns.times, columns.timeOffsets[i] ?? 0, columns.timeOffsets[i + 1] ?? 0),
-    intentTimes: undeltas(
-      columns.intentTimes,
-      columns.intentOffsets[i] ?? 0,
-      columns.intentOffsets[i + 1] ?? 0,
-    ),
-  }));
+/** The journeys' activity back as objects; with `only`, just the journeys it holds. */
+export function activityOfColumns(
+  columns: ActivityColumns,
+  only?: { has: (journeyId: string) => boolean },
+): JourneyActivity[] {
+  const activity: JourneyActivity[] = [];
+  for (const [i, journeyId] of columns.journeys.entries()) {
+    if (only && !only.has(journeyId)) continue;
+    activity.push({
+      journeyId,
+      times: undeltas(columns.times, columns.timeOffsets[i] ?? 0, columns.timeOffsets[i + 1] ?? 0),
+      intentTimes: undeltas(
+        columns.intentTimes,
+        columns.intentOffsets[i] ?? 0,
+        columns.intentOffsets[i + 1] ?? 0,
+      ),
+    });
+  }
+  return activity;
 }
