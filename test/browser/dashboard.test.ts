@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
       .toMatch(/provisional · \d+ alert\(s\) fired/);
     // The last days are provisional (finalizeAfterHours 72) and say so.
     expect(await page.locator('#day option', { hasText: 'provisional' }).count()).toBeGreaterThan(0);
-    expect(await page.locator('.key-legend').textContent()).toContain('provisional day');
+    expect(await page.getByRole('list', { name: 'Chart marks' }).textContent()).toContain('provisional day');
   });
 
   it('picks the outage day from its alert: KPIs in alarm, the funnel of that day', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { ARRIVAL_DEPENDENT_PATHS, compareFigures } from '../helpers/compare-figures';
 import { conformanceDir, loadConformanceData } from '../helpers/conformance';
-import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
+import { sendLines, startTestStack, type TestStack } from '../helpers/local-stack';
 
 let stack: TestStack;
 const data = loadConformanceData();
@@ -20,19 +20,7 @@ describe('the conformance data set end to end', () => {
   it('sent through the tracking API, aggregated and read from the query API, gives the expected figures', async () => {
     const { writeKey, readKey } = await stack.createSite(data.config);
     const lines = readFileSync(join(conformanceDir(), 'events.ndjson'), 'utf8').split('\n').filter(Boolean);
-    let accepted = 0;
-    for (let offset = 0; offset < lines.length; offset += 400) {
-      const batch = lines.slice(offset, offset + 400).map((line) => JSON.parse(line) as unknown);
-      const response = await fetch(`${stack.url}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey) },
-        body: JSON.stringify({ batch }),
-      });
-      expect(response.status).toBe(200);
-      const body = (await response.json()) as { accepted: number; rejected: unknown[] };
-      expect(body.rejected).toEqual([]);
-      accepted += body.accepted;
-    }
+    const accepted = await sendLines(stack, writeKey, lines, 400);
     expect(accepted).toBe(lines.length);
 
     const dates = [...data.expected.keys()];

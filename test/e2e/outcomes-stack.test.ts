@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { compareFigures } from '../helpers/compare-figures';
 import { loadConformanceData } from '../helpers/conformance';
-import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
+import { sendLines, startTestStack, type TestStack } from '../helpers/local-stack';
 import { outcomesConformanceDir } from '../helpers/outcomes-conformance';
 
 /** After the data set's last day: no event is in the future, every day is provisional-free of clock. */
@@ -32,20 +32,8 @@ describe('the outcomes conformance data set end to end', () => {
     const lines = readFileSync(join(outcomesConformanceDir(), 'events.ndjson'), 'utf8')
       .split('\n')
       .filter(Boolean);
-    let accepted = 0;
     const sendStarted = performance.now();
-    for (let offset = 0; offset < lines.length; offset += 500) {
-      const batch = lines.slice(offset, offset + 500).map((line) => JSON.parse(line) as unknown);
-      const response = await fetch(`${stack.url}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey) },
-        body: JSON.stringify({ batch }),
-      });
-      expect(response.status).toBe(200);
-      const body = (await response.json()) as { accepted: number; rejected: unknown[] };
-      expect(body.rejected).toEqual([]);
-      accepted += body.accepted;
-    }
+    const accepted = await sendLines(stack, writeKey, lines, 500);
     expect(accepted).toBe(lines.length);
     const sentMs = performance.now() - sendStarted;
 

@@ -102,3 +102,29 @@ export async function startTestStack(
 export function basicAuth(writeKey: string): string {
   return `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
 }
+
+/**
+ * Sends NDJSON lines through `/v1/batch` in batches of `batchSize`, as a client would: every answer
+ * that is not a 200 with no rejection throws. The events accepted.
+ */
+export async function sendLines(
+  stack: Pick<TestStack, 'url'>,
+  writeKey: string,
+  lines: readonly string[],
+  batchSize: number,
+): Promise<number> {
+  let accepted = 0;
+  for (let offset = 0; offset < lines.length; offset += batchSize) {
+    const batch = lines.slice(offset, offset + batchSize).map((line) => JSON.parse(line) as unknown);
+    const response = await fetch(`${stack.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey) },
+      body: JSON.stringify({ batch }),
+    });
+    const body = (await response.json()) as { accepted: number; rejected: unknown[] };
+    if (response.status !== 200 || body.rejected.length > 0)
+      throw new Error(`batch at line ${offset}: ${response.status} ${JSON.stringify(body)}`);
+    accepted += body.accepted;
+  }
+  return accepted;
+}
