@@ -24,11 +24,15 @@ export const utcSite = (overrides: Partial<SiteConfigInput> = {}) =>
     ...overrides,
   });
 
-/** `2026-10-24T10:00` → `2026-10-24T10:00:00.000Z`; full ISO strings pass through. */
+/**
+ * `2026-10-24T10:00` → `2026-10-24T10:00:00.000Z`; a time without a zone is UTC (never the machine's
+ * zone: `Date` would read `…T00:00:00.010` as local time); strings with a zone pass through.
+ */
 export function iso(at: string): string {
+  if (/(?:Z|[+-]\d\d:\d\d)$/.test(at)) return at;
   if (at.length === 16) return `${at}:00.000Z`;
   if (at.length === 19) return `${at}.000Z`;
-  return at;
+  return `${at}Z`;
 }
 
 export interface EventSpec {
