@@ -1,7 +1,12 @@
 /**
- * The demo site's story, loaded on first start: 14 days of simulated traffic ending yesterday with a
- * checkout outage four days ago (abandonment spikes, volume drops, the default alert rules fire),
- * sent in the background through the HTTP API, then the figures of each day computed in date order.
+ * The demo site's story, loaded on first start: 120 days of simulated traffic ending yesterday —
+ * enough for the across-days figures (metrics.md §7 outcomes over a 28-day window followed for 7
+ * days; §8 retention over 30 and 90 days, monthly cohorts, what promoters spend) — with a checkout
+ * outage four days ago (abandonment spikes, volume drops, the alert rules fire). Only the last 60
+ * days carry full traffic (the windows of the recent days' outcomes and experience value); the older
+ * days are lighter, which keeps the first start quick. Sent in the background through the HTTP API,
+ * then the figures of each day computed in date order. The causal story (a chat that pays, a product
+ * video that only looks like it does, promoters who come back) is shared/simulate/story.ts.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +15,17 @@ import { createStorageClients, type StorageSettings } from '../../shared/storage
 import { addDays } from '../../shared/time';
 import { runSimulation, type SimulationPlan, yesterdayOf } from './simulate';
 
-export const DEMO_DAYS = 14;
+export const DEMO_DAYS = 120;
+/**
+ * The last 60 days at full traffic: the latest days' outcomes windows (D−34 … D−7, with a week of
+ * lookback) and their experience value (NPS answers of D−59 … D−30, followed for 30 days).
+ */
+export const DEMO_RECENT_DAYS = 60;
+/**
+ * Newcomers on the older days (there for the 90-day retention and the monthly cohorts), relative to
+ * the recent ones; they grow into the recent days over three weeks.
+ */
+export const DEMO_OLDER_SCALE = 0.2;
 export const DEMO_SEED = 2026;
 /** The incident is this many days before today (site-local). */
 export const DEMO_INCIDENT_DAYS_AGO = 4;
@@ -39,8 +54,8 @@ function writeState(dataDir: string, state: DemoTrafficState): void {
   writeFileSync(stateFile(dataDir), `${JSON.stringify(state, null, 2)}\n`);
 }
 
-/** About 1,700 activity events a normal day (about 25k messages in all): loaded in about a minute. */
-export const DEMO_SCALE = 0.8;
+/** About 1,200 activity events a normal recent day, 86,000 messages in all. */
+export const DEMO_SCALE = 0.65;
 
 /** `ROXTRAIL_DEMO_SCALE` makes the demo lighter or heavier, e.g. 0.3 on a slow machine. */
 export function demoScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -60,6 +75,8 @@ export function demoPlan(
     seed: DEMO_SEED,
     incidentDate: addDays(endDate, 1 - DEMO_INCIDENT_DAYS_AGO),
     scale,
+    recentDays: DEMO_RECENT_DAYS,
+    olderScale: DEMO_OLDER_SCALE,
   };
 }
 

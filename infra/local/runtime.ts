@@ -68,10 +68,48 @@ export const DEMO_SITE_CONFIG = {
   currencyRates: { USD: 0.92, GBP: 1.16 },
   // Any loopback page, on any port: a shop's local storefront, the README's tracker snippet.
   origins: ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'],
+  // live_chat truly pays, product_video only looks like it does (shared/simulate/story.ts): compared
+  // with everyone (naive ROX) both earn more than they cost; like with like (metrics.md §7 adjusted)
+  // the chat still does, the video earns nothing.
   touchpoints: {
-    live_chat: { dailyCost: 120, team: 'support' },
+    live_chat: { dailyCost: 130, team: 'support' },
+    product_video: { dailyCost: 360 },
     size_guide: { dailyCost: 15 },
     store_pickup: { dailyCost: 60, team: 'stores' },
+  },
+  // api.md's default rules; the ones that read a day's rates wait for a day of at least 100 sessions
+  // (journeys for ROX): the demo's older, lighter days (infra/local/demo.ts) are too small for a rate
+  // to mean much, while the outage day of the default demo is not.
+  alerts: {
+    rules: [
+      {
+        id: 'cart-abandonment-high',
+        metric: 'carts.abandonmentRate',
+        above: 0.8,
+        minSample: { metric: 'carts.created', atLeast: 20 },
+      },
+      { id: 'events-drop', metric: 'traffic.events', dropBy: 0.5, baselineDays: 7 },
+      {
+        id: 'conversion-drop',
+        metric: 'funnel.conversionRate',
+        dropBy: 0.3,
+        baselineDays: 7,
+        minSample: { metric: 'traffic.sessions', atLeast: 100 },
+      },
+      {
+        id: 'nps-drop',
+        metric: 'experience.nps.score',
+        dropByPoints: 15,
+        baselineDays: 7,
+        minSample: { metric: 'traffic.sessions', atLeast: 100 },
+      },
+      {
+        id: 'rox-negative',
+        metric: 'rox.value',
+        below: 0,
+        minSample: { metric: 'traffic.journeys', atLeast: 100 },
+      },
+    ],
   },
 };
 

@@ -5,6 +5,7 @@
  * demo loaded on first start, and tests.
  */
 import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { inProcessBuilder } from '../../functions/aggregator/partials';
 import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type SendProgress, sendSimulatedMessages } from '../../shared/simulate/send';
@@ -21,6 +22,9 @@ export interface SimulationPlan {
   incidentDate?: string;
   /** Visitors multiplier (1 ≈ 2,000 activity events a normal day). */
   scale?: number;
+  /** Only the last `recentDays` days get the full scale, earlier ones `olderScale` × it (shared/simulate/traffic.ts). */
+  recentDays?: number;
+  olderScale?: number;
 }
 
 export interface SimulationTarget {
@@ -50,6 +54,9 @@ export interface SimulationSummary {
   aggregateMs: number;
 }
 
+/** Hour partitions built at once while the simulated days are computed. */
+const PARTITIONS_IN_FLIGHT = 8;
+
 /** The last complete site-local day before `now`. */
 export function yesterdayOf(config: Pick<SiteConfig, 'timezone'>, now: Date): string {
   return addDays(localDate(now.getTime(), config.timezone), -1);
@@ -68,6 +75,8 @@ export async function runSimulation(
     seed: plan.seed,
     incident: plan.incidentDate ? { date: plan.incidentDate, kind: 'checkout-outage' } : undefined,
     scale: plan.scale,
+    recentDays: plan.recentDays,
+    olderScale: plan.olderScale,
     // A simulation never reaches into the future: the collector would clamp such times anyway.
     notAfterMs: now().getTime(),
   });
@@ -84,10 +93,12 @@ export async function runSimulation(
   const aggregateStarted = Date.now();
   const figures: FiguresDocument[] = [];
   const dates = traffic.days.map((day) => day.date);
+  // A simulated day's hour partitions are small: building them waits on the stores, not the CPU.
+  const builder = inProcessBuilder(target.clients, PARTITIONS_IN_FLIGHT);
   for (const [index, date] of dates.entries()) {
     hooks.onAggregate?.(date, index, dates.length);
     // aggregateDay evaluates the alert rules of every ended day it stores (functions/alerts/trigger).
-    const result = await aggregateDay(target.clients, target.config, date, { now: now() });
+    const result = await aggregateDay(target.clients, target.config, date, { now: now(), builder });
     figures.push(result.figures);
   }
   return {

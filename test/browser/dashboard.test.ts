@@ -131,7 +131,9 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     expect(await abandonment.locator('.kpi-value').textContent()).toMatch(/^9\d%$/);
     expect(await page.locator('#funnel .step').count()).toBe(4);
     expect(await page.locator('#funnel .step').first().textContent()).toContain('Product Viewed');
-    expect(await page.locator('#touchpoints tbody tr').count()).toBe(3);
+    expect(await page.locator('#touchpoints tbody tr').count()).toBe(
+      Object.keys(DEMO_SITE_CONFIG.touchpoints).length,
+    );
     // ROX is a ratio with two decimals, as `roxtrail figures` and the alert texts print it.
     const figures = simulation.figures.find((f) => f.date === incidentDate);
     const rox = figures?.rox.value;

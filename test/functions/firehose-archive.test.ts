@@ -120,11 +120,12 @@ describe('firehose archive mode over the stand-in and s3rver', () => {
     for (const batch of batchesOf(traffic.messages, SHOP.timezone)) {
       const messages = batch.messages.map((m) => m.message);
       clock.ms = batch.atMs;
-      // The mixed site: day 1 direct, day 2 through Firehose, day 3 alternating; late deliveries through Firehose.
+      // The mixed site: day 1 direct, day 2 (and day 2's events delivered later) through Firehose, day 3
+      // alternating.
       const mode =
         batch.day === day1
           ? viaDirect
-          : batch.day === day2
+          : batch.day === day2 || batch.messages.some((m) => m.date === day2)
             ? viaFirehose
             : index++ % 2 === 0
               ? viaDirect

@@ -6,7 +6,7 @@ import { DEMO_DAYS } from '../../infra/local/demo';
 import { runCli, startCli } from '../helpers/cli';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-demo-'));
-// A lighter demo than the default, same story: 14 days, one checkout outage.
+// A lighter demo than the default, same story: 120 days, one checkout outage.
 const env = { ROXTRAIL_DATA_DIR: dataDir, PORT: '0', ROXTRAIL_DEMO_SCALE: '0.25' };
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -19,18 +19,18 @@ async function waitFor(output: () => string, pattern: RegExp, ms: number): Promi
 }
 
 describe('the demo on first start', () => {
-  it('loads 14 simulated days in the background after the banner, computes them oldest first, fires the outage alerts once', async () => {
+  it(`loads ${DEMO_DAYS} simulated days in the background after the banner, computes them oldest first, fires the outage alerts once`, async () => {
     const first = await startCli([], env);
     try {
       const banner = first.output();
       expect(banner).toContain(`${first.url}/dashboard`);
-      expect(banner).toMatch(/Demo data {6}14 days of simulated traffic/);
+      expect(banner).toMatch(new RegExp(`Demo data {6}${DEMO_DAYS} days of simulated traffic`));
       // The server answers while the demo loads.
       expect((await fetch(`${first.url}/dashboard`)).status).toBe(200);
 
-      await waitFor(first.output, /demo: ready|demo: stopped/, 55_000);
+      await waitFor(first.output, /demo: ready|demo: stopped/, 150_000);
       const output = first.output();
-      expect(output).toMatch(/demo: sending [\d,]+ simulated events for 14 days/);
+      expect(output).toMatch(new RegExp(`demo: sending [\\d,]+ simulated events for ${DEMO_DAYS} days`));
       expect(output).toMatch(/demo: 100% sent/);
       expect(output).toMatch(/alert[^:\n]*: Event volume on demo was [\d,]+ on \d{4}-\d{2}-\d{2}, down \d+%/);
       expect(output).toMatch(/alert[^:\n]*: Resolved: event volume on demo/);
@@ -64,5 +64,5 @@ describe('the demo on first start', () => {
     } finally {
       await second.stop();
     }
-  }, 90_000);
+  }, 200_000);
 });

@@ -77,12 +77,15 @@ describe('generateTraffic', () => {
     expect(other.messages[0]?.message.messageId).not.toBe(traffic.messages[0]?.message.messageId);
   });
 
-  it('gives a day the same traffic whatever the length of the run', () => {
-    // Each day draws from its own generator: a shorter run is a subset of a longer one.
-    const short = generateTraffic({ ...options, days: 3 });
+  it('keeps the days already simulated when later days are added', () => {
+    // Visitors come back across days, so a day depends on the days before it, never on those after:
+    // a run that starts on the same day and ends earlier is the beginning of a longer one.
+    const earlier = generateTraffic({ ...options, days: 11, endDate: addDays(END, -3) });
     const long = new Set(traffic.messages.map((m) => m.message.messageId));
-    expect(short.messages.length).toBeGreaterThan(5000);
-    expect(short.messages.every((m) => long.has(m.message.messageId))).toBe(true);
+    expect(earlier.messages.length).toBeGreaterThan(15_000);
+    expect(earlier.messages.every((m) => long.has(m.message.messageId))).toBe(true);
+    const kept = traffic.messages.filter((m) => m.date <= addDays(END, -3)).length;
+    expect(earlier.messages.length).toBe(kept);
   });
 
   it('produces 20-40k messages over 14 days, none after the last day and none in the future', () => {
