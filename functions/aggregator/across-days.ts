@@ -11,14 +11,19 @@ import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import type { SiteConfig } from '../../shared/config/site';
 import { buildDayContext } from '../../shared/metrics/day';
+import type { CustomerLedger } from '../../shared/metrics/derived';
 import { DERIVED_FORMAT, type DerivedDay } from '../../shared/metrics/derived';
 import { derivedDayOf } from '../../shared/metrics/derived-day';
 import type { AcrossDaysInput } from '../../shared/metrics/figures';
-import { exposureWindowOf } from '../../shared/metrics/outcomes';
+import {
+  exposureWindowOf,
+  type OutcomesFigures,
+  outcomesAccumulator,
+  outcomesPrefixBuilder,
+} from '../../shared/metrics/outcomes';
 import {
   type ActivityColumns,
   activityColumnsOf,
-  type SessionColumns,
   sessionColumnsOf,
 } from '../../shared/metrics/session-columns';
 import type { StorageClients } from '../../shared/storage/clients';
@@ -26,11 +31,13 @@ import {
   getActivityPart,
   getCustomerLedger,
   getLedgerPart,
+  getOutcomesPrefix,
   getSessionsPart,
   listArchiveDays,
   listLedgerParts,
   putCustomerLedger,
   putDerivedParts,
+  putOutcomesPrefix,
   type StoredLedgerPart,
 } from '../../shared/storage/derived';
 import { addDays } from '../../shared/time';
@@ -233,25 +240,64 @@ export async function acrossDaysInput(
 }
 
 /**
- * Reads the exposure window's sessions a day at a time, in date order, and hands each to `add`: one
- * day of sessions in memory at a time (the next one is read while `add` runs).
+ * What D's folded prefix (metrics/outcomes-window.ts) is folded from: the rules, the sessions of the
+ * exposure days before D−h and of D−h (its journeys are kept whole), and every order before D (an
+ * order's first event can be any day's).
  */
-export async function forEachExposureDay(
+export function prefixDigestOf(
+  config: SiteConfig,
+  date: string,
+  parts: ReadonlyMap<string, Pick<StoredLedgerPart, 'build' | 'ledgerDigest'>>,
+): string {
+  const { from, to } = exposureWindowOf(date, config);
+  const priced = Object.entries(config.touchpoints)
+    .filter(([, touchpoint]) => touchpoint.dailyCost > 0)
+    .map(([name]) => name)
+    .sort();
+  const sessions: (string | null)[][] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) sessions.push([day, parts.get(day)?.build ?? null]);
+  const orders = [...parts].filter(([day]) => day < date).map(([day, part]) => [day, part.ledgerDigest]);
+  return digestOf([DERIVED_FORMAT, date, config.timezone, config.outcomes, priced, sessions, orders]);
+}
+
+/**
+ * §7 `outcomes` of `date`. The exposure days before D−h are folded once into a prefix stored beside
+ * the day's record, read one day at a time while folding; every run of the day with the same history
+ * (all hourly runs but the first) reads the prefix and day D−h only.
+ */
+export async function outcomesOfWindow(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
   parts: ReadonlyMap<string, StoredLedgerPart>,
-  add: (sessions: SessionColumns) => void,
-): Promise<number> {
+  ledger: CustomerLedger,
+): Promise<{ figures: OutcomesFigures; folded: number }> {
+  const site = config.site;
   const { from, to } = exposureWindowOf(date, config);
-  const days: string[] = [];
-  for (let day = from; day <= to; day = addDays(day, 1)) if (parts.has(day)) days.push(day);
-  let next = days[0] === undefined ? undefined : getSessionsPart(clients, config.site, days[0]);
-  for (let index = 0; index < days.length; index += 1) {
-    const part = await next;
-    const following = days[index + 1];
-    next = following === undefined ? undefined : getSessionsPart(clients, config.site, following);
-    if (part) add(part.sessions);
+  const prefixDays: string[] = [];
+  for (let day = from; day < to; day = addDays(day, 1)) if (parts.has(day)) prefixDays.push(day);
+  const digest = prefixDigestOf(config, date, parts);
+  const [stored, lastDay] = await Promise.all([
+    prefixDays.length === 0 ? undefined : getOutcomesPrefix(clients, site, date, digest),
+    parts.has(to) ? getSessionsPart(clients, site, to) : undefined,
+  ]);
+  let prefix = stored;
+  if (prefix === undefined && prefixDays.length > 0) {
+    const builder = outcomesPrefixBuilder({ config, date, ledger }, lastDay?.sessions);
+    let next = getSessionsPart(clients, site, prefixDays[0] ?? from);
+    for (let index = 0; index < prefixDays.length; index += 1) {
+      const part = await next;
+      const following = prefixDays[index + 1];
+      if (following !== undefined) next = getSessionsPart(clients, site, following);
+      if (part) builder.add(part.sessions);
+    }
+    prefix = builder.finish();
+    // A cache: a run that fails to write it only makes the next one fold again.
+    await putOutcomesPrefix(clients, { format: DERIVED_FORMAT, site, date, digest, prefix }).catch(
+      () => undefined,
+    );
   }
-  return days.length;
+  const accumulator = outcomesAccumulator({ config, date, ledger }, prefix);
+  if (lastDay) accumulator.add(lastDay.sessions);
+  return { figures: accumulator.finish(), folded: stored === undefined ? prefixDays.length : 0 };
 }

@@ -14,7 +14,6 @@ import {
   storedLinksOf,
 } from '../../shared/metrics/link-snapshot';
 import { keepBetterLink, type LinkCandidate } from '../../shared/metrics/links';
-import { outcomesAccumulator } from '../../shared/metrics/outcomes';
 import { type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
 import { createInterner } from '../../shared/metrics/slim';
 import { dayStatus } from '../../shared/metrics/status';
@@ -52,7 +51,7 @@ import { logger } from '../common/http';
 import {
   acrossDaysInput,
   buildDerivedRecord,
-  forEachExposureDay,
+  outcomesOfWindow,
   type PreparedDays,
   prepareDerivedDays,
   storedPartsOf,
@@ -164,6 +163,11 @@ export interface DayResult {
   laterDays: string[];
   /** Earlier days whose derived record this run had to build (missing, or its lookback changed). */
   derivedDaysBuilt: string[];
+  /**
+   * Exposure days this run folded into the day's `outcomes` prefix (across-days.ts): the window's
+   * days before D−h when the stored prefix was missing or folded from other data, else 0.
+   */
+  exposureDaysFolded: number;
   /** Settled hour partitions merged into one object each by this run. */
   compaction: CompactionSummary;
   /** Hour partitions in the window: partials reused from earlier runs and (re)built by this one. */
@@ -436,9 +440,8 @@ async function computeDay(
     computedAt: now.toISOString(),
   };
   const figureDay = prepareFigureDay(figuresInput);
-  const outcomes = outcomesAccumulator({ config, date, ledger: figureDay.ledger });
-  await forEachExposureDay(clients, config, date, prepared.parts, outcomes.add);
-  const figures = figuresOfPreparedDay(figuresInput, figureDay, outcomes.finish());
+  const outcomes = await outcomesOfWindow(clients, config, date, prepared.parts, figureDay.ledger);
+  const figures = figuresOfPreparedDay(figuresInput, figureDay, outcomes.figures);
   const derived = figureDay.derived;
   const parts = storedPartsOf(derived, config, prepared.parts);
   const compute = elapsed();
@@ -485,6 +488,7 @@ async function computeDay(
     stored,
     laterDays,
     derivedDaysBuilt: prepared.built,
+    exposureDaysFolded: outcomes.folded,
     timings,
     compaction,
     partials: progress,

@@ -20,18 +20,27 @@ import type {
   OutcomeSession,
 } from './derived';
 import {
+  addDay,
+  type OutcomesPrefix,
+  type OutcomeTouchpointFigures,
+  prefixBuilder,
+  touchpointFigures,
+  type WindowSettings,
+  WindowStatistics,
+} from './outcomes-window';
+import {
   type ActivityColumns,
   activityOfColumns,
   type SessionColumns,
   sessionColumnsOf,
 } from './session-columns';
 
+export type { OutcomesPrefix, OutcomeTouchpointFigures, Verdict } from './outcomes-window';
+
 /** A lookback day's activity: as objects, or as stored (session-columns.ts). */
 export type LookbackDay = readonly JourneyActivity[] | ActivityColumns;
 
 const DAY_MS = 86_400_000;
-/** The 95th percentile of the standard normal: δ ∓ z√V is a 90 % interval. */
-const Z_90 = 1.6449;
 /** Stages 1–4 by the name of their landmark event (§7 "Stages"); stage 0 is the first activity event. */
 const STAGE_OF_EVENT: ReadonlyMap<string, number> = new Map([
   [EVENT_NAMES.productViewed, 1],
@@ -40,33 +49,6 @@ const STAGE_OF_EVENT: ReadonlyMap<string, number> = new Map([
   [EVENT_NAMES.orderCompleted, 4],
 ]);
 const STAGES = 5;
-
-export type Verdict = 'pays' | 'loses' | 'unclear';
-
-/** One touchpoint of `outcomes.rox.touchpoints`, keys in metrics.md §7's order. */
-export interface OutcomeTouchpointFigures {
-  touchpoint: string;
-  cost: number;
-  exposed: number;
-  controls: number;
-  revenuePerJourneyExposed: number | null;
-  revenuePerJourneyControl: number | null;
-  naiveIncrementalRevenue: number | null;
-  naiveRox: number | null;
-  strata: number;
-  usableStrata: number;
-  coverage: number | null;
-  incrementalRevenuePerJourney: number | null;
-  incrementalRevenuePerJourneyLow: number | null;
-  incrementalRevenuePerJourneyHigh: number | null;
-  incrementalRevenue: number | null;
-  incrementalRevenueLow: number | null;
-  incrementalRevenueHigh: number | null;
-  rox: number | null;
-  roxLow: number | null;
-  roxHigh: number | null;
-  verdict: Verdict | null;
-}
 
 export interface OutcomesFigures {
   rox: {
@@ -218,398 +200,6 @@ export function outcomeSessionsOf(
   });
 }
 
-/** Σ values of `orders` (by time) with time in (from, to] and before `before`. */
-function valueBetween(
-  orders: readonly LedgerOrder[] | undefined,
-  from: number,
-  to: number,
-  before: number,
-): number {
-  if (orders === undefined) return 0;
-  let low = 0;
-  let high = orders.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((orders[mid]?.time ?? 0) <= from) low = mid + 1;
-    else high = mid;
-  }
-  let sum = 0;
-  for (let i = low; i < orders.length; i++) {
-    const order = orders[i];
-    if (order === undefined || order.time > to || order.time >= before) break;
-    sum += order.value;
-  }
-  return sum;
-}
-
-/** Whether `orders` (by time) holds one with time in [from, to). */
-function hasOrderIn(orders: readonly LedgerOrder[] | undefined, from: number, to: number): boolean {
-  if (orders === undefined) return false;
-  let low = 0;
-  let high = orders.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((orders[mid]?.time ?? 0) < from) low = mid + 1;
-    else high = mid;
-  }
-  const order = orders[low];
-  return order !== undefined && order.time < to;
-}
-
-/**
- * Units in growable typed arrays: a window of a large site holds tens of millions of them. A control
- * unit (a session at a stage) is stored once for every touchpoint it is a control of, with a bit per
- * touchpoint; most units' Y is 0 (no order follows), the others are kept aside.
- */
-class Units {
-  length = 0;
-  journey = new Int32Array(1024);
-  stratum = new Int32Array(1024);
-  /** `words` 32-bit words per unit: bit t set when the unit counts for touchpoint t. */
-  members: Uint32Array;
-  /** The same for the naive comparison's controls: stage-0 units of sessions with no event of t. */
-  naive: Uint32Array;
-  readonly nonZero = new Map<number, number>();
-
-  constructor(readonly words: number) {
-    this.members = new Uint32Array(1024 * words);
-    this.naive = new Uint32Array(1024 * words);
-  }
-
-  /** Adds a unit and returns its index; its member bits are then set with `mark`. */
-  push(journey: number, stratum: number, y: number): number {
-    if (this.length === this.journey.length) this.grow();
-    const unit = this.length;
-    this.journey[unit] = journey;
-    this.stratum[unit] = stratum;
-    if (y !== 0) this.nonZero.set(unit, y);
-    this.length += 1;
-    return unit;
-  }
-
-  mark(unit: number, touchpoint: number, naive: boolean): void {
-    const word = unit * this.words + (touchpoint >>> 5);
-    const bit = 1 << (touchpoint & 31);
-    this.members[word] = (this.members[word] ?? 0) | bit;
-    if (naive) this.naive[word] = (this.naive[word] ?? 0) | bit;
-  }
-
-  has(bits: Uint32Array, unit: number, touchpoint: number): boolean {
-    return (((bits[unit * this.words + (touchpoint >>> 5)] ?? 0) >>> (touchpoint & 31)) & 1) === 1;
-  }
-
-  y(unit: number): number {
-    return this.nonZero.get(unit) ?? 0;
-  }
-
-  private grow(): void {
-    const size = this.journey.length * 2;
-    const grown = <T extends Int32Array | Uint32Array>(from: T, to: T): T => {
-      to.set(from);
-      return to;
-    };
-    this.journey = grown(this.journey, new Int32Array(size));
-    this.stratum = grown(this.stratum, new Int32Array(size));
-    this.members = grown(this.members, new Uint32Array(size * this.words));
-    this.naive = grown(this.naive, new Uint32Array(size * this.words));
-  }
-}
-
-/** Group sizes and sums of one touchpoint, by stratum id. */
-class StrataCounts {
-  readonly exposed: number[] = [];
-  readonly controls: number[] = [];
-  readonly sumExposed: number[] = [];
-  readonly sumControls: number[] = [];
-  /** Strata in which the touchpoint has a unit, in order of first unit (`strata` counts them). */
-  readonly seen: number[] = [];
-
-  touch(stratum: number): void {
-    while (this.exposed.length <= stratum) {
-      this.exposed.push(-1);
-      this.controls.push(0);
-      this.sumExposed.push(0);
-      this.sumControls.push(0);
-    }
-    if ((this.exposed[stratum] ?? 0) < 0) {
-      this.exposed[stratum] = 0;
-      this.seen.push(stratum);
-    }
-  }
-}
-
-interface Window {
-  /** Control units, shared by the touchpoints. */
-  controls: Units;
-  /** Exposed units, one list per touchpoint. */
-  exposed: Units[];
-  counts: StrataCounts[];
-}
-
-/**
- * §7 "Units" of every priced touchpoint over the exposure days, one pass over each day's sessions: Y,
- * the stratum and the journey of each unit.
- */
-function unitCollector(
-  priced: readonly string[],
-  ledger: CustomerLedger,
-  horizonMs: number,
-  lookbackMs: number,
-  endOfDay: number,
-): { window: Window; add: (day: SessionColumns) => void } {
-  const words = Math.max(1, Math.ceil(priced.length / 32));
-  const window: Window = {
-    controls: new Units(words),
-    exposed: priced.map(() => new Units(1)),
-    counts: priced.map(() => new StrataCounts()),
-  };
-  const strata = new Map<number, number>();
-  const channelIds = new Map<string, number>();
-  // Journeys by a 52-bit hash of their id: the ids of 28 days need not stay in memory to cluster units.
-  const journeyIds = new Map<number, number>();
-  const globalId = <K>(map: Map<K, number>, value: K) => {
-    let id = map.get(value);
-    if (id === undefined) {
-      id = map.size;
-      map.set(value, id);
-    }
-    return id;
-  };
-  const pricedIndex = new Map(priced.map((name, index) => [name, index]));
-  const landmarks = new Float64Array(STAGES);
-  const add = (day: SessionColumns) => {
-    const channel = day.channels.map((name) => globalId(channelIds, name));
-    const touchpointOf = day.touchpoints.map((name) => pricedIndex.get(name) ?? -1);
-    const journey = day.journeys.map((name) => globalId(journeyIds, hash52(name)));
-    const orders = day.journeys.map((name) => ledger.ordersByJourney.get(name));
-    const firstExposure = new Float64Array(priced.length);
-    const exposureChannel = new Int32Array(priced.length);
-    for (let i = 0; i < day.journey.length; i += 1) {
-      const local = day.journey[i] ?? 0;
-      const journeyId = journey[local] ?? 0;
-      const journeyOrders = orders[local];
-      const start = day.start[i] ?? 0;
-      landmarks[0] = start;
-      for (let stage = 1; stage < STAGES; stage += 1) {
-        const offset = day.landmarks[i * 4 + stage - 1] ?? -1;
-        landmarks[stage] = offset < 0 ? Number.NaN : start + offset;
-      }
-      const last = start + (day.last[i] ?? 0);
-      const history =
-        (day.covariates[i] ?? 0) * 2 + (hasOrderIn(journeyOrders, start - lookbackMs, start) ? 1 : 0);
-      firstExposure.fill(Number.NaN);
-      for (let e = day.exposureOffsets[i] ?? 0; e < (day.exposureOffsets[i + 1] ?? 0); e += 1) {
-        const t = touchpointOf[day.exposureTouchpoint[e] ?? 0] ?? -1;
-        if (t < 0) continue;
-        firstExposure[t] = start + (day.exposureTime[e] ?? 0);
-        exposureChannel[t] = channel[day.exposureChannel[e] ?? 0] ?? 0;
-      }
-      const outcome = (tau: number) =>
-        journeyOrders === undefined ? 0 : valueBetween(journeyOrders, tau, tau + horizonMs, endOfDay);
-      const stratumOf = (stage: number, channelId: number) =>
-        globalId(strata, (stage * 65_536 + channelId) * 16 + history);
-      // The stages the session is at, with the end of its time at each (§7 "control unit").
-      for (let stage = 0; stage < STAGES; stage += 1) {
-        const landmark = landmarks[stage] ?? Number.NaN;
-        if (Number.isNaN(landmark) || stageAtTime(landmarks, landmark) !== stage) continue;
-        const end = endOfStageTime(landmarks, stage, last);
-        let unit = -1;
-        let y = 0;
-        let stratum = 0;
-        for (let t = 0; t < priced.length; t += 1) {
-          const exposure = firstExposure[t] ?? Number.NaN;
-          // A session is a control only at the stages it passes before its first exposure.
-          if (!Number.isNaN(exposure) && exposure <= end) continue;
-          if (unit < 0) {
-            y = outcome(landmark);
-            stratum = stratumOf(stage, channel[day.landmarkChannels[i * STAGES + stage] ?? 0] ?? 0);
-            unit = window.controls.push(journeyId, stratum, y);
-          }
-          window.controls.mark(unit, t, stage === 0 && Number.isNaN(exposure));
-          const counts = window.counts[t];
-          if (counts === undefined) continue;
-          counts.touch(stratum);
-          counts.controls[stratum] = (counts.controls[stratum] ?? 0) + 1;
-          counts.sumControls[stratum] = (counts.sumControls[stratum] ?? 0) + y;
-        }
-      }
-      for (let t = 0; t < priced.length; t += 1) {
-        const exposure = firstExposure[t] ?? Number.NaN;
-        const counts = window.counts[t];
-        const units = window.exposed[t];
-        if (Number.isNaN(exposure) || counts === undefined || units === undefined) continue;
-        const y = outcome(exposure);
-        const stratum = stratumOf(stageAtTime(landmarks, exposure), exposureChannel[t] ?? 0);
-        counts.touch(stratum);
-        counts.exposed[stratum] = (counts.exposed[stratum] ?? 0) + 1;
-        counts.sumExposed[stratum] = (counts.sumExposed[stratum] ?? 0) + y;
-        units.mark(units.push(journeyId, stratum, y), 0, false);
-      }
-    }
-  };
-  return { window, add };
-}
-
-/**
- * Two 32-bit hashes of the UTF-16 code units (FNV-1a, and a multiply-rotate with another constant),
- * 52 bits of them together (exact in a double): ~1 collision in 10^9 pairs of journeys, which would
- * only cluster two journeys' units as one in the variance.
- */
-function hash52(value: string): number {
-  let low = 0x811c9dc5;
-  let high = 0x050c5d1f;
-  for (let i = 0; i < value.length; i += 1) {
-    const code = value.charCodeAt(i);
-    low = Math.imul(low ^ code, 0x01000193);
-    high = Math.imul(((high << 5) | (high >>> 27)) ^ code, 0x5bd1e995);
-  }
-  high ^= high >>> 15;
-  return ((high >>> 0) & 0xfffff) * 0x1_0000_0000 + (low >>> 0);
-}
-
-/** The session's stage at time x: the highest stage whose landmark lies at or before x (§7 "Stages"). */
-function stageAtTime(landmarks: Float64Array, x: number): number {
-  for (let stage = STAGES - 1; stage > 0; stage -= 1) {
-    const landmark = landmarks[stage] ?? Number.NaN;
-    if (landmark <= x) return stage;
-  }
-  return 0;
-}
-
-/** The end of the session's time at stage s: its earliest landmark of a higher stage, else its last event. */
-function endOfStageTime(landmarks: Float64Array, stage: number, last: number): number {
-  let end = Number.POSITIVE_INFINITY;
-  for (let higher = stage + 1; higher < STAGES; higher += 1) {
-    const landmark = landmarks[higher] ?? Number.NaN;
-    if (landmark < end) end = landmark;
-  }
-  return end === Number.POSITIVE_INFINITY ? last : end;
-}
-
-const ratio = (value: number, cost: number) => (value - cost) / cost;
-
-/** One touchpoint's figures from its units (§7 "naive" and "adjusted"). */
-function touchpointFigures(
-  touchpoint: string,
-  cost: number,
-  window: Window,
-  t: number,
-): OutcomeTouchpointFigures {
-  const controlsOf = window.controls;
-  const exposedUnits = window.exposed[t] ?? new Units(1);
-  const counts = window.counts[t] ?? new StrataCounts();
-  const exposed = exposedUnits.length;
-  let sumExposed = 0;
-  for (const y of exposedUnits.nonZero.values()) sumExposed += y;
-  let controls = 0;
-  let naiveControls = 0;
-  let sumNaive = 0;
-  for (let u = 0; u < controlsOf.length; u += 1) {
-    if (!controlsOf.has(controlsOf.members, u, t)) continue;
-    controls += 1;
-    if (controlsOf.has(controlsOf.naive, u, t)) {
-      naiveControls += 1;
-      sumNaive += controlsOf.y(u);
-    }
-  }
-  const meanExposed = exposed > 0 ? sumExposed / exposed : null;
-  const meanControl = naiveControls > 0 ? sumNaive / naiveControls : null;
-  const naiveIncrementalRevenue =
-    meanExposed === null || meanControl === null ? null : (meanExposed - meanControl) * exposed;
-
-  const strataCount = counts.exposed.length;
-  const usable = new Uint8Array(strataCount);
-  let usableStrata = 0;
-  let covered = 0;
-  for (const s of counts.seen) {
-    const ne = counts.exposed[s] ?? 0;
-    if (ne >= 2 && (counts.controls[s] ?? 0) >= 2) {
-      usable[s] = 1;
-      usableStrata += 1;
-      covered += ne;
-    }
-  }
-  const base = {
-    touchpoint,
-    cost,
-    exposed,
-    controls,
-    revenuePerJourneyExposed: meanExposed,
-    revenuePerJourneyControl: meanControl,
-    naiveIncrementalRevenue,
-    naiveRox: naiveIncrementalRevenue === null ? null : ratio(naiveIncrementalRevenue, cost),
-    strata: counts.seen.length,
-    usableStrata,
-    coverage: exposed > 0 ? covered / exposed : null,
-  };
-  if (usableStrata === 0) {
-    return {
-      ...base,
-      incrementalRevenuePerJourney: null,
-      incrementalRevenuePerJourneyLow: null,
-      incrementalRevenuePerJourneyHigh: null,
-      incrementalRevenue: null,
-      incrementalRevenueLow: null,
-      incrementalRevenueHigh: null,
-      rox: null,
-      roxLow: null,
-      roxHigh: null,
-      verdict: null,
-    };
-  }
-  // Per stratum: the mean Y of each group and the coefficients a_u of its units.
-  const meanE = new Float64Array(strataCount);
-  const meanC = new Float64Array(strataCount);
-  const coefE = new Float64Array(strataCount);
-  const coefC = new Float64Array(strataCount);
-  let delta = 0;
-  for (const s of counts.seen) {
-    if (!usable[s]) continue;
-    const ne = counts.exposed[s] ?? 1;
-    const nc = counts.controls[s] ?? 1;
-    const weight = ne / covered;
-    meanE[s] = (counts.sumExposed[s] ?? 0) / ne;
-    meanC[s] = (counts.sumControls[s] ?? 0) / nc;
-    coefE[s] = weight / ne;
-    coefC[s] = -weight / nc;
-    delta += weight * ((meanE[s] ?? 0) - (meanC[s] ?? 0));
-  }
-  // Journey-clustered variance: Σ over journeys of (Σ over its units of a_u r_u)².
-  const byJourney = new Map<number, number>();
-  const addTerm = (journey: number, term: number) =>
-    byJourney.set(journey, (byJourney.get(journey) ?? 0) + term);
-  for (let u = 0; u < exposedUnits.length; u += 1) {
-    const s = exposedUnits.stratum[u] ?? 0;
-    if (usable[s])
-      addTerm(exposedUnits.journey[u] ?? 0, (coefE[s] ?? 0) * (exposedUnits.y(u) - (meanE[s] ?? 0)));
-  }
-  for (let u = 0; u < controlsOf.length; u += 1) {
-    const s = controlsOf.stratum[u] ?? 0;
-    if (usable[s] && controlsOf.has(controlsOf.members, u, t))
-      addTerm(controlsOf.journey[u] ?? 0, (coefC[s] ?? 0) * (controlsOf.y(u) - (meanC[s] ?? 0)));
-  }
-  let variance = 0;
-  for (const sum of byJourney.values()) variance += sum * sum;
-  const half = Z_90 * Math.sqrt(variance);
-  const low = delta - half;
-  const high = delta + half;
-  const roxLow = ratio(low * exposed, cost);
-  const roxHigh = ratio(high * exposed, cost);
-  return {
-    ...base,
-    incrementalRevenuePerJourney: delta,
-    incrementalRevenuePerJourneyLow: low,
-    incrementalRevenuePerJourneyHigh: high,
-    incrementalRevenue: delta * exposed,
-    incrementalRevenueLow: low * exposed,
-    incrementalRevenueHigh: high * exposed,
-    rox: ratio(delta * exposed, cost),
-    roxLow,
-    roxHigh,
-    verdict: roxLow > 0 ? 'pays' : roxHigh < 0 ? 'loses' : 'unclear',
-  };
-}
-
 export interface OutcomesInput {
   config: SiteConfig;
   /** Day D, YYYY-MM-DD site-local. */
@@ -634,30 +224,47 @@ export function outcomesFiguresOfColumns(
   return accumulator.finish();
 }
 
+/** What the window's walk needs of the config, the ledger and D. */
+function windowSettingsOf(input: Omit<OutcomesInput, 'exposureDays'>): {
+  settings: WindowSettings;
+  priced: [string, { dailyCost: number }][];
+} {
+  const { config, date } = input;
+  const { horizonDays, lookbackDays } = config.outcomes;
+  const priced = Object.entries(config.touchpoints)
+    .filter(([, touchpoint]) => touchpoint.dailyCost > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    priced,
+    settings: {
+      priced: priced.map(([name]) => name),
+      ledger: input.ledger,
+      horizonMs: horizonDays * DAY_MS,
+      lookbackMs: lookbackDays * DAY_MS,
+      endOfDay: localDayBounds(date, config.timezone).end,
+    },
+  };
+}
+
 /**
  * `outcomes` of day D with the exposure days added one at a time, in date order: a caller can read
- * each day, add it and let it go, so 28 days of a large site never sit in memory at once.
+ * each day, add it and let it go, so 28 days of a large site never sit in memory at once. With a
+ * `prefix` (`outcomesPrefixBuilder`), only the days it does not fold are added: day D−h.
  */
-export function outcomesAccumulator(input: Omit<OutcomesInput, 'exposureDays'>): {
+export function outcomesAccumulator(
+  input: Omit<OutcomesInput, 'exposureDays'>,
+  prefix?: OutcomesPrefix,
+): {
   add: (day: SessionColumns) => void;
   finish: () => OutcomesFigures;
 } {
   const { config, date } = input;
   const { windowDays, horizonDays, lookbackDays } = config.outcomes;
   const { from, to } = exposureWindowOf(date, config);
-  const endOfDay = localDayBounds(date, config.timezone).end;
-  const priced = Object.entries(config.touchpoints)
-    .filter(([, touchpoint]) => touchpoint.dailyCost > 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const collector = unitCollector(
-    priced.map(([name]) => name),
-    input.ledger,
-    horizonDays * DAY_MS,
-    lookbackDays * DAY_MS,
-    endOfDay,
-  );
+  const { settings, priced } = windowSettingsOf(input);
+  const statistics = new WindowStatistics(settings, prefix);
   return {
-    add: collector.add,
+    add: (day) => addDay(statistics, day),
     finish: () => ({
       rox: {
         exposureFrom: from,
@@ -666,9 +273,25 @@ export function outcomesAccumulator(input: Omit<OutcomesInput, 'exposureDays'>):
         horizonDays,
         lookbackDays,
         touchpoints: priced.map(([name, touchpoint], index) =>
-          touchpointFigures(name, touchpoint.dailyCost * windowDays, collector.window, index),
+          touchpointFigures(name, touchpoint.dailyCost * windowDays, statistics, index),
         ),
       },
     }),
   };
+}
+
+/**
+ * Folds the exposure days before D−h (add them in date order) into the prefix later runs of D start
+ * from: their units' Y cannot change any more, except the few whose horizon reaches into D.
+ * `lastDay`: the sessions of day D−h (its journeys are kept whole).
+ */
+export function outcomesPrefixBuilder(
+  input: Omit<OutcomesInput, 'exposureDays'>,
+  lastDay: SessionColumns | undefined,
+): { add: (day: SessionColumns) => void; finish: () => OutcomesPrefix } {
+  return prefixBuilder(
+    windowSettingsOf(input).settings,
+    lastDay,
+    localDayBounds(input.date, input.config.timezone).start,
+  );
 }

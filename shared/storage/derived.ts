@@ -6,6 +6,9 @@
  *   window only;
  * - `derived/site=<site>/dt=<day>/activity.json.gz` — its journeys' activity; read by the lookback of
  *   the days after it;
+ * - `derived/site=<site>/dt=<day>/outcomes-prefix.json.gz` — the folded exposure days of that day's
+ *   `outcomes` window (shared/metrics/outcomes-window.ts), with the digest of what it was folded from:
+ *   a cache the day's later runs start from, dropped with any erasure;
  * - `derived/site=<site>/ledger.json.gz` — the customer ledger: every day's ledger part in one object,
  *   each with the ETag of the part it copies, so a run reads one object and one listing instead of one
  *   object per day; parts whose ETag changed are read again.
@@ -15,9 +18,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DERIVED_FORMAT, type LedgerOrder, type LedgerResponse } from '../metrics/derived';
+import type { OutcomesPrefix } from '../metrics/outcomes-window';
 import { isJsonObject } from '../metrics/properties';
 import type { ActivityColumns, SessionColumns } from '../metrics/session-columns';
-import { deleteObjects, findObjectBytes } from './archive';
+import { deleteObjects, findObjectBytes, listObjects } from './archive';
 import type { StorageClients } from './clients';
 
 export interface StoredLedgerPart {
@@ -61,6 +65,10 @@ export function sessionsPartKeyFor(site: string, date: string): string {
 
 export function activityPartKeyFor(site: string, date: string): string {
   return `${DERIVED_ROOT}/site=${site}/dt=${date}/activity.json.gz`;
+}
+
+export function outcomesPrefixKeyFor(site: string, date: string): string {
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/outcomes-prefix.json.gz`;
 }
 
 export function customerLedgerKeyFor(site: string): string {
@@ -158,13 +166,57 @@ export async function putCustomerLedger(
   return (await putGzip(clients, customerLedgerKeyFor(ledger.site), ledger)).bytes;
 }
 
-/** Drops the days' derived parts and the customer ledger (erasure: they hold the erased user's ids). */
+export interface StoredOutcomesPrefix {
+  format: typeof DERIVED_FORMAT;
+  site: string;
+  date: string;
+  /** What it was folded from (functions/aggregator/across-days.ts `prefixDigestOf`). */
+  digest: string;
+  prefix: OutcomesPrefix;
+}
+
+export async function putOutcomesPrefix(
+  clients: StorageClients,
+  stored: StoredOutcomesPrefix,
+): Promise<number> {
+  return (await putGzip(clients, outcomesPrefixKeyFor(stored.site, stored.date), stored)).bytes;
+}
+
+/** The day's folded prefix when it was folded from what `digest` names; otherwise undefined. */
+export async function getOutcomesPrefix(
+  clients: StorageClients,
+  site: string,
+  date: string,
+  digest: string,
+): Promise<OutcomesPrefix | undefined> {
+  const value = await getGzip(clients, outcomesPrefixKeyFor(site, date));
+  return value && value.digest === digest && isJsonObject(value.prefix)
+    ? (value.prefix as unknown as OutcomesPrefix)
+    : undefined;
+}
+
+/** Every folded prefix of the site: each may hold units of any day of its window. */
+async function outcomesPrefixKeys(clients: StorageClients, site: string): Promise<string[]> {
+  return (await listObjects(clients, `${DERIVED_ROOT}/site=${site}/dt=`))
+    .map((object) => object.key)
+    .filter((key) => key.endsWith('/outcomes-prefix.json.gz'));
+}
+
+/** Drops every folded prefix of the site (retention: they copy units of the days it prunes). */
+export async function deleteOutcomesPrefixes(clients: StorageClients, site: string): Promise<void> {
+  await deleteObjects(clients, await outcomesPrefixKeys(clients, site));
+}
+
+/**
+ * Drops the days' derived parts, the customer ledger and every folded prefix (erasure: they hold the
+ * erased user's ids, orders and units).
+ */
 export async function deleteDerivedDays(
   clients: StorageClients,
   site: string,
   days: readonly string[],
 ): Promise<number> {
-  const keys = [customerLedgerKeyFor(site)];
+  const keys = [customerLedgerKeyFor(site), ...(await outcomesPrefixKeys(clients, site))];
   for (const day of days)
     keys.push(ledgerPartKeyFor(site, day), sessionsPartKeyFor(site, day), activityPartKeyFor(site, day));
   await deleteObjects(clients, keys);

@@ -8,7 +8,7 @@ import { addDays, localDate } from '../time';
 import { ACTOR_INDEX_ROOT } from './actor-index';
 import { dayOfKey, deleteObjects, listObjects } from './archive';
 import type { StorageClients } from './clients';
-import { customerLedgerKeyFor, DERIVED_ROOT } from './derived';
+import { customerLedgerKeyFor, DERIVED_ROOT, deleteOutcomesPrefixes } from './derived';
 
 /** The first day kept: today (site-local) minus retentionDays. */
 export function retentionCutoff(config: Pick<SiteConfig, 'timezone' | 'retentionDays'>, now: Date): string {
@@ -46,8 +46,12 @@ export async function pruneArchive(
     await deleteObjects(clients, expired);
     summary.objectsDeleted += expired.length;
   }
-  // The customer ledger copies the pruned days' orders: rebuilt from the parts that remain.
-  if (pruned.size > 0) await deleteObjects(clients, [customerLedgerKeyFor(config.site)]);
+  // The customer ledger copies the pruned days' orders, folded prefixes their units: rebuilt from
+  // the parts that remain.
+  if (pruned.size > 0) {
+    await deleteObjects(clients, [customerLedgerKeyFor(config.site)]);
+    await deleteOutcomesPrefixes(clients, config.site);
+  }
   summary.days = [...pruned].sort();
   return summary;
 }

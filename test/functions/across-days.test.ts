@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
+import { listObjects } from '../../shared/storage/archive';
+import { deleteDerivedDays } from '../../shared/storage/derived';
 import { queryFigures } from '../../shared/storage/table';
 import { addDays } from '../../shared/time';
 import { sendAt } from '../helpers/clocked-collector';
@@ -102,6 +104,12 @@ async function computeAll(config: ReturnType<typeof siteConfigWithDefaults>): Pr
     await aggregateDay(stack.clients, config, date, { now: NOW });
 }
 
+async function prefixKeys(site: string): Promise<string[]> {
+  return (await listObjects(stack.clients, `derived/site=${site}/`))
+    .map((object) => object.key)
+    .filter((key) => key.endsWith('/outcomes-prefix.json.gz'));
+}
+
 async function documents(site: string): Promise<Map<string, FiguresDocument>> {
   return new Map(
     (await queryFigures(stack.clients, site, FIRST, LAST)).map((figures) => [figures.date, figures]),
@@ -117,6 +125,13 @@ describe('a late order ten days back', () => {
     // The scheduled run that handles the initial arrivals' marks.
     expect((await runScheduledAggregation(stack.clients, { now: NOW })).failures).toEqual([]);
     const before = await documents(config.site);
+    // An hourly re-run with the same history starts from the day's folded prefix: no exposure day
+    // before D−h is read again, and the outcomes are the same.
+    const again = await aggregateDay(stack.clients, config, LAST, { now: NOW });
+    expect(again.exposureDaysFolded).toBe(0);
+    expect(compareFigures(before.get(LAST)?.outcomes, again.figures.outcomes)).toEqual([]);
+    const prefixes = await prefixKeys(config.site);
+    expect(prefixes.length).toBeGreaterThan(20);
 
     await sendAt(stack.clients, writeKey, LATER.getTime(), [lateOrderEvent()]);
     const run = await runScheduledAggregation(stack.clients, { now: new Date(LATER.getTime() + 120_000) });
@@ -136,6 +151,9 @@ describe('a late order ten days back', () => {
       LAST,
       '2026-11-21',
     ]);
+    // The late order's day is in LAST's prefix: it is folded again, with the order.
+    const lastRun = run.results.find((result) => result.site === config.site && result.date === LAST);
+    expect(lastRun?.exposureDaysFolded).toBeGreaterThan(0);
     for (const date of ['2026-11-18', '2026-11-19', LAST]) {
       const was = before.get(date);
       const is = after.get(date);
@@ -168,5 +186,9 @@ describe('a late order ten days back', () => {
       });
       expect(differences, `${date}:\n${differences.join('\n')}`).toEqual([]);
     }
+
+    // Erasure drops every folded prefix of the site (each holds units of its window's journeys).
+    await deleteDerivedDays(stack.clients, config.site, [LATE_ORDER_DAY]);
+    expect(await prefixKeys(config.site)).toEqual([]);
   }, 240_000);
 });
