@@ -46,6 +46,7 @@ process.stdout.write(
     objects: result.objects,
     partials: result.partials,
     timings: result.timings,
+    exposureDaysFolded: result.exposureDaysFolded,
     figures: result.figures,
   }),
 );

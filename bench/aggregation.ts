@@ -30,6 +30,7 @@ interface ChildResult {
   objects: number;
   partials: PartialsProgress;
   timings: { read: number; build: number; links: number; compute: number; write: number };
+  exposureDaysFolded: number;
   figures: FiguresDocument;
 }
 
@@ -163,6 +164,10 @@ export async function benchAggregation(
     const historyFirst = await runChild(stores.settings, 'warm');
     const withHistory = await runChild(stores.settings, 'warm');
     const historyCapped = await runChild(stores.settings, 'warm', DEFAULT_FUNCTION_HEAP_MB);
+    const prefixBytes = (await listObjects(clients, `derived/site=${SITE}/dt=${DATE}/outcomes-prefix`)).reduce(
+      (sum, object) => sum + object.size,
+      0,
+    );
     const rebuild = await runChild(stores.settings, 'rebuild');
     const ledger = measureLedger(config, DATE, 1_000_000);
     const extra = withHistory.ms / warm.ms - 1;
@@ -179,7 +184,7 @@ export async function benchAggregation(
         value: withHistory.ms / 1000,
         unit: 's',
         target: '≤ 1.25 × the re-run without',
-        how: `${(extra * 100).toFixed(0)} % more than the same re-run with no other day (${seconds(warm.ms)}): ${phases(withHistory)}; the first run after the history appeared, which also wrote the customer ledger object, took ${seconds(historyFirst.ms)}`,
+        how: `${(extra * 100).toFixed(0)} % more than the same re-run with no other day (${seconds(warm.ms)}): ${phases(withHistory)}; it starts from the day's folded outcomes prefix (${mb(prefixBytes)}; ${withHistory.exposureDaysFolded} exposure days folded again). The first run after the history appeared, which folded ${historyFirst.exposureDaysFolded} exposure days into it and wrote the customer ledger object, took ${seconds(historyFirst.ms)}`,
       },
       {
         figure: 'peak RSS of that re-run in the aggregator as deployed',
