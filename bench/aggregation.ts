@@ -164,10 +164,9 @@ export async function benchAggregation(
     const historyFirst = await runChild(stores.settings, 'warm');
     const withHistory = await runChild(stores.settings, 'warm');
     const historyCapped = await runChild(stores.settings, 'warm', DEFAULT_FUNCTION_HEAP_MB);
-    const prefixBytes = (await listObjects(clients, `derived/site=${SITE}/dt=${DATE}/outcomes-prefix`)).reduce(
-      (sum, object) => sum + object.size,
-      0,
-    );
+    const prefixBytes = (
+      await listObjects(clients, `derived/site=${SITE}/dt=${DATE}/outcomes-prefix`)
+    ).reduce((sum, object) => sum + object.size, 0);
     const rebuild = await runChild(stores.settings, 'rebuild');
     const ledger = measureLedger(config, DATE, 1_000_000);
     const extra = withHistory.ms / warm.ms - 1;

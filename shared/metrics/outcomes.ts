@@ -11,14 +11,7 @@
 import type { SiteConfig } from '../config/site';
 import { addDays, localDayBounds } from '../time';
 import { type DayContext, EVENT_NAMES } from './day';
-import type {
-  CustomerLedger,
-  DepthBucket,
-  Exposure,
-  JourneyActivity,
-  LedgerOrder,
-  OutcomeSession,
-} from './derived';
+import type { CustomerLedger, DepthBucket, Exposure, JourneyActivity, OutcomeSession } from './derived';
 import {
   addDay,
   type OutcomesPrefix,
