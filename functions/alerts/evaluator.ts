@@ -14,7 +14,7 @@ import {
   type RuleState,
 } from '../../shared/alerts/evaluate';
 import { alertMessage } from '../../shared/alerts/messages';
-import { type AlertRule, conditionOf, validRules } from '../../shared/alerts/rules';
+import { type AlertRule, conditionOf, isHourly, validRules } from '../../shared/alerts/rules';
 import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import {
@@ -127,8 +127,12 @@ export async function evaluateAlertsForDay(
   const figures = options.figures ?? (await queryFigures(clients, site, date, date))[0];
   if (!figures) return { ...result, skipped: 'no_figures' };
 
-  const { rules, invalid } = validRules(config.alerts.rules);
+  const { rules: allRules, invalid } = validRules(config.alerts.rules);
+  // Hourly rules are evaluated during the day (hourly.ts), never on the day's figures.
+  const rules = allRules.filter((rule) => !isHourly(rule));
   for (const problem of invalid) logger.warn('alert rule skipped: it no longer validates', { site, problem });
+  const bounds = localDayBounds(date, config.timezone);
+  const dayWindow = { from: new Date(bounds.start).toISOString(), to: new Date(bounds.end).toISOString() };
   const longest = longestBaseline(rules);
   const [previous, states, notified] = await Promise.all([
     longest > 0
@@ -172,6 +176,7 @@ export async function evaluateAlertsForDay(
             rule,
             observation,
             notification: decision.notify,
+            window: dayWindow,
           }),
         });
       }
