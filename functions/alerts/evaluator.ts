@@ -210,6 +210,21 @@ export async function evaluateAlertsForDay(
   return result;
 }
 
+/** Delivers outbox entries decided elsewhere (hourly rules, hourly.ts) the way daily ones are. */
+export async function deliverEntries(
+  clients: StorageClients,
+  config: SiteConfig,
+  entries: readonly PendingNotification[],
+  options: Pick<AlertRunOptions, 'delivery' | 'sns'> = {},
+): Promise<NotificationOutcome[]> {
+  const settings = options.delivery ?? deliverySettingsFromEnv();
+  const targets = deliveryTargets(config, settings, options.sns ?? defaultSns);
+  const owner = randomUUID();
+  return Promise.all(
+    entries.map((entry) => deliverPending(clients, config, entry, { targets, settings, owner })),
+  );
+}
+
 async function deliverPending(
   clients: StorageClients,
   config: SiteConfig,
