@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { backtestAlerts } from '../../functions/alerts/backtest';
 import { syncAlertEmails } from '../../functions/alerts/subscriptions';
-import { checkAlertRules } from '../../shared/alerts/rules';
+import { alertRulesSchema, checkAlertRules, validRules } from '../../shared/alerts/rules';
 import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
 import {
   fieldsResetByApply,
@@ -173,6 +174,24 @@ function dateArguments(options: { date?: string; from?: string; to?: string }): 
   }
   if (options.from > options.to) throw new Error('--from must not be after --to');
   return datesBetween(options.from, options.to);
+}
+
+/** `--rules file.json`: a list of rules, or `{ "rules": [...] }`, validated like a site config's. */
+function rulesFromFile(path: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(
+      `cannot read rules from ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const list = Array.isArray(parsed) ? parsed : (parsed as { rules?: unknown } | null)?.rules;
+  const rules = alertRulesSchema.safeParse(list);
+  if (!rules.success) {
+    throw new Error(`${path}: ${rules.error.issues.map((issue) => issue.message).join('; ')}`);
+  }
+  return rules.data;
 }
 
 async function siteConfigOrFail(clients: StorageClients, site: string): Promise<SiteConfig> {
@@ -526,25 +545,82 @@ export function buildProgram(): Command {
       );
     });
 
-  program
+  const alertsCommand = program
     .command('alerts')
     .description('list the alert history of a site with its delivery status (default: the last 30 days)')
-    .requiredOption('--site <site>', 'site id')
+    .option('--site <site>', 'site id (required)')
     .option('--from <date>', 'first day, YYYY-MM-DD')
     .option('--to <date>', 'last day, YYYY-MM-DD')
     .option('--json', 'machine-readable output')
-    .action(async (options: { site: string; from?: string; to?: string; json?: boolean }) => {
+    .action(async (options: { site?: string; from?: string; to?: string; json?: boolean }) => {
+      const site = options.site;
+      if (site === undefined) throw new Error("required option '--site <site>' not specified");
       const alerts = await withStorage(async (clients) => {
-        const config = await siteConfigOrFail(clients, options.site);
+        const config = await siteConfigOrFail(clients, site);
         const to = options.to ?? localDate(Date.now(), config.timezone);
         const from = options.from ?? addDays(to, -29);
         dateArguments({ from, to });
-        return queryAlertHistory(clients, options.site, from, to);
+        return queryAlertHistory(clients, site, from, to);
       });
       print(Boolean(options.json), alerts, () =>
-        alerts.length === 0
-          ? `no alerts for ${options.site} in that period`
-          : alerts.map(alertLines).join('\n'),
+        alerts.length === 0 ? `no alerts for ${site} in that period` : alerts.map(alertLines).join('\n'),
+      );
+    });
+
+  alertsCommand
+    .command('backtest')
+    .description(
+      'replay what the scheduler would have notified at every hour (hourly rules) and day (daily rules) of a range, sending and storing nothing',
+    )
+    .requiredOption('--site <site>', 'site id')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
+    .option(
+      '--rules <file>',
+      'a JSON file of rules to try instead of the site config\'s (a list, or { "rules": [...] })',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.opts<{
+        site: string;
+        from: string;
+        to: string;
+        rules?: string;
+        json?: boolean;
+      }>();
+      dateArguments({ from: options.from, to: options.to });
+      const result = await withStorage(async (clients) => {
+        const config = await siteConfigOrFail(clients, options.site);
+        const rules = options.rules ? rulesFromFile(options.rules) : validRules(config.alerts.rules).rules;
+        const bar = new SingleBar(
+          { format: '  backtest {bar} hours {value}/{total}', hideCursor: true, clearOnComplete: true },
+          Presets.shades_classic,
+        );
+        // On stderr only, so `--json` output stays parseable.
+        const showBar = process.stderr.isTTY;
+        let started = false;
+        const outcome = await backtestAlerts(clients, config, {
+          from: options.from,
+          to: options.to,
+          rules,
+          onProgress: (done, total) => {
+            if (!showBar) return;
+            if (!started) {
+              bar.start(total, 0);
+              started = true;
+            }
+            bar.update(done);
+          },
+        });
+        if (started) bar.stop();
+        return outcome;
+      });
+      print(Boolean(options.json), result, () =>
+        result.notifications.length === 0
+          ? `no notifications for ${result.site} from ${result.from} to ${result.to}`
+          : result.notifications
+              .map((n) => `${n.at}  ${n.every.padEnd(4)} ${n.state.padEnd(8)} ${n.text}`)
+              .join('\n'),
       );
     });
 
