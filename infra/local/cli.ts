@@ -176,6 +176,52 @@ function dateArguments(options: { date?: string; from?: string; to?: string }): 
   return datesBetween(options.from, options.to);
 }
 
+/** `roxtrail alerts backtest` (api.md, "Backtest"). */
+async function backtestCommand(options: {
+  site: string;
+  from?: string;
+  to?: string;
+  rules?: string;
+  json?: boolean;
+}) {
+  const { site, from, to } = options;
+  if (from === undefined || to === undefined) throw new Error('alerts backtest needs --from and --to');
+  dateArguments({ from, to });
+  const result = await withStorage(async (clients) => {
+    const config = await siteConfigOrFail(clients, site);
+    const rules = options.rules ? rulesFromFile(options.rules) : validRules(config.alerts.rules).rules;
+    const bar = new SingleBar(
+      { format: '  backtest {bar} hours {value}/{total}', hideCursor: true, clearOnComplete: true },
+      Presets.shades_classic,
+    );
+    // On stderr only (a terminal), so `--json` output stays parseable.
+    const showBar = Boolean(process.stderr.isTTY);
+    let started = false;
+    const outcome = await backtestAlerts(clients, config, {
+      from,
+      to,
+      rules,
+      onProgress: (done, total) => {
+        if (!showBar) return;
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      },
+    });
+    if (started) bar.stop();
+    return outcome;
+  });
+  print(Boolean(options.json), result, () =>
+    result.notifications.length === 0
+      ? `no notifications for ${result.site} from ${result.from} to ${result.to}`
+      : result.notifications
+          .map((n) => `${n.at}  ${n.every.padEnd(4)} ${n.state.padEnd(8)} ${n.text}`)
+          .join('\n'),
+  );
+}
+
 /** `--rules file.json`: a list of rules, or `{ "rules": [...] }`, validated like a site config's. */
 function rulesFromFile(path: string) {
   let parsed: unknown;
@@ -545,84 +591,42 @@ export function buildProgram(): Command {
       );
     });
 
-  const alertsCommand = program
+  program
     .command('alerts')
-    .description('list the alert history of a site with its delivery status (default: the last 30 days)')
+    .description(
+      'list the alert history of a site with its delivery status (default: the last 30 days); `alerts backtest --from D --to D` replays what the scheduler would have notified at every hour (hourly rules) and day (daily rules), sending and storing nothing',
+    )
+    .argument('[action]', '"backtest": replay the rules over the archived data')
     .option('--site <site>', 'site id (required)')
     .option('--from <date>', 'first day, YYYY-MM-DD')
     .option('--to <date>', 'last day, YYYY-MM-DD')
-    .option('--json', 'machine-readable output')
-    .action(async (options: { site?: string; from?: string; to?: string; json?: boolean }) => {
-      const site = options.site;
-      if (site === undefined) throw new Error("required option '--site <site>' not specified");
-      const alerts = await withStorage(async (clients) => {
-        const config = await siteConfigOrFail(clients, site);
-        const to = options.to ?? localDate(Date.now(), config.timezone);
-        const from = options.from ?? addDays(to, -29);
-        dateArguments({ from, to });
-        return queryAlertHistory(clients, site, from, to);
-      });
-      print(Boolean(options.json), alerts, () =>
-        alerts.length === 0 ? `no alerts for ${site} in that period` : alerts.map(alertLines).join('\n'),
-      );
-    });
-
-  alertsCommand
-    .command('backtest')
-    .description(
-      'replay what the scheduler would have notified at every hour (hourly rules) and day (daily rules) of a range, sending and storing nothing',
-    )
-    .requiredOption('--site <site>', 'site id')
-    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
-    .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
     .option(
       '--rules <file>',
-      'a JSON file of rules to try instead of the site config\'s (a list, or { "rules": [...] })',
+      'backtest: a JSON file of rules to try instead of the site config\'s (a list, or { "rules": [...] })',
     )
     .option('--json', 'machine-readable output')
-    .action(async (_options: unknown, command: Command) => {
-      const options = command.opts<{
-        site: string;
-        from: string;
-        to: string;
-        rules?: string;
-        json?: boolean;
-      }>();
-      dateArguments({ from: options.from, to: options.to });
-      const result = await withStorage(async (clients) => {
-        const config = await siteConfigOrFail(clients, options.site);
-        const rules = options.rules ? rulesFromFile(options.rules) : validRules(config.alerts.rules).rules;
-        const bar = new SingleBar(
-          { format: '  backtest {bar} hours {value}/{total}', hideCursor: true, clearOnComplete: true },
-          Presets.shades_classic,
-        );
-        // On stderr only, so `--json` output stays parseable.
-        const showBar = process.stderr.isTTY;
-        let started = false;
-        const outcome = await backtestAlerts(clients, config, {
-          from: options.from,
-          to: options.to,
-          rules,
-          onProgress: (done, total) => {
-            if (!showBar) return;
-            if (!started) {
-              bar.start(total, 0);
-              started = true;
-            }
-            bar.update(done);
-          },
+    .action(
+      async (
+        action: string | undefined,
+        options: { site?: string; from?: string; to?: string; rules?: string; json?: boolean },
+      ) => {
+        const site = options.site;
+        if (site === undefined) throw new Error("required option '--site <site>' not specified");
+        if (action === 'backtest') return backtestCommand({ ...options, site });
+        if (action !== undefined)
+          throw new Error(`unknown alerts action "${action}" (the one action is backtest)`);
+        const alerts = await withStorage(async (clients) => {
+          const config = await siteConfigOrFail(clients, site);
+          const to = options.to ?? localDate(Date.now(), config.timezone);
+          const from = options.from ?? addDays(to, -29);
+          dateArguments({ from, to });
+          return queryAlertHistory(clients, site, from, to);
         });
-        if (started) bar.stop();
-        return outcome;
-      });
-      print(Boolean(options.json), result, () =>
-        result.notifications.length === 0
-          ? `no notifications for ${result.site} from ${result.from} to ${result.to}`
-          : result.notifications
-              .map((n) => `${n.at}  ${n.every.padEnd(4)} ${n.state.padEnd(8)} ${n.text}`)
-              .join('\n'),
-      );
-    });
+        print(Boolean(options.json), alerts, () =>
+          alerts.length === 0 ? `no alerts for ${site} in that period` : alerts.map(alertLines).join('\n'),
+        );
+      },
+    );
 
   program
     .command('simulate')

@@ -3,6 +3,8 @@
  * weekday/weekend seasonality across the autumn DST change, with two incidents — checkout broken and
  * tracking lost — through the scheduler's path (stored rule state, real local servers) and the backtest.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestAlerts } from '../../functions/alerts/backtest';
 import { evaluateHourlyAlerts, storageHourSource } from '../../functions/alerts/hourly';
@@ -11,6 +13,7 @@ import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/sit
 import type { NormalizedEvent } from '../../shared/events/types';
 import { archiveKeyFor, putObjects, toNdjsonGzip } from '../../shared/storage/archive';
 import { datesBetween, localDateHour, localDayBounds, localHourSlots } from '../../shared/time';
+import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 const SITE = 'hourly-shop';
@@ -124,6 +127,7 @@ let config: SiteConfig;
 beforeAll(async () => {
   stack = await startTestStack();
   config = siteConfigWithDefaults({ site: SITE, timezone: ZONE, currency: 'EUR', alerts: { rules: RULES } });
+  await stack.createSite({ site: SITE, timezone: ZONE, currency: 'EUR', alerts: { rules: RULES } });
   const objects = [...simulate()].map(([id, events]) => {
     const [date = '', hour = ''] = id.split('|');
     return { key: archiveKeyFor(SITE, { date, hour }, `sim-${id}`), body: toNdjsonGzip(events) };
@@ -227,4 +231,58 @@ describe('hourly rules over simulated weeks', () => {
     expect(sent.length).toBeGreaterThan(0);
     expect([...sent].sort(order)).toEqual([...backtested].sort(order));
   }, 300_000);
+
+  it('roxtrail alerts backtest --json prints the documented shape in time order, and --rules tries other rules', async () => {
+    const env = { ROXTRAIL_DATA_DIR: stack.dataDir };
+    const range = ['--site', SITE, '--from', '2026-11-03', '--to', '2026-11-03'];
+    const json = await runCli(['alerts', 'backtest', ...range, '--json'], env);
+    expect(json.code).toBe(0);
+    const printed = JSON.parse(json.stdout) as {
+      site: string;
+      from: string;
+      to: string;
+      notifications: { ruleId: string; every: string; state: string; date: string; at: string }[];
+    };
+    expect(printed).toMatchObject({ site: SITE, from: '2026-11-03', to: '2026-11-03' });
+    const first = printed.notifications[0];
+    expect(first).toMatchObject({
+      ruleId: 'checkout-broken-1h',
+      every: 'hour',
+      state: 'firing',
+      date: '2026-11-03',
+    });
+    expect(Object.keys(first ?? {}).slice(0, 9)).toEqual([
+      'ruleId',
+      'every',
+      'state',
+      'date',
+      'at',
+      'metric',
+      'value',
+      'baseline',
+      'threshold',
+    ]);
+    const ats = printed.notifications.map((n) => n.at);
+    expect(ats).toEqual([...ats].sort());
+
+    const rulesFile = join(stack.dataDir, 'try-rules.json');
+    writeFileSync(
+      rulesFile,
+      JSON.stringify([
+        {
+          id: 'orders-stopped-strict',
+          every: 'hour',
+          metric: 'sales.orders',
+          dropBy: 0.9,
+          minBaseline: { atLeast: 10 },
+        },
+      ]),
+    );
+    const tried = await runCli(['alerts', 'backtest', ...range, '--rules', rulesFile, '--json'], env);
+    expect(tried.code).toBe(0);
+    const triedRules = (JSON.parse(tried.stdout) as typeof printed).notifications.map(
+      (n) => `${n.ruleId} ${n.state}`,
+    );
+    expect(triedRules).toEqual(['orders-stopped-strict firing', 'orders-stopped-strict resolved']);
+  }, 120_000);
 });
