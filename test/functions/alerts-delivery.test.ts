@@ -109,6 +109,7 @@ describe('webhook delivery', () => {
       'state',
       'value',
       'threshold',
+      'every',
     ]);
   });
 
