@@ -10,7 +10,7 @@ import { createStorageClients, type StorageClients } from '../../shared/storage/
 import type { EraseSummary } from '../../shared/storage/erase';
 import { getSite } from '../../shared/storage/table';
 import { datesBetween, isIsoDate } from '../../shared/time';
-import { runScheduledHourlyAlerts } from '../alerts/hourly';
+import { triggerHourlyAlerts } from '../alerts/trigger';
 import { logger } from '../common/http';
 import { logFailures } from '../common/stack-traces';
 import {
@@ -101,7 +101,7 @@ export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv
     const run = await runScheduledAggregation(clients, { builder });
     // api.md "Alerts": hourly rules are evaluated after every scheduled run.
     try {
-      await runScheduledHourlyAlerts(clients);
+      await triggerHourlyAlerts(clients, new Date(), env);
     } catch (error) {
       logger.error('hourly alert evaluation failed', {
         error: error instanceof Error ? error.message : String(error),
