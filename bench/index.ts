@@ -10,6 +10,7 @@ import { benchAggregation } from './aggregation';
 import { benchBundles } from './bundles';
 import { benchCollectorCpu, benchCollectorEndToEnd } from './collector';
 import { benchCost } from './cost';
+import { benchHourlyAlerts } from './hourly-alerts';
 import { type BenchRow, renderTable } from './table';
 
 export async function runBenchmarks(options: {
@@ -25,6 +26,7 @@ export async function runBenchmarks(options: {
   await step('collector CPU', () => benchCollectorCpu(options.seconds, measured));
   await step('collector end to end', () => benchCollectorEndToEnd(options.seconds, 8, measured));
   await step('aggregation of one day vs DuckDB', () => benchAggregation(options.aggregationEvents, measured));
+  await step('hourly alert evaluation', () => benchHourlyAlerts());
   await step('cost model', async () => benchCost(measured));
   await step('bundles', () => benchBundles());
   const table = renderTable(rows);

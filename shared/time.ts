@@ -136,3 +136,28 @@ export function hoursInLocalDay(date: string, timeZone: string): number {
 }
 
 export { DAY_MS };
+
+const HOUR_MS = 3_600_000;
+
+/** One real hour of a site-local day, labelled by the wall-clock hour it starts at. */
+export interface LocalHourSlot {
+  /** 00-23: on a day the clocks go back one label is met twice, on a day they go forward one never. */
+  hour: string;
+  /** [start, end) in epoch ms. */
+  start: number;
+  end: number;
+}
+
+/**
+ * The real hours of a site-local day in order (23, 24 or 25 of them), each labelled with its local
+ * wall-clock hour — the hours the archive's `hh=` partitions are named after. A zone whose change is not
+ * a whole hour ends its day with a shorter slot.
+ */
+export function localHourSlots(date: string, timeZone: string): LocalHourSlot[] {
+  const { start, end } = localDayBounds(date, timeZone);
+  const slots: LocalHourSlot[] = [];
+  for (let at = start; at < end; at += HOUR_MS) {
+    slots.push({ hour: localDateHour(at, timeZone).hour, start: at, end: Math.min(at + HOUR_MS, end) });
+  }
+  return slots;
+}

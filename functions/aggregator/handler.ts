@@ -10,6 +10,7 @@ import { createStorageClients, type StorageClients } from '../../shared/storage/
 import type { EraseSummary } from '../../shared/storage/erase';
 import { getSite } from '../../shared/storage/table';
 import { datesBetween, isIsoDate } from '../../shared/time';
+import { triggerHourlyAlerts } from '../alerts/trigger';
 import { logger } from '../common/http';
 import { logFailures } from '../common/stack-traces';
 import {
@@ -95,9 +96,17 @@ export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv
         days.push(summaryOf(await aggregateDay(clients, stored.config, date, { builder })));
       return { days, failures: [] };
     }
-    const run = finalizeSchema.safeParse(event).success
-      ? await runFinalization(clients, { builder })
-      : await runScheduledAggregation(clients, { builder });
+    if (finalizeSchema.safeParse(event).success)
+      return failOnFailures(await runFinalization(clients, { builder }));
+    const run = await runScheduledAggregation(clients, { builder });
+    // api.md "Alerts": hourly rules are evaluated after every scheduled run.
+    try {
+      await triggerHourlyAlerts(clients, new Date(), env);
+    } catch (error) {
+      logger.error('hourly alert evaluation failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
     return failOnFailures(run);
   };
 }

@@ -14,7 +14,7 @@ import {
   type RuleState,
 } from '../../shared/alerts/evaluate';
 import { alertMessage } from '../../shared/alerts/messages';
-import { type AlertRule, conditionOf, validRules } from '../../shared/alerts/rules';
+import { type AlertRule, conditionOf, isHourly, validRules } from '../../shared/alerts/rules';
 import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import {
@@ -127,8 +127,12 @@ export async function evaluateAlertsForDay(
   const figures = options.figures ?? (await queryFigures(clients, site, date, date))[0];
   if (!figures) return { ...result, skipped: 'no_figures' };
 
-  const { rules, invalid } = validRules(config.alerts.rules);
+  const { rules: allRules, invalid } = validRules(config.alerts.rules);
+  // Hourly rules are evaluated during the day (hourly.ts), never on the day's figures.
+  const rules = allRules.filter((rule) => !isHourly(rule));
   for (const problem of invalid) logger.warn('alert rule skipped: it no longer validates', { site, problem });
+  const bounds = localDayBounds(date, config.timezone);
+  const dayWindow = { from: new Date(bounds.start).toISOString(), to: new Date(bounds.end).toISOString() };
   const longest = longestBaseline(rules);
   const [previous, states, notified] = await Promise.all([
     longest > 0
@@ -172,6 +176,7 @@ export async function evaluateAlertsForDay(
             rule,
             observation,
             notification: decision.notify,
+            window: dayWindow,
           }),
         });
       }
@@ -203,6 +208,21 @@ export async function evaluateAlertsForDay(
     }
   }
   return result;
+}
+
+/** Delivers outbox entries decided elsewhere (hourly rules, hourly.ts) the way daily ones are. */
+export async function deliverEntries(
+  clients: StorageClients,
+  config: SiteConfig,
+  entries: readonly PendingNotification[],
+  options: Pick<AlertRunOptions, 'delivery' | 'sns'> = {},
+): Promise<NotificationOutcome[]> {
+  const settings = options.delivery ?? deliverySettingsFromEnv();
+  const targets = deliveryTargets(config, settings, options.sns ?? defaultSns);
+  const owner = randomUUID();
+  return Promise.all(
+    entries.map((entry) => deliverPending(clients, config, entry, { targets, settings, owner })),
+  );
 }
 
 async function deliverPending(

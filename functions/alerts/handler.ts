@@ -7,13 +7,16 @@ import { isIsoDate } from '../../shared/time';
 import { logger } from '../common/http';
 import { logFailures } from '../common/stack-traces';
 import { type AlertRunOptions, type AlertRunResult, evaluateAlertsForDay } from './evaluator';
+import { runScheduledHourlyAlerts } from './hourly';
 
 const requestSchema = z.object({
   site: z.string().check(z.minLength(1)),
   date: z.string().check(z.refine(isIsoDate, 'date is YYYY-MM-DD')),
 });
 
-export type AlertHandlerResult = AlertRunResult | { ignored: string };
+const hourlySchema = z.object({ action: z.literal('hourly'), at: z.iso.datetime() });
+
+export type AlertHandlerResult = AlertRunResult | { ignored: string } | { hourly: number };
 
 /** Thrown so that Lambda retries the event asynchronously (and dead-letters it in the end). */
 export class UndeliveredAlertsError extends Error {
@@ -28,6 +31,18 @@ export function createAlertEvaluator(
   options: Omit<AlertRunOptions, 'figures'> = {},
 ) {
   return async function evaluate(event: unknown): Promise<AlertHandlerResult> {
+    const hourly = hourlySchema.safeParse(event);
+    if (hourly.success) {
+      const results = await runScheduledHourlyAlerts(clients, new Date(hourly.data.at));
+      for (const result of results)
+        for (const notification of result.notifications)
+          logger.info('alert', {
+            site: result.site,
+            ruleId: notification.ruleId,
+            text: notification.message.text,
+          });
+      return { hourly: results.length };
+    }
     const parsed = requestSchema.safeParse(event);
     if (!parsed.success) {
       // A malformed event will not get better with retries.

@@ -9,6 +9,7 @@ import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { createLambdaClient, type StorageClients } from '../../shared/storage/clients';
 import { type AlertRunResult, evaluateAlertsForDay } from './evaluator';
+import { runScheduledHourlyAlerts } from './hourly';
 
 /** The alert Lambda's event. */
 export interface AlertRequest {
@@ -50,4 +51,28 @@ export async function triggerAlertEvaluation(
       `figures stored, but alert evaluation for ${request.site} ${request.date} failed: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+/**
+ * After every scheduled run: the hourly rules of every site. In AWS the alert Lambda evaluates them
+ * (`{ action: "hourly", at }`, asynchronously, with the topic and its retries), elsewhere in-process.
+ */
+export async function triggerHourlyAlerts(
+  clients: StorageClients,
+  now: Date,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ invoked: string } | { evaluated: number }> {
+  const functionName = env.ROXTRAIL_ALERTS_FUNCTION;
+  if (functionName) {
+    lambda ??= createLambdaClient();
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify({ action: 'hourly', at: now.toISOString() })),
+      }),
+    );
+    return { invoked: functionName };
+  }
+  return { evaluated: (await runScheduledHourlyAlerts(clients, now)).length };
 }

@@ -305,8 +305,8 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantRead(this.query, 'reports/*');
     suppressPrefixWildcards(
       this.query.executionRole,
-      "Reads reports/ only (figures documents keyed by site and day, so a prefix is the narrowest scope). s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions.",
-      ['reports'],
+      "Reads reports/ (figures documents), events/ and partials/ (the hours hourly rules watch), each keyed by site and day, so a prefix is the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions.",
+      ['reports', 'events', 'partials'],
       S3_READ_ACTIONS,
     );
     NagSuppressions.addResourceSuppressions(this.query, [
@@ -326,16 +326,20 @@ export class RoxtrailStack extends Stack {
       },
     ]);
 
-    // Alert evaluator: reads reports/ and the table, writes alert state to the table, publishes to the topic.
+    // Alert evaluator: reads reports/ and the table, writes alert state to the table, publishes to the topic;
+    // hourly rules read the hours they watch from events/ and partials/ (read only: nothing is built).
     this.alertEvaluator = new RoxtrailFunction(this, 'AlertEvaluator', {
       handlerPath: FUNCTION_ENTRIES.alerts,
-      description: "Alerts: evaluates a site's rules for an ended day, notifies SNS and webhooks",
+      description:
+        "Alerts: evaluates a site's rules for an ended day, and hourly rules after every run; notifies SNS and webhooks",
       // Webhooks are tried in parallel, each up to 3 times with a 5 s timeout (functions/alerts/deliver.ts).
       timeout: Duration.seconds(60),
       environment: { ...storageEnvironment, ROXTRAIL_ALERT_TOPIC_ARN: this.alertTopic.topic.topicArn },
     });
     this.journeys.table.grantReadWriteData(this.alertEvaluator);
     this.archive.bucket.grantRead(this.alertEvaluator, 'reports/*');
+    this.archive.bucket.grantRead(this.alertEvaluator, 'events/*');
+    this.archive.bucket.grantRead(this.alertEvaluator, 'partials/*');
     this.alertTopic.topic.grantPublish(this.alertEvaluator);
     this.failedAlertEvaluations = new DeadLetterQueue(this, 'FailedAlertEvaluations', {
       purpose: 'alert evaluations that failed after Lambda retried them',
@@ -348,8 +352,8 @@ export class RoxtrailStack extends Stack {
     });
     suppressPrefixWildcards(
       this.alertEvaluator.executionRole,
-      "Reads reports/ only (figures documents keyed by site and day, so a prefix is the narrowest scope). s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions.",
-      ['reports'],
+      "Reads reports/ (figures documents), events/ and partials/ (the hours hourly rules watch), each keyed by site and day, so a prefix is the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions.",
+      ['reports', 'events', 'partials'],
       S3_READ_ACTIONS,
     );
     if (this.alertTopic.key) {

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { backtestAlerts } from '../../functions/alerts/backtest';
 import { syncAlertEmails } from '../../functions/alerts/subscriptions';
-import { checkAlertRules } from '../../shared/alerts/rules';
+import { alertRulesSchema, checkAlertRules, validRules } from '../../shared/alerts/rules';
 import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
 import {
   fieldsResetByApply,
@@ -173,6 +174,70 @@ function dateArguments(options: { date?: string; from?: string; to?: string }): 
   }
   if (options.from > options.to) throw new Error('--from must not be after --to');
   return datesBetween(options.from, options.to);
+}
+
+/** `roxtrail alerts backtest` (api.md, "Backtest"). */
+async function backtestCommand(options: {
+  site: string;
+  from?: string;
+  to?: string;
+  rules?: string;
+  json?: boolean;
+}) {
+  const { site, from, to } = options;
+  if (from === undefined || to === undefined) throw new Error('alerts backtest needs --from and --to');
+  dateArguments({ from, to });
+  const result = await withStorage(async (clients) => {
+    const config = await siteConfigOrFail(clients, site);
+    const rules = options.rules ? rulesFromFile(options.rules) : validRules(config.alerts.rules).rules;
+    const bar = new SingleBar(
+      { format: '  backtest {bar} hours {value}/{total}', hideCursor: true, clearOnComplete: true },
+      Presets.shades_classic,
+    );
+    // On stderr only (a terminal), so `--json` output stays parseable.
+    const showBar = Boolean(process.stderr.isTTY);
+    let started = false;
+    const outcome = await backtestAlerts(clients, config, {
+      from,
+      to,
+      rules,
+      onProgress: (done, total) => {
+        if (!showBar) return;
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      },
+    });
+    if (started) bar.stop();
+    return outcome;
+  });
+  print(Boolean(options.json), result, () =>
+    result.notifications.length === 0
+      ? `no notifications for ${result.site} from ${result.from} to ${result.to}`
+      : result.notifications
+          .map((n) => `${n.at}  ${n.every.padEnd(4)} ${n.state.padEnd(8)} ${n.text}`)
+          .join('\n'),
+  );
+}
+
+/** `--rules file.json`: a list of rules, or `{ "rules": [...] }`, validated like a site config's. */
+function rulesFromFile(path: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(
+      `cannot read rules from ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const list = Array.isArray(parsed) ? parsed : (parsed as { rules?: unknown } | null)?.rules;
+  const rules = alertRulesSchema.safeParse(list);
+  if (!rules.success) {
+    throw new Error(`${path}: ${rules.error.issues.map((issue) => issue.message).join('; ')}`);
+  }
+  return rules.data;
 }
 
 async function siteConfigOrFail(clients: StorageClients, site: string): Promise<SiteConfig> {
@@ -528,25 +593,40 @@ export function buildProgram(): Command {
 
   program
     .command('alerts')
-    .description('list the alert history of a site with its delivery status (default: the last 30 days)')
-    .requiredOption('--site <site>', 'site id')
+    .description(
+      'list the alert history of a site with its delivery status (default: the last 30 days); `alerts backtest --from D --to D` replays what the scheduler would have notified at every hour (hourly rules) and day (daily rules), sending and storing nothing',
+    )
+    .argument('[action]', '"backtest": replay the rules over the archived data')
+    .option('--site <site>', 'site id (required)')
     .option('--from <date>', 'first day, YYYY-MM-DD')
     .option('--to <date>', 'last day, YYYY-MM-DD')
+    .option(
+      '--rules <file>',
+      'backtest: a JSON file of rules to try instead of the site config\'s (a list, or { "rules": [...] })',
+    )
     .option('--json', 'machine-readable output')
-    .action(async (options: { site: string; from?: string; to?: string; json?: boolean }) => {
-      const alerts = await withStorage(async (clients) => {
-        const config = await siteConfigOrFail(clients, options.site);
-        const to = options.to ?? localDate(Date.now(), config.timezone);
-        const from = options.from ?? addDays(to, -29);
-        dateArguments({ from, to });
-        return queryAlertHistory(clients, options.site, from, to);
-      });
-      print(Boolean(options.json), alerts, () =>
-        alerts.length === 0
-          ? `no alerts for ${options.site} in that period`
-          : alerts.map(alertLines).join('\n'),
-      );
-    });
+    .action(
+      async (
+        action: string | undefined,
+        options: { site?: string; from?: string; to?: string; rules?: string; json?: boolean },
+      ) => {
+        const site = options.site;
+        if (site === undefined) throw new Error("required option '--site <site>' not specified");
+        if (action === 'backtest') return backtestCommand({ ...options, site });
+        if (action !== undefined)
+          throw new Error(`unknown alerts action "${action}" (the one action is backtest)`);
+        const alerts = await withStorage(async (clients) => {
+          const config = await siteConfigOrFail(clients, site);
+          const to = options.to ?? localDate(Date.now(), config.timezone);
+          const from = options.from ?? addDays(to, -29);
+          dateArguments({ from, to });
+          return queryAlertHistory(clients, site, from, to);
+        });
+        print(Boolean(options.json), alerts, () =>
+          alerts.length === 0 ? `no alerts for ${site} in that period` : alerts.map(alertLines).join('\n'),
+        );
+      },
+    );
 
   program
     .command('simulate')

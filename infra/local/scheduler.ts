@@ -9,6 +9,7 @@ import {
   runScheduledAggregation,
   type ScheduledRunResult,
 } from '../../functions/aggregator/aggregate';
+import { runScheduledHourlyAlerts } from '../../functions/alerts/hourly';
 import type { StorageClients } from '../../shared/storage/clients';
 import { threadBuilder } from './thread-builder';
 
@@ -54,7 +55,14 @@ export function startLocalScheduler(
     return running;
   };
   const runNow = () =>
-    enqueue('aggregation', () => runScheduledAggregation(clients, { builder: threadBuilder(clients) }));
+    enqueue('aggregation', async () => {
+      const run = await runScheduledAggregation(clients, { builder: threadBuilder(clients) });
+      // api.md "Alerts": hourly rules are evaluated after every scheduled run.
+      await runScheduledHourlyAlerts(clients).catch((error: unknown) =>
+        log(`hourly alerts failed: ${String(error)}`),
+      );
+      return run;
+    });
   const finalizeNow = () =>
     enqueue('finalization', () => runFinalization(clients, { builder: threadBuilder(clients) }), true);
   const hourly = new Cron(pattern, { protect: true, timezone: 'UTC' }, () => {

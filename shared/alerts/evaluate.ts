@@ -5,18 +5,33 @@
 import type { FiguresDocument } from '../metrics/figures';
 import { addDays } from '../time';
 import { fillKeys, matchFigurePath, resolveFigure } from './paths';
-import { type AlertRule, conditionOf, MIN_BASELINE_DAYS } from './rules';
+import { type AlertCondition, type AlertRule, conditionOf, MIN_BASELINE_DAYS } from './rules';
 
 export type AlertState = 'firing' | 'resolved';
 
 /** `unknown`: the day says nothing either way (null figure, small sample, no baseline). */
 export type ObservationStatus = 'firing' | 'ok' | 'unknown';
-export type UnknownReason = 'null_figure' | 'small_sample' | 'no_baseline';
+export type UnknownReason = 'null_figure' | 'small_sample' | 'no_baseline' | 'small_baseline';
 
 export interface Baseline {
   /** Mean of the figure over `days` previous computed days. */
   mean: number;
   days: number;
+}
+
+export interface SeasonalBaseline {
+  /** Median of the figure over the same hours on the same weekday of the previous weeks that have a value. */
+  median: number;
+  /** How many weeks had a value (at least 2). */
+  weeks: number;
+}
+
+export interface ObservedWindow {
+  from: string;
+  to: string;
+  /** Site-local wall-clock labels of the start and the end, "11:00" and "13:00". */
+  fromLabel: string;
+  toLabel: string;
 }
 
 export interface Observation {
@@ -29,6 +44,10 @@ export interface Observation {
   /** The bound the value is compared with, in the figure's own unit (for change rules: from the baseline). */
   threshold?: number;
   baseline?: Baseline;
+  /** Hourly rules: the seasonal baseline (median of the same hours on the same weekday). */
+  seasonal?: SeasonalBaseline;
+  /** Hourly rules: the hours watched, [from, to) as ISO instants, with their site-local labels. */
+  window?: ObservedWindow;
   /** How many observations the figure rests on (the rule's minSample figure, else the figure's natural one). */
   sample?: { metric: string; value: number };
 }
@@ -89,32 +108,56 @@ export function observeRule(
   }
   const baseline = baselineOf(rule.metric, figures.date, previous, condition.baselineDays);
   // A relative change against a zero mean is not defined.
-  if (!baseline || (baseline.mean === 0 && (condition.kind === 'dropBy' || condition.kind === 'riseBy'))) {
+  if (!baseline || !comparable(condition, baseline.mean)) {
     return { ...base, status: 'unknown', reason: 'no_baseline', value, baseline, sample };
   }
-  const { mean } = baseline;
-  const scale = Math.abs(mean);
-  let threshold: number;
-  let firing: boolean;
+  const judged = judgeChange(condition, value, baseline.mean);
+  return {
+    ...base,
+    status: judged.firing ? 'firing' : 'ok',
+    value,
+    threshold: judged.threshold,
+    baseline,
+    sample,
+  };
+}
+
+type ChangeCondition = Exclude<AlertCondition, { threshold: number }>;
+
+/** A relative change against a zero reference is not defined. */
+export function comparable(condition: ChangeCondition, reference: number): boolean {
+  return !(reference === 0 && (condition.kind === 'dropBy' || condition.kind === 'riseBy'));
+}
+
+/** A change rule's bound from its reference (baseline mean or median), and whether `value` crosses it. */
+export function judgeChange(
+  condition: ChangeCondition,
+  value: number,
+  reference: number,
+): { threshold: number; firing: boolean } {
+  const scale = Math.abs(reference);
   switch (condition.kind) {
     case 'dropBy':
-      threshold = mean - condition.amount * scale;
-      firing = (mean - value) / scale >= condition.amount - EPSILON;
-      break;
+      return {
+        threshold: reference - condition.amount * scale,
+        firing: (reference - value) / scale >= condition.amount - EPSILON,
+      };
     case 'riseBy':
-      threshold = mean + condition.amount * scale;
-      firing = (value - mean) / scale >= condition.amount - EPSILON;
-      break;
+      return {
+        threshold: reference + condition.amount * scale,
+        firing: (value - reference) / scale >= condition.amount - EPSILON,
+      };
     case 'dropByPoints':
-      threshold = mean - condition.amount;
-      firing = mean - value >= condition.amount - EPSILON;
-      break;
+      return {
+        threshold: reference - condition.amount,
+        firing: reference - value >= condition.amount - EPSILON,
+      };
     case 'riseByPoints':
-      threshold = mean + condition.amount;
-      firing = value - mean >= condition.amount - EPSILON;
-      break;
+      return {
+        threshold: reference + condition.amount,
+        firing: value - reference >= condition.amount - EPSILON,
+      };
   }
-  return { ...base, status: firing ? 'firing' : 'ok', value, threshold, baseline, sample };
 }
 
 /** Per site and rule: what the team was last told, kept between evaluations. */

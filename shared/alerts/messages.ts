@@ -12,9 +12,20 @@ export interface AlertMessage {
   value: number;
   /** The bound compared with, in the figure's unit (for change rules, derived from the baseline). */
   threshold?: number;
-  /** Mean of the previous computed days (change rules). */
+  /** Mean of the previous computed days (change rules), or for hourly rules the seasonal median. */
   baseline?: number;
+  /** `day` or `hour`: how often the rule is evaluated. */
+  every: 'day' | 'hour';
+  /** The time the figure covers, [from, to) as ISO instants: the day, or the hours of an hourly rule. */
+  window?: { from: string; to: string };
   text: string;
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** The weekday of a calendar date (zone-free). */
+export function weekdayOf(date: string): string {
+  return WEEKDAYS[new Date(`${date}T12:00:00Z`).getUTCDay()] ?? date;
 }
 
 /** Means of counts keep a decimal only while it still says something (2.5 carts, not 1,708.3 events). */
@@ -146,8 +157,11 @@ export function alertMessage(input: {
   rule: AlertRule;
   observation: Observation;
   notification: Pick<PlannedNotification, 'state' | 'reminder' | 'since'>;
+  /** The day's bounds (daily rules), ISO instants. */
+  window?: { from: string; to: string };
 }): AlertMessage {
   const { site, currency, rule, observation, notification } = input;
+  if (observation.window) return hourlyAlertMessage({ ...input, window: observation.window });
   const value = observation.value ?? Number.NaN;
   const matched = matchFigurePath(rule.metric);
   const unit = matched?.leaf.unit ?? 'count';
@@ -178,6 +192,72 @@ export function alertMessage(input: {
     value,
     ...(observation.threshold !== undefined ? { threshold: observation.threshold } : {}),
     ...(observation.baseline ? { baseline: observation.baseline.mean } : {}),
+    every: 'day',
+    ...(input.window ? { window: input.window } : {}),
+    text,
+  };
+}
+
+/**
+ * An hourly rule's message says when: "Orders on demo were 0 between 11:00 and 13:00, 100% below the
+ * usual 18 for a Tuesday at this time (median of 4 weeks)".
+ */
+function hourlyAlertMessage(input: {
+  site: string;
+  currency: string;
+  rule: AlertRule;
+  observation: Observation;
+  notification: Pick<PlannedNotification, 'state' | 'reminder' | 'since'>;
+  window: NonNullable<Observation['window']>;
+}): AlertMessage {
+  const { site, currency, rule, observation, notification, window } = input;
+  const value = observation.value ?? Number.NaN;
+  const matched = matchFigurePath(rule.metric);
+  const unit = matched?.leaf.unit ?? 'count';
+  // Counts read as their noun ("Orders ... were 0"), the other figures by their label ("... was 100%").
+  const noun =
+    unit === 'count' && matched?.leaf.noun && matched.keys.length === 0 ? matched.leaf.noun : undefined;
+  const label = noun ?? (matched ? fillKeys(matched.leaf.label, matched.keys) : rule.metric);
+  const verb = noun ? 'were' : 'was';
+  const condition = conditionOf(rule);
+  const seasonal = observation.seasonal;
+  const usual = seasonal
+    ? `the usual ${formatFigure(seasonal.median, unit, currency)} for a ${weekdayOf(observation.date)} at this time (median of ${seasonal.weeks} weeks)`
+    : '';
+  let comparison: string;
+  if ('threshold' in condition) {
+    comparison = `${notification.state === 'resolved' ? 'no longer ' : ''}${condition.kind} ${formatFigure(condition.threshold, unit, currency)}`;
+  } else if (!seasonal) {
+    comparison = '';
+  } else {
+    const difference = value - seasonal.median;
+    if (Math.abs(difference) < 1e-12) comparison = `level with ${usual}`;
+    else if (condition.kind === 'dropBy' || condition.kind === 'riseBy') {
+      comparison = `${percent(Math.abs(difference / seasonal.median))} ${difference < 0 ? 'below' : 'above'} ${usual}`;
+    } else {
+      comparison = `${formatDifference(Math.abs(difference), unit, currency)} ${difference < 0 ? 'below' : 'above'} ${usual}`;
+    }
+    if (notification.state === 'resolved') {
+      const limit =
+        condition.kind === 'dropBy' || condition.kind === 'riseBy'
+          ? percent(condition.amount)
+          : formatDifference(condition.amount, unit, currency);
+      comparison = `${comparison}, within the ${limit} limit`;
+    }
+  }
+  const sentence = `${label} on ${site} ${verb} ${formatFigure(value, unit, currency)} between ${window.fromLabel} and ${window.toLabel}${comparison ? `, ${comparison}` : ''}${sampleText(observation, currency)}`;
+  const text = notification.state === 'resolved' ? `Resolved: ${lowerFirst(sentence)}` : upperFirst(sentence);
+  return {
+    site,
+    ruleId: rule.id,
+    metric: rule.metric,
+    date: observation.date,
+    state: notification.state,
+    value,
+    ...(observation.threshold !== undefined ? { threshold: observation.threshold } : {}),
+    ...(seasonal ? { baseline: seasonal.median } : {}),
+    every: 'hour',
+    window: { from: window.from, to: window.to },
     text,
   };
 }

@@ -10,6 +10,12 @@ export const RULE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const DEFAULT_BASELINE_DAYS = 7;
 /** A baseline needs at least this many days with a value. */
 export const MIN_BASELINE_DAYS = 3;
+/** Hourly rules (api.md, "Hourly rules"): trailing ended hours watched, when the rule does not say. */
+export const DEFAULT_WINDOW_HOURS = 2;
+/** Hourly rules: same-weekday weeks whose same hours make the seasonal baseline, when the rule does not say. */
+export const DEFAULT_BASELINE_WEEKS = 4;
+/** A seasonal baseline needs at least this many weeks with a value. */
+export const MIN_BASELINE_WEEKS = 2;
 
 let validPathsText: string | undefined;
 function unknownPathMessage(path: string): string {
@@ -42,6 +48,8 @@ export const ALERT_RULE_LIMITS = {
   maxRiseBy: 1_000,
   maxBaselineDays: 90,
   maxRemindAfterDays: 365,
+  maxWindowHours: 12,
+  maxBaselineWeeks: 12,
 } as const;
 
 const LIMITS = ALERT_RULE_LIMITS;
@@ -54,6 +62,8 @@ const RISE = `riseBy is a fraction of the baseline, above 0 and at most ${count(
 const POINTS = `dropByPoints and riseByPoints are numbers above 0 and at most ${MAGNITUDE}`;
 const BASELINE = `baselineDays is a whole number of days from ${MIN_BASELINE_DAYS} to ${LIMITS.maxBaselineDays}`;
 const REMIND = `remindAfterDays is a whole number of days from 1 to ${LIMITS.maxRemindAfterDays}`;
+const WINDOW = `windowHours is a whole number of hours from 1 to ${LIMITS.maxWindowHours}`;
+const WEEKS = `baselineWeeks is a whole number of weeks from ${MIN_BASELINE_WEEKS} to ${LIMITS.maxBaselineWeeks}`;
 const AT_LEAST = `atLeast is a number from 0 to ${MAGNITUDE}`;
 const RULES = `alerts.rules holds at most ${LIMITS.rules} rules`;
 
@@ -65,11 +75,28 @@ const points = z.optional(z.number(POINTS).check(z.positive(POINTS), z.lte(LIMIT
 const CONDITIONS = ['above', 'below', 'dropBy', 'riseBy', 'dropByPoints', 'riseByPoints'] as const;
 export type ConditionKind = (typeof CONDITIONS)[number];
 const BASELINE_CONDITIONS: readonly ConditionKind[] = ['dropBy', 'riseBy', 'dropByPoints', 'riseByPoints'];
+/** Sections that read other days (metrics.md §7, §8): an hour window has no meaning for them. */
+const ACROSS_DAYS_SECTIONS = ['outcomes.', 'customers.'];
+const atLeastSchema = z.number(AT_LEAST).check(z.gte(0, AT_LEAST), z.lte(LIMITS.maxMagnitude, AT_LEAST));
 
 export const alertRuleSchema = z
   .strictObject(
     {
       id: z.string().check(z.regex(RULE_ID_PATTERN, 'rule ids are 1-64 letters, digits, ".", "_" or "-"')),
+      /** `day` (default): evaluated once a day has ended; `hour`: after every scheduled run, on today's trailing hours. */
+      every: z.optional(z.enum(['day', 'hour'], 'every is "day" or "hour"')),
+      /** Hourly rules: the trailing ended site-local hours of today watched (default 2). */
+      windowHours: z.optional(
+        z.number(WINDOW).check(z.int(WINDOW), z.gte(1, WINDOW), z.lte(LIMITS.maxWindowHours, WINDOW)),
+      ),
+      /** Hourly rules: the baseline is the median of the same hours on the same weekday of this many previous weeks (default 4). */
+      baselineWeeks: z.optional(
+        z
+          .number(WEEKS)
+          .check(z.int(WEEKS), z.gte(MIN_BASELINE_WEEKS, WEEKS), z.lte(LIMITS.maxBaselineWeeks, WEEKS)),
+      ),
+      /** Hourly rules: not evaluated while the baseline median of the rule's figure is below `atLeast` (quiet hours stay quiet). */
+      minBaseline: z.optional(z.strictObject({ atLeast: atLeastSchema }, unknownFields)),
       /** The figure watched (paths.ts). */
       metric: figurePathSchema,
       /** Fires when the figure is strictly above this value. */
@@ -99,7 +126,7 @@ export const alertRuleSchema = z
         z.strictObject(
           {
             metric: figurePathSchema,
-            atLeast: z.number(AT_LEAST).check(z.gte(0, AT_LEAST), z.lte(LIMITS.maxMagnitude, AT_LEAST)),
+            atLeast: atLeastSchema,
           },
           unknownFields,
         ),
@@ -121,6 +148,27 @@ export const alertRuleSchema = z
         rule.baselineDays === undefined || BASELINE_CONDITIONS.some((kind) => rule[kind] !== undefined),
       'baselineDays applies to dropBy, riseBy, dropByPoints and riseByPoints only',
     ),
+    z.refine(
+      (rule) =>
+        rule.every === 'hour' ||
+        (rule.windowHours === undefined &&
+          rule.baselineWeeks === undefined &&
+          rule.minBaseline === undefined),
+      'windowHours, baselineWeeks and minBaseline apply to hourly rules ("every": "hour") only',
+    ),
+    z.refine(
+      (rule) =>
+        rule.every !== 'hour' || (rule.baselineDays === undefined && rule.remindAfterDays === undefined),
+      'hourly rules take baselineWeeks, not baselineDays, and no remindAfterDays',
+    ),
+    z.refine(
+      (rule) =>
+        rule.every !== 'hour' ||
+        ![rule.metric, rule.minSample?.metric].some(
+          (path) => path !== undefined && ACROSS_DAYS_SECTIONS.some((section) => path.startsWith(section)),
+        ),
+      'hourly rules cannot watch outcomes.* or customers.* (those sections read other days)',
+    ),
   );
 
 export type AlertRule = z.output<typeof alertRuleSchema>;
@@ -137,6 +185,18 @@ export type AlertCondition =
   | { kind: 'above' | 'below'; threshold: number }
   | { kind: 'dropBy' | 'riseBy' | 'dropByPoints' | 'riseByPoints'; amount: number; baselineDays: number };
 
+export function isHourly(rule: Pick<AlertRule, 'every'>): boolean {
+  return rule.every === 'hour';
+}
+
+/** What an hourly rule watches: its window and its seasonal baseline. */
+export function hourlySettingsOf(rule: AlertRule): { windowHours: number; baselineWeeks: number } {
+  return {
+    windowHours: rule.windowHours ?? DEFAULT_WINDOW_HOURS,
+    baselineWeeks: rule.baselineWeeks ?? DEFAULT_BASELINE_WEEKS,
+  };
+}
+
 /** The one condition of a validated rule. */
 export function conditionOf(rule: AlertRule): AlertCondition {
   if (rule.above !== undefined) return { kind: 'above', threshold: rule.above };
@@ -149,8 +209,8 @@ export function conditionOf(rule: AlertRule): AlertCondition {
   throw new Error(`alert rule "${rule.id}" has no condition`);
 }
 
-/** api.md, "Default rules for a new site". */
-export const DEFAULT_ALERT_RULES: readonly AlertRule[] = Object.freeze([
+/** api.md, "Default rules for a new site" — the daily ones, as every site got them before hourly rules. */
+const DEFAULT_DAILY_RULES: readonly AlertRule[] = Object.freeze([
   {
     id: 'cart-abandonment-high',
     metric: 'carts.abandonmentRate',
@@ -162,6 +222,41 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = Object.freeze([
   { id: 'nps-drop', metric: 'experience.nps.score', dropByPoints: 15, baselineDays: 7 },
   { id: 'rox-negative', metric: 'rox.value', below: 0 },
 ]);
+
+/** api.md, "Default hourly rules for a new site". */
+export const DEFAULT_HOURLY_RULES: readonly AlertRule[] = Object.freeze([
+  {
+    id: 'checkout-broken',
+    every: 'hour',
+    metric: 'carts.abandonmentRate',
+    above: 0.95,
+    minSample: { metric: 'carts.created', atLeast: 15 },
+  },
+  {
+    id: 'tracking-broken',
+    every: 'hour',
+    metric: 'traffic.events',
+    dropBy: 0.7,
+    minBaseline: { atLeast: 100 },
+  },
+  { id: 'orders-stopped', every: 'hour', metric: 'sales.orders', dropBy: 0.8, minBaseline: { atLeast: 10 } },
+]);
+
+export const DEFAULT_ALERT_RULES: readonly AlertRule[] = Object.freeze([
+  ...DEFAULT_DAILY_RULES,
+  ...DEFAULT_HOURLY_RULES,
+]);
+
+/**
+ * A site stored with the daily defaults only (before hourly rules existed) still uses the defaults:
+ * it gets the hourly ones too. Any rules a team wrote itself are left as they are.
+ */
+export function withHourlyDefaults(rules: AlertRule[]): AlertRule[] {
+  const same =
+    rules.length === DEFAULT_DAILY_RULES.length &&
+    rules.every((rule, index) => JSON.stringify(rule) === JSON.stringify(DEFAULT_DAILY_RULES[index]));
+  return same ? [...rules, ...structuredClone([...DEFAULT_HOURLY_RULES])] : rules;
+}
 
 /** Fresh copies, so no parsed config shares (and could mutate) the defaults. */
 export function defaultAlertRules(): AlertRule[] {

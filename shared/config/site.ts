@@ -1,7 +1,7 @@
 /** Site configuration: the zod schema every entry point validates against (api.md, "Site configuration"). */
 
 import * as z from 'zod/mini';
-import { alertRulesSchema, defaultAlertRules } from '../alerts/rules';
+import { alertRulesSchema, defaultAlertRules, withHourlyDefaults } from '../alerts/rules';
 import { isValidTimeZone } from '../time';
 import { ORIGIN_PATTERN } from './origins';
 
@@ -94,7 +94,7 @@ const WEBHOOK = `webhooks are http(s) URLs of at most ${count(L.webhooks.length)
  * and pure); a config without `rules` gets api.md's default rules.
  */
 export const alertsConfigSchema = z.object({
-  rules: z._default(alertRulesSchema, defaultAlertRules),
+  rules: z._default(alertRulesSchema.check(z.overwrite(withHourlyDefaults)), defaultAlertRules),
   webhooks: z._default(
     listOf('webhooks', z.url(WEBHOOK).check(z.maxLength(L.webhooks.length, WEBHOOK)), L.webhooks.entries),
     [],

@@ -187,6 +187,14 @@ export interface DayContextInput {
   readonly links: IdentityLinks;
   /** Copies of message ids archived under the day before D (dedup.ts): they may be D's events' firsts. */
   readonly earlierCopies?: EarlierCopies;
+  /**
+   * Hourly alert rules (api.md "Alerts"): the figures of a part of D only, [start, end) in epoch ms —
+   * the events whose time falls in it, and no look-ahead past its end (carts and checkouts convert
+   * only within it).
+   */
+  readonly window?: { readonly start: number; readonly end: number };
+  /** Only the events received by this instant (epoch ms): what an evaluation at that instant saw. */
+  readonly receivedBy?: number;
 }
 
 interface Timed {
@@ -329,15 +337,23 @@ class FirstByOrderId {
  */
 export function buildDayContext(input: DayContextInput): DayContext {
   const { config, date, links } = input;
-  const { start, end } = localDayBounds(date, config.timezone);
+  const { start, end } = input.window ?? localDayBounds(date, config.timezone);
   // "Received after D + 1 day": on a site-local day after D+1.
   const lateAfter = localDayBounds(addDays(date, 1), config.timezone).end;
   const lateAfterIso = new Date(lateAfter).toISOString();
   const windowMs = config.conversionWindowHours * HOUR_MS;
-  const lookAheadEnd = end + windowMs;
+  const lookAheadEnd = input.window ? end : end + windowMs;
   const gapMinutes = config.sessionGapMinutes;
 
-  const deduplicated = deduplicate(input.events, input.earlierCopies);
+  const receivedBy = input.receivedBy;
+  const candidates =
+    receivedBy === undefined
+      ? input.events
+      : input.events.filter(
+          (event) =>
+            !isReceivedAtOrAfter(event.receivedAt, receivedBy + 1, new Date(receivedBy + 1).toISOString()),
+        );
+  const deduplicated = deduplicate(candidates, input.earlierCopies);
   const orderFirsts = new FirstByOrderId();
   const refundFirsts = new FirstByOrderId();
   const dayEvents: DayEvent[] = [];

@@ -20,11 +20,18 @@ type Item = Record<string, unknown>;
 
 export const alertKeys = {
   state: (site: string, ruleId: string) => ({ pk: `SITE#${site}`, sk: `ALERTSTATE#${ruleId}` }),
-  history: (site: string, date: string, ruleId: string) => ({
+  /** Hourly rules notify per evaluation (`slot`: the HH:MM their window ended at), daily ones per day. */
+  history: (site: string, date: string, ruleId: string, slot?: string) => ({
     pk: `SITE#${site}`,
-    sk: `ALERT#${date}#${ruleId}`,
+    sk: `ALERT#${date}#${ruleId}${slot === undefined ? '' : `#${slot}`}`,
   }),
 };
+
+type HistoryEntry = Pick<PendingNotification, 'date' | 'ruleId' | 'slot'>;
+
+function historyKeyOf(site: string, entry: HistoryEntry) {
+  return alertKeys.history(site, entry.date, entry.ruleId, entry.slot);
+}
 
 /** The outcome of one delivery target for one notification. */
 export interface DeliveryRecord {
@@ -47,6 +54,8 @@ export interface PendingNotification {
   state: AlertState;
   reminder: boolean;
   since: string;
+  /** Hourly rules: the site-local HH:MM the evaluated window ended at (one history item per evaluation). */
+  slot?: string;
   message: AlertMessage;
 }
 
@@ -120,8 +129,10 @@ async function queryAll(
   return items;
 }
 
-function pendingKey(entry: Pick<PendingNotification, 'date' | 'state'>): string {
-  return `${entry.date}#${entry.state}`;
+function pendingKey(entry: Pick<PendingNotification, 'date' | 'state' | 'slot'>): string {
+  return entry.slot === undefined
+    ? `${entry.date}#${entry.state}`
+    : `${entry.date}T${entry.slot}#${entry.state}`;
 }
 
 function storedStateOf(item: Item): StoredRuleState {
@@ -201,7 +212,7 @@ export async function writeRuleState(
 export async function clearPending(
   clients: StorageClients,
   site: string,
-  entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId'>,
+  entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId' | 'slot'>,
 ): Promise<void> {
   await conditional(() =>
     clients.dynamo.send(
@@ -229,12 +240,33 @@ export async function readNotifiedStates(
   });
   const notified = new Map<string, Set<AlertState>>();
   for (const item of items) {
+    // `ALERT#<date>#<ruleId>#<slot>`: an hourly rule's evaluation, read by readSlotNotifiedStates.
+    if (String(item.sk).split('#').length > 3) continue;
     const states = new Set<AlertState>();
     if (item.firing) states.add('firing');
     if (item.resolved) states.add('resolved');
     notified.set(String(item.ruleId), states);
   }
   return notified;
+}
+
+/** The states already notified for one hourly evaluation of a rule (its history item). */
+export async function readSlotNotifiedStates(
+  clients: StorageClients,
+  site: string,
+  entry: HistoryEntry,
+): Promise<Set<AlertState>> {
+  const response = await clients.dynamo.send(
+    new GetCommand({
+      TableName: clients.settings.tableName,
+      Key: historyKeyOf(site, entry),
+      ConsistentRead: true,
+    }),
+  );
+  const states = new Set<AlertState>();
+  if (response.Item?.firing) states.add('firing');
+  if (response.Item?.resolved) states.add('resolved');
+  return states;
 }
 
 /**
@@ -264,7 +296,7 @@ export async function createNotification(
     clients.dynamo.send(
       new UpdateCommand({
         TableName: clients.settings.tableName,
-        Key: alertKeys.history(site, entry.date, entry.ruleId),
+        Key: historyKeyOf(site, entry),
         UpdateExpression:
           'SET #state = :notification, #site = :site, #date = :date, #rule = :rule, #metric = :metric, #expires = :expires',
         ConditionExpression: 'attribute_not_exists(#state)',
@@ -292,12 +324,12 @@ export async function createNotification(
 export async function readNotification(
   clients: StorageClients,
   site: string,
-  entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId'>,
+  entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId' | 'slot'>,
 ): Promise<StoredNotification | undefined> {
   const response = await clients.dynamo.send(
     new GetCommand({
       TableName: clients.settings.tableName,
-      Key: alertKeys.history(site, entry.date, entry.ruleId),
+      Key: historyKeyOf(site, entry),
       ConsistentRead: true,
     }),
   );
@@ -311,7 +343,7 @@ export async function readNotification(
 export async function claimDelivery(
   clients: StorageClients,
   site: string,
-  entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId'>,
+  entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId' | 'slot'>,
   lease: { owner: string; untilMs: number },
   nowMs: number,
 ): Promise<StoredNotification | undefined> {
@@ -319,7 +351,7 @@ export async function claimDelivery(
     const response = await clients.dynamo.send(
       new UpdateCommand({
         TableName: clients.settings.tableName,
-        Key: alertKeys.history(site, entry.date, entry.ruleId),
+        Key: historyKeyOf(site, entry),
         UpdateExpression: 'SET #state.leaseOwner = :owner, #state.leaseUntil = :until',
         ConditionExpression:
           '#state.delivery = :pending AND (attribute_not_exists(#state.leaseUntil) OR #state.leaseUntil < :now)',
@@ -344,7 +376,7 @@ export async function claimDelivery(
 export async function finishDelivery(
   clients: StorageClients,
   site: string,
-  entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId'>,
+  entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId' | 'slot'>,
   owner: string,
   result: { deliveries: Record<string, DeliveryRecord>; delivery: DeliveryStatus; rounds: number },
 ): Promise<boolean> {
@@ -352,7 +384,7 @@ export async function finishDelivery(
     clients.dynamo.send(
       new UpdateCommand({
         TableName: clients.settings.tableName,
-        Key: alertKeys.history(site, entry.date, entry.ruleId),
+        Key: historyKeyOf(site, entry),
         UpdateExpression:
           'SET #state.deliveries = :deliveries, #state.delivery = :delivery, #state.rounds = :rounds REMOVE #state.leaseOwner, #state.leaseUntil',
         ConditionExpression: '#state.leaseOwner = :owner',

@@ -168,6 +168,8 @@ describe('an incident day on the local stack', () => {
         state: 'firing',
         value: 0.88,
         threshold: 0.8,
+        every: 'day',
+        window: { from: expect.any(String), to: expect.any(String) },
         text: `Cart abandonment on incidentshop was 88% on ${INCIDENT}, above 80% (25 carts)`,
         kind: 'incident',
         since: INCIDENT,

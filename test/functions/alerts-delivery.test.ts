@@ -27,6 +27,7 @@ const message: AlertMessage = {
   state: 'firing',
   value: 0.86,
   threshold: 0.8,
+  every: 'day',
   text: 'Cart abandonment on demo was 86% on 2026-11-20, above 80% (212 carts)',
 };
 
@@ -108,6 +109,7 @@ describe('webhook delivery', () => {
       'state',
       'value',
       'threshold',
+      'every',
     ]);
   });
 

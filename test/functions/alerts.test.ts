@@ -160,6 +160,8 @@ describe('alert delivery after aggregation', () => {
         state: 'firing',
         value: 0.75,
         threshold: 0.5,
+        every: 'day',
+        window: { from: '2026-10-01T00:00:00.000Z', to: '2026-10-02T00:00:00.000Z' },
       },
     ]);
 

@@ -521,12 +521,13 @@ describe('Least privilege', () => {
     );
   });
 
-  it('lets the alert evaluator read reports/, read and write the table, and publish to the alert topic only', () => {
+  it('lets the alert evaluator read reports/, events/ and partials/ (hourly rules), read and write the table, and publish to the alert topic only', () => {
     const statements = statementsOfRole(template, stack, stack.alertEvaluator.executionRole);
     const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
-    expect(s3).toHaveLength(1);
-    expect(writes(actionsOf(s3[0] as Statement))).toEqual([]);
-    expect(prefixes(s3[0])).toEqual([ARCHIVE_ARN(), 'reports']);
+    expect(s3.flatMap((s) => writes(actionsOf(s)))).toEqual([]);
+    expect([...new Set(s3.flatMap((s) => prefixes(s)))].sort()).toEqual(
+      [ARCHIVE_ARN(), 'events', 'partials', 'reports'].sort(),
+    );
     expect(dynamoActions(stack.alertEvaluator)).toEqual(
       expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query']),
     );

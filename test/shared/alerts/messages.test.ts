@@ -44,6 +44,7 @@ describe('alert messages', () => {
       state: 'firing',
       value: 0.86,
       threshold: 0.8,
+      every: 'day',
       text: 'Cart abandonment on demo was 86% on 2026-11-20, above 80% (212 carts)',
     });
   });
@@ -85,6 +86,7 @@ describe('alert messages', () => {
       value: 1020,
       threshold: 1062.5,
       baseline: 2125,
+      every: 'day',
       text: 'Event volume on demo was 1,020 on 2026-11-20, down 52% from the 7-day mean of 2,125',
     });
   });

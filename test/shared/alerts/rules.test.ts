@@ -24,6 +24,27 @@ describe('alert rules in the site config', () => {
       { id: 'conversion-drop', metric: 'funnel.conversionRate', dropBy: 0.3, baselineDays: 7 },
       { id: 'nps-drop', metric: 'experience.nps.score', dropByPoints: 15, baselineDays: 7 },
       { id: 'rox-negative', metric: 'rox.value', below: 0 },
+      {
+        id: 'checkout-broken',
+        every: 'hour',
+        metric: 'carts.abandonmentRate',
+        above: 0.95,
+        minSample: { metric: 'carts.created', atLeast: 15 },
+      },
+      {
+        id: 'tracking-broken',
+        every: 'hour',
+        metric: 'traffic.events',
+        dropBy: 0.7,
+        minBaseline: { atLeast: 100 },
+      },
+      {
+        id: 'orders-stopped',
+        every: 'hour',
+        metric: 'sales.orders',
+        dropBy: 0.8,
+        minBaseline: { atLeast: 10 },
+      },
     ]);
     // Also when `alerts` is there without rules, and never a shared (mutable) copy of the defaults.
     const other = siteConfigWithDefaults({
