@@ -176,7 +176,7 @@ export async function benchAggregation(
         figure: 'derived record of one day',
         value: (history.ledgerBytes + history.sessionsBytes) / 1024 ** 2,
         unit: 'MB',
-        how: `what a 1 M-event day's run writes for the across-days sections (gzip JSON): sessions and activity parts ${mb(history.sessionsBytes)}, ledger part ${mb(history.ledgerBytes)}; ${((((history.ledgerBytes + history.sessionsBytes) / ours.eventsRead) * 1e6) / 1024 ** 2).toFixed(1)} MB per million events`,
+        how: `what a 1 M-event day's run writes for the across-days sections: sessions and activity parts (gzip columns) ${mb(history.sessionsBytes)}, ledger part (gzip JSON) ${mb(history.ledgerBytes)}; ${((((history.ledgerBytes + history.sessionsBytes) / ours.eventsRead) * 1e6) / 1024 ** 2).toFixed(1)} MB per million events`,
       },
       {
         figure: 'hourly re-run with 42 days of derived data',

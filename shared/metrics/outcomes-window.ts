@@ -13,7 +13,7 @@
  * the whole window gives, up to the order of floating-point sums.
  */
 import type { CustomerLedger, LedgerOrder } from './derived';
-import type { SessionColumns } from './session-columns';
+import type { Growing, NumberColumn, SessionColumns } from './session-columns';
 
 const STAGES = 5;
 const Z_90 = 1.6449;
@@ -127,44 +127,44 @@ interface NaiveSums {
 /** A journey's units' (count, Y sum) per touchpoint and dim (stratum × 2 + group), as columns. */
 interface VectorColumns {
   /** The journeys' 52-bit hashes. */
-  journeys: number[];
+  journeys: NumberColumn;
   /** n + 1 offsets into the entry columns. */
-  offsets: number[];
-  t: number[];
-  d: number[];
-  n: number[];
-  s: number[];
+  offsets: NumberColumn;
+  t: NumberColumn;
+  d: NumberColumn;
+  n: NumberColumn;
+  s: NumberColumn;
 }
 
 /** Σ over journeys of x xᵀ for one touchpoint, x = (S − n·c, n) per dim: the pairs a ≤ b present. */
 interface GramColumns {
-  a: number[];
-  b: number[];
-  ss: number[];
-  sn: number[];
-  ns: number[];
-  nn: number[];
+  a: NumberColumn;
+  b: NumberColumn;
+  ss: NumberColumn;
+  sn: NumberColumn;
+  ns: NumberColumn;
+  nn: NumberColumn;
 }
 
 /** A unit whose horizon reaches into D: its Y is read again in every run. */
 interface PendingColumns {
   journey: string[];
-  t: number[];
-  stratum: number[];
-  group: number[];
-  tau: number[];
-  naive: number[];
+  t: NumberColumn;
+  stratum: NumberColumn;
+  group: NumberColumn;
+  tau: NumberColumn;
+  naive: NumberColumn;
 }
 
 /** The folded units of the exposure days before D−h (see the module comment). JSON-safe. */
 export interface OutcomesPrefix {
   /** Channel names in id order, and strata keys in id order (the keys name channels by id). */
   channels: string[];
-  strata: number[];
-  sums: StrataSums[];
+  strata: NumberColumn;
+  sums: Readonly<Record<keyof StrataSums, NumberColumn>>[];
   naive: NaiveSums[];
   /** Per touchpoint and dim: the prefix's mean Y, what its Gram matrix is centred on. */
-  centers: number[][];
+  centers: NumberColumn[];
   gram: GramColumns[];
   /** Journeys with units on day D−h or pending ones: their vectors kept whole. */
   open: VectorColumns;
@@ -254,7 +254,7 @@ export class WindowStatistics {
   readonly sums: StrataSums[];
   readonly naive: NaiveSums[];
   readonly vectors = new JourneyVectors();
-  readonly centers: number[][];
+  readonly centers: NumberColumn[];
   readonly gram: GramColumns[];
 
   constructor(
@@ -263,12 +263,24 @@ export class WindowStatistics {
   ) {
     const count = settings.priced.length;
     for (const name of prefix?.channels ?? []) this.channelId(name);
-    for (const key of prefix?.strata ?? []) this.stratumId(key);
-    const copy = <T>(value: T): T => structuredClone(value);
-    this.sums = Array.from({ length: count }, (_, t) => copy(prefix?.sums[t] ?? emptySums()));
-    this.naive = Array.from({ length: count }, (_, t) =>
-      copy(prefix?.naive[t] ?? { exposed: 0, sumExposed: 0, controls: 0, naiveControls: 0, sumNaive: 0 }),
-    );
+    const strata = prefix?.strata ?? [];
+    for (let s = 0; s < strata.length; s += 1) this.stratumId(strata[s] ?? 0);
+    // Copies: the sums grow with the units added to them.
+    this.sums = Array.from({ length: count }, (_, t) => {
+      const sums = prefix?.sums[t];
+      return sums === undefined
+        ? emptySums()
+        : {
+            exposed: Array.from(sums.exposed),
+            controls: Array.from(sums.controls),
+            sumExposed: Array.from(sums.sumExposed),
+            sumControls: Array.from(sums.sumControls),
+            seen: Array.from(sums.seen),
+          };
+    });
+    this.naive = Array.from({ length: count }, (_, t) => ({
+      ...(prefix?.naive[t] ?? { exposed: 0, sumExposed: 0, controls: 0, naiveControls: 0, sumNaive: 0 }),
+    }));
     this.centers = Array.from({ length: count }, (_, t) => prefix?.centers[t] ?? []);
     this.gram = Array.from(
       { length: count },
@@ -482,7 +494,7 @@ export function prefixBuilder(
 ): { add: (day: SessionColumns) => void; finish: () => OutcomesPrefix } {
   const statistics = new WindowStatistics(settings);
   const open = new Set<number>((lastDay?.journeys ?? []).map(hash52));
-  const pending: PendingColumns = { journey: [], t: [], stratum: [], group: [], tau: [], naive: [] };
+  const pending: Growing<PendingColumns> = { journey: [], t: [], stratum: [], group: [], tau: [], naive: [] };
   return {
     add(day) {
       walkDay(statistics, day, (journey, local, t, stratum, group, tau, y, naive) => {
@@ -513,7 +525,7 @@ export function prefixBuilder(
         return center;
       });
       const cells = Array.from({ length: count }, () => new Map<number, number>());
-      const gram: GramColumns[] = Array.from({ length: count }, () => ({
+      const gram: Growing<GramColumns>[] = Array.from({ length: count }, () => ({
         a: [],
         b: [],
         ss: [],
@@ -521,7 +533,7 @@ export function prefixBuilder(
         ns: [],
         nn: [],
       }));
-      const openColumns: VectorColumns = { journeys: [], offsets: [0], t: [], d: [], n: [], s: [] };
+      const openColumns: Growing<VectorColumns> = { journeys: [], offsets: [0], t: [], d: [], n: [], s: [] };
       const vectors = statistics.vectors;
       const entries: number[] = [];
       for (const [journey, head] of vectors.heads) {

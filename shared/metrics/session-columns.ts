@@ -7,6 +7,15 @@
  */
 import type { DepthBucket, JourneyActivity, OutcomeSession } from './derived';
 
+/**
+ * A column of numbers as read back: an array, or a typed array over the stored bytes
+ * (shared/storage/columnar.ts). Read-only.
+ */
+export type NumberColumn = ArrayLike<number>;
+
+/** The columns while they are being built. */
+export type Growing<T> = { [K in keyof T]: T[K] extends NumberColumn ? number[] : T[K] };
+
 export const DEPTH_BUCKETS: readonly DepthBucket[] = ['0', '1-4', '5-19', '20+'];
 const STAGES = 5;
 
@@ -15,34 +24,34 @@ export interface SessionColumns {
   channels: string[];
   touchpoints: string[];
   /** Per session: index into `journeys`. */
-  journey: number[];
+  journey: NumberColumn;
   /** Per session: its first activity event's time (epoch ms). */
-  start: number[];
+  start: NumberColumn;
   /** Per session: its last activity event's time, ms after its start. */
-  last: number[];
+  last: NumberColumn;
   /** 4 per session: the landmarks of stages 1–4, ms after its start; −1 for a stage not reached. */
-  landmarks: number[];
+  landmarks: NumberColumn;
   /** 5 per session: the channel (index into `channels`) of the landmarks of stages 0–4; −1 with none. */
-  landmarkChannels: number[];
+  landmarkChannels: NumberColumn;
   /** Per session: DEPTH_BUCKETS index × 2 + (intent ? 1 : 0). */
-  covariates: number[];
+  covariates: NumberColumn;
   /** n + 1 offsets into the exposure columns: session i's exposures are [offset[i], offset[i + 1]). */
-  exposureOffsets: number[];
-  exposureTouchpoint: number[];
+  exposureOffsets: NumberColumn;
+  exposureTouchpoint: NumberColumn;
   /** ms after the session's start. */
-  exposureTime: number[];
-  exposureChannel: number[];
+  exposureTime: NumberColumn;
+  exposureChannel: NumberColumn;
 }
 
 /** A journey's activity as columns (what the lookback of the next days reads). */
 export interface ActivityColumns {
   journeys: string[];
   /** n + 1 offsets into `times`, n + 1 into `intentTimes`. */
-  timeOffsets: number[];
+  timeOffsets: NumberColumn;
   /** Ascending within a journey; the first of each journey absolute, the others the gap to the previous. */
-  times: number[];
-  intentOffsets: number[];
-  intentTimes: number[];
+  times: NumberColumn;
+  intentOffsets: NumberColumn;
+  intentTimes: NumberColumn;
 }
 
 function tableOf(): { index: (value: string) => number; values: string[] } {
@@ -66,7 +75,7 @@ export function sessionColumnsOf(sessions: readonly OutcomeSession[]): SessionCo
   const journeys = tableOf();
   const channels = tableOf();
   const touchpoints = tableOf();
-  const columns: SessionColumns = {
+  const columns: Growing<SessionColumns> = {
     journeys: journeys.values,
     channels: channels.values,
     touchpoints: touchpoints.values,
@@ -151,7 +160,7 @@ function deltas(times: readonly number[], into: number[]): void {
   }
 }
 
-function undeltas(values: readonly number[], from: number, to: number): number[] {
+function undeltas(values: NumberColumn, from: number, to: number): number[] {
   const times: number[] = [];
   let time = 0;
   for (let i = from; i < to; i += 1) {
@@ -162,7 +171,7 @@ function undeltas(values: readonly number[], from: number, to: number): number[]
 }
 
 export function activityColumnsOf(activity: readonly JourneyActivity[]): ActivityColumns {
-  const columns: ActivityColumns = {
+  const columns: Growing<ActivityColumns> = {
     journeys: [],
     timeOffsets: [0],
     times: [],

@@ -2,17 +2,18 @@
  * Derived day records in S3 (shared/metrics/derived.ts):
  * - `derived/site=<site>/dt=<day>/ledger.json.gz` — the day's orders and NPS responses with the
  *   digests that say what the record was built from; small, read for every day of the site;
- * - `derived/site=<site>/dt=<day>/sessions.json.gz` — its sessions; read for the days of an exposure
- *   window only;
- * - `derived/site=<site>/dt=<day>/activity.json.gz` — its journeys' activity; read by the lookback of
- *   the days after it;
- * - `derived/site=<site>/dt=<day>/outcomes-prefix.json.gz` — the folded exposure days of that day's
+ * - `derived/site=<site>/dt=<day>/sessions.columns.gz` — its sessions; read for the days of an
+ *   exposure window only;
+ * - `derived/site=<site>/dt=<day>/activity.columns.gz` — its journeys' activity; read by the lookback
+ *   of the days after it;
+ * - `derived/site=<site>/dt=<day>/outcomes-prefix.columns.gz` — the folded exposure days of that day's
  *   `outcomes` window (shared/metrics/outcomes-window.ts), with the digest of what it was folded from:
  *   a cache the day's later runs start from, dropped with any erasure;
  * - `derived/site=<site>/ledger.json.gz` — the customer ledger: every day's ledger part in one object,
  *   each with the ETag of the part it copies, so a run reads one object and one listing instead of one
  *   object per day; parts whose ETag changed are read again.
- * The sessions object is written first: a ledger part names the sessions build it belongs to. Erasure
+ * The `.columns.gz` objects are gzipped columnar records (columnar.ts): read in every hourly run,
+ * and what JSON cost there was parsing millions of numbers. The sessions object is written first: a ledger part names the sessions build it belongs to. Erasure
  * and retention remove a day's parts with the day (and the customer ledger with any of them).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -23,6 +24,7 @@ import { isJsonObject } from '../metrics/properties';
 import type { ActivityColumns, SessionColumns } from '../metrics/session-columns';
 import { deleteObjects, findObjectBytes, listObjects } from './archive';
 import type { StorageClients } from './clients';
+import { decodeColumnar, encodeColumnar } from './columnar';
 
 export interface StoredLedgerPart {
   format: typeof DERIVED_FORMAT;
@@ -60,44 +62,55 @@ export function ledgerPartKeyFor(site: string, date: string): string {
 }
 
 export function sessionsPartKeyFor(site: string, date: string): string {
-  return `${DERIVED_ROOT}/site=${site}/dt=${date}/sessions.json.gz`;
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/sessions.columns.gz`;
 }
 
 export function activityPartKeyFor(site: string, date: string): string {
-  return `${DERIVED_ROOT}/site=${site}/dt=${date}/activity.json.gz`;
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/activity.columns.gz`;
 }
 
+const OUTCOMES_PREFIX_NAME = 'outcomes-prefix.columns.gz';
+
 export function outcomesPrefixKeyFor(site: string, date: string): string {
-  return `${DERIVED_ROOT}/site=${site}/dt=${date}/outcomes-prefix.json.gz`;
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/${OUTCOMES_PREFIX_NAME}`;
 }
 
 export function customerLedgerKeyFor(site: string): string {
   return `${DERIVED_ROOT}/site=${site}/ledger.json.gz`;
 }
 
+type Encoding = 'json' | 'columnar';
+
 async function putGzip(
   clients: StorageClients,
   key: string,
   value: unknown,
+  encoding: Encoding = 'json',
 ): Promise<{ bytes: number; etag: string }> {
-  const body = gzipSync(JSON.stringify(value), { level: 1 });
+  const body = gzipSync(encoding === 'json' ? JSON.stringify(value) : encodeColumnar(value), { level: 1 });
   const response = await clients.s3.send(
     new PutObjectCommand({
       Bucket: clients.settings.bucketName,
       Key: key,
       Body: body,
-      ContentType: 'application/json',
+      ContentType: encoding === 'json' ? 'application/json' : 'application/octet-stream',
       ContentEncoding: 'gzip',
     }),
   );
   return { bytes: body.length, etag: response.ETag ?? '' };
 }
 
-async function getGzip(clients: StorageClients, key: string): Promise<Record<string, unknown> | undefined> {
+/** The stored record; undefined when there is none, or it is unreadable or of another format. */
+async function getGzip(
+  clients: StorageClients,
+  key: string,
+  encoding: Encoding = 'json',
+): Promise<Record<string, unknown> | undefined> {
   const bytes = await findObjectBytes(clients, key);
   if (!bytes) return undefined;
   try {
-    const value: unknown = JSON.parse(gunzipSync(bytes).toString('utf8'));
+    const raw = gunzipSync(bytes);
+    const value: unknown = encoding === 'json' ? JSON.parse(raw.toString('utf8')) : decodeColumnar(raw);
     return isJsonObject(value) && value.format === DERIVED_FORMAT ? value : undefined;
   } catch {
     return undefined;
@@ -112,11 +125,13 @@ export async function putDerivedParts(
 ): Promise<{ bytes: number; ledgerEtag: string }> {
   const { sessions: sessionColumns, activity, ...header } = sessions;
   const [written, activityWritten] = await Promise.all([
-    putGzip(clients, sessionsPartKeyFor(sessions.site, sessions.date), {
-      ...header,
-      sessions: sessionColumns,
-    }),
-    putGzip(clients, activityPartKeyFor(sessions.site, sessions.date), { ...header, activity }),
+    putGzip(
+      clients,
+      sessionsPartKeyFor(sessions.site, sessions.date),
+      { ...header, sessions: sessionColumns },
+      'columnar',
+    ),
+    putGzip(clients, activityPartKeyFor(sessions.site, sessions.date), { ...header, activity }, 'columnar'),
   ]);
   const part = await putGzip(clients, ledgerPartKeyFor(ledger.site, ledger.date), ledger);
   return { bytes: written.bytes + activityWritten.bytes + part.bytes, ledgerEtag: part.etag };
@@ -179,7 +194,7 @@ export async function putOutcomesPrefix(
   clients: StorageClients,
   stored: StoredOutcomesPrefix,
 ): Promise<number> {
-  return (await putGzip(clients, outcomesPrefixKeyFor(stored.site, stored.date), stored)).bytes;
+  return (await putGzip(clients, outcomesPrefixKeyFor(stored.site, stored.date), stored, 'columnar')).bytes;
 }
 
 /** The day's folded prefix when it was folded from what `digest` names; otherwise undefined. */
@@ -189,36 +204,51 @@ export async function getOutcomesPrefix(
   date: string,
   digest: string,
 ): Promise<OutcomesPrefix | undefined> {
-  const value = await getGzip(clients, outcomesPrefixKeyFor(site, date));
+  const value = await getGzip(clients, outcomesPrefixKeyFor(site, date), 'columnar');
   return value && value.digest === digest && isJsonObject(value.prefix)
     ? (value.prefix as unknown as OutcomesPrefix)
     : undefined;
 }
 
-/** Every folded prefix of the site: each may hold units of any day of its window. */
-async function outcomesPrefixKeys(clients: StorageClients, site: string): Promise<string[]> {
-  return (await listObjects(clients, `${DERIVED_ROOT}/site=${site}/dt=`))
-    .map((object) => object.key)
-    .filter((key) => key.endsWith('/outcomes-prefix.json.gz'));
+/** The site's derived day objects, by day; any name, so objects of an earlier format go too. */
+async function derivedDayKeys(
+  clients: StorageClients,
+  site: string,
+): Promise<{ day: string; key: string }[]> {
+  return (await listObjects(clients, `${DERIVED_ROOT}/site=${site}/dt=`)).flatMap((object) => {
+    const day = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(object.key)?.[1];
+    return day === undefined ? [] : [{ day, key: object.key }];
+  });
 }
+
+/** Whether the key names a folded prefix: each may hold units of any day of its window. */
+const isOutcomesPrefix = (key: string) => /\/outcomes-prefix\.[a-z]+\.gz$/.test(key);
 
 /** Drops every folded prefix of the site (retention: they copy units of the days it prunes). */
 export async function deleteOutcomesPrefixes(clients: StorageClients, site: string): Promise<void> {
-  await deleteObjects(clients, await outcomesPrefixKeys(clients, site));
+  const keys = await derivedDayKeys(clients, site);
+  await deleteObjects(
+    clients,
+    keys.filter(({ key }) => isOutcomesPrefix(key)).map(({ key }) => key),
+  );
 }
 
 /**
- * Drops the days' derived parts, the customer ledger and every folded prefix (erasure: they hold the
- * erased user's ids, orders and units).
+ * Drops the days' derived objects, the customer ledger and every folded prefix (erasure: they hold
+ * the erased user's ids, orders and units).
  */
 export async function deleteDerivedDays(
   clients: StorageClients,
   site: string,
   days: readonly string[],
 ): Promise<number> {
-  const keys = [customerLedgerKeyFor(site), ...(await outcomesPrefixKeys(clients, site))];
-  for (const day of days)
-    keys.push(ledgerPartKeyFor(site, day), sessionsPartKeyFor(site, day), activityPartKeyFor(site, day));
+  const erased = new Set(days);
+  const keys = [
+    customerLedgerKeyFor(site),
+    ...(await derivedDayKeys(clients, site))
+      .filter(({ day, key }) => erased.has(day) || isOutcomesPrefix(key))
+      .map(({ key }) => key),
+  ];
   await deleteObjects(clients, keys);
   return keys.length;
 }
@@ -240,7 +270,7 @@ export async function getSessionsPart(
   site: string,
   date: string,
 ): Promise<Stored<{ sessions: SessionColumns }> | undefined> {
-  const value = await getGzip(clients, sessionsPartKeyFor(site, date));
+  const value = await getGzip(clients, sessionsPartKeyFor(site, date), 'columnar');
   return value && isJsonObject(value.sessions)
     ? (value as unknown as Stored<{ sessions: SessionColumns }>)
     : undefined;
@@ -251,7 +281,7 @@ export async function getActivityPart(
   site: string,
   date: string,
 ): Promise<Stored<{ activity: ActivityColumns }> | undefined> {
-  const value = await getGzip(clients, activityPartKeyFor(site, date));
+  const value = await getGzip(clients, activityPartKeyFor(site, date), 'columnar');
   return value && isJsonObject(value.activity)
     ? (value as unknown as Stored<{ activity: ActivityColumns }>)
     : undefined;

@@ -107,7 +107,7 @@ async function computeAll(config: ReturnType<typeof siteConfigWithDefaults>): Pr
 async function prefixKeys(site: string): Promise<string[]> {
   return (await listObjects(stack.clients, `derived/site=${site}/`))
     .map((object) => object.key)
-    .filter((key) => key.endsWith('/outcomes-prefix.json.gz'));
+    .filter((key) => key.includes('/outcomes-prefix.'));
 }
 
 async function documents(site: string): Promise<Map<string, FiguresDocument>> {

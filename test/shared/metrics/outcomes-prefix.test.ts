@@ -14,7 +14,8 @@ import {
   outcomesFiguresOfColumns,
   outcomesPrefixBuilder,
 } from '../../../shared/metrics/outcomes';
-import { sessionColumnsOf } from '../../../shared/metrics/session-columns';
+import { type SessionColumns, sessionColumnsOf } from '../../../shared/metrics/session-columns';
+import { decodeColumnar, encodeColumnar } from '../../../shared/storage/columnar';
 import { addDays, datesBetween, localDayBounds } from '../../../shared/time';
 import { compareFigures } from '../../helpers/compare-figures';
 import { utcSite } from './fixtures';
@@ -91,7 +92,12 @@ interface SessionInput {
   intent: boolean;
 }
 
-/** The window's figures through a prefix folded before D's orders came, and read back as JSON. */
+/** As the derived records are stored and read back (shared/storage/columnar.ts): long arrays typed. */
+function stored<T>(value: T): T {
+  return decodeColumnar(encodeColumnar(value)) as T;
+}
+
+/** The window's figures through a prefix folded before D's orders came, and read back as stored. */
 function viaPrefix(
   input: { config: ReturnType<typeof utcSite>; date: string },
   days: Map<string, OutcomeSession[]>,
@@ -99,13 +105,13 @@ function viaPrefix(
   allOrders: LedgerOrder[],
 ): OutcomesFigures {
   const { to } = exposureWindowOf(input.date, input.config);
-  const lastDay = sessionColumnsOf(days.get(to) ?? []);
+  const lastDay = stored<SessionColumns>(sessionColumnsOf(days.get(to) ?? []));
   const builder = outcomesPrefixBuilder(
     { ...input, ledger: buildLedger([{ orders: ordersBeforeD, responses: [] }]) },
     lastDay,
   );
-  for (const [day, sessions] of days) if (day < to) builder.add(sessionColumnsOf(sessions));
-  const prefix = JSON.parse(JSON.stringify(builder.finish())) as OutcomesPrefix;
+  for (const [day, sessions] of days) if (day < to) builder.add(stored(sessionColumnsOf(sessions)));
+  const prefix = stored<OutcomesPrefix>(builder.finish());
   const accumulator = outcomesAccumulator(
     { ...input, ledger: buildLedger([{ orders: allOrders, responses: [] }]) },
     prefix,
