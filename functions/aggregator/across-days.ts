@@ -241,8 +241,7 @@ export async function acrossDaysInput(
 
 /**
  * What D's folded prefix (metrics/outcomes-window.ts) is folded from: the rules, the sessions of the
- * exposure days before D−h and of D−h (its journeys are kept whole), and every order before D (an
- * order's first event can be any day's).
+ * exposure days, and every order before D (an order's first event can be any day's).
  */
 export function prefixDigestOf(
   config: SiteConfig,
@@ -261,9 +260,9 @@ export function prefixDigestOf(
 }
 
 /**
- * §7 `outcomes` of `date`. The exposure days before D−h are folded once into a prefix stored beside
- * the day's record, read one day at a time while folding; every run of the day with the same history
- * (all hourly runs but the first) reads the prefix and day D−h only.
+ * §7 `outcomes` of `date`. The exposure days are folded once into a prefix stored beside the day's
+ * record, read one day at a time while folding; every run of the day with the same history (all
+ * hourly runs but the first) reads the prefix only and adds what D's orders bring its pending units.
  */
 export async function outcomesOfWindow(
   clients: StorageClients,
@@ -274,20 +273,19 @@ export async function outcomesOfWindow(
 ): Promise<{ figures: OutcomesFigures; folded: number }> {
   const site = config.site;
   const { from, to } = exposureWindowOf(date, config);
-  const prefixDays: string[] = [];
-  for (let day = from; day < to; day = addDays(day, 1)) if (parts.has(day)) prefixDays.push(day);
+  const windowDays: string[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) if (parts.has(day)) windowDays.push(day);
+  const input = { config, date, ledger };
+  if (windowDays.length === 0) return { figures: outcomesAccumulator(input).finish(), folded: 0 };
   const digest = prefixDigestOf(config, date, parts);
-  const [stored, lastDay] = await Promise.all([
-    prefixDays.length === 0 ? undefined : getOutcomesPrefix(clients, site, date, digest),
-    parts.has(to) ? getSessionsPart(clients, site, to) : undefined,
-  ]);
-  let prefix = stored;
-  if (prefix === undefined && prefixDays.length > 0) {
-    const builder = outcomesPrefixBuilder({ config, date, ledger }, lastDay?.sessions);
-    let next = getSessionsPart(clients, site, prefixDays[0] ?? from);
-    for (let index = 0; index < prefixDays.length; index += 1) {
+  let prefix = await getOutcomesPrefix(clients, site, date, digest);
+  const folded = prefix === undefined ? windowDays.length : 0;
+  if (prefix === undefined) {
+    const builder = outcomesPrefixBuilder(input);
+    let next = getSessionsPart(clients, site, windowDays[0] ?? from);
+    for (let index = 0; index < windowDays.length; index += 1) {
       const part = await next;
-      const following = prefixDays[index + 1];
+      const following = windowDays[index + 1];
       if (following !== undefined) next = getSessionsPart(clients, site, following);
       if (part) builder.add(part.sessions);
     }
@@ -297,7 +295,5 @@ export async function outcomesOfWindow(
       () => undefined,
     );
   }
-  const accumulator = outcomesAccumulator({ config, date, ledger }, prefix);
-  if (lastDay) accumulator.add(lastDay.sessions);
-  return { figures: accumulator.finish(), folded: stored === undefined ? prefixDays.length : 0 };
+  return { figures: outcomesAccumulator(input, prefix).finish(), folded };
 }

@@ -4,12 +4,14 @@
  * journey the (count, Y sum) of its units in each stratum and group, what the journey-clustered
  * variance ("Interval") needs once the strata's means and weights are known.
  *
- * The statistics are additive, which lets a day's run skip most of its window: a unit of an exposure
- * day before D−h whose horizon ends before D starts has a Y no later order can change. Those units
- * are folded once into an `OutcomesPrefix` (sums, and for the journeys that have no unit left to
- * come, the Gram matrix of their vectors, centred on the prefix's stratum means so the interval loses
- * no precision); each later run of D reads it, walks day D−h only and adds the few units whose
- * horizon reaches into D (a DST change shortens the days between). The result is the one a walk of
+ * The statistics are additive, which lets a day's run skip its window: a unit's Y up to the start of
+ * D depends on orders before D only, and no later order changes those. Every unit of the window is
+ * folded once with that Y into an `OutcomesPrefix` (sums, and for the journeys that have no unit
+ * whose horizon reaches into D, the Gram matrix of their vectors, centred on the prefix's stratum
+ * means so the interval loses no precision). The units whose horizon does reach into D (all of day
+ * D−h's, and the few of earlier days a DST change or a session past midnight brings) are kept as
+ * pending, with their journeys' vectors whole; each run of D reads the prefix and adds what D's orders
+ * add to the Y of the pending units of the journeys that ordered on D. The result is the one a walk of
  * the whole window gives, up to the order of floating-point sums.
  */
 import type { CustomerLedger, LedgerOrder } from './derived';
@@ -146,17 +148,22 @@ interface GramColumns {
   nn: NumberColumn;
 }
 
-/** A unit whose horizon reaches into D: its Y is read again in every run. */
+/**
+ * The units whose horizon reaches into D, by journey: their Y up to the start of D is folded, and
+ * every run adds what D's orders bring them.
+ */
 interface PendingColumns {
-  journey: string[];
-  t: NumberColumn;
+  /** The journeys (ids as the ledger knows them); their units are [offsets[j], offsets[j + 1]). */
+  journeys: string[];
+  offsets: NumberColumn;
+  /** t × 4 + group × 2 + (naive control ? 1 : 0). */
+  code: NumberColumn;
   stratum: NumberColumn;
-  group: NumberColumn;
+  /** τ − the start of D, ms. */
   tau: NumberColumn;
-  naive: NumberColumn;
 }
 
-/** The folded units of the exposure days before D−h (see the module comment). JSON-safe. */
+/** The folded units of D's exposure window (see the module comment). JSON-safe but for typed arrays. */
 export interface OutcomesPrefix {
   /** Channel names in id order, and strata keys in id order (the keys name channels by id). */
   channels: string[];
@@ -166,7 +173,7 @@ export interface OutcomesPrefix {
   /** Per touchpoint and dim: the prefix's mean Y, what its Gram matrix is centred on. */
   centers: NumberColumn[];
   gram: GramColumns[];
-  /** Journeys with units on day D−h or pending ones: their vectors kept whole. */
+  /** Journeys with pending units: their vectors kept whole. */
   open: VectorColumns;
   pending: PendingColumns;
 }
@@ -239,6 +246,8 @@ export interface WindowSettings {
   ledger: CustomerLedger;
   horizonMs: number;
   lookbackMs: number;
+  /** The start of D. */
+  startOfDay: number;
   /** The end of D: no order at or after it is read. */
   endOfDay: number;
 }
@@ -293,24 +302,22 @@ export class WindowStatistics {
       for (let e = open.offsets[j] ?? 0; e < (open.offsets[j + 1] ?? 0); e += 1)
         this.vectors.add(journey, open.t[e] ?? 0, open.d[e] ?? 0, open.n[e] ?? 0, open.s[e] ?? 0);
     }
+    const { startOfDay, endOfDay, horizonMs } = settings;
     const pending = prefix.pending;
-    for (let u = 0; u < pending.journey.length; u += 1) {
-      const name = pending.journey[u] ?? '';
-      const tau = pending.tau[u] ?? 0;
-      const y = valueBetween(
-        settings.ledger.ordersByJourney.get(name),
-        tau,
-        tau + settings.horizonMs,
-        settings.endOfDay,
-      );
-      this.addUnit(
-        this.journeyId(hash52(name)),
-        pending.t[u] ?? 0,
-        pending.stratum[u] ?? 0,
-        pending.group[u] ?? 0,
-        y,
-        pending.naive[u] === 1,
-      );
+    for (let j = 0; j < pending.journeys.length; j += 1) {
+      const name = pending.journeys[j] ?? '';
+      const orders = settings.ledger.ordersByJourney.get(name);
+      if (!hasOrderIn(orders, startOfDay, endOfDay)) continue;
+      const journey = this.journeyId(hash52(name));
+      for (let u = pending.offsets[j] ?? 0; u < (pending.offsets[j + 1] ?? 0); u += 1) {
+        const tau = startOfDay + (pending.tau[u] ?? 0);
+        const added =
+          valueBetween(orders, tau, tau + horizonMs, endOfDay) -
+          valueBetween(orders, tau, tau + horizonMs, startOfDay);
+        const code = pending.code[u] ?? 0;
+        if (added !== 0)
+          this.addToY(journey, code >> 2, pending.stratum[u] ?? 0, (code >> 1) & 1, added, (code & 1) === 1);
+      }
     }
   }
 
@@ -354,6 +361,21 @@ export class WindowStatistics {
 
   get strataList(): readonly number[] {
     return this.strataKeys;
+  }
+
+  /** Adds `y` to the Y of a unit already added (the folded Y of a pending unit: D's orders). */
+  addToY(journey: number, t: number, stratum: number, group: number, y: number, naive: boolean): void {
+    const sums = this.sums[t];
+    const naiveSums = this.naive[t];
+    if (sums === undefined || naiveSums === undefined) return;
+    if (group === EXPOSED) {
+      sums.sumExposed[stratum] = (sums.sumExposed[stratum] ?? 0) + y;
+      naiveSums.sumExposed += y;
+    } else {
+      sums.sumControls[stratum] = (sums.sumControls[stratum] ?? 0) + y;
+      if (naive) naiveSums.sumNaive += y;
+    }
+    this.vectors.add(journey, t, stratum * 2 + group, 0, y);
   }
 
   addUnit(journey: number, t: number, stratum: number, group: number, y: number, naive: boolean): void {
@@ -483,33 +505,39 @@ export function addDay(statistics: WindowStatistics, day: SessionColumns): void 
 }
 
 /**
- * Folds exposure days before D−h into a prefix: `add` each of them, then `finish`. `lastDay` is day
- * D−h, whose journeys keep their vectors whole; `startOfD` the instant before which a unit's horizon
- * must end for its Y to be final.
+ * Folds the exposure window's days into a prefix: `add` each of them, then `finish`. Every unit is
+ * folded with its Y up to the start of D, which no later order changes; the units whose horizon
+ * reaches into D (every unit of day D−h, and the few of earlier days a DST change or a session past
+ * midnight brings) are kept as pending, and their journeys' vectors whole.
  */
-export function prefixBuilder(
-  settings: WindowSettings,
-  lastDay: SessionColumns | undefined,
-  startOfD: number,
-): { add: (day: SessionColumns) => void; finish: () => OutcomesPrefix } {
-  const statistics = new WindowStatistics(settings);
-  const open = new Set<number>((lastDay?.journeys ?? []).map(hash52));
-  const pending: Growing<PendingColumns> = { journey: [], t: [], stratum: [], group: [], tau: [], naive: [] };
+export function prefixBuilder(settings: WindowSettings): {
+  add: (day: SessionColumns) => void;
+  finish: () => OutcomesPrefix;
+} {
+  const startOfD = settings.startOfDay;
+  const statistics = new WindowStatistics({ ...settings, endOfDay: startOfD });
+  const open = new Set<number>();
+  const names = new Map<string, number>();
+  const unitJourney: number[] = [];
+  const unitCode: number[] = [];
+  const unitStratum: number[] = [];
+  const unitTau: number[] = [];
   return {
     add(day) {
       walkDay(statistics, day, (journey, local, t, stratum, group, tau, y, naive) => {
-        if (tau + settings.horizonMs < startOfD) {
-          statistics.addUnit(journey, t, stratum, group, y, naive);
-          return;
-        }
+        statistics.addUnit(journey, t, stratum, group, y, naive);
+        if (tau + settings.horizonMs < startOfD) return;
         const name = day.journeys[local] ?? '';
-        open.add(hash52(name));
-        pending.journey.push(name);
-        pending.t.push(t);
-        pending.stratum.push(stratum);
-        pending.group.push(group);
-        pending.tau.push(tau);
-        pending.naive.push(naive ? 1 : 0);
+        let index = names.get(name);
+        if (index === undefined) {
+          index = names.size;
+          names.set(name, index);
+          open.add(statistics.hashOf(journey));
+        }
+        unitJourney.push(index);
+        unitCode.push(t * 4 + group * 2 + (naive ? 1 : 0));
+        unitStratum.push(stratum);
+        unitTau.push(tau - startOfD);
       });
     },
     finish() {
@@ -591,10 +619,39 @@ export function prefixBuilder(
         centers,
         gram,
         open: openColumns,
-        pending,
+        pending: pendingByJourney([...names.keys()], unitJourney, unitCode, unitStratum, unitTau),
       };
     },
   };
+}
+
+/** The pending units grouped by journey (a counting sort: units of one journey keep their order). */
+function pendingByJourney(
+  journeys: string[],
+  unitJourney: readonly number[],
+  code: readonly number[],
+  stratum: readonly number[],
+  tau: readonly number[],
+): PendingColumns {
+  const offsets = new Int32Array(journeys.length + 1);
+  for (const journey of unitJourney) offsets[journey + 1] = (offsets[journey + 1] ?? 0) + 1;
+  for (let j = 0; j < journeys.length; j += 1) offsets[j + 1] = (offsets[j + 1] ?? 0) + (offsets[j] ?? 0);
+  const next = offsets.slice(0, journeys.length);
+  // Arrays, not typed ones: stored, τ becomes an int32 column where it fits (columnar.ts).
+  const sorted = {
+    code: new Array<number>(code.length).fill(0),
+    stratum: new Array<number>(code.length).fill(0),
+    tau: new Array<number>(code.length).fill(0),
+  };
+  for (let u = 0; u < unitJourney.length; u += 1) {
+    const journey = unitJourney[u] ?? 0;
+    const at = next[journey] ?? 0;
+    next[journey] = at + 1;
+    sorted.code[at] = code[u] ?? 0;
+    sorted.stratum[at] = stratum[u] ?? 0;
+    sorted.tau[at] = tau[u] ?? 0;
+  }
+  return { journeys, offsets: Array.from(offsets), ...sorted };
 }
 
 const ratio = (value: number, cost: number) => (value - cost) / cost;

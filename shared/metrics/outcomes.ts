@@ -234,6 +234,7 @@ function windowSettingsOf(input: Omit<OutcomesInput, 'exposureDays'>): {
       ledger: input.ledger,
       horizonMs: horizonDays * DAY_MS,
       lookbackMs: lookbackDays * DAY_MS,
+      startOfDay: localDayBounds(date, config.timezone).start,
       endOfDay: localDayBounds(date, config.timezone).end,
     },
   };
@@ -242,7 +243,7 @@ function windowSettingsOf(input: Omit<OutcomesInput, 'exposureDays'>): {
 /**
  * `outcomes` of day D with the exposure days added one at a time, in date order: a caller can read
  * each day, add it and let it go, so 28 days of a large site never sit in memory at once. With a
- * `prefix` (`outcomesPrefixBuilder`), only the days it does not fold are added: day D−h.
+ * `prefix` (`outcomesPrefixBuilder`), which folds every day of the window, none is added.
  */
 export function outcomesAccumulator(
   input: Omit<OutcomesInput, 'exposureDays'>,
@@ -274,17 +275,13 @@ export function outcomesAccumulator(
 }
 
 /**
- * Folds the exposure days before D−h (add them in date order) into the prefix later runs of D start
- * from: their units' Y cannot change any more, except the few whose horizon reaches into D.
- * `lastDay`: the sessions of day D−h (its journeys are kept whole).
+ * Folds the exposure window's days (add them in date order) into the prefix every run of D starts
+ * from: their units' Y up to the start of D cannot change any more; what D's orders add to the units
+ * whose horizon reaches into D is added to it in each run.
  */
-export function outcomesPrefixBuilder(
-  input: Omit<OutcomesInput, 'exposureDays'>,
-  lastDay: SessionColumns | undefined,
-): { add: (day: SessionColumns) => void; finish: () => OutcomesPrefix } {
-  return prefixBuilder(
-    windowSettingsOf(input).settings,
-    lastDay,
-    localDayBounds(input.date, input.config.timezone).start,
-  );
+export function outcomesPrefixBuilder(input: Omit<OutcomesInput, 'exposureDays'>): {
+  add: (day: SessionColumns) => void;
+  finish: () => OutcomesPrefix;
+} {
+  return prefixBuilder(windowSettingsOf(input).settings);
 }

@@ -205,8 +205,9 @@ export async function getOutcomesPrefix(
   digest: string,
 ): Promise<OutcomesPrefix | undefined> {
   const value = await getGzip(clients, outcomesPrefixKeyFor(site, date), 'columnar');
-  return value && value.digest === digest && isJsonObject(value.prefix)
-    ? (value.prefix as unknown as OutcomesPrefix)
+  const prefix = value?.digest === digest ? value.prefix : undefined;
+  return isJsonObject(prefix) && isJsonObject(prefix.pending) && Array.isArray(prefix.pending.journeys)
+    ? (prefix as unknown as OutcomesPrefix)
     : undefined;
 }
 

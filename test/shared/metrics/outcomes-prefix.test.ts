@@ -14,7 +14,7 @@ import {
   outcomesFiguresOfColumns,
   outcomesPrefixBuilder,
 } from '../../../shared/metrics/outcomes';
-import { type SessionColumns, sessionColumnsOf } from '../../../shared/metrics/session-columns';
+import { sessionColumnsOf } from '../../../shared/metrics/session-columns';
 import { decodeColumnar, encodeColumnar } from '../../../shared/storage/columnar';
 import { addDays, datesBetween, localDayBounds } from '../../../shared/time';
 import { compareFigures } from '../../helpers/compare-figures';
@@ -97,27 +97,27 @@ function stored<T>(value: T): T {
   return decodeColumnar(encodeColumnar(value)) as T;
 }
 
-/** The window's figures through a prefix folded before D's orders came, and read back as stored. */
+/**
+ * The window's figures through a prefix folded when only some of D's orders had come (every other
+ * one), read back as stored, and finished with all of them.
+ */
 function viaPrefix(
   input: { config: ReturnType<typeof utcSite>; date: string },
   days: Map<string, OutcomeSession[]>,
-  ordersBeforeD: LedgerOrder[],
   allOrders: LedgerOrder[],
 ): OutcomesFigures {
-  const { to } = exposureWindowOf(input.date, input.config);
-  const lastDay = stored<SessionColumns>(sessionColumnsOf(days.get(to) ?? []));
-  const builder = outcomesPrefixBuilder(
-    { ...input, ledger: buildLedger([{ orders: ordersBeforeD, responses: [] }]) },
-    lastDay,
-  );
-  for (const [day, sessions] of days) if (day < to) builder.add(stored(sessionColumnsOf(sessions)));
+  const startOfD = localDayBounds(input.date, input.config.timezone).start;
+  const ordersAtFold = allOrders.filter((order, index) => order.time < startOfD || index % 2 === 0);
+  const builder = outcomesPrefixBuilder({
+    ...input,
+    ledger: buildLedger([{ orders: ordersAtFold, responses: [] }]),
+  });
+  for (const sessions of days.values()) builder.add(stored(sessionColumnsOf(sessions)));
   const prefix = stored<OutcomesPrefix>(builder.finish());
-  const accumulator = outcomesAccumulator(
+  return outcomesAccumulator(
     { ...input, ledger: buildLedger([{ orders: allOrders, responses: [] }]) },
     prefix,
-  );
-  accumulator.add(lastDay);
-  return accumulator.finish();
+  ).finish();
 }
 
 describe('outcomes from a folded prefix', () => {
@@ -163,12 +163,7 @@ describe('outcomes from a folded prefix', () => {
               ledger: buildLedger([{ orders, responses: [] }]),
               exposureDays: [...days.values()].map(sessionColumnsOf),
             });
-            const cached = viaPrefix(
-              { config, date },
-              days,
-              orders.filter((order) => order.time < startOfD),
-              orders,
-            );
+            const cached = viaPrefix({ config, date }, days, orders);
             usable += direct.rox.touchpoints.some((t) => t.usableStrata > 0) ? 1 : 0;
             expect(compareFigures(direct, cached)).toEqual([]);
           },
@@ -211,7 +206,7 @@ describe('outcomes from a folded prefix', () => {
       time: localDayBounds(date, config.timezone).start + 600_000,
       value: 90,
     };
-    const cached = viaPrefix({ config, date }, days, [], [orderOfD]);
+    const cached = viaPrefix({ config, date }, days, [orderOfD]);
     const chat = cached.rox.touchpoints[0];
     expect(chat?.exposed).toBe(2);
     expect(chat?.revenuePerJourneyExposed).toBe(45);
