@@ -21,12 +21,7 @@ import {
   type WindowSettings,
   WindowStatistics,
 } from './outcomes-window';
-import {
-  type ActivityColumns,
-  activityOfColumns,
-  type SessionColumns,
-  sessionColumnsOf,
-} from './session-columns';
+import { type ActivityColumns, type SessionColumns, sessionColumnsOf } from './session-columns';
 
 export type { OutcomesPrefix, OutcomeTouchpointFigures, Verdict } from './outcomes-window';
 
@@ -81,6 +76,33 @@ export function journeyActivityOf(day: DayContext): JourneyActivity[] {
 
 function isIntent(name: string | undefined): boolean {
   return name === EVENT_NAMES.productAdded || name === EVENT_NAMES.checkoutStarted;
+}
+
+/** A journey's activity of one day: as an object, or its place in a stored day's columns. */
+type HistoryEntry = JourneyActivity | { columns: ActivityColumns; index: number };
+
+/** How many of the entry's `times` or `intentTimes` lie in [from, to). */
+function countInLookback(
+  entry: HistoryEntry,
+  which: 'times' | 'intentTimes',
+  from: number,
+  to: number,
+): number {
+  if (!('columns' in entry)) return countBetween(entry[which], from, to);
+  const { columns, index } = entry;
+  const offsets = which === 'times' ? columns.timeOffsets : columns.intentOffsets;
+  const values = columns[which];
+  const begin = offsets[index] ?? 0;
+  const end = offsets[index + 1] ?? begin;
+  // Stored as the first time and the gaps after it (session-columns.ts).
+  let time = 0;
+  let count = 0;
+  for (let i = begin; i < end; i += 1) {
+    time = i === begin ? (values[i] ?? 0) : time + (values[i] ?? 0);
+    if (time >= to) break;
+    if (time >= from) count += 1;
+  }
+  return count;
 }
 
 /** The number of values of an ascending list in [from, to). */
@@ -154,19 +176,27 @@ export function outcomeSessionsOf(
       session.exposures.set(touchpoint, { touchpoint, time: event.time, channel });
   }
 
-  const history = new Map<string, (readonly number[])[][]>();
-  const addHistory = (activity: JourneyActivity) => {
-    const known = history.get(activity.journeyId);
-    if (known) known.push([activity.times, activity.intentTimes]);
-    else history.set(activity.journeyId, [[activity.times, activity.intentTimes]]);
+  // Per journey of D, where its lookback activity is: D's own and the lookback days' as objects, or
+  // a journey's place in a stored day's columns, read where it is (most of it lies wholly inside or
+  // outside a session's lookback; decoding every time of every returning journey cost more than
+  // the rest of the covariates).
+  const history = new Map<string, HistoryEntry[]>();
+  const addHistory = (journeyId: string, entry: HistoryEntry) => {
+    const known = history.get(journeyId);
+    if (known) known.push(entry);
+    else history.set(journeyId, [entry]);
   };
   for (const dayActivity of lookback) {
-    // As stored: only the journeys of D are decoded (most of a day's visitors do not come back).
-    if ('timeOffsets' in dayActivity)
-      for (const activity of activityOfColumns(dayActivity, day.journeys)) addHistory(activity);
-    else for (const activity of dayActivity) addHistory(activity);
+    if ('timeOffsets' in dayActivity) {
+      // As stored: only the journeys of D are looked up (most of a day's visitors do not come back).
+      const journeys = dayActivity.journeys;
+      for (let index = 0; index < journeys.length; index += 1) {
+        const journeyId = journeys[index] ?? '';
+        if (day.journeys.has(journeyId)) addHistory(journeyId, { columns: dayActivity, index });
+      }
+    } else for (const activity of dayActivity) addHistory(activity.journeyId, activity);
   }
-  for (const activity of journeyActivityOf(day)) addHistory(activity);
+  for (const activity of journeyActivityOf(day)) addHistory(activity.journeyId, activity);
 
   const reach = lookbackDays * DAY_MS;
   return building.map((session, index) => {
@@ -174,9 +204,9 @@ export function outcomeSessionsOf(
     const from = session.start - reach;
     let events = 0;
     let intent = false;
-    for (const [times = [], intentTimes = []] of history.get(journeyId) ?? []) {
-      events += countBetween(times, from, session.start);
-      if (!intent && countBetween(intentTimes, from, session.start) > 0) intent = true;
+    for (const entry of history.get(journeyId) ?? []) {
+      events += countInLookback(entry, 'times', from, session.start);
+      if (!intent && countInLookback(entry, 'intentTimes', from, session.start) > 0) intent = true;
     }
     return {
       journeyId,

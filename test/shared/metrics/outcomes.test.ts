@@ -21,6 +21,8 @@ import {
   outcomeSessionsOf,
   outcomesFigures,
 } from '../../../shared/metrics/outcomes';
+import { type ActivityColumns, activityColumnsOf } from '../../../shared/metrics/session-columns';
+import { decodeColumnar, encodeColumnar } from '../../../shared/storage/columnar';
 import { addDays, datesBetween } from '../../../shared/time';
 import { added, identify, order, page, track, utcSite } from './fixtures';
 
@@ -158,12 +160,16 @@ describe('outcomeSessionsOf (metrics.md §7 "Stages", "Units", "Stratum")', () =
     lookbackDays = 1,
     cfg: SiteConfig = config(),
     day = date,
-  ) =>
-    outcomeSessionsOf(
-      buildDayContext({ config: cfg, date: day, events, links: linksFromEvents(events) }),
-      lookback,
-      lookbackDays,
+  ) => {
+    const context = buildDayContext({ config: cfg, date: day, events, links: linksFromEvents(events) });
+    const sessions = outcomeSessionsOf(context, lookback, lookbackDays);
+    // The lookback days as a run reads them (stored columns) give the same covariates.
+    const stored = lookback.map(
+      (activity) => decodeColumnar(encodeColumnar(activityColumnsOf(activity))) as ActivityColumns,
     );
+    expect(outcomeSessionsOf(context, stored, lookbackDays)).toEqual(sessions);
+    return sessions;
+  };
 
   it('records the first landmark of each stage with its channel, null for a stage not reached', () => {
     const [result] = sessionsOf([
