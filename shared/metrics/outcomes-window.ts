@@ -197,6 +197,12 @@ class JourneyVectors {
         return;
       }
     }
+    this.append(journey, t, d, count, sum);
+  }
+
+  /** Adds a new (t, d) entry for the journey; it must not have one yet. */
+  append(journey: number, t: number, d: number, count: number, sum: number): void {
+    const head = this.heads.get(journey);
     if (this.length === this.t.length) this.grow();
     const entry = this.length;
     this.t[entry] = t;
@@ -299,8 +305,9 @@ export class WindowStatistics {
     const open = prefix.open;
     for (let j = 0; j < open.journeys.length; j += 1) {
       const journey = this.journeyId(open.journeys[j] ?? 0);
+      // A journey's entries are stored once each: appended, not searched for.
       for (let e = open.offsets[j] ?? 0; e < (open.offsets[j + 1] ?? 0); e += 1)
-        this.vectors.add(journey, open.t[e] ?? 0, open.d[e] ?? 0, open.n[e] ?? 0, open.s[e] ?? 0);
+        this.vectors.append(journey, open.t[e] ?? 0, open.d[e] ?? 0, open.n[e] ?? 0, open.s[e] ?? 0);
     }
     const { startOfDay, endOfDay, horizonMs } = settings;
     const pending = prefix.pending;

@@ -94,11 +94,11 @@ function countInLookback(
   const values = columns[which];
   const begin = offsets[index] ?? 0;
   const end = offsets[index + 1] ?? begin;
-  // Stored as the first time and the gaps after it (session-columns.ts).
-  let time = 0;
+  // Stored as gaps, the first from the columns' base (session-columns.ts).
+  let time = columns.base;
   let count = 0;
   for (let i = begin; i < end; i += 1) {
-    time = i === begin ? (values[i] ?? 0) : time + (values[i] ?? 0);
+    time += values[i] ?? 0;
     if (time >= to) break;
     if (time >= from) count += 1;
   }

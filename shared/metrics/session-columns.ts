@@ -48,7 +48,12 @@ export interface ActivityColumns {
   journeys: string[];
   /** n + 1 offsets into `times`, n + 1 into `intentTimes`. */
   timeOffsets: NumberColumn;
-  /** Ascending within a journey; the first of each journey absolute, the others the gap to the previous. */
+  /** What the first time of each journey is relative to (epoch ms): the times fit int32 columns. */
+  base: number;
+  /**
+   * Ascending within a journey; the first of each journey relative to `base`, the others the gap to
+   * the previous one. Likewise `intentTimes`.
+   */
   times: NumberColumn;
   intentOffsets: NumberColumn;
   intentTimes: NumberColumn;
@@ -152,27 +157,32 @@ export function sessionsOfColumns(columns: SessionColumns): OutcomeSession[] {
   return sessions;
 }
 
-function deltas(times: readonly number[], into: number[]): void {
-  let previous = 0;
-  for (const [index, time] of times.entries()) {
-    into.push(index === 0 ? time : time - previous);
+function deltas(times: readonly number[], into: number[], base: number): void {
+  let previous = base;
+  for (const time of times) {
+    into.push(time - previous);
     previous = time;
   }
 }
 
-function undeltas(values: NumberColumn, from: number, to: number): number[] {
+function undeltas(values: NumberColumn, from: number, to: number, base: number): number[] {
   const times: number[] = [];
-  let time = 0;
+  let time = base;
   for (let i = from; i < to; i += 1) {
-    time = i === from ? (values[i] ?? 0) : time + (values[i] ?? 0);
+    time += values[i] ?? 0;
     times.push(time);
   }
   return times;
 }
 
 export function activityColumnsOf(activity: readonly JourneyActivity[]): ActivityColumns {
+  let base = Number.POSITIVE_INFINITY;
+  for (const journey of activity)
+    base = Math.min(base, journey.times[0] ?? base, journey.intentTimes[0] ?? base);
+  if (base === Number.POSITIVE_INFINITY) base = 0;
   const columns: Growing<ActivityColumns> = {
     journeys: [],
+    base,
     timeOffsets: [0],
     times: [],
     intentOffsets: [0],
@@ -180,9 +190,9 @@ export function activityColumnsOf(activity: readonly JourneyActivity[]): Activit
   };
   for (const journey of activity) {
     columns.journeys.push(journey.journeyId);
-    deltas(journey.times, columns.times);
+    deltas(journey.times, columns.times, base);
     columns.timeOffsets.push(columns.times.length);
-    deltas(journey.intentTimes, columns.intentTimes);
+    deltas(journey.intentTimes, columns.intentTimes, base);
     columns.intentOffsets.push(columns.intentTimes.length);
   }
   return columns;
@@ -198,11 +208,17 @@ export function activityOfColumns(
     if (only && !only.has(journeyId)) continue;
     activity.push({
       journeyId,
-      times: undeltas(columns.times, columns.timeOffsets[i] ?? 0, columns.timeOffsets[i + 1] ?? 0),
+      times: undeltas(
+        columns.times,
+        columns.timeOffsets[i] ?? 0,
+        columns.timeOffsets[i + 1] ?? 0,
+        columns.base,
+      ),
       intentTimes: undeltas(
         columns.intentTimes,
         columns.intentOffsets[i] ?? 0,
         columns.intentOffsets[i + 1] ?? 0,
+        columns.base,
       ),
     });
   }
