@@ -1,6 +1,7 @@
 /** Collector Lambda: the Tracking API. Method, route, write key and body here; the workflow is shared/app/ingest.ts. */
 import middy from '@middy/core';
 import { createWarmState, ingest } from '../../shared/app/ingest';
+import { runtimeConfig } from '../../shared/config/runtime';
 import { type ArchiveSink, archiveSinkFor } from '../../shared/storage/archive-sink';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
@@ -68,7 +69,7 @@ export function createCollectorHandler(deps: CollectorDeps) {
   return middy<HttpEvent, HttpResult>().use(httpErrors()).use(tracking.corsOnErrors()).handler(collector);
 }
 
-const clients = createStorageClients();
+const clients = createStorageClients(runtimeConfig().storage);
 
 /** The Lambda entry point; the local runtime serves this same export. */
 export const handler = createCollectorHandler({ clients, sites: createSiteCache(clients) });

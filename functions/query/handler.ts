@@ -1,6 +1,7 @@
 /** Query Lambda: figures, journeys and alert history behind the site's read key; user erasure behind its admin key. */
 import middy from '@middy/core';
 import { journeyPage, requestUserErasure, userErasureStatus } from '../../shared/app/query';
+import { runtimeConfig } from '../../shared/config/runtime';
 import { queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
@@ -73,8 +74,9 @@ export function createQueryHandler(deps: QueryDeps) {
   return middy<HttpEvent, HttpResult>().use(httpErrors()).handler(createQuery(deps));
 }
 
-const clients = createStorageClients();
-const erasureFunction = process.env.ROXTRAIL_ERASURE_FUNCTION;
+const config = runtimeConfig();
+const clients = createStorageClients(config.storage);
+const erasureFunction = config.erasureFunction;
 
 export const handler = createQueryHandler({
   clients,
