@@ -2,6 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/routes';
+import { FUNCTION_ENTRIES } from '../../infra/cdk/bundling';
 import type { RoxtrailFunction } from '../../infra/cdk/constructs/roxtrail-function';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
 import { type LambdaHttpHandler, startLocalHttpServer } from '../../infra/local/http-adapter';
@@ -58,6 +59,9 @@ describe('the routes table (functions/routes.ts)', () => {
   it('is what the local runtime serves, each route from the handler module the stack deploys', () => {
     const local = localRoutes();
     expect(local.map((route) => route.routeKey)).toEqual(ROUTES.map((route) => route.routeKey));
+    for (const route of ROUTES) {
+      expect(FUNCTION_ENTRIES[route.handler], route.routeKey).toBe(`functions/${route.handler}/handler.ts`);
+    }
   });
 });
 
