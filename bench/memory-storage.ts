@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StorageClients } from '../shared/storage/clients';
+import { type StorageClients, storageClientsOf } from '../shared/storage/clients';
 
 export interface StorageCounts {
   s3Puts: number;
@@ -176,7 +176,10 @@ export function createMemoryStorage(options: { viaSdk: boolean } = { viaSdk: tru
     });
   }
   return {
-    clients: { settings: { tableName: 'bench', bucketName: 'bench', region: 'us-east-1' }, s3, dynamo },
+    clients: storageClientsOf(
+      { tableName: 'bench', bucketName: 'bench', region: 'us-east-1' },
+      { s3, dynamo },
+    ),
     counts,
   };
 }

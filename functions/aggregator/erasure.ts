@@ -3,8 +3,8 @@
  * the aggregator runs it (an asynchronous invocation: Lambda retries a failed run, and the aggregator's
  * reserved concurrency keeps it apart from aggregations); elsewhere it runs in this process.
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { createLambdaClient, type StorageClients } from '../../shared/storage/clients';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { StorageClients } from '../../shared/storage/clients';
 import { type EraseSummary, eraseUser } from '../../shared/storage/erase';
 import { getSite } from '../../shared/storage/table';
 import { logger } from '../common/http';
@@ -59,12 +59,10 @@ export function inProcessErasureRunner(
 
 /** Hands jobs to the aggregator function, asynchronously. */
 export function lambdaErasureRunner(clients: StorageClients, functionName: string): ErasureRunner {
-  let lambda: LambdaClient | undefined;
   return async (request) => {
-    // Made on the first erasure, not at the function's cold start.
-    lambda ??= createLambdaClient(clients.settings);
     const action: EraseUserAction = { action: 'erase-user', ...request };
-    await lambda.send(
+    // clients.lambda is made on the first erasure, not at the function's cold start.
+    await clients.lambda.send(
       new InvokeCommand({
         FunctionName: functionName,
         InvocationType: 'Event',

@@ -6,6 +6,7 @@
  */
 import middy from '@middy/core';
 import * as z from 'zod/mini';
+import { runtimeConfig } from '../../shared/config/runtime';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import type { EraseSummary } from '../../shared/storage/erase';
 import { getSite } from '../../shared/storage/table';
@@ -123,4 +124,4 @@ function failOnFailures(run: ScheduledRunResult): AggregatorSummary {
 
 export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse | EraseSummary>()
   .use(logFailures())
-  .handler(createAggregator(createStorageClients()));
+  .handler(createAggregator(createStorageClients(runtimeConfig().storage)));

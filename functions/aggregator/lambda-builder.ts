@@ -5,7 +5,7 @@
  * parallel; the coordinating run then merges the stored partials. Small days stay in-process.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { createLambdaClient, type StorageClients } from '../../shared/storage/clients';
+import type { StorageClients } from '../../shared/storage/clients';
 import {
   type BuildContext,
   type BuiltPartition,
@@ -44,7 +44,7 @@ export function lambdaFanOutBuilder(
     const chunks = chunkPartitions(partitions, chunkBytes);
     if (chunks.length < 2) return local(partitions, context, onBuilt);
     // Made on the first day that fans out, not at the aggregator's cold start.
-    lambda ??= createLambdaClient(clients.settings);
+    lambda ??= clients.lambda;
     const client = lambda;
     const built: BuiltPartition[] = [];
     let next = 0;

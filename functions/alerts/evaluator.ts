@@ -33,7 +33,7 @@ import {
   type StoredRuleState,
   writeRuleState,
 } from '../../shared/storage/alerts';
-import { createSnsClient, type StorageClients } from '../../shared/storage/clients';
+import type { StorageClients } from '../../shared/storage/clients';
 import { queryFigures } from '../../shared/storage/table';
 import { addDays, localDayBounds } from '../../shared/time';
 import { logger } from '../common/http';
@@ -51,12 +51,6 @@ export const MAX_DELIVERY_ROUNDS = 3;
 export const DELIVERY_LEASE_MS = 120_000;
 /** Conditional-put retries when evaluations of the same rule race. */
 const MAX_DECISION_TRIES = 8;
-
-let sharedSns: SNSClient | undefined;
-const defaultSns = () => {
-  sharedSns ??= createSnsClient();
-  return sharedSns;
-};
 
 export interface AlertRunOptions {
   /** The figures just computed for the day (read from the table when absent). */
@@ -196,7 +190,7 @@ export async function evaluateAlertsForDay(
 
   // Deliver every outbox entry: the ones just decided, and any an interrupted run left behind.
   const settings = options.delivery ?? deliverySettingsFromEnv();
-  const targets = deliveryTargets(config, settings, options.sns ?? defaultSns);
+  const targets = deliveryTargets(config, settings, options.sns ?? (() => clients.sns));
   const owner = randomUUID();
   const entries = [...states.values()].flatMap((stored) => stored.pending);
   const outcomes = await Promise.all(
@@ -218,7 +212,7 @@ export async function deliverEntries(
   options: Pick<AlertRunOptions, 'delivery' | 'sns'> = {},
 ): Promise<NotificationOutcome[]> {
   const settings = options.delivery ?? deliverySettingsFromEnv();
-  const targets = deliveryTargets(config, settings, options.sns ?? defaultSns);
+  const targets = deliveryTargets(config, settings, options.sns ?? (() => clients.sns));
   const owner = randomUUID();
   return Promise.all(
     entries.map((entry) => deliverPending(clients, config, entry, { targets, settings, owner })),

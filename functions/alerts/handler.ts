@@ -1,6 +1,7 @@
 /** Alert Lambda: evaluates a site's rules for an ended day and delivers notifications (`{ site, date }`). */
 import middy from '@middy/core';
 import * as z from 'zod/mini';
+import { runtimeConfig } from '../../shared/config/runtime';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { getSite } from '../../shared/storage/table';
 import { isIsoDate } from '../../shared/time';
@@ -65,4 +66,4 @@ export function createAlertEvaluator(
 
 export const handler = middy<unknown, AlertHandlerResult>()
   .use(logFailures())
-  .handler(createAlertEvaluator(createStorageClients()));
+  .handler(createAlertEvaluator(createStorageClients(runtimeConfig().storage)));

@@ -7,7 +7,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
-import { createLambdaClient, type StorageClients } from '../../shared/storage/clients';
+import type { StorageClients } from '../../shared/storage/clients';
 import { type AlertRunResult, evaluateAlertsForDay } from './evaluator';
 import { runScheduledHourlyAlerts } from './hourly';
 
@@ -29,7 +29,7 @@ export async function triggerAlertEvaluation(
 ): Promise<TriggerResult> {
   const functionName = env.ROXTRAIL_ALERTS_FUNCTION;
   if (functionName) {
-    lambda ??= createLambdaClient();
+    lambda ??= clients.lambda;
     await lambda.send(
       new InvokeCommand({
         FunctionName: functionName,
@@ -64,7 +64,7 @@ export async function triggerHourlyAlerts(
 ): Promise<{ invoked: string } | { evaluated: number }> {
   const functionName = env.ROXTRAIL_ALERTS_FUNCTION;
   if (functionName) {
-    lambda ??= createLambdaClient();
+    lambda ??= clients.lambda;
     await lambda.send(
       new InvokeCommand({
         FunctionName: functionName,

@@ -1,10 +1,13 @@
 /** The Tracking API request contract (api.md): routes, write key sources, batch shape, CORS. */
 
+import type { MiddlewareObj } from '@middy/core';
 import { isOriginAllowed } from '../../shared/config/origins';
 import { type IngestRequest, MAX_BATCH_EVENTS } from '../../shared/events/ingest';
 import { isNestedTooDeeply, MAX_NESTING } from '../../shared/events/schema';
 import type { EventType, JsonObject } from '../../shared/events/types';
-import { HttpError, type HttpEvent, header } from '../common/http';
+import type { SiteCache } from '../../shared/storage/site-cache';
+import type { StoredSite } from '../../shared/storage/table';
+import { HttpError, type HttpEvent, type HttpResult, header } from '../common/http';
 
 export const MAX_REQUEST_BYTES = 500 * 1024;
 /**
@@ -74,6 +77,38 @@ function basicAuthUser(authorization: string): string | undefined {
   return user;
 }
 
+/**
+ * The site a write key opens (the request's, else the body's `writeKey`): 401 when there is none or it
+ * is not valid; 403 for a browser page the site does not list, before anything is stored.
+ */
+export async function siteOfWriteKey(
+  sites: SiteCache,
+  event: HttpEvent,
+  body: JsonObject,
+  origin: string | undefined,
+): Promise<StoredSite> {
+  const keyFromRequest = writeKeyFromRequest(event);
+  const writeKey = keyFromRequest ?? (typeof body.writeKey === 'string' ? body.writeKey : undefined);
+  if (!writeKey) {
+    throw new HttpError(
+      401,
+      'missing_write_key',
+      'Send the write key as Basic auth user, "writeKey" in the body or ?writeKey=.',
+    );
+  }
+  const siteId = await sites.siteForKey(writeKey, 'write');
+  const site = siteId ? await sites.site(siteId) : undefined;
+  if (!siteId || !site) throw new HttpError(401, 'invalid_write_key', 'The write key is not valid.');
+  if (origin !== undefined && !isOriginAllowed(origin, site.config.origins)) {
+    throw new HttpError(
+      403,
+      'origin_not_allowed',
+      `The site "${siteId}" does not list the origin ${origin}: add it to the site's "origins".`,
+    );
+  }
+  return site;
+}
+
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -125,5 +160,36 @@ export function corsHeaders(
     'access-control-allow-origin': origin,
     'access-control-expose-headers': 'retry-after',
     vary: 'Origin',
+  };
+}
+
+/**
+ * Preflights are answered for every origin: they carry no key, and the request that follows is refused
+ * with a reason the page can read (403 origin_not_allowed) when its site does not list the origin.
+ */
+export function preflight(origin: string | undefined): HttpResult {
+  if (!origin) return { statusCode: 204, headers: {} };
+  return { statusCode: 204, headers: { ...corsHeaders(origin, [origin]), ...CORS_PREFLIGHT_HEADERS } };
+}
+
+/**
+ * analytics.js's own counters (`/v1/m`) carry no write key and nothing of the shop's: answered, with CORS
+ * for any origin as a preflight is, and stored nowhere.
+ */
+export function sdkMetricsAnswer(origin: string | undefined): HttpResult {
+  return { statusCode: 204, headers: origin ? corsHeaders(origin, [origin]) : {} };
+}
+
+/**
+ * Error answers carry CORS headers: without them a browser sees any 400/401/403/413 as a network error,
+ * which a tracker must retry, and cannot read a 503's Retry-After. They hold no site's data.
+ */
+export function corsOnErrors(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const origin = header(request.event, 'origin');
+      if (!origin) return;
+      request.response = { ...request.response, headers: corsHeaders(origin, [origin]) };
+    },
   };
 }

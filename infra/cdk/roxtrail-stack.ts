@@ -25,10 +25,10 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
+import { type HttpHandlerName, ROUTES, type RouteAccess, type RouteAuth } from '../../functions/routes';
 import { DEPLOYED } from '../../shared/cost/model';
 import type { ArchiveMode } from '../../shared/storage/archive-sink';
 import { firehoseErasureSettleMs } from '../../shared/storage/erasure-timing';
-import { QUERY_ROUTE_KEYS, TRACKER_ROUTE_KEY, TRACKING_ROUTE_KEYS } from '../local/routes';
 import { FUNCTION_ENTRIES } from './bundling';
 import { AlertTopic } from './constructs/alert-topic';
 import { DailyAggregation } from './constructs/daily-aggregation';
@@ -149,12 +149,16 @@ function suppressPrefixWildcards(
   );
 }
 
-/**
- * The query handler's routes (infra/local/routes.ts, as the local server serves them): reads go to the
- * read-only query function, the routes that write (DELETE: erasure) to the eraser.
- */
-const writeRouteKeys = QUERY_ROUTE_KEYS.filter((key) => !key.startsWith('GET '));
-const readRouteKeys = QUERY_ROUTE_KEYS.filter((key) => key.startsWith('GET '));
+/** Why a route has no API Gateway authorizer (cdk-nag AwsSolutions-APIG4), by who may call it (functions/routes.ts). */
+const ROUTE_AUTH_REASONS: Readonly<Record<RouteAuth, string>> = {
+  'write-key':
+    "Tracking endpoints are authenticated by the site's write key inside the collector: Segment clients send it as Basic auth or in the JSON body, which an authorizer never sees.",
+  'read-key':
+    "Query endpoints are authenticated by the site's read key (Bearer) inside the query function, which also checks that the key opens the site in the path.",
+  'admin-key':
+    "Erasure is authenticated by the site's admin key inside the handler, which checks that the key opens the site in the path.",
+  none: 'Public by design and holding no data: CORS preflights carry no credentials, the dashboard page asks for the read key itself, and the browser tracker is a script every shop page loads.',
+};
 
 /** The dashboard's static files, where functions/query/static.ts looks for them next to the bundle. */
 const DASHBOARD_FILES = [
@@ -274,13 +278,6 @@ export class RoxtrailStack extends Stack {
           'The collector runs once per tracking request: X-Ray would record about 3 million traces a month at 100 M events (Lambda samples 1 a second plus 5%), costing more than the function. Its duration, errors and throttles are CloudWatch metrics and alarms; the other functions are traced.',
       },
     ]);
-    NagSuppressions.addResourceSuppressions(this.api.addRoutes(TRACKING_ROUTE_KEYS, this.collector), [
-      {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          "Tracking endpoints are authenticated by the site's write key inside the collector: Segment clients send it as Basic auth or in the JSON body, which an authorizer never sees. CORS preflights carry no credentials by design.",
-      },
-    ]);
     if (this.wantsFunctionUrl(props.trackingFunctionUrl)) {
       // Public (auth type NONE) for the reason above: the write key is checked inside. No CORS
       // configuration, as on the API: the collector answers preflights from each site's origins.
@@ -311,19 +308,6 @@ export class RoxtrailStack extends Stack {
     );
     NagSuppressions.addResourceSuppressions(this.query, [
       { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
-    ]);
-    NagSuppressions.addResourceSuppressions(this.api.addRoutes(readRouteKeys, this.query), [
-      {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          "Query endpoints are authenticated by the site's read key (Bearer) inside the query function, which also checks that the key opens the site in the path; the dashboard page itself holds no data and asks for the key.",
-      },
-    ]);
-    NagSuppressions.addResourceSuppressions(this.api.addRoutes([TRACKER_ROUTE_KEY], this.query), [
-      {
-        id: 'AwsSolutions-APIG4',
-        reason: 'The browser tracker is a public script that every shop page loads; it holds no data.',
-      },
     ]);
 
     // Alert evaluator: reads reports/ and the table, writes alert state to the table, publishes to the topic;
@@ -514,13 +498,10 @@ export class RoxtrailStack extends Stack {
     NagSuppressions.addResourceSuppressions(this.eraser, [
       { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
     ]);
-    NagSuppressions.addResourceSuppressions(this.api.addRoutes(writeRouteKeys, this.eraser), [
-      {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          "Erasure is authenticated by the site's admin key inside the handler, which checks that the key opens the site in the path.",
-      },
-    ]);
+    this.addApiRoutes({
+      collector: { write: this.collector },
+      query: { read: this.query, write: this.eraser },
+    });
 
     this.aggregation = new DailyAggregation(this, 'Aggregation', {
       aggregator: this.aggregator,
@@ -602,6 +583,23 @@ export class RoxtrailStack extends Stack {
    * known not to (region-support.ts), the default serves tracking from the HTTP API and says so in
    * the synth output; asking for the URL there explicitly is an error.
    */
+  /**
+   * Every route of the table (functions/routes.ts) to the function deployed for its handler and access:
+   * a route whose handler and access have no function here fails the synthesis.
+   */
+  private addApiRoutes(
+    deployed: Readonly<Record<HttpHandlerName, Partial<Record<RouteAccess, RoxtrailFunction>>>>,
+  ): void {
+    for (const route of ROUTES) {
+      const fn = deployed[route.handler][route.access];
+      if (!fn)
+        throw new Error(`No ${route.access} function deployed for ${route.handler} (${route.routeKey}).`);
+      NagSuppressions.addResourceSuppressions(this.api.addRoutes([route.routeKey], fn), [
+        { id: 'AwsSolutions-APIG4', reason: ROUTE_AUTH_REASONS[route.auth] },
+      ]);
+    }
+  }
+
   private wantsFunctionUrl(asked: boolean | undefined): boolean {
     if (asked === false) return false;
     const region = this.region;

@@ -47,7 +47,7 @@ import { deployedStack } from './deployed-stack';
 import { figuresReport, summaryTable } from './figures-table';
 import { costMeasurements } from './measurements';
 import { pruneLocal } from './prune';
-import { exportAlertsEnv, exportStorageEnv, runStart } from './runtime';
+import { exportAlertsEnv, runStart } from './runtime';
 import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
 import { threadBuilder } from './thread-builder';
 
@@ -70,7 +70,6 @@ export async function withStorage<T>(
   }
   const storage = await openLocalStorage(dataDirFromEnv());
   try {
-    exportStorageEnv(storage.settings);
     exportAlertsEnv(dataDirFromEnv());
     return await work(createStorageClients(storage.settings));
   } finally {

@@ -31,7 +31,7 @@ import {
 } from '@aws-sdk/client-firehose';
 import { putObjects } from '../../shared/storage/archive';
 import { FIREHOSE_LIMITS, type FirehoseRecordsClient } from '../../shared/storage/archive-sink';
-import type { StorageClients } from '../../shared/storage/clients';
+import type { StorageClients, StorageSettings } from '../../shared/storage/clients';
 import { ERASURE_SETTLE_MS } from '../../shared/storage/erasure-timing';
 import { readSpool, SpoolFile } from './firehose-spool';
 
@@ -372,6 +372,8 @@ export interface LocalFirehose {
   standin: FirehoseStandin;
   /** The endpoint the collector's FirehoseClient uses (ROXTRAIL_FIREHOSE_ENDPOINT). */
   url: string;
+  /** The storage settings that send the collector's events through it (the runtime configuration's). */
+  settings: Required<Pick<StorageSettings, 'firehoseStream' | 'firehoseEndpoint' | 'erasureSettleMs'>>;
   stop(): Promise<void>;
 }
 
@@ -435,9 +437,9 @@ export async function serveFirehoseStandin(
 
 /**
  * `roxtrail start` with ROXTRAIL_ARCHIVE_MODE=firehose: the stand-in on a loopback port, and the
- * environment that puts the collector in firehose mode against it (ROXTRAIL_FIREHOSE_STREAM and
- * ROXTRAIL_FIREHOSE_ENDPOINT, read when the handler module is first imported, as in Lambda).
- * ROXTRAIL_FIREHOSE_BUFFER_SECONDS sets the age hint (default 60, Firehose's minimum with dynamic
+ * storage settings that put the collector in firehose mode against it (the stream and endpoint, in the
+ * runtime configuration the local runtime provides to the handler modules).
+ * ROXTRAIL_FIREHOSE_BUFFER_SECONDS (`bufferSeconds`) sets the age hint (default 60, Firehose's minimum with dynamic
  * partitioning), so events reach the archive, and the figures, up to that long after they are sent.
  * Buffers are spooled under `spoolDir`; what a previous run left there is written before the
  * endpoint opens.
@@ -446,9 +448,11 @@ export async function startLocalFirehose(options: {
   clients: StorageClients;
   spoolDir: string;
   log?: (line: string) => void;
+  /** ROXTRAIL_FIREHOSE_BUFFER_SECONDS as given. @default 60 */
+  bufferSeconds?: string;
 }): Promise<LocalFirehose> {
   const log = options.log ?? (() => undefined);
-  const seconds = Number(process.env.ROXTRAIL_FIREHOSE_BUFFER_SECONDS ?? 60);
+  const seconds = Number(options.bufferSeconds ?? 60);
   const bufferMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
   const standin = createFirehoseStandin({
     clients: options.clients,
@@ -463,13 +467,15 @@ export async function startLocalFirehose(options: {
     );
   }
   const server = await serveFirehoseStandin(standin);
-  process.env.ROXTRAIL_FIREHOSE_STREAM = standin.streamName;
-  process.env.ROXTRAIL_FIREHOSE_ENDPOINT = server.url;
-  // An erasure also waits for what the stand-in buffers to reach the archive.
-  process.env.ROXTRAIL_ERASURE_SETTLE_SECONDS = String((ERASURE_SETTLE_MS + bufferMs + 5_000) / 1000);
   return {
     standin,
     url: server.url,
+    settings: {
+      firehoseStream: standin.streamName,
+      firehoseEndpoint: server.url,
+      // An erasure also waits for what the stand-in buffers to reach the archive.
+      erasureSettleMs: ERASURE_SETTLE_MS + bufferMs + 5_000,
+    },
     async stop() {
       await server.close();
       await standin.stop();

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { routeKeyMatcher } from '../../functions/common/route-keys';
 
 export type LambdaHttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -27,35 +28,18 @@ function isTextBody(headers: IncomingMessage['headers']): boolean {
   );
 }
 
-/** A malformed escape (`%E0%A4%A`) stays as sent, as API Gateway passes it, instead of failing the request. */
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
+/** Each route table's matcher, compiled once. */
+const matchers = new WeakMap<readonly LocalRoute[], ReturnType<typeof routeKeyMatcher<string>>>();
 
 function matchRoute(routes: readonly LocalRoute[], method: string, path: string) {
-  for (const route of routes) {
-    const [routeMethod = '', pattern = ''] = route.routeKey.split(' ');
-    if (routeMethod !== 'ANY' && routeMethod !== method) continue;
-    const names: string[] = [];
-    const regex = new RegExp(
-      `^${pattern.replace(/\{(\w+)\+?\}/g, (_match, name: string) => {
-        names.push(name);
-        return pattern.includes(`{${name}+}`) ? '(.+)' : '([^/]+)';
-      })}/?$`,
-    );
-    const match = regex.exec(path);
-    if (!match) continue;
-    const pathParameters: Record<string, string> = {};
-    names.forEach((name, index) => {
-      pathParameters[name] = decodePathSegment(match[index + 1] ?? '');
-    });
-    return { route, pathParameters };
+  let match = matchers.get(routes);
+  if (!match) {
+    match = routeKeyMatcher(routes.map((route) => route.routeKey));
+    matchers.set(routes, match);
   }
-  return undefined;
+  const matched = match(method, path);
+  const route = matched && routes.find((candidate) => candidate.routeKey === matched.routeKey);
+  return route && matched ? { route, pathParameters: matched.pathParameters } : undefined;
 }
 
 export function toApiGatewayEvent(

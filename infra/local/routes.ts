@@ -1,33 +1,37 @@
-/** The local HTTP server's routes: the same route keys and handlers as the HTTP API in the CDK stack. */
+/** The local HTTP server's routes: the routes table (functions/routes.ts) over the same handler modules the CDK stack deploys. */
+import { type HttpHandlerName, ROUTES, routeKeysOf } from '../../functions/routes';
 import type { LambdaHttpHandler, LocalRoute } from './http-adapter';
 
-const collector = async (): Promise<LambdaHttpHandler> =>
-  (await import('../../functions/collector/handler')).handler;
+/** How the local server loads each handler module, on its first request. */
+export type HandlerLoaders = Readonly<Record<HttpHandlerName, () => Promise<LambdaHttpHandler>>>;
 
-const query = async (): Promise<LambdaHttpHandler> => (await import('../../functions/query/handler')).handler;
+const HANDLER_MODULES: HandlerLoaders = {
+  collector: async () => (await import('../../functions/collector/handler')).handler,
+  query: async () => (await import('../../functions/query/handler')).handler,
+};
 
-const trackerAsset = async (): Promise<LambdaHttpHandler> => (await import('./tracker-asset')).handler;
-
-export const TRACKING_ROUTE_KEYS = ['POST /v1/{type}', 'OPTIONS /v1/{type}'] as const;
-export const QUERY_ROUTE_KEYS = [
-  'GET /v1/sites/{site}/figures',
-  'GET /v1/sites/{site}/journeys/{journeyId}',
-  'GET /v1/sites/{site}/alerts',
-  // Erasure (api.md "Privacy"), behind the site's admin key.
-  'DELETE /v1/sites/{site}/users/{userId}',
-  'GET /v1/sites/{site}/users/{userId}/erasure',
-  // The dashboard (functions/query/static.ts).
-  'GET /',
-  'GET /dashboard',
-  'GET /dashboard/{asset+}',
-] as const;
 /** The browser tracker (web/tracker), served by Roxtrail itself. */
 export const TRACKER_ROUTE_KEY = 'GET /roxtrail.js';
 
-export function localRoutes(): LocalRoute[] {
-  return [
-    ...TRACKING_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: collector })),
-    ...QUERY_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: query })),
-    { routeKey: TRACKER_ROUTE_KEY, handler: trackerAsset },
-  ];
+/**
+ * In AWS the query function serves the tracker built into its bundle; locally there is no bundle, so
+ * infra/local/tracker-asset.ts builds it on the first request.
+ */
+const LOCAL_ONLY: Readonly<Record<string, () => Promise<LambdaHttpHandler>>> = {
+  [TRACKER_ROUTE_KEY]: async () => (await import('./tracker-asset')).handler,
+};
+
+export const TRACKING_ROUTE_KEYS = routeKeysOf('collector');
+/** The query handler's routes but the tracker's. */
+export const QUERY_ROUTE_KEYS = routeKeysOf('query').filter((key) => key !== TRACKER_ROUTE_KEY);
+
+/** Every route of the table, each to its handler module (`localOnly`: the routes served otherwise here). */
+export function localRoutes(
+  handlers: HandlerLoaders = HANDLER_MODULES,
+  localOnly = LOCAL_ONLY,
+): LocalRoute[] {
+  return ROUTES.map(({ routeKey, handler }) => ({
+    routeKey,
+    handler: localOnly[routeKey] ?? handlers[handler],
+  }));
 }

@@ -1,8 +1,10 @@
 /** `roxtrail start`: the whole pipeline on one machine, with the same handlers as in AWS. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { logger } from '../../functions/common/http';
+import { provideRuntimeConfig, runtimeConfigFromEnv } from '../../shared/config/runtime';
 import { siteConfigWithDefaults } from '../../shared/config/site';
-import { createStorageClients, type StorageSettings, settingsFromEnv } from '../../shared/storage/clients';
+import { createStorageClients, type StorageSettings } from '../../shared/storage/clients';
 import { erasureSettleMsOf } from '../../shared/storage/erasure-timing';
 import { applySiteConfig } from '../../shared/storage/site-admin';
 import { dataDirFromEnv, removeEndpoints, runningStack, writeEndpoints } from './data-dir';
@@ -41,15 +43,17 @@ export interface DemoKeys {
   readKey: string;
 }
 
-/** Handlers read their storage settings from the environment at import time, exactly as in Lambda. */
-export function exportStorageEnv(settings: StorageSettings): void {
-  process.env.ROXTRAIL_TABLE = settings.tableName;
-  process.env.ROXTRAIL_BUCKET = settings.bucketName;
-  process.env.ROXTRAIL_DYNAMODB_ENDPOINT = settings.dynamodbEndpoint ?? '';
-  process.env.ROXTRAIL_S3_ENDPOINT = settings.s3Endpoint ?? '';
-  process.env.AWS_REGION = settings.region;
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+/**
+ * The handler modules take their configuration when they load, as in Lambda: locally the stores'
+ * settings (over what the environment says otherwise), provided instead of written to process.env.
+ */
+export function provideLocalRuntimeConfig(storage: StorageSettings): StorageSettings {
+  const fromEnv = runtimeConfigFromEnv(process.env);
+  const config = { ...fromEnv, storage: { ...fromEnv.storage, ...storage } };
+  provideRuntimeConfig(config);
+  // Locally the handlers' logs are warnings and errors only, unless POWERTOOLS_LOG_LEVEL says otherwise.
+  if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('WARN');
+  return config.storage;
 }
 
 /**
@@ -142,7 +146,6 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     dataDir: options.dataDir,
     log: (line) => console.error(`  [${new Date().toISOString()}] ${line}`),
   });
-  exportStorageEnv(stores.settings);
   exportAlertsEnv(options.dataDir);
   // Firehose archive mode locally: the collector puts records to a stand-in that writes the same objects.
   const firehose =
@@ -151,8 +154,10 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
           clients: createStorageClients(stores.settings),
           spoolDir: join(options.dataDir, 'firehose-spool'),
           log: (line) => console.log(`  ${line}`),
+          bufferSeconds: process.env.ROXTRAIL_FIREHOSE_BUFFER_SECONDS,
         })
       : undefined;
+  const storage = provideLocalRuntimeConfig({ ...stores.settings, ...firehose?.settings });
   let http: Awaited<ReturnType<typeof startLocalHttpServer>>;
   try {
     http = await startLocalHttpServer(localRoutes(), options.port, options.host);
@@ -166,7 +171,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     url: http.url,
     startedAt: new Date().toISOString(),
     storage: stores.settings,
-    erasureSettleMs: erasureSettleMsOf(settingsFromEnv()),
+    erasureSettleMs: erasureSettleMsOf(storage),
   });
   const demoSite = options.demo ? await ensureDemoSite(options.dataDir, stores.settings) : undefined;
   const demoKeys = demoSite?.keys;

@@ -8,7 +8,7 @@ import { getSite } from '../../shared/storage/table';
 import { isIsoDate } from '../../shared/time';
 import { dataDirFromEnv, runningStack } from './data-dir';
 import { summaryTable } from './figures-table';
-import { exportAlertsEnv, exportStorageEnv } from './runtime';
+import { exportAlertsEnv } from './runtime';
 import { runSimulation, yesterdayOf } from './simulate';
 
 export interface SimulateCommandOptions {
@@ -54,7 +54,6 @@ export async function runSimulateCommand(options: SimulateCommandOptions): Promi
       `simulate sends through the HTTP API, and no stack runs on ${dataDir}: start one (npm start) and run this again`,
     );
   }
-  exportStorageEnv(stack.storage);
   // Alerts decided while computing the simulated days are printed and kept like the running stack's.
   exportAlertsEnv(dataDir);
   const clients = createStorageClients(stack.storage);

@@ -26,7 +26,7 @@ import {
 import type { Partition } from '../events/ingest';
 import type { NormalizedEvent } from '../events/types';
 import { archiveKeyFor, archiveObjectsFor, putObjects } from './archive';
-import { createFirehoseClient, type StorageClients } from './clients';
+import type { StorageClients } from './clients';
 
 export type ArchiveMode = 'direct' | 'firehose';
 
@@ -74,7 +74,7 @@ export function directArchiveSink(clients: StorageClients): ArchiveSink {
 export function archiveSinkFor(clients: StorageClients): ArchiveSink {
   const stream = clients.settings.firehoseStream;
   if (!stream) return directArchiveSink(clients);
-  return firehoseArchiveSink(createFirehoseClient(clients.settings), stream);
+  return firehoseArchiveSink(clients.firehose, stream);
 }
 
 /* ---------------------------------------------------------------------------------------- firehose */

@@ -1,4 +1,4 @@
-/** The one place that builds SDK clients; endpoints come from the environment (AWS or the local stack). */
+/** The one place that builds SDK clients; endpoints come from the runtime configuration (shared/config/runtime.ts). */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -27,25 +27,20 @@ export interface StorageSettings {
   erasureSettleMs?: number;
 }
 
+/**
+ * Every client the functions use. DynamoDB and S3 are built at once (every function needs them); SNS,
+ * Lambda and Firehose on first use, so a cold start pays only for what the function calls.
+ */
 export interface StorageClients {
-  settings: StorageSettings;
-  dynamo: DynamoDBDocumentClient;
-  s3: S3Client;
-}
-
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): StorageSettings {
-  return {
-    tableName: env.ROXTRAIL_TABLE ?? 'roxtrail',
-    bucketName: env.ROXTRAIL_BUCKET ?? 'roxtrail-archive',
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    dynamodbEndpoint: env.ROXTRAIL_DYNAMODB_ENDPOINT || undefined,
-    s3Endpoint: env.ROXTRAIL_S3_ENDPOINT || undefined,
-    firehoseStream: env.ROXTRAIL_FIREHOSE_STREAM || undefined,
-    firehoseEndpoint: env.ROXTRAIL_FIREHOSE_ENDPOINT || undefined,
-    erasureSettleMs: env.ROXTRAIL_ERASURE_SETTLE_SECONDS
-      ? Number(env.ROXTRAIL_ERASURE_SETTLE_SECONDS) * 1000
-      : undefined,
-  };
+  readonly settings: StorageSettings;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  /** The alert topic's client (AWS only). */
+  readonly sns: SNSClient;
+  /** Asynchronous invocations: alert evaluation, erasure jobs, partial builders (AWS only). */
+  readonly lambda: LambdaClient;
+  /** Firehose archive mode's client (AWS, or the local stand-in's endpoint). */
+  readonly firehose: FirehoseClient;
 }
 
 /** s3rver accepts only these; dynalite accepts anything. */
@@ -59,7 +54,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
  */
 const REQUEST_HANDLER = { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
 
-export function createStorageClients(settings: StorageSettings = settingsFromEnv()): StorageClients {
+export function createStorageClients(settings: StorageSettings): StorageClients {
   const dynamoClient = new DynamoDBClient({
     region: settings.region,
     maxAttempts: 3,
@@ -84,12 +79,39 @@ export function createStorageClients(settings: StorageSettings = settingsFromEnv
   });
   // dynalite measures and batches more loosely than DynamoDB: hold the local stack to AWS's limits.
   if (settings.dynamodbEndpoint) enforceDynamoLimits(dynamo);
-  return { settings, dynamo, s3 };
+  return storageClientsOf(settings, { dynamo, s3 });
+}
+
+/** The clients over the given DynamoDB and S3 clients, with the others built on first use. */
+export function storageClientsOf(
+  settings: StorageSettings,
+  { dynamo, s3 }: Pick<StorageClients, 'dynamo' | 's3'>,
+): StorageClients {
+  let sns: SNSClient | undefined;
+  let lambda: LambdaClient | undefined;
+  let firehose: FirehoseClient | undefined;
+  return {
+    settings,
+    dynamo,
+    s3,
+    get sns() {
+      sns ??= createSnsClient(settings);
+      return sns;
+    },
+    get lambda() {
+      lambda ??= createLambdaClient(settings);
+      return lambda;
+    },
+    get firehose() {
+      firehose ??= createFirehoseClient(settings);
+      return firehose;
+    },
+  };
 }
 
 /** The collector's client in Firehose archive mode (AWS, or the local stand-in's endpoint). */
 export function createFirehoseClient(
-  settings: Pick<StorageSettings, 'region' | 'firehoseEndpoint'> = settingsFromEnv(),
+  settings: Pick<StorageSettings, 'region' | 'firehoseEndpoint'>,
 ): FirehoseClient {
   return new FirehoseClient({
     region: settings.region,
@@ -102,14 +124,12 @@ export function createFirehoseClient(
 }
 
 /** The alert topic's client (AWS only: there is no local SNS; locally alerts go to a file and the console). */
-export function createSnsClient(settings: Pick<StorageSettings, 'region'> = settingsFromEnv()): SNSClient {
+export function createSnsClient(settings: Pick<StorageSettings, 'region'>): SNSClient {
   return new SNSClient({ region: settings.region, maxAttempts: 3, requestHandler: REQUEST_HANDLER });
 }
 
 /** For the aggregator's asynchronous invocation of the alert evaluator (AWS only). */
-export function createLambdaClient(
-  settings: Pick<StorageSettings, 'region'> = settingsFromEnv(),
-): LambdaClient {
+export function createLambdaClient(settings: Pick<StorageSettings, 'region'>): LambdaClient {
   return new LambdaClient({ region: settings.region, maxAttempts: 3, requestHandler: REQUEST_HANDLER });
 }
 

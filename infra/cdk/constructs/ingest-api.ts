@@ -77,7 +77,7 @@ export class IngestApi extends Construct {
   }
 
   /**
-   * Routes each key (`'METHOD /path'`, path parameters in braces, as in infra/local/routes.ts) to
+   * Routes each key (`'METHOD /path'`, path parameters in braces, as in functions/routes.ts) to
    * `fn` with a payload v2 Lambda integration.
    */
   addRoutes(routeKeys: readonly string[], fn: IFunction): HttpRoute[] {
