@@ -16,6 +16,7 @@ import {
   siteKeyRefPrefix,
   siteOfKey,
   sitePartition,
+  type TableKey,
 } from '../../../shared/storage/keys';
 
 const site = fc.stringMatching(SITE_ID_PATTERN);
@@ -32,28 +33,36 @@ const hex = fc.stringMatching(/^[0-9a-f]{16,64}$/);
 const keyKind = fc.constantFrom<KeyKind>('write', 'read', 'admin');
 
 /** Every key the schema builds, with what parseKey must read back from it. */
-const builtKey: fc.Arbitrary<{ key: { pk: string; sk: string }; parsed: ParsedKey }> = fc.oneof(
-  site.map((s) => ({ key: keys.siteConfig(s), parsed: { kind: 'siteConfig', site: s } })),
-  site.map((s) => ({ key: keys.siteIndex(s), parsed: { kind: 'siteIndex', site: s } })),
-  hex.map((hash) => ({ key: keys.accessKey(hash), parsed: { kind: 'accessKey', hash } })),
-  fc.tuple(site, keyKind, hex).map(([s, kind, hash]) => ({
-    key: keys.siteKeyRef(s, kind, hash),
-    parsed: { kind: 'siteKeyRef', site: s, keyKind: kind, hash },
-  })),
-  fc.tuple(site, actorId).map(([s, anonymousId]) => ({
-    key: keys.link(s, anonymousId),
-    parsed: { kind: 'link', site: s, anonymousId },
-  })),
-  fc.tuple(site, actorId, actorId).map(([s, userId, anonymousId]) => ({
-    key: keys.reverseLink(s, userId, anonymousId),
-    parsed: { kind: 'reverseLink', site: s, userId, anonymousId },
-  })),
-  fc
-    .tuple(site, actorId, fc.integer({ min: 0, max: 4_102_444_800_000 }), hex, fc.nat({ max: 999 }))
-    .map(([s, actor, firstEventMs, objectDigest, part]) => ({
+type Built = { key: TableKey; parsed: ParsedKey };
+
+const builtKey: fc.Arbitrary<Built> = fc.oneof(
+  site.map((s): Built => ({ key: keys.siteConfig(s), parsed: { kind: 'siteConfig', site: s } })),
+  site.map((s): Built => ({ key: keys.siteIndex(s), parsed: { kind: 'siteIndex', site: s } })),
+  hex.map((hash): Built => ({ key: keys.accessKey(hash), parsed: { kind: 'accessKey', hash } })),
+  fc.tuple(site, keyKind, hex).map(
+    ([s, kind, hash]): Built => ({
+      key: keys.siteKeyRef(s, kind, hash),
+      parsed: { kind: 'siteKeyRef', site: s, keyKind: kind, hash },
+    }),
+  ),
+  fc.tuple(site, actorId).map(
+    ([s, anonymousId]): Built => ({
+      key: keys.link(s, anonymousId),
+      parsed: { kind: 'link', site: s, anonymousId },
+    }),
+  ),
+  fc.tuple(site, actorId, actorId).map(
+    ([s, userId, anonymousId]): Built => ({
+      key: keys.reverseLink(s, userId, anonymousId),
+      parsed: { kind: 'reverseLink', site: s, userId, anonymousId },
+    }),
+  ),
+  fc.tuple(site, actorId, fc.integer({ min: 0, max: 4_102_444_800_000 }), hex, fc.nat({ max: 999 })).map(
+    ([s, actor, firstEventMs, objectDigest, part]): Built => ({
       key: keys.journeySegment(s, actor, { firstEventMs, objectDigest, part }),
       parsed: { kind: 'journey', site: s, actorId: actor, firstEventMs, objectDigest, part },
-    })),
+    }),
+  ),
   fc
     .tuple(
       site,
@@ -62,21 +71,27 @@ const builtKey: fc.Arbitrary<{ key: { pk: string; sk: string }; parsed: ParsedKe
         'dirtyDay' | 'consentSalt' | 'day' | 'lease'
       >,
     )
-    .map(([s, d, kind]) => ({ key: keys[kind](s, d), parsed: { kind, site: s, date: d } })),
+    .map(([s, d, kind]): Built => ({ key: keys[kind](s, d), parsed: { kind, site: s, date: d } })),
   fc
     .tuple(site, hex, fc.constantFrom('erasureJob', 'erasing') as fc.Arbitrary<'erasureJob' | 'erasing'>)
-    .map(([s, userKey, kind]) => ({ key: keys[kind](s, userKey), parsed: { kind, site: s, userKey } })),
-  fc.tuple(site, ruleId).map(([s, id]) => ({
-    key: keys.alertState(s, id),
-    parsed: { kind: 'alertState', site: s, ruleId: id },
-  })),
-  fc.tuple(site, date, ruleId, fc.option(slot, { nil: undefined })).map(([s, d, id, at]) => ({
-    key: keys.alertHistory(s, d, id, at),
-    parsed:
-      at === undefined
-        ? { kind: 'alertHistory', site: s, date: d, ruleId: id }
-        : { kind: 'alertHistory', site: s, date: d, ruleId: id, slot: at },
-  })),
+    .map(
+      ([s, userKey, kind]): Built => ({ key: keys[kind](s, userKey), parsed: { kind, site: s, userKey } }),
+    ),
+  fc.tuple(site, ruleId).map(
+    ([s, id]): Built => ({
+      key: keys.alertState(s, id),
+      parsed: { kind: 'alertState', site: s, ruleId: id },
+    }),
+  ),
+  fc.tuple(site, date, ruleId, fc.option(slot, { nil: undefined })).map(
+    ([s, d, id, at]): Built => ({
+      key: keys.alertHistory(s, d, id, at),
+      parsed:
+        at === undefined
+          ? { kind: 'alertHistory', site: s, date: d, ruleId: id }
+          : { kind: 'alertHistory', site: s, date: d, ruleId: id, slot: at },
+    }),
+  ),
 );
 
 describe('the table key schema', () => {
