@@ -14,7 +14,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlertState, RuleState } from '../alerts/evaluate';
 import type { AlertMessage } from '../alerts/messages';
 import type { StorageClients } from './clients';
-import { conditional, type Item, isConditionFailure, queryAll, queryPrefix } from './dynamo';
+import { type Item, isConditionFailure, queryAll, queryPrefix, sendConditional } from './dynamo';
 import {
   alertHistoryPrefix,
   alertHistoryRange,
@@ -141,26 +141,25 @@ export async function writeRuleState(
   pending: readonly PendingNotification[],
   now: Date,
 ): Promise<boolean> {
-  return conditional(() =>
-    clients.dynamo.send(
-      new PutCommand({
-        TableName: clients.settings.tableName,
-        Item: {
-          ...keys.alertState(site, ruleId),
-          ruleId,
-          version: expectedVersion + 1,
-          state,
-          pending: Object.fromEntries(pending.map((entry) => [pendingKey(entry), entry])),
-          updatedAt: now.toISOString(),
-        },
-        ...(expectedVersion === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'version = :version',
-              ExpressionAttributeValues: { ':version': expectedVersion },
-            }),
-      }),
-    ),
+  return sendConditional(
+    clients,
+    new PutCommand({
+      TableName: clients.settings.tableName,
+      Item: {
+        ...keys.alertState(site, ruleId),
+        ruleId,
+        version: expectedVersion + 1,
+        state,
+        pending: Object.fromEntries(pending.map((entry) => [pendingKey(entry), entry])),
+        updatedAt: now.toISOString(),
+      },
+      ...(expectedVersion === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':version': expectedVersion },
+          }),
+    }),
   );
 }
 
@@ -170,17 +169,16 @@ export async function clearPending(
   site: string,
   entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId' | 'slot'>,
 ): Promise<void> {
-  await conditional(() =>
-    clients.dynamo.send(
-      new UpdateCommand({
-        TableName: clients.settings.tableName,
-        Key: keys.alertState(site, entry.ruleId),
-        UpdateExpression: 'REMOVE pending.#key SET version = version + :one',
-        ConditionExpression: 'attribute_exists(pending.#key)',
-        ExpressionAttributeNames: { '#key': pendingKey(entry) },
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    ),
+  await sendConditional(
+    clients,
+    new UpdateCommand({
+      TableName: clients.settings.tableName,
+      Key: keys.alertState(site, entry.ruleId),
+      UpdateExpression: 'REMOVE pending.#key SET version = version + :one',
+      ConditionExpression: 'attribute_exists(pending.#key)',
+      ExpressionAttributeNames: { '#key': pendingKey(entry) },
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
   );
 }
 
@@ -248,32 +246,31 @@ export async function createNotification(
     leaseOwner: lease.owner,
     leaseUntil: lease.untilMs,
   };
-  return conditional(() =>
-    clients.dynamo.send(
-      new UpdateCommand({
-        TableName: clients.settings.tableName,
-        Key: historyKeyOf(site, entry),
-        UpdateExpression:
-          'SET #state = :notification, #site = :site, #date = :date, #rule = :rule, #metric = :metric, #expires = :expires',
-        ConditionExpression: 'attribute_not_exists(#state)',
-        ExpressionAttributeNames: {
-          '#state': entry.state,
-          '#site': 'site',
-          '#date': 'date',
-          '#rule': 'ruleId',
-          '#metric': 'metric',
-          '#expires': 'expiresAt',
-        },
-        ExpressionAttributeValues: {
-          ':notification': notification,
-          ':site': site,
-          ':date': entry.date,
-          ':rule': entry.ruleId,
-          ':metric': entry.message.metric,
-          ':expires': expiresAt,
-        },
-      }),
-    ),
+  return sendConditional(
+    clients,
+    new UpdateCommand({
+      TableName: clients.settings.tableName,
+      Key: historyKeyOf(site, entry),
+      UpdateExpression:
+        'SET #state = :notification, #site = :site, #date = :date, #rule = :rule, #metric = :metric, #expires = :expires',
+      ConditionExpression: 'attribute_not_exists(#state)',
+      ExpressionAttributeNames: {
+        '#state': entry.state,
+        '#site': 'site',
+        '#date': 'date',
+        '#rule': 'ruleId',
+        '#metric': 'metric',
+        '#expires': 'expiresAt',
+      },
+      ExpressionAttributeValues: {
+        ':notification': notification,
+        ':site': site,
+        ':date': entry.date,
+        ':rule': entry.ruleId,
+        ':metric': entry.message.metric,
+        ':expires': expiresAt,
+      },
+    }),
   );
 }
 
@@ -336,23 +333,22 @@ export async function finishDelivery(
   owner: string,
   result: { deliveries: Record<string, DeliveryRecord>; delivery: DeliveryStatus; rounds: number },
 ): Promise<boolean> {
-  return conditional(() =>
-    clients.dynamo.send(
-      new UpdateCommand({
-        TableName: clients.settings.tableName,
-        Key: historyKeyOf(site, entry),
-        UpdateExpression:
-          'SET #state.deliveries = :deliveries, #state.delivery = :delivery, #state.rounds = :rounds REMOVE #state.leaseOwner, #state.leaseUntil',
-        ConditionExpression: '#state.leaseOwner = :owner',
-        ExpressionAttributeNames: { '#state': entry.state },
-        ExpressionAttributeValues: {
-          ':deliveries': result.deliveries,
-          ':delivery': result.delivery,
-          ':rounds': result.rounds,
-          ':owner': owner,
-        },
-      }),
-    ),
+  return sendConditional(
+    clients,
+    new UpdateCommand({
+      TableName: clients.settings.tableName,
+      Key: historyKeyOf(site, entry),
+      UpdateExpression:
+        'SET #state.deliveries = :deliveries, #state.delivery = :delivery, #state.rounds = :rounds REMOVE #state.leaseOwner, #state.leaseUntil',
+      ConditionExpression: '#state.leaseOwner = :owner',
+      ExpressionAttributeNames: { '#state': entry.state },
+      ExpressionAttributeValues: {
+        ':deliveries': result.deliveries,
+        ':delivery': result.delivery,
+        ':rounds': result.rounds,
+        ':owner': owner,
+      },
+    }),
   );
 }
 

@@ -66,7 +66,7 @@ export function isConditionFailure(error: unknown): boolean {
 }
 
 /** Runs a conditional write: false when its condition failed (another write already won). */
-export async function conditional(write: () => Promise<unknown>): Promise<boolean> {
+async function conditional(write: () => Promise<unknown>): Promise<boolean> {
   try {
     await write();
     return true;
