@@ -24,9 +24,9 @@ const ROOT = join(__dirname, '../../..');
 
 /** An event holding every field slimming keeps and some it drops, each with a distinct value. */
 function sampleEvent(): NormalizedEvent {
-  const valueOf = (name: string) => `${name}-value`;
+  const sampleValue = (name: string) => `${name}-value`;
   const object = (names: readonly string[]): JsonObject =>
-    Object.fromEntries(names.map((name) => [name, valueOf(name)]));
+    Object.fromEntries(names.map((name) => [name, sampleValue(name)]));
   return {
     ...object([...SLIMMED_FIELDS.topLevel, 'userAgent', 'page', 'library']),
     properties: {
