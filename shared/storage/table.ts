@@ -7,7 +7,7 @@ import { type IdentityLinkCandidate, type JourneyEntry, journeySegmentsOf } from
 import type { NormalizedEvent } from '../events/types';
 import type { FiguresDocument } from '../metrics/figures';
 import type { StorageClients } from './clients';
-import { batchGet, batchWrite, isConditionFailure, queryAll, queryPrefix, sendConditional } from './dynamo';
+import { batchGet, batchWrite, queryAll, queryPrefix, sendConditional } from './dynamo';
 import { DYNAMO_LIMITS, itemBytes, splitBySize } from './item-size';
 import {
   dayRange,
@@ -403,22 +403,20 @@ export async function consentSaltFor(clients: StorageClients, site: string, date
   if (existing.Item?.salt) return String(existing.Item.salt);
   const salt = randomBytes(16).toString('hex');
   const expiresAt = Math.ceil(Date.parse(`${date}T00:00:00Z`) / 1000) + 3 * 86_400;
-  try {
-    await clients.dynamo.send(
-      new PutCommand({
-        TableName: clients.settings.tableName,
-        Item: { ...key, salt, expiresAt },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return salt;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const winner = await clients.dynamo.send(
-      new GetCommand({ TableName: clients.settings.tableName, Key: key, ConsistentRead: true }),
-    );
-    return String(winner.Item?.salt);
-  }
+  const written = await sendConditional(
+    clients,
+    new PutCommand({
+      TableName: clients.settings.tableName,
+      Item: { ...key, salt, expiresAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  if (written) return salt;
+  // Another request stored the day's salt first: everyone uses that one.
+  const winner = await clients.dynamo.send(
+    new GetCommand({ TableName: clients.settings.tableName, Key: key, ConsistentRead: true }),
+  );
+  return String(winner.Item?.salt);
 }
 
 /**
