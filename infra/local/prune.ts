@@ -6,6 +6,8 @@
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SiteConfig } from '../../shared/config/site';
 import type { StorageClients } from '../../shared/storage/clients';
+import { type Item, keyOf } from '../../shared/storage/dynamo';
+import { parseKey, siteOfKey } from '../../shared/storage/keys';
 import { type ArchivePruneSummary, pruneArchive } from '../../shared/storage/retention';
 import { getSite, listSites } from '../../shared/storage/table';
 
@@ -15,21 +17,18 @@ export interface PruneSummary {
   archive: (ArchivePruneSummary & { site: string })[];
 }
 
-type Item = Record<string, unknown>;
-
 function kindOf(item: Item): string {
-  const pk = String(item.pk);
-  const sk = String(item.sk);
-  if (pk.includes('#J#')) return 'journey';
-  if (pk.startsWith('KEY#') || sk.startsWith('KEY#')) return 'key';
-  if (sk.startsWith('CSALT#')) return 'consentSalt';
+  const parsed = parseKey(keyOf(item));
+  if (parsed.kind === 'journey') return 'journey';
+  if (parsed.kind === 'accessKey' || parsed.kind === 'siteKeyRef') return 'key';
+  if (parsed.kind === 'consentSalt') return 'consentSalt';
   return 'other';
 }
 
-/** The site an item belongs to: `SITE#<site>…` keys, or the `site` attribute of key items. */
+/** The site an item belongs to: the site its key names, or the `site` attribute of key items. */
 function siteOf(item: Item): string | undefined {
-  const match = /^SITE#([^#]+)/.exec(String(item.pk));
-  if (match?.[1]) return match[1];
+  const site = siteOfKey(parseKey(keyOf(item)));
+  if (site !== undefined) return site;
   return typeof item.site === 'string' ? item.site : undefined;
 }
 
@@ -58,7 +57,7 @@ export async function sweepExpiredItems(
     for (const item of (page.Items ?? []) as Item[]) {
       if (site !== undefined && siteOf(item) !== site) continue;
       await clients.dynamo.send(
-        new DeleteCommand({ TableName: clients.settings.tableName, Key: { pk: item.pk, sk: item.sk } }),
+        new DeleteCommand({ TableName: clients.settings.tableName, Key: keyOf(item) }),
       );
       const kind = kindOf(item);
       deleted[kind] = (deleted[kind] ?? 0) + 1;

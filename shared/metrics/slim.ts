@@ -38,6 +38,20 @@ const PROPERTY_KEYS = [
 
 const CONTEXT_KEYS = ['channel', 'touchpoint'] as const;
 
+const PRODUCT_LINE_KEYS = ['price', 'quantity'] as const;
+
+/**
+ * What slimming keeps: a figure that reads a field not listed here reads nothing in the aggregator.
+ * Partials store slimmed events, so a change here needs a PARTIAL_FORMAT bump (partial.ts):
+ * test/shared/metrics/slim-format.test.ts fails until both are done.
+ */
+export const SLIMMED_FIELDS = {
+  topLevel: TOP_LEVEL,
+  properties: PROPERTY_KEYS,
+  productLine: PRODUCT_LINE_KEYS,
+  context: CONTEXT_KEYS,
+} as const;
+
 function pick(source: JsonObject, keys: readonly string[]): JsonObject | undefined {
   let picked: JsonObject | undefined;
   for (const key of keys) {
@@ -82,7 +96,7 @@ export function slimForFigures(
     if (Array.isArray(products)) {
       slim.properties = properties ?? {};
       slim.properties.products = products.map((line) =>
-        isJsonObject(line) ? (pick(line, ['price', 'quantity']) ?? {}) : line,
+        isJsonObject(line) ? (pick(line, PRODUCT_LINE_KEYS) ?? {}) : line,
       );
     } else if (properties) slim.properties = properties;
   }

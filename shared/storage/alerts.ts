@@ -10,27 +10,24 @@
  *   notification per rule and day (created with `attribute_not_exists`), each with its message, its
  *   delivery status per target, and a short delivery lease so one worker delivers at a time.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlertState, RuleState } from '../alerts/evaluate';
 import type { AlertMessage } from '../alerts/messages';
 import type { StorageClients } from './clients';
-
-type Item = Record<string, unknown>;
-
-export const alertKeys = {
-  state: (site: string, ruleId: string) => ({ pk: `SITE#${site}`, sk: `ALERTSTATE#${ruleId}` }),
-  /** Hourly rules notify per evaluation (`slot`: the HH:MM their window ended at), daily ones per day. */
-  history: (site: string, date: string, ruleId: string, slot?: string) => ({
-    pk: `SITE#${site}`,
-    sk: `ALERT#${date}#${ruleId}${slot === undefined ? '' : `#${slot}`}`,
-  }),
-};
+import { type Item, isConditionFailure, queryAll, queryPrefix, sendConditional } from './dynamo';
+import {
+  alertHistoryPrefix,
+  alertHistoryRange,
+  keys,
+  parseKey,
+  SITE_ITEM_PREFIXES,
+  sitePartition,
+} from './keys';
 
 type HistoryEntry = Pick<PendingNotification, 'date' | 'ruleId' | 'slot'>;
 
 function historyKeyOf(site: string, entry: HistoryEntry) {
-  return alertKeys.history(site, entry.date, entry.ruleId, entry.slot);
+  return keys.alertHistory(site, entry.date, entry.ruleId, entry.slot);
 }
 
 /** The outcome of one delivery target for one notification. */
@@ -89,46 +86,6 @@ export interface AlertRecord extends AlertMessage {
   deliveries: DeliveryRecord[];
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (typeof error === 'object' &&
-      error !== null &&
-      (error as { name?: string }).name === 'ConditionalCheckFailedException')
-  );
-}
-
-async function conditional(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-async function queryAll(
-  clients: StorageClients,
-  input: { KeyConditionExpression: string; ExpressionAttributeValues: Item },
-): Promise<Item[]> {
-  const items: Item[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await clients.dynamo.send(
-      new QueryCommand({
-        ...input,
-        TableName: clients.settings.tableName,
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...((page.Items ?? []) as Item[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
-
 function pendingKey(entry: Pick<PendingNotification, 'date' | 'state' | 'slot'>): string {
   return entry.slot === undefined
     ? `${entry.date}#${entry.state}`
@@ -150,9 +107,8 @@ export async function readRuleStates(
   clients: StorageClients,
   site: string,
 ): Promise<Map<string, StoredRuleState>> {
-  const items = await queryAll(clients, {
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':prefix': 'ALERTSTATE#' },
+  const items = await queryPrefix(clients, sitePartition(site), SITE_ITEM_PREFIXES.alertState, {
+    consistent: true,
   });
   return new Map(items.map((item) => [String(item.ruleId), storedStateOf(item)]));
 }
@@ -165,7 +121,7 @@ export async function readRuleState(
   const response = await clients.dynamo.send(
     new GetCommand({
       TableName: clients.settings.tableName,
-      Key: alertKeys.state(site, ruleId),
+      Key: keys.alertState(site, ruleId),
       ConsistentRead: true,
     }),
   );
@@ -185,26 +141,25 @@ export async function writeRuleState(
   pending: readonly PendingNotification[],
   now: Date,
 ): Promise<boolean> {
-  return conditional(() =>
-    clients.dynamo.send(
-      new PutCommand({
-        TableName: clients.settings.tableName,
-        Item: {
-          ...alertKeys.state(site, ruleId),
-          ruleId,
-          version: expectedVersion + 1,
-          state,
-          pending: Object.fromEntries(pending.map((entry) => [pendingKey(entry), entry])),
-          updatedAt: now.toISOString(),
-        },
-        ...(expectedVersion === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'version = :version',
-              ExpressionAttributeValues: { ':version': expectedVersion },
-            }),
-      }),
-    ),
+  return sendConditional(
+    clients,
+    new PutCommand({
+      TableName: clients.settings.tableName,
+      Item: {
+        ...keys.alertState(site, ruleId),
+        ruleId,
+        version: expectedVersion + 1,
+        state,
+        pending: Object.fromEntries(pending.map((entry) => [pendingKey(entry), entry])),
+        updatedAt: now.toISOString(),
+      },
+      ...(expectedVersion === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':version': expectedVersion },
+          }),
+    }),
   );
 }
 
@@ -214,17 +169,16 @@ export async function clearPending(
   site: string,
   entry: Pick<PendingNotification, 'date' | 'state' | 'ruleId' | 'slot'>,
 ): Promise<void> {
-  await conditional(() =>
-    clients.dynamo.send(
-      new UpdateCommand({
-        TableName: clients.settings.tableName,
-        Key: alertKeys.state(site, entry.ruleId),
-        UpdateExpression: 'REMOVE pending.#key SET version = version + :one',
-        ConditionExpression: 'attribute_exists(pending.#key)',
-        ExpressionAttributeNames: { '#key': pendingKey(entry) },
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    ),
+  await sendConditional(
+    clients,
+    new UpdateCommand({
+      TableName: clients.settings.tableName,
+      Key: keys.alertState(site, entry.ruleId),
+      UpdateExpression: 'REMOVE pending.#key SET version = version + :one',
+      ConditionExpression: 'attribute_exists(pending.#key)',
+      ExpressionAttributeNames: { '#key': pendingKey(entry) },
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
   );
 }
 
@@ -234,14 +188,14 @@ export async function readNotifiedStates(
   site: string,
   date: string,
 ): Promise<Map<string, Set<AlertState>>> {
-  const items = await queryAll(clients, {
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':prefix': `ALERT#${date}#` },
+  const items = await queryPrefix(clients, sitePartition(site), alertHistoryPrefix(date), {
+    consistent: true,
   });
   const notified = new Map<string, Set<AlertState>>();
   for (const item of items) {
-    // `ALERT#<date>#<ruleId>#<slot>`: an hourly rule's evaluation, read by readSlotNotifiedStates.
-    if (String(item.sk).split('#').length > 3) continue;
+    // An hourly rule's evaluation (a slot in its key) is read by readSlotNotifiedStates.
+    const parsed = parseKey({ pk: item.pk, sk: item.sk });
+    if (parsed.kind !== 'alertHistory' || parsed.slot !== undefined) continue;
     const states = new Set<AlertState>();
     if (item.firing) states.add('firing');
     if (item.resolved) states.add('resolved');
@@ -292,32 +246,31 @@ export async function createNotification(
     leaseOwner: lease.owner,
     leaseUntil: lease.untilMs,
   };
-  return conditional(() =>
-    clients.dynamo.send(
-      new UpdateCommand({
-        TableName: clients.settings.tableName,
-        Key: historyKeyOf(site, entry),
-        UpdateExpression:
-          'SET #state = :notification, #site = :site, #date = :date, #rule = :rule, #metric = :metric, #expires = :expires',
-        ConditionExpression: 'attribute_not_exists(#state)',
-        ExpressionAttributeNames: {
-          '#state': entry.state,
-          '#site': 'site',
-          '#date': 'date',
-          '#rule': 'ruleId',
-          '#metric': 'metric',
-          '#expires': 'expiresAt',
-        },
-        ExpressionAttributeValues: {
-          ':notification': notification,
-          ':site': site,
-          ':date': entry.date,
-          ':rule': entry.ruleId,
-          ':metric': entry.message.metric,
-          ':expires': expiresAt,
-        },
-      }),
-    ),
+  return sendConditional(
+    clients,
+    new UpdateCommand({
+      TableName: clients.settings.tableName,
+      Key: historyKeyOf(site, entry),
+      UpdateExpression:
+        'SET #state = :notification, #site = :site, #date = :date, #rule = :rule, #metric = :metric, #expires = :expires',
+      ConditionExpression: 'attribute_not_exists(#state)',
+      ExpressionAttributeNames: {
+        '#state': entry.state,
+        '#site': 'site',
+        '#date': 'date',
+        '#rule': 'ruleId',
+        '#metric': 'metric',
+        '#expires': 'expiresAt',
+      },
+      ExpressionAttributeValues: {
+        ':notification': notification,
+        ':site': site,
+        ':date': entry.date,
+        ':rule': entry.ruleId,
+        ':metric': entry.message.metric,
+        ':expires': expiresAt,
+      },
+    }),
   );
 }
 
@@ -380,23 +333,22 @@ export async function finishDelivery(
   owner: string,
   result: { deliveries: Record<string, DeliveryRecord>; delivery: DeliveryStatus; rounds: number },
 ): Promise<boolean> {
-  return conditional(() =>
-    clients.dynamo.send(
-      new UpdateCommand({
-        TableName: clients.settings.tableName,
-        Key: historyKeyOf(site, entry),
-        UpdateExpression:
-          'SET #state.deliveries = :deliveries, #state.delivery = :delivery, #state.rounds = :rounds REMOVE #state.leaseOwner, #state.leaseUntil',
-        ConditionExpression: '#state.leaseOwner = :owner',
-        ExpressionAttributeNames: { '#state': entry.state },
-        ExpressionAttributeValues: {
-          ':deliveries': result.deliveries,
-          ':delivery': result.delivery,
-          ':rounds': result.rounds,
-          ':owner': owner,
-        },
-      }),
-    ),
+  return sendConditional(
+    clients,
+    new UpdateCommand({
+      TableName: clients.settings.tableName,
+      Key: historyKeyOf(site, entry),
+      UpdateExpression:
+        'SET #state.deliveries = :deliveries, #state.delivery = :delivery, #state.rounds = :rounds REMOVE #state.leaseOwner, #state.leaseUntil',
+      ConditionExpression: '#state.leaseOwner = :owner',
+      ExpressionAttributeNames: { '#state': entry.state },
+      ExpressionAttributeValues: {
+        ':deliveries': result.deliveries,
+        ':delivery': result.delivery,
+        ':rounds': result.rounds,
+        ':owner': owner,
+      },
+    }),
   );
 }
 
@@ -409,10 +361,11 @@ export async function queryAlertHistory(
   from: string,
   to: string,
 ): Promise<AlertRecord[]> {
+  const range = alertHistoryRange(from, to);
   const items = await queryAll(clients, {
-    // `~` sorts after `#`, so the upper bound takes every rule of the last day.
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':from': `ALERT#${from}#`, ':to': `ALERT#${to}~` },
+    ExpressionAttributeValues: { ':pk': sitePartition(site), ':from': range.from, ':to': range.to },
+    ConsistentRead: true,
   });
   const records: AlertRecord[] = [];
   for (const item of items) {

@@ -25,6 +25,7 @@ import {
 import { parseNdjsonGzip } from './archive-reader';
 import type { StorageClients } from './clients';
 import { deleteDerivedDays } from './derived';
+import { batchWrite, type Item, keyOf, partitionItems, type WriteRequest } from './dynamo';
 import {
   clearErasingIds,
   type ErasureJob,
@@ -36,17 +37,15 @@ import {
   updateErasureJob,
 } from './erasure-jobs';
 import { erasureSettleMsOf } from './erasure-timing';
+import { keys, reverseLinkPartition } from './keys';
 import { withDayLeases } from './leases';
 import { deletePartials } from './partials';
 import {
-  batchWrite,
   getFiguresRevision,
   getJourneyEntries,
   getLinks,
   getSite,
-  keys,
   markDayForRecomputation,
-  queryAll,
   type StoredSite,
 } from './table';
 
@@ -84,13 +83,6 @@ export interface EraseSummary {
   recomputedDays: string[];
 }
 
-type Item = Record<string, unknown>;
-
-/** Every item of one partition, by key (never a Scan). */
-function partitionItems(clients: StorageClients, pk: string): Promise<Item[]> {
-  return queryAll(clients, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
-}
-
 /** The identity fields of an event that tie it to a person. */
 function belongsTo(event: NormalizedEvent, userId: string, anonymousIds: ReadonlySet<string>): boolean {
   return (
@@ -114,7 +106,7 @@ function hashedValues(value: unknown, into: Set<string>, depth = 0): void {
 
 /** Anonymous ids the collector linked to the user (reverse link items); the archive scan adds more. */
 async function anonymousIdsOf(clients: StorageClients, site: string, userId: string): Promise<Set<string>> {
-  const reverse = await partitionItems(clients, keys.reverseLink(site, userId, '').pk);
+  const reverse = await partitionItems(clients, reverseLinkPartition(site, userId));
   return new Set(reverse.map((item) => String(item.anonymousId)));
 }
 
@@ -297,12 +289,12 @@ async function eraseJourneys(
   removedByActor: ReadonlyMap<string, ReadonlySet<string>>,
 ): Promise<{ deleted: number; rewritten: number }> {
   const result = { deleted: 0, rewritten: 0 };
-  const requests: ({ DeleteRequest: { Key: Item } } | { PutRequest: { Item: Item } })[] = [];
+  const requests: WriteRequest[] = [];
   const partitions = new Set([...actors, ...removedByActor.keys()]);
   for (const actor of partitions) {
     const items = await partitionItems(clients, keys.journey(site, actor));
     for (const item of items) {
-      const key = { pk: item.pk, sk: item.sk };
+      const key = keyOf(item);
       if (actors.has(actor)) {
         requests.push({ DeleteRequest: { Key: key } });
         result.deleted += 1;
@@ -337,8 +329,8 @@ async function eraseLinks(
   for (const link of forward.values()) {
     if (link.userId === userId) requests.push({ DeleteRequest: { Key: keys.link(site, link.anonymousId) } });
   }
-  const reverse = await partitionItems(clients, keys.reverseLink(site, userId, '').pk);
-  for (const item of reverse) requests.push({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } });
+  const reverse = await partitionItems(clients, reverseLinkPartition(site, userId));
+  for (const item of reverse) requests.push({ DeleteRequest: { Key: keyOf(item) } });
   await batchWrite(clients, requests);
   return requests.length;
 }

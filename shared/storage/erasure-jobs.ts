@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StorageClients } from './clients';
-import { keys, queryAll } from './table';
+import { queryPrefix } from './dynamo';
+import { keys, parseKey, SITE_ITEM_PREFIXES, sitePartition } from './keys';
 
 export type ErasureStatus = 'pending' | 'running' | 'failed' | 'done';
 
@@ -153,13 +154,11 @@ export async function clearErasingIds(clients: StorageClients, site: string, use
 /** Every id of every user whose erasure runs on the site, with its job's user key (cached for seconds). */
 export async function erasingIdsOf(clients: StorageClients, site: string): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
-  const items = await queryAll(clients, {
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':prefix': 'ERASING#' },
-  });
+  const items = await queryPrefix(clients, sitePartition(site), SITE_ITEM_PREFIXES.erasing);
   for (const item of items) {
-    const userKey = String(item.sk).slice('ERASING#'.length);
-    if (Array.isArray(item.ids)) for (const id of item.ids) ids.set(String(id), userKey);
+    const parsed = parseKey({ pk: item.pk, sk: item.sk });
+    if (parsed.kind !== 'erasing') continue;
+    if (Array.isArray(item.ids)) for (const id of item.ids) ids.set(String(id), parsed.userKey);
   }
   return ids;
 }

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StorageClients } from './clients';
-import { keys, sendConditional } from './table';
+import { sendConditional } from './dynamo';
+import { keys } from './keys';
 
 export interface LeaseOptions {
   /** Who holds it; one run's leases share an owner. @default a random id */

@@ -1,91 +1,27 @@
 /** The DynamoDB single table (architecture.md, "Data layout"): sites, keys, identity links, journeys, marks. */
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import pMap from 'p-map';
-import type { SiteConfig } from '../config/site';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type SiteConfig, siteConfigSchema } from '../config/site';
 import { type IdentityLinkCandidate, type JourneyEntry, journeySegmentsOf } from '../events/ingest';
 import type { NormalizedEvent } from '../events/types';
 import type { FiguresDocument } from '../metrics/figures';
 import type { StorageClients } from './clients';
+import { batchGet, batchWrite, queryAll, queryPrefix, sendConditional } from './dynamo';
 import { DYNAMO_LIMITS, itemBytes, splitBySize } from './item-size';
+import {
+  dayRange,
+  type KeyKind,
+  keys,
+  parseKey,
+  reverseLinkPartition,
+  SITE_ITEM_PREFIXES,
+  SITES_PARTITION,
+  siteKeyRefPrefix,
+  sitePartition,
+} from './keys';
 
-type Item = Record<string, unknown>;
-
-export const keys = {
-  siteConfig: (site: string) => ({ pk: `SITE#${site}`, sk: 'CONFIG' }),
-  siteIndex: (site: string) => ({ pk: 'SITES', sk: `SITE#${site}` }),
-  accessKey: (hash: string) => ({ pk: `KEY#${hash}`, sk: 'KEY' }),
-  siteKeyRef: (site: string, kind: KeyKind, hash: string) => ({
-    pk: `SITE#${site}`,
-    sk: `KEY#${kind}#${hash}`,
-  }),
-  link: (site: string, anonymousId: string) => ({ pk: `SITE#${site}#ID#${anonymousId}`, sk: 'USER' }),
-  reverseLink: (site: string, userId: string, anonymousId: string) => ({
-    pk: `SITE#${site}#U#${userId}`,
-    sk: `ANON#${anonymousId}`,
-  }),
-  journey: (site: string, actorId: string) => `SITE#${site}#J#${actorId}`,
-  dirtyDay: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `DIRTY#${date}` }),
-  consentSalt: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `CSALT#${date}` }),
-  day: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `DAY#${date}` }),
-  lease: (site: string, date: string) => ({ pk: `SITE#${site}`, sk: `LEASE#${date}` }),
-  erasureJob: (site: string, userKey: string) => ({ pk: `SITE#${site}`, sk: `ERASURE#${userKey}` }),
-  erasing: (site: string, userKey: string) => ({ pk: `SITE#${site}`, sk: `ERASING#${userKey}` }),
-};
-
-/** Every item a query matches, page after page. */
-export async function queryAll(
-  clients: StorageClients,
-  input: Omit<QueryCommandInput, 'TableName'>,
-): Promise<Item[]> {
-  const items: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await clients.dynamo.send(
-      new QueryCommand({ ...input, TableName: clients.settings.tableName, ExclusiveStartKey: startKey }),
-    );
-    items.push(...((page.Items ?? []) as Item[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
-
-export function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (typeof error === 'object' &&
-      error !== null &&
-      (error as { name?: string }).name === 'ConditionalCheckFailedException')
-  );
-}
-
-/** Sends a conditional write: false when its condition failed (another write already won). */
-export async function sendConditional(
-  clients: StorageClients,
-  command: PutCommand | UpdateCommand | DeleteCommand,
-): Promise<boolean> {
-  try {
-    // The document client's send is overloaded per command type; each branch picks its overload.
-    if (command instanceof PutCommand) await clients.dynamo.send(command);
-    else if (command instanceof UpdateCommand) await clients.dynamo.send(command);
-    else await clients.dynamo.send(command);
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
+export type { KeyKind } from './keys';
 
 /* ---------------------------------------------------------------- sites */
 
@@ -107,8 +43,11 @@ export async function getSite(clients: StorageClients, site: string): Promise<St
   );
   const item = response.Item;
   if (!item) return undefined;
+  const config = siteConfigSchema.safeParse(item.config);
+  if (!config.success)
+    throw new Error(`the stored config of site "${site}" does not match the site config schema`);
   return {
-    config: item.config as SiteConfig,
+    config: config.data,
     piiSalt: String(item.piiSalt),
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
@@ -161,7 +100,7 @@ export async function updateSiteConfig(
 export async function listSites(clients: StorageClients): Promise<string[]> {
   const items = await queryAll(clients, {
     KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': 'SITES' },
+    ExpressionAttributeValues: { ':pk': SITES_PARTITION },
   });
   return items.map((item) => String(item.site)).sort();
 }
@@ -172,7 +111,6 @@ export async function listSites(clients: StorageClients): Promise<string[]> {
  * write: sends events (public in browsers: it sits in the storefront's page); read: figures and journeys;
  * admin: destructive calls (erasing a user), issued on demand with `roxtrail sites rotate-key --kind admin`.
  */
-export type KeyKind = 'write' | 'read' | 'admin';
 
 const KEY_PREFIXES: Readonly<Record<KeyKind, string>> = { write: 'rxw', read: 'rxr', admin: 'rxa' };
 
@@ -225,10 +163,7 @@ export async function rotateAccessKey(
   const retiresAtMs = now.getTime() + graceHours * 3_600_000;
   const retiresAt = new Date(retiresAtMs).toISOString();
   const expiresAt = Math.ceil(retiresAtMs / 1000);
-  const previous = await queryAll(clients, {
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':prefix': `KEY#${kind}#` },
-  });
+  const previous = await queryPrefix(clients, sitePartition(site), siteKeyRefPrefix(kind));
   const key = await issueAccessKey(clients, site, kind, now);
   let retiring = 0;
   for (const ref of previous) {
@@ -263,7 +198,8 @@ export async function resolveAccessKey(
   const item = response.Item;
   if (!item || item.kind !== kind) return undefined;
   // The lookup is by hash already; compare again in constant time so no code path branches on key bytes.
-  const stored = Buffer.from(String(item.pk).slice(4), 'hex');
+  const parsed = parseKey({ pk: item.pk, sk: item.sk });
+  const stored = Buffer.from(parsed.kind === 'accessKey' ? parsed.hash : '', 'hex');
   if (stored.length !== 32 || !timingSafeEqual(stored, Buffer.from(hash, 'hex'))) return undefined;
   if (typeof item.retiresAt === 'string' && Date.parse(item.retiresAt) <= now.getTime()) return undefined;
   return String(item.site);
@@ -314,33 +250,19 @@ export async function getLinks(
 ): Promise<Map<string, StoredLink>> {
   const links = new Map<string, StoredLink>();
   const ids = [...new Set(anonymousIds)];
-  const prefix = `SITE#${site}#ID#`;
-  const fetchChunk = async (chunk: string[]) => {
-    let requestKeys: Record<string, unknown>[] = chunk.map((id) => keys.link(site, id));
-    for (let attempt = 0; requestKeys.length > 0; attempt += 1) {
-      if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed keys');
-      if (attempt > 0) await sleep(50 * 2 ** attempt);
-      const response = await clients.dynamo.send(
-        new BatchGetCommand({ RequestItems: { [clients.settings.tableName]: { Keys: requestKeys } } }),
-      );
-      for (const item of response.Responses?.[clients.settings.tableName] ?? []) {
-        const anonymousId = String(item.pk).slice(prefix.length);
-        links.set(anonymousId, {
-          anonymousId,
-          userId: String(item.userId),
-          eventTimeMs: Number(item.eventTimeMs),
-        });
-      }
-      requestKeys = (response.UnprocessedKeys?.[clients.settings.tableName]?.Keys ?? []) as Record<
-        string,
-        unknown
-      >[];
-    }
-  };
-  const chunks = Array.from({ length: Math.ceil(ids.length / 100) }, (_, index) =>
-    ids.slice(index * 100, (index + 1) * 100),
+  const items = await batchGet(
+    clients,
+    ids.map((id) => keys.link(site, id)),
   );
-  await pMap(chunks, fetchChunk, { concurrency: 8 });
+  for (const item of items) {
+    const parsed = parseKey({ pk: item.pk, sk: item.sk });
+    if (parsed.kind !== 'link') continue;
+    links.set(parsed.anonymousId, {
+      anonymousId: parsed.anonymousId,
+      userId: String(item.userId),
+      eventTimeMs: Number(item.eventTimeMs),
+    });
+  }
   return links;
 }
 
@@ -352,7 +274,7 @@ export async function linkedAnonymousIds(
 ): Promise<string[]> {
   const reverse = await queryAll(clients, {
     KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': `SITE#${site}#U#${userId}` },
+    ExpressionAttributeValues: { ':pk': reverseLinkPartition(site, userId) },
   });
   const candidates = reverse.map((item) => String(item.anonymousId));
   const links = await getLinks(clients, site, candidates);
@@ -377,11 +299,13 @@ export async function putJourneySegments(
   const items = objects.flatMap((object) => {
     const objectDigest = createHash('sha256').update(object.key).digest('hex').slice(0, 16);
     return journeySegmentsOf(object.events).flatMap((segment) => {
-      const sk = `${String(segment.firstEventMs).padStart(15, '0')}#${objectDigest}`;
       const itemOf = (entries: readonly JourneyEntry[], part = 0) => ({
-        pk: keys.journey(site, segment.actorId),
         // A segment too large for one item continues in `<sk>#1`, `<sk>#2`…: the reader merges them.
-        sk: part === 0 ? sk : `${sk}#${part}`,
+        ...keys.journeySegment(site, segment.actorId, {
+          firstEventMs: segment.firstEventMs,
+          objectDigest,
+          part,
+        }),
         entries,
         expiresAt,
       });
@@ -413,22 +337,6 @@ export async function getJourneyEntries(
   return items.flatMap((item) => (item.entries ?? []) as JourneyEntry[]);
 }
 
-type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
-
-export async function batchWrite(clients: StorageClients, requests: readonly WriteRequest[]): Promise<void> {
-  for (let offset = 0; offset < requests.length; offset += 25) {
-    let pending = requests.slice(offset, offset + 25) as WriteRequest[];
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed items');
-      if (attempt > 0) await sleep(50 * 2 ** attempt);
-      const response = await clients.dynamo.send(
-        new BatchWriteCommand({ RequestItems: { [clients.settings.tableName]: pending } }),
-      );
-      pending = (response.UnprocessedItems?.[clients.settings.tableName] ?? []) as WriteRequest[];
-    }
-  }
-}
-
 /* ---------------------------------------------------------------- recomputation marks */
 
 /** One idempotent write per site and day: "events for this day arrived at `markedAtMs`". */
@@ -454,14 +362,13 @@ export interface DayMark {
 }
 
 export async function listMarkedDays(clients: StorageClients, site: string): Promise<DayMark[]> {
-  const items = await queryAll(clients, {
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':prefix': 'DIRTY#' },
+  const items = await queryPrefix(clients, sitePartition(site), SITE_ITEM_PREFIXES.dirtyDay);
+  return items.flatMap((item) => {
+    const parsed = parseKey({ pk: item.pk, sk: item.sk });
+    return parsed.kind === 'dirtyDay'
+      ? [{ date: parsed.date, lastMarkedAtMs: Number(item.lastMarkedAtMs) }]
+      : [];
   });
-  return items.map((item) => ({
-    date: String(item.sk).slice('DIRTY#'.length),
-    lastMarkedAtMs: Number(item.lastMarkedAtMs),
-  }));
 }
 
 /** Clears a mark only if no event arrived after `handledBeforeMs`, so a mark set mid-run survives. */
@@ -496,26 +403,20 @@ export async function consentSaltFor(clients: StorageClients, site: string, date
   if (existing.Item?.salt) return String(existing.Item.salt);
   const salt = randomBytes(16).toString('hex');
   const expiresAt = Math.ceil(Date.parse(`${date}T00:00:00Z`) / 1000) + 3 * 86_400;
-  try {
-    await clients.dynamo.send(
-      new PutCommand({
-        TableName: clients.settings.tableName,
-        Item: { ...key, salt, expiresAt },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return salt;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const winner = await clients.dynamo.send(
-      new GetCommand({ TableName: clients.settings.tableName, Key: key, ConsistentRead: true }),
-    );
-    return String(winner.Item?.salt);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  const written = await sendConditional(
+    clients,
+    new PutCommand({
+      TableName: clients.settings.tableName,
+      Item: { ...key, salt, expiresAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  if (written) return salt;
+  // Another request stored the day's salt first: everyone uses that one.
+  const winner = await clients.dynamo.send(
+    new GetCommand({ TableName: clients.settings.tableName, Key: key, ConsistentRead: true }),
+  );
+  return String(winner.Item?.salt);
 }
 
 /**
@@ -608,13 +509,16 @@ export async function listProvisionalDays(
     ProjectionExpression: 'sk',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
-      ':pk': `SITE#${site}`,
-      ':from': 'DAY#',
-      ':to': `DAY#${lastDate}`,
+      ':pk': sitePartition(site),
+      ':from': dayRange('', lastDate).from,
+      ':to': dayRange('', lastDate).to,
       ':provisional': 'provisional',
     },
   });
-  return items.map((item) => String(item.sk).slice('DAY#'.length));
+  return items.flatMap((item) => {
+    const parsed = parseKey({ pk: sitePartition(site), sk: item.sk });
+    return parsed.kind === 'day' ? [parsed.date] : [];
+  });
 }
 
 /** Computed days between two dates (inclusive), ascending. */
@@ -626,7 +530,11 @@ export async function queryFigures(
 ): Promise<FiguresDocument[]> {
   const items = await queryAll(clients, {
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': `SITE#${site}`, ':from': `DAY#${from}`, ':to': `DAY#${to}` },
+    ExpressionAttributeValues: {
+      ':pk': sitePartition(site),
+      ':from': dayRange(from, to).from,
+      ':to': dayRange(from, to).to,
+    },
   });
   return items.map((item) => item.figures as FiguresDocument);
 }

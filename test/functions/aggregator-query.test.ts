@@ -4,7 +4,7 @@ import { aggregateDay, runScheduledAggregation } from '../../functions/aggregato
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { getJson, reportKeyFor } from '../../shared/storage/archive';
-import { keys } from '../../shared/storage/table';
+import { keys } from '../../shared/storage/keys';
 import { runCli } from '../helpers/cli';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 

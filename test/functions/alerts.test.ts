@@ -18,7 +18,8 @@ import {
   readRuleState,
   writeRuleState,
 } from '../../shared/storage/alerts';
-import { keys, putFigures } from '../../shared/storage/table';
+import { keys } from '../../shared/storage/keys';
+import { putFigures } from '../../shared/storage/table';
 import { runCli } from '../helpers/cli';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 

@@ -8,8 +8,8 @@ import { gzipSync } from 'node:zlib';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollectorHandler } from '../../functions/collector/handler';
+import { keys } from '../../shared/storage/keys';
 import { createSiteCache } from '../../shared/storage/site-cache';
-import { keys } from '../../shared/storage/table';
 import { basicAuthHeader, functionUrlEvent, invoke } from '../helpers/http-event';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 

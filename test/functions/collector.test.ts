@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../shared/storage/table';
+import { keys } from '../../shared/storage/keys';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
 let stack: TestStack;

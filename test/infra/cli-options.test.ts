@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KeyKind, keys, siteKeyRefPrefix, sitePartition } from '../../shared/storage/keys';
 import { resolveAccessKey } from '../../shared/storage/table';
 import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
@@ -28,12 +29,12 @@ afterAll(async () => {
 });
 
 /** The site's key references of a kind: one per key issued, with its retirement once rotated. */
-async function keyRefs(kind: string): Promise<Record<string, unknown>[]> {
+async function keyRefs(kind: KeyKind): Promise<Record<string, unknown>[]> {
   const page = await stack.clients.dynamo.send(
     new QueryCommand({
       TableName: stack.clients.settings.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `SITE#${SITE}`, ':prefix': `KEY#${kind}#` },
+      ExpressionAttributeValues: { ':pk': sitePartition(SITE), ':prefix': siteKeyRefPrefix(kind) },
     }),
   );
   return (page.Items ?? []) as Record<string, unknown>[];
@@ -116,7 +117,7 @@ describe('roxtrail start --port', () => {
 describe('roxtrail prune --site', () => {
   it('refuses an unknown site before it deletes anything', async () => {
     // An expired item left by a site that no longer exists.
-    const orphan = { pk: 'SITE#gone', sk: 'KEY#write#0', expiresAt: 1 };
+    const orphan = { ...keys.siteKeyRef('gone', 'write', '0'), expiresAt: 1 };
     await stack.clients.dynamo.send(
       new PutCommand({ TableName: stack.clients.settings.tableName, Item: orphan }),
     );

@@ -22,15 +22,10 @@ import {
   type StorageClients,
   type StorageSettings,
 } from '../../shared/storage/clients';
+import { keys } from '../../shared/storage/keys';
 import { applySiteConfig } from '../../shared/storage/site-admin';
 import { createSiteCache } from '../../shared/storage/site-cache';
-import {
-  getJourneyEntries,
-  getLinks,
-  keys,
-  listMarkedDays,
-  MARK_REFRESH_MS,
-} from '../../shared/storage/table';
+import { getJourneyEntries, getLinks, listMarkedDays, MARK_REFRESH_MS } from '../../shared/storage/table';
 import { localDate } from '../../shared/time';
 import { archiveCensus } from '../helpers/archive-census';
 import {

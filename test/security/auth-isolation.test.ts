@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollectorHandler } from '../../functions/collector/handler';
 import { createQueryHandler } from '../../functions/query/handler';
+import { keys as tableKeys } from '../../shared/storage/keys';
 import { rotateSiteKey } from '../../shared/storage/site-admin';
 import { createSiteCache } from '../../shared/storage/site-cache';
 import { hashAccessKey } from '../../shared/storage/table';
@@ -126,7 +127,7 @@ describe('keys at rest', () => {
       const secret = key.slice(4);
       expect(dump).not.toContain(secret);
       expect(dump).not.toContain(secret.slice(0, 16));
-      expect(dump).toContain(`KEY#${hashAccessKey(key)}`);
+      expect(dump).toContain(tableKeys.accessKey(hashAccessKey(key)).pk);
     }
   });
 });

@@ -7,6 +7,7 @@
 import { BatchGetCommand, BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemBytes } from '../../shared/storage/item-size';
+import { keys as tableKeys } from '../../shared/storage/keys';
 import { scanTable } from '../helpers/dump-stores';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -79,7 +80,9 @@ describe('journey items', () => {
     expect(response.status).toBe(200);
     expect((await response.json()).accepted).toBe(320);
 
-    const items = (await scanTable(stack.clients)).filter((item) => String(item.pk).endsWith('#J#big-actor'));
+    const items = (await scanTable(stack.clients)).filter(
+      (item) => item.pk === tableKeys.journey('bigjourney', 'big-actor'),
+    );
     expect(items.length).toBeGreaterThan(1);
     for (const item of items) expect(itemBytes(item)).toBeLessThanOrEqual(400 * 1024);
 

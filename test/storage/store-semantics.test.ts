@@ -10,14 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { computeFigures } from '../../shared/metrics/figures';
 import { createStorageClients } from '../../shared/storage/clients';
-import {
-  batchWrite,
-  getLinks,
-  linkIdentity,
-  putFigures,
-  queryAll,
-  queryFigures,
-} from '../../shared/storage/table';
+import { batchWrite, queryAll } from '../../shared/storage/dynamo';
+import { getLinks, linkIdentity, putFigures, queryFigures } from '../../shared/storage/table';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 let stack: TestStack;
