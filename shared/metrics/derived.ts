@@ -15,7 +15,7 @@
  */
 
 /** Bumped whenever the shape or a rule changes: derived days of another format are rebuilt. */
-export const DERIVED_FORMAT = 5;
+export const DERIVED_FORMAT = 6;
 
 /** Activity events of the journey in the lookback before a session (metrics.md §7 "Stratum"). */
 export type DepthBucket = '0' | '1-4' | '5-19' | '20+';

@@ -9,7 +9,7 @@
  * - `derived/site=<site>/dt=<day>/outcomes-prefix.columns.gz` — the folded exposure days of that day's
  *   `outcomes` window (shared/metrics/outcomes-window.ts), with the digest of what it was folded from:
  *   a cache the day's later runs start from, dropped with any erasure;
- * - `derived/site=<site>/ledger.json.gz` — the customer ledger: every day's ledger part in one object,
+ * - `derived/site=<site>/ledger.columns.gz` — the customer ledger: every day's ledger part in one object,
  *   each with the ETag of the part it copies, so a run reads one object and one listing instead of one
  *   object per day; parts whose ETag changed are read again.
  * The `.columns.gz` objects are gzipped columnar records (columnar.ts): read in every hourly run,
@@ -21,7 +21,7 @@ import { ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DERIVED_FORMAT, type LedgerOrder, type LedgerResponse } from '../metrics/derived';
 import type { OutcomesPrefix } from '../metrics/outcomes-window';
 import { isJsonObject } from '../metrics/properties';
-import type { ActivityColumns, SessionColumns } from '../metrics/session-columns';
+import type { ActivityColumns, NumberColumn, SessionColumns } from '../metrics/session-columns';
 import { deleteObjects, findObjectBytes, listObjects } from './archive';
 import type { StorageClients } from './clients';
 import { decodeColumnar, encodeColumnar } from './columnar';
@@ -76,7 +76,12 @@ export function outcomesPrefixKeyFor(site: string, date: string): string {
 }
 
 export function customerLedgerKeyFor(site: string): string {
-  return `${DERIVED_ROOT}/site=${site}/ledger.json.gz`;
+  return `${DERIVED_ROOT}/site=${site}/ledger.columns.gz`;
+}
+
+/** Where the customer ledger was kept as JSON (DERIVED_FORMAT ≤ 5): dropped with it. */
+export function legacyCustomerLedgerKeysFor(site: string): string[] {
+  return [`${DERIVED_ROOT}/site=${site}/ledger.json.gz`];
 }
 
 type Encoding = 'json' | 'columnar';
@@ -166,19 +171,75 @@ export interface CustomerLedgerObject {
   parts: (StoredLedgerPart & { etag: string })[];
 }
 
+/** A part's orders and responses as columns: the ledger holds every order of the site. */
+interface PackedLedger {
+  orderId: (string | null)[];
+  orderJourney: string[];
+  orderTime: NumberColumn;
+  orderValue: NumberColumn;
+  responseJourney: string[];
+  responseTime: NumberColumn;
+  responseScore: NumberColumn;
+}
+
+function packLedger(part: Pick<StoredLedgerPart, 'orders' | 'responses'>): PackedLedger {
+  return {
+    orderId: part.orders.map((order) => order.orderId ?? null),
+    orderJourney: part.orders.map((order) => order.journeyId),
+    orderTime: part.orders.map((order) => order.time),
+    orderValue: part.orders.map((order) => order.value),
+    responseJourney: part.responses.map((response) => response.journeyId),
+    responseTime: part.responses.map((response) => response.time),
+    responseScore: part.responses.map((response) => response.score),
+  };
+}
+
+function unpackLedger(packed: PackedLedger): Pick<StoredLedgerPart, 'orders' | 'responses'> {
+  const orders: LedgerOrder[] = [];
+  for (let i = 0; i < packed.orderJourney.length; i += 1) {
+    const orderId = packed.orderId[i];
+    const order = {
+      journeyId: packed.orderJourney[i] ?? '',
+      time: packed.orderTime[i] ?? 0,
+      value: packed.orderValue[i] ?? 0,
+    };
+    orders.push(orderId === null || orderId === undefined ? order : { orderId, ...order });
+  }
+  const responses: LedgerResponse[] = [];
+  for (let i = 0; i < packed.responseJourney.length; i += 1)
+    responses.push({
+      journeyId: packed.responseJourney[i] ?? '',
+      time: packed.responseTime[i] ?? 0,
+      score: packed.responseScore[i] ?? 0,
+    });
+  return { orders, responses };
+}
+
+type PackedPart = Omit<StoredLedgerPart, 'orders' | 'responses'> & { etag: string; ledger: PackedLedger };
+
 export async function getCustomerLedger(
   clients: StorageClients,
   site: string,
 ): Promise<CustomerLedgerObject | undefined> {
-  const value = await getGzip(clients, customerLedgerKeyFor(site));
-  return value && Array.isArray(value.parts) ? (value as unknown as CustomerLedgerObject) : undefined;
+  const value = await getGzip(clients, customerLedgerKeyFor(site), 'columnar');
+  if (!value || !Array.isArray(value.parts)) return undefined;
+  const parts = (value.parts as PackedPart[]).map(({ ledger, ...part }) => ({
+    ...part,
+    ...unpackLedger(ledger),
+  }));
+  return { format: DERIVED_FORMAT, site, parts };
 }
 
+/** Stores the customer ledger, its orders and responses as columns. */
 export async function putCustomerLedger(
   clients: StorageClients,
   ledger: CustomerLedgerObject,
 ): Promise<number> {
-  return (await putGzip(clients, customerLedgerKeyFor(ledger.site), ledger)).bytes;
+  const parts: PackedPart[] = ledger.parts.map(({ orders, responses, ...part }) => ({
+    ...part,
+    ledger: packLedger({ orders, responses }),
+  }));
+  return (await putGzip(clients, customerLedgerKeyFor(ledger.site), { ...ledger, parts }, 'columnar')).bytes;
 }
 
 export interface StoredOutcomesPrefix {
@@ -246,6 +307,7 @@ export async function deleteDerivedDays(
   const erased = new Set(days);
   const keys = [
     customerLedgerKeyFor(site),
+    ...legacyCustomerLedgerKeysFor(site),
     ...(await derivedDayKeys(clients, site))
       .filter(({ day, key }) => erased.has(day) || isOutcomesPrefix(key))
       .map(({ key }) => key),

@@ -8,7 +8,12 @@ import { addDays, localDate } from '../time';
 import { ACTOR_INDEX_ROOT } from './actor-index';
 import { dayOfKey, deleteObjects, listObjects } from './archive';
 import type { StorageClients } from './clients';
-import { customerLedgerKeyFor, DERIVED_ROOT, deleteOutcomesPrefixes } from './derived';
+import {
+  customerLedgerKeyFor,
+  DERIVED_ROOT,
+  deleteOutcomesPrefixes,
+  legacyCustomerLedgerKeysFor,
+} from './derived';
 
 /** The first day kept: today (site-local) minus retentionDays. */
 export function retentionCutoff(config: Pick<SiteConfig, 'timezone' | 'retentionDays'>, now: Date): string {
@@ -49,7 +54,10 @@ export async function pruneArchive(
   // The customer ledger copies the pruned days' orders, folded prefixes their units: rebuilt from
   // the parts that remain.
   if (pruned.size > 0) {
-    await deleteObjects(clients, [customerLedgerKeyFor(config.site)]);
+    await deleteObjects(clients, [
+      customerLedgerKeyFor(config.site),
+      ...legacyCustomerLedgerKeysFor(config.site),
+    ]);
     await deleteOutcomesPrefixes(clients, config.site);
   }
   summary.days = [...pruned].sort();

@@ -8,8 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
-import { listObjects } from '../../shared/storage/archive';
-import { deleteDerivedDays } from '../../shared/storage/derived';
+import { listObjects, putJson } from '../../shared/storage/archive';
+import {
+  customerLedgerKeyFor,
+  deleteDerivedDays,
+  legacyCustomerLedgerKeysFor,
+} from '../../shared/storage/derived';
 import { queryFigures } from '../../shared/storage/table';
 import { addDays } from '../../shared/time';
 import { sendAt } from '../helpers/clocked-collector';
@@ -187,8 +191,15 @@ describe('a late order ten days back', () => {
       expect(differences, `${date}:\n${differences.join('\n')}`).toEqual([]);
     }
 
-    // Erasure drops every folded prefix of the site (each holds units of its window's journeys).
+    // Erasure drops every folded prefix of the site (each holds units of its window's journeys), the
+    // customer ledger, and the one an earlier version kept as JSON.
+    const legacy = legacyCustomerLedgerKeysFor(config.site);
+    await putJson(stack.clients, legacy[0] ?? '', { orders: [] });
     await deleteDerivedDays(stack.clients, config.site, [LATE_ORDER_DAY]);
     expect(await prefixKeys(config.site)).toEqual([]);
+    const left = (await listObjects(stack.clients, `derived/site=${config.site}/`)).map((o) => o.key);
+    expect(left).not.toContain(customerLedgerKeyFor(config.site));
+    expect(left).not.toContain(legacy[0]);
+    expect(left.filter((key) => key.includes(`/dt=${LATE_ORDER_DAY}/`))).toEqual([]);
   }, 240_000);
 });

@@ -11,6 +11,7 @@ import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/sit
 import { indexMayContain } from '../../shared/events/actor-index';
 import { actorIndexKey, getActorIndex } from '../../shared/storage/actor-index';
 import { deleteObjects } from '../../shared/storage/archive';
+import { customerLedgerKeyFor } from '../../shared/storage/derived';
 import { eraseUser } from '../../shared/storage/erase';
 import { getJourneyEntries } from '../../shared/storage/table';
 import { dumpBucket, occurrences } from '../helpers/dump-stores';
@@ -95,7 +96,7 @@ describe('erasure after the journey items expired', () => {
 
     // The derived records and the customer ledger know the user (sessions, the June 4 order) until then.
     const derivedBefore = await dumpBucket(stack.clients, `derived/site=${SITE}/`);
-    expect(derivedBefore.has(`derived/site=${SITE}/ledger.json.gz`)).toBe(true);
+    expect(derivedBefore.has(customerLedgerKeyFor(SITE))).toBe(true);
     expect(occurrences([], derivedBefore, [USER]).length).toBeGreaterThan(0);
 
     const recomputed: string[] = [];
