@@ -58,3 +58,15 @@ export function logicalIdOf(template: Template, type: string, props: Record<stri
 
 /** `{ "Fn::GetAtt": [id, "Arn"] }`, as CloudFormation references a resource's ARN. */
 export const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+/** The function (logical id) each HTTP API route's integration invokes, by route key. */
+export function routeTargets(template: Template): Record<string, string> {
+  const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+  const targets: Record<string, string> = {};
+  for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
+    const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
+    targets[route.Properties.RouteKey] =
+      integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
+  }
+  return targets;
+}

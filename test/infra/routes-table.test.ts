@@ -8,7 +8,7 @@ import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
 import { type LambdaHttpHandler, startLocalHttpServer } from '../../infra/local/http-adapter';
 import { localRoutes, TRACKER_ROUTE_KEY } from '../../infra/local/routes';
 import { testApp } from '../helpers/cdk-app';
-import { logicalId } from '../helpers/template';
+import { logicalId, routeTargets } from '../helpers/template';
 
 let stack: RoxtrailStack;
 let template: Template;
@@ -18,18 +18,6 @@ beforeAll(() => {
   stack = new RoxtrailStack(testApp({ bundle: false }), 'Roxtrail');
   template = Template.fromStack(stack);
 });
-
-/** The function (logical id) each deployed route's integration invokes, by route key. */
-function deployedRoutes(): Record<string, string> {
-  const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
-  const targets: Record<string, string> = {};
-  for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
-    const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
-    targets[route.Properties.RouteKey] =
-      integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
-  }
-  return targets;
-}
 
 describe('the routes table (functions/routes.ts)', () => {
   it('is what the CDK stack deploys: every route key once, to the function of its handler and access', () => {
@@ -44,7 +32,7 @@ describe('the routes table (functions/routes.ts)', () => {
       expect(fn, route.routeKey).toBeDefined();
       if (fn) expected[route.routeKey] = logicalId(stack, fn);
     }
-    expect(deployedRoutes()).toEqual(expected);
+    expect(routeTargets(template)).toEqual(expected);
     expect(new Set(ROUTES.map((route) => route.routeKey)).size).toBe(ROUTES.length);
   });
 

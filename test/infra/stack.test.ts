@@ -32,6 +32,7 @@ import {
   logicalId,
   logicalIdOf,
   resourcesOf,
+  routeTargets,
   type Statement,
   statementsOfRole,
 } from '../helpers/template';
@@ -59,21 +60,9 @@ beforeAll(() => {
   // Four esbuild runs: generous for a loaded CI machine.
 }, 180_000);
 
-/** The function (logical id) each route's integration invokes, by route key. */
-function routeTargets(): Record<string, string> {
-  const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
-  const targets: Record<string, string> = {};
-  for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
-    const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
-    targets[route.Properties.RouteKey] =
-      integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
-  }
-  return targets;
-}
-
 describe('IngestApi', () => {
   it('routes tracking keys to the collector, query reads and the tracker to the query function and erasure to the eraser', () => {
-    const targets = routeTargets();
+    const targets = routeTargets(template);
     expect(Object.keys(targets).sort()).toEqual(
       [...TRACKING_ROUTE_KEYS, ...QUERY_ROUTE_KEYS, TRACKER_ROUTE_KEY].sort(),
     );
