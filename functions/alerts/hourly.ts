@@ -12,7 +12,7 @@ import {
   type RuleState,
 } from '../../shared/alerts/evaluate';
 import {
-  clockLabel,
+  endLabel,
   evaluationKeyOf,
   type HourWindow,
   observeHourlyRule,
@@ -182,7 +182,7 @@ export async function observeHourlyAt(
       rule,
       observation: observeHourlyRule(rule, today, baselines, config.timezone),
       key: evaluationKeyOf(plan.window),
-      slot: clockLabel(plan.window.end, config.timezone),
+      slot: endLabel(plan.window.date, plan.window.end, config.timezone),
     });
   }
   return observed;
@@ -363,12 +363,14 @@ export function backtestNotificationOf(message: AlertMessage, at: string): Backt
 /**
  * Replays the hourly rules at every full hour from `fromMs` to `toMs` (inclusive) through the same
  * observation and decision as the scheduler, with the rule states in memory: nothing is stored or sent.
+ * With `dates`, only the windows of those site-local days count (the evaluation at a range's first
+ * midnight watches the day before it).
  */
 export async function backtestHourly(
   source: HourSource,
   config: SiteConfig,
   rules: readonly AlertRule[],
-  range: { fromMs: number; toMs: number },
+  range: { fromMs: number; toMs: number; dates?: { from: string; to: string } },
   onHour?: (done: number, total: number) => void,
 ): Promise<BacktestNotification[]> {
   const states = new Map<string, RuleState>();
@@ -380,6 +382,8 @@ export async function backtestHourly(
   let done = 0;
   for (let at = first; at <= range.toMs; at += HOUR) {
     for (const item of await observeHourlyAt(source, config, rules, at)) {
+      const { date } = item.observation;
+      if (range.dates && (date < range.dates.from || date > range.dates.to)) continue;
       const id = `${item.rule.id}|${item.key}`;
       const already = new Set<AlertState>(
         (['firing', 'resolved'] as const).filter((state) => notified.has(`${id}|${state}`)),
