@@ -294,7 +294,24 @@ export async function evaluateHourlyAlerts(
   };
 }
 
-/** After every scheduled run: the hourly rules of every site. */
+/** Some sites' hourly evaluations failed; the others ran (their results are kept here). */
+export class HourlyAlertsError extends Error {
+  constructor(
+    readonly failures: { site: string; error: string }[],
+    readonly results: HourlyRunResult[],
+  ) {
+    super(
+      `hourly alert evaluation failed for ${failures.length} site(s): ${failures.map((f) => `${f.site}: ${f.error}`).join('; ')}`,
+    );
+    this.name = 'HourlyAlertsError';
+  }
+}
+
+/**
+ * After every scheduled run: the hourly rules of every site. A site that fails does not stop the
+ * others; the run then throws HourlyAlertsError (in AWS: the alert Lambda's Errors, its alarm, its
+ * retries and its failure destination).
+ */
 export async function runHourlyAlerts(
   clients: StorageClients,
   options: {
@@ -304,20 +321,26 @@ export async function runHourlyAlerts(
 ): Promise<HourlyRunResult[]> {
   const now = options.now ?? new Date();
   const results: HourlyRunResult[] = [];
+  const failures: { site: string; error: string }[] = [];
   for (const site of await listSites(clients)) {
-    const stored = await getSite(clients, site);
-    if (!stored) continue;
-    const config = stored.config;
-    if (!config.alerts.rules.some(isHourly)) continue;
-    results.push(
-      await evaluateHourlyAlerts(clients, config, {
-        now,
-        deliver: options.deliver
-          ? (entries) => options.deliver?.(config, entries) ?? Promise.resolve()
-          : undefined,
-      }),
-    );
+    try {
+      const stored = await getSite(clients, site);
+      if (!stored) continue;
+      const config = stored.config;
+      if (!config.alerts.rules.some(isHourly)) continue;
+      results.push(
+        await evaluateHourlyAlerts(clients, config, {
+          now,
+          deliver: options.deliver
+            ? (entries) => options.deliver?.(config, entries) ?? Promise.resolve()
+            : undefined,
+        }),
+      );
+    } catch (error) {
+      failures.push({ site, error: error instanceof Error ? error.message : String(error) });
+    }
   }
+  if (failures.length > 0) throw new HourlyAlertsError(failures, results);
   return results;
 }
 

@@ -534,6 +534,7 @@ export class RoxtrailStack extends Stack {
       collector: this.collector,
       collectorUrl: this.trackingFunctionUrl !== undefined,
       aggregator: this.aggregator,
+      alertEvaluator: this.alertEvaluator,
       functions: {
         collector: this.collector,
         query: this.query,
