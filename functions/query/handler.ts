@@ -10,6 +10,7 @@ import { getJourneyEntries, linkedAnonymousIds, queryFigures } from '../../share
 import { addDays, isIsoDate } from '../../shared/time';
 import { type ErasureRunner, inProcessErasureRunner, lambdaErasureRunner } from '../aggregator/erasure';
 import { HttpError, type HttpEvent, type HttpResult, header, httpErrors, jsonResponse } from '../common/http';
+import { hourlyChartRoute } from './hourly-chart';
 import { isDashboardRequest, serveBundledTracker, serveDashboard, TRACKER_PATH } from './static';
 
 export const MAX_QUERY_DAYS = 366;
@@ -145,6 +146,7 @@ export function createQuery(deps: QueryDeps) {
       const { from, to } = dateRangeOf(event);
       return jsonResponse(200, { site, figures: await queryFigures(deps.clients, site, from, to) });
     }
+    if (/\/hours\/?$/.test(path)) return hourlyChartRoute(deps, site, event);
     if (/\/alerts\/?$/.test(path)) {
       const { from, to } = dateRangeOf(event);
       return jsonResponse(200, { site, alerts: await queryAlertHistory(deps.clients, site, from, to) });

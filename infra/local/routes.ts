@@ -13,6 +13,7 @@ export const QUERY_ROUTE_KEYS = [
   'GET /v1/sites/{site}/figures',
   'GET /v1/sites/{site}/journeys/{journeyId}',
   'GET /v1/sites/{site}/alerts',
+  'GET /v1/sites/{site}/hours',
   // Erasure (api.md "Privacy"), behind the site's admin key.
   'DELETE /v1/sites/{site}/users/{userId}',
   'GET /v1/sites/{site}/users/{userId}/erasure',
