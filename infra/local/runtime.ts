@@ -1,6 +1,7 @@
 /** `roxtrail start`: the whole pipeline on one machine, with the same handlers as in AWS. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_HOURLY_RULES } from '../../shared/alerts/rules';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { createStorageClients, type StorageSettings, settingsFromEnv } from '../../shared/storage/clients';
 import { erasureSettleMsOf } from '../../shared/storage/erasure-timing';
@@ -109,6 +110,8 @@ export const DEMO_SITE_CONFIG = {
         below: 0,
         minSample: { metric: 'traffic.journeys', atLeast: 100 },
       },
+      // api.md's default hourly rules: tracking-broken fires on the hours the demo's tracking is lost.
+      ...DEFAULT_HOURLY_RULES,
     ],
   },
 };
