@@ -37,6 +37,7 @@ export const ROUTES = [
     auth: 'read-key',
   },
   { routeKey: 'GET /v1/sites/{site}/alerts', handler: 'query', access: 'read', auth: 'read-key' },
+  { routeKey: 'GET /v1/sites/{site}/hours', handler: 'query', access: 'read', auth: 'read-key' },
   // Erasure (api.md "Privacy"), behind the site's admin key: requesting one writes, its status only reads.
   {
     routeKey: 'DELETE /v1/sites/{site}/users/{userId}',

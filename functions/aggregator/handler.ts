@@ -100,15 +100,18 @@ export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv
     if (finalizeSchema.safeParse(event).success)
       return failOnFailures(await runFinalization(clients, { builder }));
     const run = await runScheduledAggregation(clients, { builder });
-    // api.md "Alerts": hourly rules are evaluated after every scheduled run.
+    // api.md "Alerts": hourly rules are evaluated after every scheduled run. A failure to hand them
+    // over fails the run (after its figures are stored), so the AggregatorErrors alarm pages.
+    let hourlyFailure: string | undefined;
     try {
       await triggerHourlyAlerts(clients, new Date(), env);
     } catch (error) {
-      logger.error('hourly alert evaluation failed', {
-        error: error instanceof Error ? error.message : String(error),
-      });
+      hourlyFailure = error instanceof Error ? error.message : String(error);
+      logger.error('hourly alert evaluation failed', { error: hourlyFailure });
     }
-    return failOnFailures(run);
+    const summary = failOnFailures(run);
+    if (hourlyFailure !== undefined) throw new Error(`hourly alert evaluation failed: ${hourlyFailure}`);
+    return summary;
   };
 }
 

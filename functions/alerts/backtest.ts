@@ -18,6 +18,8 @@ import {
   storageHourSource,
 } from './hourly';
 
+const HOUR = 3_600_000;
+
 export interface BacktestResult {
   site: string;
   from: string;
@@ -43,8 +45,9 @@ export async function backtestAlerts(
     input.source ?? storageHourSource(clients, config.site),
     config,
     rules,
-    // The evaluations at the full hours from the range's first to the end of its last day.
-    { fromMs: start, toMs: end - 1 },
+    // The evaluations at the full hours from the range's first day to the first one after its end,
+    // which watches the last day's last hour (a full UTC hour is a site-local one, or its :30 / :45).
+    { fromMs: start, toMs: end + HOUR - 1, dates: { from, to } },
     input.onProgress,
   );
   const daily = await backtestDaily(

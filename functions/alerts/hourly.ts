@@ -12,7 +12,7 @@ import {
   type RuleState,
 } from '../../shared/alerts/evaluate';
 import {
-  clockLabel,
+  endLabel,
   evaluationKeyOf,
   type HourWindow,
   observeHourlyRule,
@@ -182,7 +182,7 @@ export async function observeHourlyAt(
       rule,
       observation: observeHourlyRule(rule, today, baselines, config.timezone),
       key: evaluationKeyOf(plan.window),
-      slot: clockLabel(plan.window.end, config.timezone),
+      slot: endLabel(plan.window.date, plan.window.end, config.timezone),
     });
   }
   return observed;
@@ -294,7 +294,24 @@ export async function evaluateHourlyAlerts(
   };
 }
 
-/** After every scheduled run: the hourly rules of every site. */
+/** Some sites' hourly evaluations failed; the others ran (their results are kept here). */
+export class HourlyAlertsError extends Error {
+  constructor(
+    readonly failures: { site: string; error: string }[],
+    readonly results: HourlyRunResult[],
+  ) {
+    super(
+      `hourly alert evaluation failed for ${failures.length} site(s): ${failures.map((f) => `${f.site}: ${f.error}`).join('; ')}`,
+    );
+    this.name = 'HourlyAlertsError';
+  }
+}
+
+/**
+ * After every scheduled run: the hourly rules of every site. A site that fails does not stop the
+ * others; the run then throws HourlyAlertsError (in AWS: the alert Lambda's Errors, its alarm, its
+ * retries and its failure destination).
+ */
 export async function runHourlyAlerts(
   clients: StorageClients,
   options: {
@@ -304,20 +321,26 @@ export async function runHourlyAlerts(
 ): Promise<HourlyRunResult[]> {
   const now = options.now ?? new Date();
   const results: HourlyRunResult[] = [];
+  const failures: { site: string; error: string }[] = [];
   for (const site of await listSites(clients)) {
-    const stored = await getSite(clients, site);
-    if (!stored) continue;
-    const config = stored.config;
-    if (!config.alerts.rules.some(isHourly)) continue;
-    results.push(
-      await evaluateHourlyAlerts(clients, config, {
-        now,
-        deliver: options.deliver
-          ? (entries) => options.deliver?.(config, entries) ?? Promise.resolve()
-          : undefined,
-      }),
-    );
+    try {
+      const stored = await getSite(clients, site);
+      if (!stored) continue;
+      const config = stored.config;
+      if (!config.alerts.rules.some(isHourly)) continue;
+      results.push(
+        await evaluateHourlyAlerts(clients, config, {
+          now,
+          deliver: options.deliver
+            ? (entries) => options.deliver?.(config, entries) ?? Promise.resolve()
+            : undefined,
+        }),
+      );
+    } catch (error) {
+      failures.push({ site, error: error instanceof Error ? error.message : String(error) });
+    }
   }
+  if (failures.length > 0) throw new HourlyAlertsError(failures, results);
   return results;
 }
 
@@ -363,12 +386,14 @@ export function backtestNotificationOf(message: AlertMessage, at: string): Backt
 /**
  * Replays the hourly rules at every full hour from `fromMs` to `toMs` (inclusive) through the same
  * observation and decision as the scheduler, with the rule states in memory: nothing is stored or sent.
+ * With `dates`, only the windows of those site-local days count (the evaluation at a range's first
+ * midnight watches the day before it).
  */
 export async function backtestHourly(
   source: HourSource,
   config: SiteConfig,
   rules: readonly AlertRule[],
-  range: { fromMs: number; toMs: number },
+  range: { fromMs: number; toMs: number; dates?: { from: string; to: string } },
   onHour?: (done: number, total: number) => void,
 ): Promise<BacktestNotification[]> {
   const states = new Map<string, RuleState>();
@@ -380,6 +405,8 @@ export async function backtestHourly(
   let done = 0;
   for (let at = first; at <= range.toMs; at += HOUR) {
     for (const item of await observeHourlyAt(source, config, rules, at)) {
+      const { date } = item.observation;
+      if (range.dates && (date < range.dates.from || date > range.dates.to)) continue;
       const id = `${item.rule.id}|${item.key}`;
       const already = new Set<AlertState>(
         (['firing', 'resolved'] as const).filter((state) => notified.has(`${id}|${state}`)),

@@ -10,6 +10,7 @@ import { type ErasureRunner, inProcessErasureRunner, lambdaErasureRunner } from 
 import { HttpError, type HttpEvent, type HttpResult, httpErrors, jsonResponse } from '../common/http';
 import { createRouter, type RouteAction } from '../common/router';
 import { type RouteKeyOf, routeKeysOf } from '../routes';
+import { hourlyChartRoute } from './hourly-chart';
 import { authorize, cursorOf, dateRangeOf, pageOf, param } from './requests';
 import { serveBundledTracker, serveDashboard } from './static';
 
@@ -36,6 +37,11 @@ export function createQuery(deps: QueryDeps) {
       await authorize(event, sites, site);
       const { from, to } = dateRangeOf(event);
       return jsonResponse(200, { site, alerts: await queryAlertHistory(clients, site, from, to) });
+    },
+    'GET /v1/sites/{site}/hours': async (event, params) => {
+      const site = param(params, 'site');
+      await authorize(event, sites, site);
+      return hourlyChartRoute(deps, site, event);
     },
     'GET /v1/sites/{site}/journeys/{journeyId}': async (event, params) => {
       const [site, journeyId] = [param(params, 'site'), param(params, 'journeyId')];

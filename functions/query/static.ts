@@ -19,7 +19,7 @@ import type { HttpEvent, HttpResult } from '../common/http';
 import { header, jsonResponse } from '../common/http';
 
 /** Served name → where it comes from. */
-const APP_FILES = ['index.html', 'app.js', 'charts.js', 'format.js', 'style.css'] as const;
+const APP_FILES = ['index.html', 'app.js', 'charts.js', 'format.js', 'hours.js', 'style.css'] as const;
 const VENDOR_FILES = {
   'vendor/uPlot.esm.js': 'uPlot.esm.js',
   'vendor/uPlot.min.css': 'uPlot.min.css',

@@ -288,8 +288,9 @@ export class RoxtrailStack extends Stack {
       this.functionUrlCondition = this.onlyWhereFunctionUrlsAre(this.trackingFunctionUrl);
     }
 
-    // Query: reads the table and reports/; cannot write anything, cannot read events/. It also
-    // serves the dashboard, whose static files travel in its bundle (functions/query/static.ts).
+    // Query: reads the table, reports/, and events/ and partials/ for the hour-by-hour chart (the
+    // hours hourly rules watch, GET /v1/sites/{site}/hours); cannot write anything. It also serves
+    // the dashboard, whose static files travel in its bundle (functions/query/static.ts).
     this.query = new RoxtrailFunction(this, 'Query', {
       handlerPath: FUNCTION_ENTRIES.query,
       description: 'Query API: figures, journeys, alerts and the dashboard behind the site read key',
@@ -300,6 +301,8 @@ export class RoxtrailStack extends Stack {
     });
     this.journeys.table.grantReadData(this.query);
     this.archive.bucket.grantRead(this.query, 'reports/*');
+    this.archive.bucket.grantRead(this.query, 'events/*');
+    this.archive.bucket.grantRead(this.query, 'partials/*');
     suppressPrefixWildcards(
       this.query.executionRole,
       "Reads reports/ (figures documents), events/ and partials/ (the hours hourly rules watch), each keyed by site and day, so a prefix is the narrowest scope. s3:GetObject*, s3:GetBucket* and s3:List* are grantRead's read-only actions.",
@@ -515,6 +518,7 @@ export class RoxtrailStack extends Stack {
       collector: this.collector,
       collectorUrl: this.trackingFunctionUrl !== undefined,
       aggregator: this.aggregator,
+      alertEvaluator: this.alertEvaluator,
       functions: {
         collector: this.collector,
         query: this.query,

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger } from '../../functions/common/http';
+import { DEFAULT_HOURLY_RULES } from '../../shared/alerts/rules';
 import { provideRuntimeConfig, runtimeConfigFromEnv } from '../../shared/config/runtime';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { createStorageClients, type StorageSettings } from '../../shared/storage/clients';
@@ -113,6 +114,8 @@ export const DEMO_SITE_CONFIG = {
         below: 0,
         minSample: { metric: 'traffic.journeys', atLeast: 100 },
       },
+      // api.md's default hourly rules: tracking-broken fires on the hours the demo's tracking is lost.
+      ...DEFAULT_HOURLY_RULES,
     ],
   },
 };

@@ -20,6 +20,8 @@ export interface SimulationPlan {
   seed: number | string;
   /** A checkout-outage day, if any. */
   incidentDate?: string;
+  /** Tracking lost for some hours (ISO instants, [from, to)), if ever: shared/simulate/traffic.ts. */
+  trackingLost?: { from: string; to: string };
   /** Visitors multiplier (1 ≈ 2,000 activity events a normal day). */
   scale?: number;
   /** Only the last `recentDays` days get the full scale, earlier ones `olderScale` × it (shared/simulate/traffic.ts). */
@@ -77,6 +79,10 @@ export async function runSimulation(
     scale: plan.scale,
     recentDays: plan.recentDays,
     olderScale: plan.olderScale,
+    trackingLost: plan.trackingLost && {
+      from: Date.parse(plan.trackingLost.from),
+      to: Date.parse(plan.trackingLost.to),
+    },
     // A simulation never reaches into the future: the collector would clamp such times anyway.
     notAfterMs: now().getTime(),
   });

@@ -27,11 +27,15 @@ function windowOf(date: string, slots: LocalHourSlot[]): HourWindow | undefined 
 
 /**
  * The trailing `windowHours` site-local hours of today that have ended by `atMs` (fewer early in the
- * day; undefined before the first hour of the day has ended).
+ * day). Before the first hour of today has ended, the last hours of yesterday, the window ending at
+ * 24:00: so the first scheduled run after site-local midnight evaluates the day's last hour, which no
+ * run during the day can (its end is the day's end).
  */
 export function trailingWindow(atMs: number, timeZone: string, windowHours: number): HourWindow | undefined {
-  const date = localDate(atMs, timeZone);
-  const ended = localHourSlots(date, timeZone).filter((slot) => slot.end <= atMs);
+  const today = localDate(atMs, timeZone);
+  const endedToday = localHourSlots(today, timeZone).filter((slot) => slot.end <= atMs);
+  const date = endedToday.length > 0 ? today : addDays(today, -1);
+  const ended = endedToday.length > 0 ? endedToday : localHourSlots(date, timeZone);
   return windowOf(date, ended.slice(Math.max(0, ended.length - windowHours)));
 }
 
@@ -80,6 +84,11 @@ export function clockLabel(epochMs: number, timeZone: string): string {
   return new Date(epochMs + utcOffsetMs(epochMs, timeZone)).toISOString().slice(11, 16);
 }
 
+/** The wall-clock time a window of `date` ends at: "24:00" for the one that ends with the day. */
+export function endLabel(date: string, endMs: number, timeZone: string): string {
+  return localDate(endMs, timeZone) === date ? clockLabel(endMs, timeZone) : '24:00';
+}
+
 /** What the hourly evaluation of one rule is keyed by: the end of its window, an ISO instant. */
 export function evaluationKeyOf(window: HourWindow): string {
   return new Date(window.end).toISOString();
@@ -107,7 +116,7 @@ export function observeHourlyRule(
       from: today.window.from,
       to: today.window.to,
       fromLabel: clockLabel(from, timeZone),
-      toLabel: clockLabel(to, timeZone),
+      toLabel: endLabel(today.date, to, timeZone),
     },
   };
   const value = resolveFigure(today, rule.metric);

@@ -40,14 +40,21 @@ const ratioFormat = new Intl.NumberFormat('en-US', {
 });
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
-function percent(fraction: number): string {
+/**
+ * `sign` is "%" as daily messages write it (api.md: "86%"), or " %" as hourly messages do (issue 19:
+ * "100 % below the usual 18").
+ */
+function percent(fraction: number, sign = '%'): string {
   const value = fraction * 100;
   // Half away from zero, so −12.5 % and 12.5 % read the same size.
   const rounded = Math.sign(value) * Math.round(Math.abs(value));
   // One decimal where a whole percent would hide the difference (1.2 %, not 1 %).
-  if (Math.abs(value) < 10 && Math.abs(value - rounded) >= 0.05) return `${value.toFixed(1)}%`;
-  return `${rounded === 0 ? 0 : rounded}%`;
+  if (Math.abs(value) < 10 && Math.abs(value - rounded) >= 0.05) return `${value.toFixed(1)}${sign}`;
+  return `${rounded === 0 ? 0 : rounded}${sign}`;
 }
+
+/** Hourly messages write a space before the percent sign ("100 % below"). */
+const HOURLY_PERCENT = ' %';
 
 /**
  * ROX as the figures hold it, a ratio with two decimals: (incremental revenue − cost) / cost, so 8.64
@@ -72,10 +79,10 @@ export function formatMoney(value: number, currency: string): string {
 }
 
 /** A figure as people read it: rates as percentages, ROX as a ratio, money in the site currency, counts grouped. */
-export function formatFigure(value: number, unit: FigureUnit, currency: string): string {
+export function formatFigure(value: number, unit: FigureUnit, currency: string, percentSign = '%'): string {
   switch (unit) {
     case 'rate':
-      return percent(value);
+      return percent(value, percentSign);
     case 'ratio':
       return formatRatio(value);
     case 'money':
@@ -113,12 +120,12 @@ function upperFirst(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
-function sampleText(observation: Observation, currency: string): string {
+function sampleText(observation: Observation, currency: string, percentSign = '%'): string {
   const sample = observation.sample;
   if (!sample || sample.metric === observation.metric) return '';
   const matched = matchFigurePath(sample.metric);
   if (!matched) return '';
-  const amount = formatFigure(sample.value, matched.leaf.unit, currency);
+  const amount = formatFigure(sample.value, matched.leaf.unit, currency, percentSign);
   if (matched.leaf.noun) return ` (${amount} ${matched.leaf.noun})`;
   return ` (${lowerFirst(fillKeys(matched.leaf.label, matched.keys))}: ${amount})`;
 }
@@ -214,7 +221,7 @@ function hourlyAlertMessage(input: {
   const value = observation.value ?? Number.NaN;
   const matched = matchFigurePath(rule.metric);
   const unit = matched?.leaf.unit ?? 'count';
-  // Counts read as their noun ("Orders ... were 0"), the other figures by their label ("... was 100%").
+  // Counts read as their noun ("Orders ... were 0"), the other figures by their label ("... was 100 %").
   const noun =
     unit === 'count' && matched?.leaf.noun && matched.keys.length === 0 ? matched.leaf.noun : undefined;
   const label = noun ?? (matched ? fillKeys(matched.leaf.label, matched.keys) : rule.metric);
@@ -222,30 +229,30 @@ function hourlyAlertMessage(input: {
   const condition = conditionOf(rule);
   const seasonal = observation.seasonal;
   const usual = seasonal
-    ? `the usual ${formatFigure(seasonal.median, unit, currency)} for a ${weekdayOf(observation.date)} at this time (median of ${seasonal.weeks} weeks)`
+    ? `the usual ${formatFigure(seasonal.median, unit, currency, HOURLY_PERCENT)} for a ${weekdayOf(observation.date)} at this time (median of ${seasonal.weeks} weeks)`
     : '';
   let comparison: string;
   if ('threshold' in condition) {
-    comparison = `${notification.state === 'resolved' ? 'no longer ' : ''}${condition.kind} ${formatFigure(condition.threshold, unit, currency)}`;
+    comparison = `${notification.state === 'resolved' ? 'no longer ' : ''}${condition.kind} ${formatFigure(condition.threshold, unit, currency, HOURLY_PERCENT)}`;
   } else if (!seasonal) {
     comparison = '';
   } else {
     const difference = value - seasonal.median;
     if (Math.abs(difference) < 1e-12) comparison = `level with ${usual}`;
     else if (condition.kind === 'dropBy' || condition.kind === 'riseBy') {
-      comparison = `${percent(Math.abs(difference / seasonal.median))} ${difference < 0 ? 'below' : 'above'} ${usual}`;
+      comparison = `${percent(Math.abs(difference / seasonal.median), HOURLY_PERCENT)} ${difference < 0 ? 'below' : 'above'} ${usual}`;
     } else {
       comparison = `${formatDifference(Math.abs(difference), unit, currency)} ${difference < 0 ? 'below' : 'above'} ${usual}`;
     }
     if (notification.state === 'resolved') {
       const limit =
         condition.kind === 'dropBy' || condition.kind === 'riseBy'
-          ? percent(condition.amount)
+          ? percent(condition.amount, HOURLY_PERCENT)
           : formatDifference(condition.amount, unit, currency);
       comparison = `${comparison}, within the ${limit} limit`;
     }
   }
-  const sentence = `${label} on ${site} ${verb} ${formatFigure(value, unit, currency)} between ${window.fromLabel} and ${window.toLabel}${comparison ? `, ${comparison}` : ''}${sampleText(observation, currency)}`;
+  const sentence = `${label} on ${site} ${verb} ${formatFigure(value, unit, currency, HOURLY_PERCENT)} between ${window.fromLabel} and ${window.toLabel}${comparison ? `, ${comparison}` : ''}${sampleText(observation, currency, HOURLY_PERCENT)}`;
   const text = notification.state === 'resolved' ? `Resolved: ${lowerFirst(sentence)}` : upperFirst(sentence);
   return {
     site,

@@ -89,7 +89,7 @@ export const DEPLOYED = {
    * Alarms (RoxtrailMonitoring; one more watches the function URL's 5xx answers, see
    * FUNCTION_URL_ALARMS) and dashboards (only with the `dashboard` context).
    */
-  alarms: 7,
+  alarms: 8,
   dashboards: 0,
   /** Customer-managed KMS keys (the alert topic's, only with the `alertTopicKey` context). */
   kmsKeys: 0,

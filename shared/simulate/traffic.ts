@@ -52,6 +52,11 @@ export interface TrafficOptions {
   olderScale?: number;
   /** Messages whose event time is after this instant (epoch ms) are left out: no simulated future. */
   notAfterMs?: number;
+  /**
+   * Tracking lost for some hours, [from, to) epoch ms: the shop's tag did not run, so no message of
+   * an event in them arrives, ever (the visits themselves went on as usual).
+   */
+  trackingLost?: { from: number; to: number };
 }
 
 /** A Segment-spec message, as a client library sends it. */
@@ -1407,7 +1412,13 @@ export function generateTraffic(options: TrafficOptions): SimulatedTraffic {
     }
   }
 
-  const messages = run.messages;
+  const lost = options.trackingLost;
+  const messages = lost
+    ? run.messages.filter((m) => {
+        const time = Date.parse(m.message.timestamp);
+        return time < lost.from || time >= lost.to;
+      })
+    : run.messages;
   // Delivery order; ties keep generation order (Array.prototype.sort is stable).
   messages.sort((a, b) => a.deliverAtMs - b.deliverAtMs);
   run.planted.causedOrders.sort((a, b) => a.orderAt - b.orderAt);

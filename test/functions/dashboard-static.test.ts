@@ -84,6 +84,7 @@ describe('the dashboard served by the query function', () => {
       'app.js',
       'charts.js',
       'format.js',
+      'hours.js',
       'index.html',
       'style.css',
       'vendor/uPlot.esm.js',

@@ -33,6 +33,17 @@ function localInstant(date: string, hour: number): number {
 const CHECKOUT_BROKEN = { from: localInstant('2026-11-03', 10), to: localInstant('2026-11-03', 14) };
 const TRACKING_LOST = { from: localInstant('2026-11-05', 15), to: localInstant('2026-11-05', 18) };
 
+/**
+ * A busier shop whose checkout breaks for the last two hours of 2026-10-25, the Sunday Rome's clocks
+ * go back (a 25-hour day): only the run at the midnight after it (23:00 UTC) can see those hours.
+ */
+const LATE_SITE = 'late-shop';
+const LATE_DAYS = ['2026-09-27', '2026-10-04', '2026-10-11', '2026-10-18', '2026-10-25', '2026-10-26'];
+const LATE_CHECKOUT_BROKEN = {
+  from: localInstant('2026-10-25', 22),
+  to: localDayBounds('2026-10-25', ZONE).end,
+};
+
 /** Visits per hour: night, shoulders and day; weekends at 60 %. */
 function visitsIn(date: string, hour: number): number {
   const profile = hour < 7 ? 0.1 : hour < 9 ? 0.5 : hour < 21 ? 1 : 0.4;
@@ -52,7 +63,16 @@ function seeded(seed: number): () => number {
   };
 }
 
-function simulate(): Map<string, NormalizedEvent[]> {
+interface Shop {
+  site: string;
+  days: string[];
+  /** Visits per hour are `visitsIn` times this. */
+  scale: number;
+  checkoutBroken?: { from: number; to: number };
+  trackingLost?: { from: number; to: number };
+}
+
+function simulate(shop: Shop): Map<string, NormalizedEvent[]> {
   const random = seeded(19);
   const partitions = new Map<string, NormalizedEvent[]>();
   let sequence = 0;
@@ -63,13 +83,13 @@ function simulate(): Map<string, NormalizedEvent[]> {
     name: string,
     properties?: NormalizedEvent['properties'],
   ) => {
-    if (time >= TRACKING_LOST.from && time < TRACKING_LOST.to) return;
+    if (shop.trackingLost && time >= shop.trackingLost.from && time < shop.trackingLost.to) return;
     sequence += 1;
     const timestamp = new Date(time).toISOString();
     const event: NormalizedEvent = {
       messageId: `m-${sequence}`,
       type,
-      site: SITE,
+      site: shop.site,
       anonymousId,
       timestamp,
       originalTimestamp: timestamp,
@@ -83,9 +103,9 @@ function simulate(): Map<string, NormalizedEvent[]> {
     list.push(event);
     partitions.set(id, list);
   };
-  for (const date of datesBetween(FIRST_DAY, LAST_DAY)) {
+  for (const date of shop.days) {
     for (const slot of localHourSlots(date, ZONE)) {
-      const visits = Math.round(visitsIn(date, Number(slot.hour)) * (0.9 + 0.2 * random()));
+      const visits = Math.round(shop.scale * visitsIn(date, Number(slot.hour)) * (0.9 + 0.2 * random()));
       for (let visit = 0; visit < visits; visit++) {
         const start = slot.start + Math.floor(((visit + random()) / visits) * HOUR * 0.999);
         const visitor = `v-${sequence}-${visit}`;
@@ -100,7 +120,8 @@ function simulate(): Map<string, NormalizedEvent[]> {
           quantity: 1,
         });
         const orderAt = start + 6 * MINUTE;
-        const checkoutBroken = orderAt >= CHECKOUT_BROKEN.from && orderAt < CHECKOUT_BROKEN.to;
+        const broken = shop.checkoutBroken;
+        const checkoutBroken = broken !== undefined && orderAt >= broken.from && orderAt < broken.to;
         if (visit % 2 === 0 && !checkoutBroken) {
           emit(orderAt, visitor, 'track', 'Order Completed', {
             cart_id: cart,
@@ -128,11 +149,24 @@ beforeAll(async () => {
   stack = await startTestStack();
   config = siteConfigWithDefaults({ site: SITE, timezone: ZONE, currency: 'EUR', alerts: { rules: RULES } });
   await stack.createSite({ site: SITE, timezone: ZONE, currency: 'EUR', alerts: { rules: RULES } });
-  const objects = [...simulate()].map(([id, events]) => {
-    const [date = '', hour = ''] = id.split('|');
-    return { key: archiveKeyFor(SITE, { date, hour }, `sim-${id}`), body: toNdjsonGzip(events) };
-  });
-  for (let i = 0; i < objects.length; i += 50) await putObjects(stack.clients, objects.slice(i, i + 50));
+  await stack.createSite({ site: LATE_SITE, timezone: ZONE, currency: 'EUR', alerts: { rules: RULES } });
+  const shops: Shop[] = [
+    {
+      site: SITE,
+      days: datesBetween(FIRST_DAY, LAST_DAY),
+      scale: 1,
+      checkoutBroken: CHECKOUT_BROKEN,
+      trackingLost: TRACKING_LOST,
+    },
+    { site: LATE_SITE, days: LATE_DAYS, scale: 3, checkoutBroken: LATE_CHECKOUT_BROKEN },
+  ];
+  for (const shop of shops) {
+    const objects = [...simulate(shop)].map(([id, events]) => {
+      const [date = '', hour = ''] = id.split('|');
+      return { key: archiveKeyFor(shop.site, { date, hour }, `sim-${id}`), body: toNdjsonGzip(events) };
+    });
+    for (let i = 0; i < objects.length; i += 50) await putObjects(stack.clients, objects.slice(i, i + 50));
+  }
 }, 120_000);
 afterAll(async () => {
   await stack?.stop();
@@ -201,8 +235,9 @@ describe('hourly rules over simulated weeks', () => {
     const sent: { ruleId: string; state: string; at: string; text: string }[] = [];
     const source = storageHourSource(stack.clients, SITE);
     for (const date of days) {
+      // Every run that watches this day's hours: from its 01:00 to the midnight after it.
       const { start, end } = localDayBounds(date, ZONE);
-      for (let at = start; at < end; at += HOUR) {
+      for (let at = start + HOUR; at <= end; at += HOUR) {
         for (let run = 0; run < 2; run++) {
           const result = await evaluateHourlyAlerts(stack.clients, config, {
             now: new Date(at + run * 20 * MINUTE),
@@ -284,5 +319,41 @@ describe('hourly rules over simulated weeks', () => {
       (n) => `${n.ruleId} ${n.state}`,
     );
     expect(triedRules).toEqual(['orders-stopped-strict firing', 'orders-stopped-strict resolved']);
+  }, 120_000);
+
+  it('the run at the midnight after a DST-change day notifies an incident in its last two hours', async () => {
+    const lateConfig = { ...config, site: LATE_SITE };
+    const midnight = localDayBounds('2026-10-25', ZONE).end;
+    expect(new Date(midnight).toISOString()).toBe('2026-10-25T23:00:00.000Z');
+    // The runs of the day itself (up to 23:00, watching 21:00–23:00) see nothing firing yet.
+    const duringDay = await evaluateHourlyAlerts(stack.clients, lateConfig, {
+      now: new Date(midnight - HOUR),
+    });
+    expect(duringDay.notifications.map((n) => n.ruleId)).not.toContain('checkout-broken');
+    const run = await evaluateHourlyAlerts(stack.clients, lateConfig, { now: new Date(midnight) });
+    const checkout = run.notifications.find((n) => n.ruleId === 'checkout-broken');
+    expect(checkout?.state).toBe('firing');
+    expect(checkout?.date).toBe('2026-10-25');
+    expect(checkout?.message.window).toEqual({
+      from: '2026-10-25T21:00:00.000Z',
+      to: '2026-10-25T23:00:00.000Z',
+    });
+    expect(checkout?.message.text).toMatch(
+      /^Cart abandonment on late-shop was 100 % between 22:00 and 24:00, above 95 % \(\d+ carts\)$/,
+    );
+    // Run again (a retry) a few minutes later: still yesterday's last window, nothing sent twice.
+    const again = await evaluateHourlyAlerts(stack.clients, lateConfig, {
+      now: new Date(midnight + 20 * MINUTE),
+    });
+    expect(again.notifications).toEqual([]);
+
+    const backtest = await backtestAlerts(stack.clients, lateConfig, {
+      from: '2026-10-25',
+      to: '2026-10-25',
+      rules: RULES,
+    });
+    expect(
+      backtest.notifications.filter((n) => n.ruleId === 'checkout-broken').map((n) => `${n.state} ${n.at}`),
+    ).toEqual(['firing 2026-10-25T23:00:00.000Z']);
   }, 120_000);
 });

@@ -264,14 +264,15 @@ describe('AlertTopic', () => {
 describe('RoxtrailMonitoring', () => {
   const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
-  it('raises API 5xx, function URL 5xx, collector throttles, aggregator errors and one depth alarm per dead-letter queue', () => {
-    expect(alarms()).toHaveLength(4 + Object.keys(queueIds()).length);
+  it('raises API 5xx, function URL 5xx, collector throttles, aggregator errors, alert evaluator errors and one depth alarm per dead-letter queue', () => {
+    expect(alarms()).toHaveLength(5 + Object.keys(queueIds()).length);
     expect(
       alarms()
         .map((a) => `${a.Properties.Namespace} ${a.Properties.MetricName}`)
         .sort(),
     ).toEqual([
       'AWS/ApiGateway 5xx',
+      'AWS/Lambda Errors',
       'AWS/Lambda Errors',
       'AWS/Lambda Throttles',
       'AWS/Lambda Url5xxCount',
@@ -280,6 +281,22 @@ describe('RoxtrailMonitoring', () => {
       'AWS/SQS ApproximateNumberOfMessagesVisible',
       'AWS/SQS ApproximateNumberOfMessagesVisible',
     ]);
+  });
+
+  it('pages when an hourly alert evaluation fails: the alert function’s errors raise their own alarm', () => {
+    // The aggregator invokes the alert function asynchronously, so its errors never reach the
+    // aggregator's alarm; one failed evaluation in an hour is enough.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.alertEvaluator) } }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalId(stack, stack.alertTopic.topic) }],
+    });
   });
 
   it('publishes every alarm and its return to OK to the alert topic', () => {

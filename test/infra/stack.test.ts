@@ -472,11 +472,11 @@ describe('Least privilege', () => {
     ]);
   });
 
-  it('lets the query function read reports/ and the table, and write nothing (no PutObject on events/)', () => {
+  it('lets the query function read reports/, events/ and partials/ (the hour-by-hour chart) and the table, and write nothing', () => {
     const s3 = s3Statements(stack.query);
     expect(s3).toHaveLength(1);
     expect(writes(actionsOf(s3[0] as Statement))).toEqual([]);
-    expect(prefixes(s3[0])).toEqual([ARCHIVE_ARN(), 'reports']);
+    expect(prefixes(s3[0])).toEqual([ARCHIVE_ARN(), 'events', 'partials', 'reports']);
     const dynamo = dynamoActions(stack.query);
     expect(dynamo).toContain('dynamodb:Query');
     expect(dynamo.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);

@@ -5,6 +5,7 @@
  */
 import { COLORS, renderChart, renderCurveChart } from './charts.js';
 import * as fmt from './format.js';
+import { renderHourCharts } from './hours.js';
 
 /**
  * @typedef {import('../../shared/metrics/figures').FiguresDocument} Figures
@@ -12,6 +13,7 @@ import * as fmt from './format.js';
  * @typedef {import('./charts.js').ChartSpec} ChartSpec
  * @typedef {import('./charts.js').Marker} Marker
  * @typedef {ReturnType<typeof renderChart>} Chart
+ * @typedef {import('./hours.js').HourlyChart} HourlyChart
  */
 
 /**
@@ -99,6 +101,12 @@ const ui = {
   customers: byId('customers', HTMLElement),
   customersAsOf: byId('customers-as-of', HTMLSpanElement),
   customersBody: byId('customers-body', HTMLDivElement),
+  hours: byId('hours', HTMLElement),
+  hoursTitle: byId('hours-title', HTMLHeadingElement),
+  hoursNote: byId('hours-note', HTMLSpanElement),
+  hoursSub: byId('hours-sub', HTMLParagraphElement),
+  hourCharts: byId('hour-charts', HTMLDivElement),
+  hourAlerts: byId('hour-alerts', HTMLOListElement),
 };
 
 /**
@@ -109,9 +117,18 @@ const ui = {
  *   dates: string[],
  *   day: string | undefined,
  *   charts: Chart[],
+ *   hours: HourlyChart | undefined,
  * }}
  */
-const state = { figures: [], byDate: new Map(), alerts: undefined, dates: [], day: undefined, charts: [] };
+const state = {
+  figures: [],
+  byDate: new Map(),
+  alerts: undefined,
+  dates: [],
+  day: undefined,
+  charts: [],
+  hours: undefined,
+};
 
 /** The API lives next to the page: `/dashboard` → `/`, `/stage/dashboard` → `/stage/`. */
 const apiBase = new URL('.', window.location.href);
@@ -262,14 +279,20 @@ async function load() {
   const range = `from=${from}&to=${to}`;
   const sitePath = `v1/sites/${encodeURIComponent(site)}`;
   try {
-    const [figuresBody, alertsBody] = await Promise.all([
+    const [figuresBody, alertsBody, hoursBody] = await Promise.all([
       getJson(`${sitePath}/figures?${range}`, key),
       getJson(`${sitePath}/alerts?${range}`, key).catch((error) => {
         // Figures still show when the alert history cannot be read.
         console.warn('alert history unavailable', error);
         return undefined;
       }),
+      // The last day of the range hour by hour (today, with the default range).
+      getJson(`${sitePath}/hours?date=${to}`, key).catch((error) => {
+        console.warn('hourly figures unavailable', error);
+        return undefined;
+      }),
     ]);
+    state.hours = /** @type {HourlyChart | undefined} */ (hoursBody);
     const figures = /** @type {{ figures?: Figures[] }} */ (figuresBody).figures ?? [];
     const alerts = /** @type {{ alerts?: AlertRecord[] } | undefined} */ (alertsBody)?.alerts;
     state.figures = figures;
@@ -299,6 +322,7 @@ function hideAll() {
   ui.detail.hidden = true;
   ui.outcomes.hidden = true;
   ui.customers.hidden = true;
+  ui.hours.hidden = true;
 }
 
 /* ------------------------------------------------------------------------------------ rendering */
@@ -342,6 +366,7 @@ function render(site, from, to) {
   ui.day.value = state.day ?? '';
 
   renderAlerts();
+  renderHours();
   renderCharts();
   renderDay();
   ui.overview.hidden = false;
@@ -365,6 +390,39 @@ function pickDay(date) {
   writeHash();
   for (const chart of state.charts) chart.select(date);
   renderDay();
+}
+
+/* ------------------------------------------------------------------------- by the hour */
+
+function renderHours() {
+  const hours = state.hours;
+  if (!hours || hours.hours.length === 0) return;
+  const today = fmt.todayIn(hours.timezone);
+  ui.hoursTitle.textContent =
+    hours.date === today ? 'Today by the hour' : `${fmt.longDayLabel(hours.date)} by the hour`;
+  const partial = hours.hours.some((row) => row.partial);
+  ui.hoursNote.textContent = `${hours.timezone}${partial ? ' · the current hour still grows' : ''}`;
+  ui.hoursSub.textContent =
+    `Each site-local hour against the same hour on the same weekday of the previous ${hours.baselineWeeks} weeks, ` +
+    'as the hourly alert rules compare it.';
+  ui.hours.hidden = false;
+  state.charts.push(renderHourCharts(ui.hourCharts, hours));
+  const firing = hours.alerts.filter((alert) => alert.state === 'firing');
+  const resolved = hours.alerts.filter((alert) => alert.state === 'resolved');
+  ui.hourAlerts.replaceChildren(
+    ...(hours.alerts.length === 0
+      ? [el('li', { class: 'empty' }, ['No hourly alert on this day.'])]
+      : hours.alerts.map((alert) =>
+          el('li', { class: `alert ${alert.state}`, 'data-rule': alert.ruleId }, [
+            el('span', { class: 'alert-state' }, [alert.state]),
+            el('span', { class: 'alert-when' }, [
+              alert.window ? `at ${fmt.clockIn(alert.window.to, hours.timezone, hours.date)}` : '',
+            ]),
+            el('span', { class: 'alert-text' }, [alert.text]),
+          ]),
+        )),
+  );
+  ui.hourAlerts.setAttribute('aria-label', `${firing.length} fired, ${resolved.length} resolved`);
 }
 
 /* --------------------------------------------------------------------------- alerts */

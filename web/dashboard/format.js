@@ -154,3 +154,34 @@ export function datesBetween(from, to) {
   for (let d = from; d <= to; d = addDays(d, 1)) dates.push(d);
   return dates;
 }
+
+/** Today's date (YYYY-MM-DD) on a site's wall clock. @param {string} timeZone */
+export function todayIn(timeZone) {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date());
+}
+
+/**
+ * "10:00" on a site's wall clock; "24:00" for the instant that ends `date` (a window ending at midnight).
+ * @param {string} iso @param {string} timeZone @param {string} date
+ */
+export function clockIn(iso, timeZone, date) {
+  const at = new Date(iso);
+  const day = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+  const time = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+  return day > date && time === '00:00' ? '24:00' : time;
+}

@@ -33,6 +33,12 @@ export interface RoxtrailMonitoringProps {
   readonly collectorUrl?: boolean;
   /** The aggregator: an error means a day's figures are stale. */
   readonly aggregator: IFunction;
+  /**
+   * The alert evaluator: an error means a site's rules went unevaluated (an hourly evaluation that
+   * failed, or notifications not delivered), so an incident may go unnotified. The aggregator invokes
+   * it asynchronously, so its own errors never reach the aggregator's alarm.
+   */
+  readonly alertEvaluator: IFunction;
   /** Every function, by display name, for the dashboard's per-function graphs. */
   readonly functions: Readonly<Record<string, IFunction>>;
   /** Dead-letter queues by display name; any message in one raises its alarm. */
@@ -114,6 +120,13 @@ export class RoxtrailMonitoring extends Construct {
       1,
       "An aggregator run failed: some day's figures are stale until a run succeeds.",
     );
+    alarm(
+      'AlertEvaluatorErrors',
+      // Hourly evaluations run after every hourly run: the same hour-long window as the aggregator's.
+      props.alertEvaluator.metricErrors({ period: Duration.hours(1), statistic: Stats.SUM }),
+      1,
+      "An alert evaluation failed (an hourly run's rules, or a day's): incidents may go unnotified until one succeeds.",
+    );
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       alarm(
         `${name}Depth`,
@@ -123,7 +136,7 @@ export class RoxtrailMonitoring extends Construct {
       );
     }
 
-    // Seven alarms (eight with the function URL): within the 10 CloudWatch bills nothing for
+    // Eight alarms (nine with the function URL): within the 10 CloudWatch bills nothing for
     // (test/infra holds the count to the cost model).
     if (props.dashboard) this.dashboard = this.addDashboard(props);
   }

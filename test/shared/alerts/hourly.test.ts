@@ -39,11 +39,65 @@ describe('hourly windows', () => {
     expect(window && new Date(window.end).toISOString()).toBe('2026-12-01T11:00:00.000Z');
   });
 
-  it('watches nothing before the first hour of the day has ended, and fewer hours at 01:00', () => {
-    expect(trailingWindow(Date.parse('2026-11-30T23:30:00Z'), ROME, 2)).toBeUndefined();
+  it('watches fewer hours at 01:00, and never past the window end', () => {
     expect(trailingWindow(Date.parse('2026-12-01T00:00:00Z'), ROME, 2)?.slots.map((s) => s.hour)).toEqual([
       '00',
     ]);
+    expect(trailingWindow(Date.parse('2026-12-01T00:59:59Z'), ROME, 2)?.slots.map((s) => s.hour)).toEqual([
+      '00',
+    ]);
+  });
+
+  const endOfDay = (atIso: string, zone: string, hours = 2) => {
+    const window = trailingWindow(Date.parse(atIso), zone, hours);
+    return (
+      window && {
+        date: window.date,
+        hours: window.slots.map((s) => s.hour),
+        from: new Date(window.start).toISOString(),
+        to: new Date(window.end).toISOString(),
+      }
+    );
+  };
+
+  it('watches the hours ending at 24:00 of yesterday at the first run after site-local midnight', () => {
+    // 00:00 and 00:30 in Rome on 2026-12-01: no hour of today has ended, so 22:00–24:00 of 11-30.
+    for (const at of ['2026-11-30T23:00:00Z', '2026-11-30T23:30:00Z']) {
+      expect(endOfDay(at, ROME)).toEqual({
+        date: '2026-11-30',
+        hours: ['22', '23'],
+        from: '2026-11-30T21:00:00.000Z',
+        to: '2026-11-30T23:00:00.000Z',
+      });
+    }
+    expect(endOfDay('2026-11-30T23:00:00Z', ROME, 1)?.hours).toEqual(['23']);
+  });
+
+  it('watches the last hours of a DST-change day at the midnight after it (25 h and 23 h days)', () => {
+    // Rome goes back on 2026-10-25 (UTC+2 → UTC+1): its midnight after is 23:00 UTC.
+    expect(endOfDay('2026-10-25T23:00:00Z', ROME)).toEqual({
+      date: '2026-10-25',
+      hours: ['22', '23'],
+      from: '2026-10-25T21:00:00.000Z',
+      to: '2026-10-25T23:00:00.000Z',
+    });
+    // And forward on 2026-03-29 (UTC+1 → UTC+2): its midnight after is 22:00 UTC.
+    expect(endOfDay('2026-03-29T22:00:00Z', ROME)).toEqual({
+      date: '2026-03-29',
+      hours: ['22', '23'],
+      from: '2026-03-29T20:00:00.000Z',
+      to: '2026-03-29T22:00:00.000Z',
+    });
+  });
+
+  it('reaches the last hour in a zone whose midnight falls between the hourly UTC runs', () => {
+    // Kolkata is UTC+5:30: the run at 18:00 UTC (23:30) watches 21:00–23:00, the next (00:30) 22:00–24:00.
+    expect(endOfDay('2026-12-01T18:00:00Z', 'Asia/Kolkata')?.hours).toEqual(['21', '22']);
+    expect(endOfDay('2026-12-01T19:00:00Z', 'Asia/Kolkata')).toMatchObject({
+      date: '2026-12-01',
+      hours: ['22', '23'],
+      to: '2026-12-01T18:30:00.000Z',
+    });
   });
 
   it('takes the same hours on the same weekday of the previous weeks', () => {
@@ -147,11 +201,40 @@ describe('seasonal baseline', () => {
       notification: { state: 'firing', reminder: false, since: observation.window?.to ?? '' },
     });
     expect(message.text).toBe(
-      'Orders on demo were 0 between 11:00 and 13:00, 100% below the usual 18 for a Tuesday at this time (median of 4 weeks)',
+      'Orders on demo were 0 between 11:00 and 13:00, 100 % below the usual 18 for a Tuesday at this time (median of 4 weeks)',
     );
     expect(message.every).toBe('hour');
     expect(message.window).toEqual({ from: '2026-12-01T10:00:00.000Z', to: '2026-12-01T12:00:00.000Z' });
     expect(message.baseline).toBe(18);
+  });
+});
+
+describe('hourly messages', () => {
+  const checkoutBroken = DEFAULT_HOURLY_RULES.find((rule) => rule.id === 'checkout-broken') as AlertRule;
+  /** 22:00–24:00 in Rome on 2026-11-30: the window the run at the midnight after it watches. */
+  const lastHours = (abandonmentRate: number, created: number) =>
+    ({
+      site: 'demo',
+      date: '2026-11-30',
+      window: { from: '2026-11-30T21:00:00.000Z', to: '2026-11-30T23:00:00.000Z' },
+      carts: { abandonmentRate, created },
+    }) as unknown as WindowFigures;
+  const textOf = (figures: WindowFigures, state: 'firing' | 'resolved') =>
+    alertMessage({
+      site: 'demo',
+      currency: 'EUR',
+      rule: checkoutBroken,
+      observation: observeHourlyRule(checkoutBroken, figures, [], ROME),
+      notification: { state, reminder: false, since: '2026-11-30T23:00:00.000Z' },
+    }).text;
+
+  it('writes percentages with a space before the sign and the end of the day as 24:00', () => {
+    expect(textOf(lastHours(1, 24), 'firing')).toBe(
+      'Cart abandonment on demo was 100 % between 22:00 and 24:00, above 95 % (24 carts)',
+    );
+    expect(textOf(lastHours(0.625, 24), 'resolved')).toBe(
+      'Resolved: cart abandonment on demo was 63 % between 22:00 and 24:00, no longer above 95 % (24 carts)',
+    );
   });
 });
 
