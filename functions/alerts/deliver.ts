@@ -8,6 +8,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlertMessage } from '../../shared/alerts/messages';
+import { providedAlertRouting } from '../../shared/config/runtime';
 import type { SiteConfig } from '../../shared/config/site';
 import type { DeliveryRecord } from '../../shared/storage/alerts';
 
@@ -32,7 +33,7 @@ function positiveNumber(value: string | undefined, fallback: number): number {
 }
 
 export function deliverySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): DeliverySettings {
-  const alertsFile = env.ROXTRAIL_ALERTS_FILE || undefined;
+  const alertsFile = env.ROXTRAIL_ALERTS_FILE || providedAlertRouting().alertsFile || undefined;
   return {
     topicArn: env.ROXTRAIL_ALERT_TOPIC_ARN || undefined,
     alertsFile,

@@ -4,7 +4,9 @@
  * async retries and dead-letter queue protect delivery; elsewhere (local runtime, CLI, tests) the same
  * evaluation and delivery run in-process.
  */
+
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { providedAlertRouting } from '../../shared/config/runtime';
 import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import type { StorageClients } from '../../shared/storage/clients';
@@ -27,7 +29,7 @@ export async function triggerAlertEvaluation(
   context: { config: SiteConfig; figures?: FiguresDocument; now?: Date },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TriggerResult> {
-  const functionName = env.ROXTRAIL_ALERTS_FUNCTION;
+  const functionName = env.ROXTRAIL_ALERTS_FUNCTION || providedAlertRouting().alertsFunction;
   if (functionName) {
     lambda ??= clients.lambda;
     await lambda.send(
@@ -62,7 +64,7 @@ export async function triggerHourlyAlerts(
   now: Date,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ invoked: string } | { evaluated: number }> {
-  const functionName = env.ROXTRAIL_ALERTS_FUNCTION;
+  const functionName = env.ROXTRAIL_ALERTS_FUNCTION || providedAlertRouting().alertsFunction;
   if (functionName) {
     lambda ??= clients.lambda;
     await lambda.send(

@@ -1,4 +1,5 @@
 /** The `roxtrail` command line. Every command prints one clear line and exits non-zero on error. */
+
 import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
@@ -13,6 +14,7 @@ import {
   type ResetField,
   siteConfigChanges,
 } from '../../shared/config/changes';
+import { provideAlertRouting } from '../../shared/config/runtime';
 import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
@@ -47,7 +49,7 @@ import { deployedStack } from './deployed-stack';
 import { figuresReport, summaryTable } from './figures-table';
 import { costMeasurements } from './measurements';
 import { pruneLocal } from './prune';
-import { exportAlertsEnv, runStart } from './runtime';
+import { routeAlertsLocally, runStart } from './runtime';
 import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
 import { threadBuilder } from './thread-builder';
 
@@ -65,12 +67,12 @@ export async function withStorage<T>(
   if (stackName) {
     const stack = await deployedStack(stackName);
     // Alerts of days computed from the CLI go through the deployed alert function, as in the schedule.
-    process.env.ROXTRAIL_ALERTS_FUNCTION = stack.alertsFunctionName;
+    provideAlertRouting({ alertsFunction: stack.alertsFunctionName });
     return work(createStorageClients(stack.storage), stack);
   }
   const storage = await openLocalStorage(dataDirFromEnv());
   try {
-    exportAlertsEnv(dataDirFromEnv());
+    routeAlertsLocally(dataDirFromEnv());
     return await work(createStorageClients(storage.settings));
   } finally {
     await storage.close();

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger } from '../../functions/common/http';
 import { DEFAULT_HOURLY_RULES } from '../../shared/alerts/rules';
-import { provideRuntimeConfig, runtimeConfigFromEnv } from '../../shared/config/runtime';
+import { provideAlertRouting, provideRuntimeConfig, runtimeConfigFromEnv } from '../../shared/config/runtime';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { createStorageClients, type StorageSettings } from '../../shared/storage/clients';
 import { erasureSettleMsOf } from '../../shared/storage/erasure-timing';
@@ -59,10 +59,10 @@ export function provideLocalRuntimeConfig(storage: StorageSettings): StorageSett
 
 /**
  * Local alert delivery (api.md, "Alerts"): each alert is printed and appended to `alerts.ndjson` in
- * the data directory, unless ROXTRAIL_ALERTS_FILE already names another file.
+ * the data directory, unless ROXTRAIL_ALERTS_FILE names another file.
  */
-export function exportAlertsEnv(dataDir: string): void {
-  process.env.ROXTRAIL_ALERTS_FILE ||= join(dataDir, 'alerts.ndjson');
+export function routeAlertsLocally(dataDir: string): void {
+  provideAlertRouting({ alertsFile: join(dataDir, 'alerts.ndjson') });
 }
 
 export const DEMO_SITE_CONFIG = {
@@ -149,7 +149,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     dataDir: options.dataDir,
     log: (line) => console.error(`  [${new Date().toISOString()}] ${line}`),
   });
-  exportAlertsEnv(options.dataDir);
+  routeAlertsLocally(options.dataDir);
   // Firehose archive mode locally: the collector puts records to a stand-in that writes the same objects.
   const firehose =
     process.env.ROXTRAIL_ARCHIVE_MODE === 'firehose'

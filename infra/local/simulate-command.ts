@@ -8,7 +8,7 @@ import { getSite } from '../../shared/storage/table';
 import { isIsoDate } from '../../shared/time';
 import { dataDirFromEnv, runningStack } from './data-dir';
 import { summaryTable } from './figures-table';
-import { exportAlertsEnv } from './runtime';
+import { routeAlertsLocally } from './runtime';
 import { runSimulation, yesterdayOf } from './simulate';
 
 export interface SimulateCommandOptions {
@@ -55,7 +55,7 @@ export async function runSimulateCommand(options: SimulateCommandOptions): Promi
     );
   }
   // Alerts decided while computing the simulated days are printed and kept like the running stack's.
-  exportAlertsEnv(dataDir);
+  routeAlertsLocally(dataDir);
   const clients = createStorageClients(stack.storage);
   const stored = await getSite(clients, options.site);
   if (!stored) throw new Error(`unknown site "${options.site}" (roxtrail sites list shows the sites)`);

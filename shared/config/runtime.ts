@@ -83,6 +83,28 @@ export function runtimeConfig(): RuntimeConfig {
   return provided;
 }
 
+/** Where alerts go when the environment does not say: what the local runtime and the CLI choose. */
+export interface AlertRouting {
+  /** Append each alert to this file (and print it): the local runtime's `.roxtrail/alerts.ndjson`. */
+  alertsFile?: string;
+  /** Hand evaluations to this deployed alert function (the CLI's `--stack`). */
+  alertsFunction?: string;
+}
+
+let alertRouting: AlertRouting = {};
+
+/**
+ * For the local runtime and the CLI, instead of writing ROXTRAIL_ALERTS_FILE / _FUNCTION into
+ * process.env: read at each evaluation, after the environment (which still wins).
+ */
+export function provideAlertRouting(routing: AlertRouting): void {
+  alertRouting = { ...alertRouting, ...routing };
+}
+
+export function providedAlertRouting(): Readonly<AlertRouting> {
+  return alertRouting;
+}
+
 /** For the local runtime and the CLI: the configuration the handler modules take when they load. */
 export function provideRuntimeConfig(config: RuntimeConfig): void {
   provided = config;
