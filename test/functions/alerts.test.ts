@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../bench/cli';
 import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { webhookTargetId } from '../../functions/alerts/deliver';
 import { evaluateAlertsForDay } from '../../functions/alerts/evaluator';
@@ -20,7 +21,6 @@ import {
 } from '../../shared/storage/alerts';
 import { keys } from '../../shared/storage/keys';
 import { putFigures } from '../../shared/storage/table';
-import { runCli } from '../helpers/cli';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
 /** A webhook receiver: `/ok…` answers 200, `/fail…` 500, `/hang…` never answers. */

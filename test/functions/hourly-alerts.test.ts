@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../bench/cli';
 import { backtestAlerts } from '../../functions/alerts/backtest';
 import { evaluateHourlyAlerts, storageHourSource } from '../../functions/alerts/hourly';
 import { type AlertRule, DEFAULT_HOURLY_RULES } from '../../shared/alerts/rules';
@@ -13,7 +14,6 @@ import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/sit
 import type { NormalizedEvent } from '../../shared/events/types';
 import { archiveKeyFor, putObjects, toNdjsonGzip } from '../../shared/storage/archive';
 import { datesBetween, localDateHour, localDayBounds, localHourSlots } from '../../shared/time';
-import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 const SITE = 'hourly-shop';

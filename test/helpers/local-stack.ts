@@ -62,7 +62,7 @@ export async function startTestStack(
     ...extraRoutes(clients),
   ];
   const http = await startLocalHttpServer(routes, 0);
-  // The real CLI (test/helpers/cli.ts) finds this stack the way it finds a running `roxtrail start`.
+  // The real CLI (bench/cli.ts) finds this stack the way it finds a running `roxtrail start`.
   writeEndpoints(dataDir, {
     pid: process.pid,
     url: http.url,
