@@ -26,9 +26,10 @@ import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { type HttpHandlerName, ROUTES, type RouteAccess, type RouteAuth } from '../../functions/routes';
-import { DEPLOYED } from '../../shared/cost/model';
+import { DEPLOYED } from '../../shared/config/deploy-defaults';
 import type { ArchiveMode } from '../../shared/storage/archive-sink';
 import { firehoseErasureSettleMs } from '../../shared/storage/erasure-timing';
+import { STACK_OUTPUTS } from '../stack-outputs';
 import { FUNCTION_ENTRIES } from './bundling';
 import { AlertTopic } from './constructs/alert-topic';
 import { DailyAggregation } from './constructs/daily-aggregation';
@@ -41,7 +42,6 @@ import { JourneyTable } from './constructs/journey-table';
 import { RoxtrailMonitoring } from './constructs/monitoring';
 import { RoxtrailFunction } from './constructs/roxtrail-function';
 import { FUNCTION_URL_UNAVAILABLE_REGIONS, functionUrlAvailableIn } from './region-support';
-import { STACK_OUTPUTS } from './stack-outputs';
 
 function chunked<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

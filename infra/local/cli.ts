@@ -13,15 +13,14 @@ import {
   type ResetField,
   siteConfigChanges,
 } from '../../shared/config/changes';
-import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
-  collectorCapacity,
   DEPLOYED,
   type FrontDoor,
-  monthlyCost,
   type TableClass,
-} from '../../shared/cost/model';
+} from '../../shared/config/deploy-defaults';
+import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
+import { collectorCapacity, monthlyCost } from '../../shared/cost/model';
 import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
@@ -41,7 +40,7 @@ import {
 import { mergedSiteConfigInput, siteConfigDocument } from '../../shared/storage/site-document';
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
-import type { DeployedStack } from '../cdk/stack-outputs';
+import type { DeployedStack } from '../stack-outputs';
 import { dataDirFromEnv, openLocalStorage, runningStack } from './data-dir';
 import { deployedStack } from './deployed-stack';
 import { figuresReport, summaryTable } from './figures-table';

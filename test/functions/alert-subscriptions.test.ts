@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncAlertEmails, type TopicSubscriptionsClient } from '../../functions/alerts/subscriptions';
-import { deployedStackFromOutputs, STACK_OUTPUTS } from '../../infra/cdk/stack-outputs';
+import { deployedStackFromOutputs, STACK_OUTPUTS } from '../../infra/stack-outputs';
 import { applySite } from '../../infra/local/cli';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { applySiteConfig } from '../../shared/storage/site-admin';
