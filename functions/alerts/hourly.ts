@@ -20,6 +20,8 @@ import {
 } from '../../shared/alerts/hourly';
 import { type AlertMessage, alertMessage } from '../../shared/alerts/messages';
 import { type AlertRule, isHourly, validRules } from '../../shared/alerts/rules';
+import { groupByPartition } from '../../shared/app/aggregate/partials';
+import { deliverEntries } from '../../shared/app/alerts/evaluator';
 import type { SiteConfig } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { storedLinksOf } from '../../shared/metrics/link-snapshot';
@@ -37,8 +39,6 @@ import { listDayObjects, readObjects } from '../../shared/storage/archive-reader
 import type { StorageClients } from '../../shared/storage/clients';
 import { getLinkSnapshot, getPartial, listPartialHours } from '../../shared/storage/partials';
 import { getSite, listSites } from '../../shared/storage/table';
-import { groupByPartition } from '../aggregator/partials';
-import { deliverEntries } from './evaluator';
 
 /** The events of some hours of a day and the day's links: what a window's figures read. */
 export interface HourSource {

@@ -316,7 +316,7 @@ export class RoxtrailStack extends Stack {
       handlerPath: FUNCTION_ENTRIES.alerts,
       description:
         "Alerts: evaluates a site's rules for an ended day, and hourly rules after every run; notifies SNS and webhooks",
-      // Webhooks are tried in parallel, each up to 3 times with a 5 s timeout (functions/alerts/deliver.ts).
+      // Webhooks are tried in parallel, each up to 3 times with a 5 s timeout (shared/app/alerts/deliver.ts).
       timeout: Duration.seconds(60),
       environment: { ...storageEnvironment, ROXTRAIL_ALERT_TOPIC_ARN: this.alertTopic.topic.topicArn },
     });
@@ -384,7 +384,7 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantRead(this.aggregator, 'partials/*');
     this.archive.bucket.grantPut(this.aggregator, 'partials/*');
     this.archive.bucket.grantPut(this.aggregator, 'indexes/*');
-    // Erasure jobs (functions/aggregator/erasure.ts) rewrite or delete the user's rejected/ objects, read
+    // Erasure jobs (shared/app/aggregate/erasure.ts) rewrite or delete the user's rejected/ objects, read
     // the actor indexes/ of days whose journey items expired, and delete the changed days' partials/
     // and indexes/ before recomputing them.
     this.archive.bucket.grantPut(this.aggregator, 'rejected/*');

@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { backtestAlerts } from '../../functions/alerts/backtest';
 import { syncAlertEmails } from '../../functions/alerts/subscriptions';
 import { alertRulesSchema, checkAlertRules, validRules } from '../../shared/alerts/rules';
 import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import {
   fieldsResetByApply,
   formatConfigChange,

@@ -4,12 +4,12 @@
  * catches up on the days that became final meanwhile).
  */
 import { Cron } from 'croner';
+import { runScheduledHourlyAlerts } from '../../functions/alerts/hourly';
 import {
   runFinalization,
   runScheduledAggregation,
   type ScheduledRunResult,
-} from '../../functions/aggregator/aggregate';
-import { runScheduledHourlyAlerts } from '../../functions/alerts/hourly';
+} from '../../shared/app/aggregate/aggregate';
 import type { StorageClients } from '../../shared/storage/clients';
 import { threadBuilder } from './thread-builder';
 

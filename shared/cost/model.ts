@@ -378,7 +378,7 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
     archivePuts = `${fmt(rawObjects)} Firehose deliveries`;
   }
 
-  // A settled hour's objects are merged into one (functions/aggregator/compact.ts).
+  // A settled hour's objects are merged into one (shared/app/aggregate/compact.ts).
   const rawObjectsPerHour = partitionHours > 0 ? rawObjects / partitionHours : 0;
   const compactionPuts = rawObjectsPerHour > 1 ? partitionHours : 0;
   const partialPuts = partitionHours * o.partialBuildsPerEvent;

@@ -66,7 +66,9 @@ function importsOf(file: string): ImportEdge[] {
 
 function resolveRelative(file: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
-  const resolved = relative(ROOT, join(ROOT, dirname(file), specifier)).split(sep).join('/');
+  const resolved = relative(ROOT, join(ROOT, dirname(file), specifier))
+    .split(sep)
+    .join('/');
   return resolved.replace(/\.(c|m)?(t|j)sx?$/, '');
 }
 
@@ -86,7 +88,8 @@ const RULES: readonly Rule[] = [
     name: 'shared/ imports functions/, infra/, bench/ or test/',
     why: 'shared/ is the core and the application layer; move the imported thing into shared/',
     breaks: (edge) =>
-      within(edge.file, 'shared') && ['functions', 'infra', 'bench', 'test'].some((f) => within(edge.target, f)),
+      within(edge.file, 'shared') &&
+      ['functions', 'infra', 'bench', 'test'].some((f) => within(edge.target, f)),
   },
   {
     name: 'one function imports another function’s folder',
@@ -130,9 +133,9 @@ describe('imports point one way', () => {
     const specifiers = new Set(edges.map((edge) => `${edge.file} ${edge.specifier}`));
     expect(edges.length).toBeGreaterThan(500);
     expect(specifiers).toContain('functions/collector/handler.ts @middy/core');
-    expect(edges.some((edge) => edge.file.startsWith('infra/local/') && edge.target === 'functions/routes')).toBe(
-      true,
-    );
+    expect(
+      edges.some((edge) => edge.file.startsWith('infra/local/') && edge.target === 'functions/routes'),
+    ).toBe(true);
   });
 
   it.each(RULES.map((rule) => [rule.name, rule] as const))('no import breaks the rule: %s', (_name, rule) => {

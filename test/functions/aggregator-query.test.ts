@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../bench/cli';
-import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
+import { aggregateDay, runScheduledAggregation } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { getJson, reportKeyFor } from '../../shared/storage/archive';

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../bench/cli';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
-import { webhookTargetId } from '../../functions/alerts/deliver';
-import { evaluateAlertsForDay } from '../../functions/alerts/evaluator';
 import { createAlertEvaluator, UndeliveredAlertsError } from '../../functions/alerts/handler';
-import { triggerAlertEvaluation } from '../../functions/alerts/trigger';
 import { alertMessage } from '../../shared/alerts/messages';
 import type { AlertRule } from '../../shared/alerts/rules';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
+import { webhookTargetId } from '../../shared/app/alerts/deliver';
+import { evaluateAlertsForDay } from '../../shared/app/alerts/evaluator';
+import { triggerAlertEvaluation } from '../../shared/app/alerts/trigger';
 import { type SiteConfig, type SiteConfigInput, siteConfigWithDefaults } from '../../shared/config/site';
 import {
   type AlertRecord,

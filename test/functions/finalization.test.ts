@@ -4,8 +4,8 @@
  * day once more after `finalizeAfterHours` and stores it as final. The clock is injected throughout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFinalization, runScheduledAggregation } from '../../functions/aggregator/aggregate';
 import { createAggregator } from '../../functions/aggregator/handler';
+import { runFinalization, runScheduledAggregation } from '../../shared/app/aggregate/aggregate';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { listMarkedDays, queryFigures } from '../../shared/storage/table';
 import { sendAt } from '../helpers/clocked-collector';

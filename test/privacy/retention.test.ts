@@ -6,8 +6,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../bench/cli';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { pruneLocal } from '../../infra/local/prune';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { reportKeyFor } from '../../shared/storage/archive';
 import { keys } from '../../shared/storage/keys';
