@@ -9,8 +9,19 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCANNED = ['shared', 'functions', 'infra', 'bench'];
 
-/** Core folders that stay pure: no AWS SDK, so they run the same in Lambda, the CLI and the browser. */
-const PURE_CORE = ['shared/metrics', 'shared/events', 'shared/alerts', 'shared/config', 'shared/cost'];
+/**
+ * The pure core (style.md: "the pure parts of shared/ import no AWS SDK"): plain data in, plain data
+ * out, the same in Lambda, the CLI, the bench and the browser. Storage (shared/storage) and the
+ * application services (shared/app) sit above it.
+ */
+const PURE_CORE = [
+  'shared/metrics',
+  'shared/events',
+  'shared/alerts',
+  'shared/config',
+  'shared/cost',
+  'shared/time.ts',
+];
 
 interface ImportEdge {
   /** The importing file, relative to the repository root (posix separators). */
@@ -20,6 +31,8 @@ interface ImportEdge {
   readonly specifier: string;
   /** For a relative specifier, the imported path relative to the repository root, without extension. */
   readonly target: string | undefined;
+  /** `import type …` / `export type …` / `import('…')` in a type: erased, nothing loaded at run time. */
+  readonly typeOnly: boolean;
 }
 
 interface Rule {
@@ -42,26 +55,42 @@ function importsOf(file: string): ImportEdge[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const edges: ImportEdge[] = [];
-  const add = (node: ts.Node, literal: ts.Expression | undefined): void => {
+  const add = (node: ts.Node, literal: ts.Expression | undefined, typeOnly: boolean): void => {
     if (literal === undefined || !ts.isStringLiteralLike(literal)) return;
     const specifier = literal.text;
     const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
-    edges.push({ file, line, specifier, target: resolveRelative(file, specifier) });
+    edges.push({ file, line, specifier, target: resolveRelative(file, specifier), typeOnly });
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
-      add(node, node.moduleSpecifier);
+    if (ts.isImportDeclaration(node)) {
+      add(node, node.moduleSpecifier, isTypeOnlyImport(node));
+    } else if (ts.isExportDeclaration(node)) {
+      add(node, node.moduleSpecifier, node.isTypeOnly);
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
-      add(node, node.moduleReference.expression);
+      add(node, node.moduleReference.expression, node.isTypeOnly);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      add(node, node.arguments[0]);
+      add(node, node.arguments[0], false);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
-      add(node, node.argument.literal);
+      add(node, node.argument.literal, true);
     }
     ts.forEachChild(node, visit);
   };
   visit(source);
   return edges;
+}
+
+function isTypeOnlyImport(node: ts.ImportDeclaration): boolean {
+  const clause = node.importClause;
+  if (clause === undefined) return false;
+  if (clause.isTypeOnly) return true;
+  const bindings = clause.namedBindings;
+  return (
+    clause.name === undefined &&
+    bindings !== undefined &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((element) => element.isTypeOnly)
+  );
 }
 
 function resolveRelative(file: string, specifier: string): string | undefined {
@@ -72,8 +101,10 @@ function resolveRelative(file: string, specifier: string): string | undefined {
   return resolved.replace(/\.(c|m)?(t|j)sx?$/, '');
 }
 
+/** In the folder, or the file itself (a folder entry may name a file: `shared/time.ts`). */
 const within = (path: string | undefined, folder: string): boolean =>
-  path !== undefined && (path === folder || path.startsWith(`${folder}/`));
+  path !== undefined &&
+  (path === folder || path.startsWith(`${folder}/`) || path === folder.replace(/\.ts$/, ''));
 
 /** `functions/<name>/…` → `<name>`; files directly under functions/ (routes.ts) belong to no function. */
 function functionOf(path: string | undefined): string | undefined {
@@ -113,6 +144,11 @@ const RULES: readonly Rule[] = [
       (within(edge.file, 'infra/local') && within(edge.target, 'infra/cdk')),
   },
   {
+    name: 'the CDK stack imports the cost model (shared/cost)',
+    why: 'the stack’s deploy defaults live in shared/config/deploy-defaults.ts; the cost model reads them, not the other way round',
+    breaks: (edge) => within(edge.file, 'infra/cdk') && within(edge.target, 'shared/cost'),
+  },
+  {
     name: 'bench/ imports test/',
     why: 'a benchmark runs without the test tree; move the helper into bench/ or shared/',
     breaks: (edge) => within(edge.file, 'bench') && within(edge.target, 'test'),
@@ -122,6 +158,19 @@ const RULES: readonly Rule[] = [
     why: `${PURE_CORE.join(', ')} take plain data; SDK calls belong in shared/storage/ or shared/app/`,
     breaks: (edge) =>
       PURE_CORE.some((folder) => within(edge.file, folder)) && edge.specifier.startsWith('@aws-sdk/'),
+  },
+  {
+    name: 'a pure core module loads storage or the application layer',
+    why: 'the core takes plain data: let shared/storage or shared/app call it (types alone may be imported)',
+    breaks: (edge) =>
+      PURE_CORE.some((folder) => within(edge.file, folder)) &&
+      !edge.typeOnly &&
+      (within(edge.target, 'shared/storage') || within(edge.target, 'shared/app')),
+  },
+  {
+    name: 'shared/storage imports the application layer (shared/app)',
+    why: 'storage sits below the application services; move the imported thing into shared/storage',
+    breaks: (edge) => within(edge.file, 'shared/storage') && within(edge.target, 'shared/app'),
   },
 ];
 
