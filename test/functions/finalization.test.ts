@@ -112,4 +112,20 @@ describe('days that get their final figures', () => {
     // computed today and yesterday).
     expect(summary).toEqual({ days: [], failures: [] });
   });
+
+  it('evaluates the hourly alerts after a scheduled run in the process it is given, without an alert function', async () => {
+    const evaluatedAt: Date[] = [];
+    const aggregator = createAggregator(
+      stack.clients,
+      {},
+      {
+        hourlyAlerts: async (_clients, now) => {
+          evaluatedAt.push(now);
+          return [];
+        },
+      },
+    );
+    await aggregator({ source: 'roxtrail.schedule' });
+    expect(evaluatedAt).toHaveLength(1);
+  });
 });
