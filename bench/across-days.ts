@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { storedPartsOf } from '../functions/aggregator/across-days';
+import { storedPartsOf } from '../shared/app/aggregate/across-days';
 import type { SiteConfig } from '../shared/config/site';
 import { customersFigures } from '../shared/metrics/customers';
 import {

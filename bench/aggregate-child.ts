@@ -5,8 +5,8 @@
  * `rebuild`: only the day's derived record (shared/metrics/derived.ts), from its partials.
  */
 import { performance } from 'node:perf_hooks';
-import { aggregateDay, buildDerivedDay } from '../functions/aggregator/aggregate';
 import { threadBuilder } from '../infra/local/thread-builder';
+import { aggregateDay, buildDerivedDay } from '../shared/app/aggregate/aggregate';
 import { deleteObjects, listObjects } from '../shared/storage/archive';
 import { createStorageClients, type StorageSettings } from '../shared/storage/clients';
 import { getSite } from '../shared/storage/table';

@@ -15,7 +15,7 @@ import { createStorageClients, type StorageClients } from '../shared/storage/cli
 import { applySiteConfig } from '../shared/storage/site-admin';
 import { createSiteCache, type SiteCache } from '../shared/storage/site-cache';
 import type { StoredSite } from '../shared/storage/table';
-import { runCli, startCli } from '../test/helpers/cli';
+import { runCli, startCli } from './cli';
 import { createMemoryStorage } from './memory-storage';
 import { sampleBatch, seededRandom } from './sample-events';
 import type { BenchRow } from './table';

@@ -5,8 +5,8 @@
  * reading the window's partials from S3 comes on top (about 10 partitions).
  */
 import { performance } from 'node:perf_hooks';
-import { type HourSource, observeHourlyAt } from '../functions/alerts/hourly';
 import { DEFAULT_HOURLY_RULES } from '../shared/alerts/rules';
+import { type HourSource, observeHourlyAt } from '../shared/app/alerts/hourly';
 import { siteConfigWithDefaults } from '../shared/config/site';
 import type { NormalizedEvent } from '../shared/events/types';
 import { slimForFigures } from '../shared/metrics/slim';

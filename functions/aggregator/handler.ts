@@ -6,24 +6,24 @@
  */
 import middy from '@middy/core';
 import * as z from 'zod/mini';
-import { runtimeConfig } from '../../shared/config/runtime';
-import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
-import type { EraseSummary } from '../../shared/storage/erase';
-import { getSite } from '../../shared/storage/table';
-import { datesBetween, isIsoDate } from '../../shared/time';
-import { triggerHourlyAlerts } from '../alerts/trigger';
-import { logger } from '../common/http';
-import { logFailures } from '../common/stack-traces';
 import {
   aggregateDay,
   type DayResult,
   runFinalization,
   runScheduledAggregation,
   type ScheduledRunResult,
-} from './aggregate';
-import { runErasureJob } from './erasure';
+} from '../../shared/app/aggregate/aggregate';
+import { runErasureJob } from '../../shared/app/aggregate/erasure';
+import type { PartialBuilder } from '../../shared/app/aggregate/partials';
+import { type HourlyAlertsInProcess, triggerHourlyAlerts } from '../../shared/app/alerts/trigger';
+import { runtimeConfig } from '../../shared/config/runtime';
+import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
+import type { EraseSummary } from '../../shared/storage/erase';
+import { getSite } from '../../shared/storage/table';
+import { datesBetween, isIsoDate } from '../../shared/time';
+import { logger } from '../common/http';
+import { logFailures } from '../common/stack-traces';
 import { type BuildPartialsResponse, buildRequested, lambdaFanOutBuilder } from './lambda-builder';
-import type { PartialBuilder } from './partials';
 
 const isoDate = z.string().check(z.refine(isIsoDate, 'dates are YYYY-MM-DD'));
 
@@ -76,7 +76,20 @@ function builderFor(clients: StorageClients, env: NodeJS.ProcessEnv): PartialBui
   return builder ? lambdaFanOutBuilder(clients, builder) : undefined;
 }
 
-export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv = process.env) {
+export interface AggregatorOptions {
+  /**
+   * Where the scheduled run's hourly alerts are evaluated when no alert function is configured
+   * (`ROXTRAIL_ALERTS_FUNCTION`, always set in AWS): in this process, e.g. functions/alerts/hourly.ts
+   * `runScheduledHourlyAlerts`. Neither: the run evaluates no hourly rules (the local scheduler does).
+   */
+  hourlyAlerts?: HourlyAlertsInProcess;
+}
+
+export function createAggregator(
+  clients: StorageClients,
+  env: NodeJS.ProcessEnv = process.env,
+  options: AggregatorOptions = {},
+) {
   const builder = builderFor(clients, env);
   return async function aggregate(
     event: unknown,
@@ -104,7 +117,7 @@ export function createAggregator(clients: StorageClients, env: NodeJS.ProcessEnv
     // over fails the run (after its figures are stored), so the AggregatorErrors alarm pages.
     let hourlyFailure: string | undefined;
     try {
-      await triggerHourlyAlerts(clients, new Date(), env);
+      await triggerHourlyAlerts(clients, new Date(), env, options.hourlyAlerts);
     } catch (error) {
       hourlyFailure = error instanceof Error ? error.message : String(error);
       logger.error('hourly alert evaluation failed', { error: hourlyFailure });

@@ -5,7 +5,6 @@
  * parallel; the coordinating run then merges the stored partials. Small days stay in-process.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { StorageClients } from '../../shared/storage/clients';
 import {
   type BuildContext,
   type BuiltPartition,
@@ -13,7 +12,8 @@ import {
   inProcessBuilder,
   type PartialBuilder,
   type PartitionToBuild,
-} from './partials';
+} from '../../shared/app/aggregate/partials';
+import type { StorageClients } from '../../shared/storage/clients';
 
 /**
  * Compressed archive bytes one invocation builds (~800,000 events at ~80 B each): about a minute of

@@ -1,14 +1,18 @@
 /** Alert Lambda: evaluates a site's rules for an ended day and delivers notifications (`{ site, date }`). */
 import middy from '@middy/core';
 import * as z from 'zod/mini';
+import {
+  type AlertRunOptions,
+  type AlertRunResult,
+  evaluateAlertsForDay,
+} from '../../shared/app/alerts/evaluator';
+import { runScheduledHourlyAlerts } from '../../shared/app/alerts/hourly';
 import { runtimeConfig } from '../../shared/config/runtime';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { getSite } from '../../shared/storage/table';
 import { isIsoDate } from '../../shared/time';
 import { logger } from '../common/http';
 import { logFailures } from '../common/stack-traces';
-import { type AlertRunOptions, type AlertRunResult, evaluateAlertsForDay } from './evaluator';
-import { runScheduledHourlyAlerts } from './hourly';
 
 const requestSchema = z.object({
   site: z.string().check(z.minLength(1)),

@@ -1,14 +1,15 @@
 /** HTTP plumbing shared by the API handlers: errors, responses, bounded body decoding, logging. */
 import { gunzipSync } from 'node:zlib';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { logger } from '../../shared/app/logger';
 import { isStorageFault } from '../../shared/storage/clients';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-export const logger = new Logger({ serviceName: 'roxtrail' });
+/** The handlers log through the application layer's logger (shared/app/logger.ts). */
+export { logger };
 
 /** A client error: its code and message are shown to the caller. */
 export class HttpError extends Error {

@@ -33,7 +33,7 @@ const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s():]+\.m?js):(\d+):(\d+)/;
 
 /**
  * A map's source path as the repository names it: esbuild writes them relative to the directory it
- * bundled into (`../../…/functions/aggregator/aggregate.ts`), which says nothing in a Lambda's logs.
+ * bundled into (`../../…/shared/app/aggregate/aggregate.ts`), which says nothing in a Lambda's logs.
  */
 function repositoryPath(source: string): string {
   return source

@@ -1,12 +1,16 @@
 /** Query Lambda: figures, journeys and alert history behind the site's read key; user erasure behind its admin key. */
 import middy from '@middy/core';
+import {
+  type ErasureRunner,
+  inProcessErasureRunner,
+  lambdaErasureRunner,
+} from '../../shared/app/aggregate/erasure';
 import { journeyPage, requestUserErasure, userErasureStatus } from '../../shared/app/query';
 import { runtimeConfig } from '../../shared/config/runtime';
 import { queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import { createSiteCache, type SiteCache } from '../../shared/storage/site-cache';
 import { queryFigures } from '../../shared/storage/table';
-import { type ErasureRunner, inProcessErasureRunner, lambdaErasureRunner } from '../aggregator/erasure';
 import { HttpError, type HttpEvent, type HttpResult, httpErrors, jsonResponse } from '../common/http';
 import { createRouter, type RouteAction } from '../common/router';
 import { type RouteKeyOf, routeKeysOf } from '../routes';

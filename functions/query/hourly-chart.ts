@@ -7,12 +7,12 @@
 import { baselineDates, type HourWindow, median, sameHoursOn } from '../../shared/alerts/hourly';
 import { resolveFigure } from '../../shared/alerts/paths';
 import { hourlySettingsOf, isHourly } from '../../shared/alerts/rules';
+import { type HourSource, storageHourSource } from '../../shared/app/alerts/hourly';
 import type { SiteConfig } from '../../shared/config/site';
 import { computeWindowFigures } from '../../shared/metrics/window-figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
 import type { StorageClients } from '../../shared/storage/clients';
 import { isIsoDate, localDate, localHourSlots } from '../../shared/time';
-import { type HourSource, storageHourSource } from '../alerts/hourly';
 import { HttpError, type HttpEvent, type HttpResult, jsonResponse } from '../common/http';
 import type { QueryDeps } from './handler';
 

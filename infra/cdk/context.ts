@@ -10,7 +10,7 @@
  * - `aggregatorReservedConcurrency`  concurrency reserved for the aggregator, or `false` for none
  *                         (accounts whose Lambda concurrency limit is 10 can reserve none); default 1.
  * - `collectorReservedConcurrency`  concurrency reserved for (and capping) the collector; default
- *   DEPLOYED.collectorReservedConcurrency, `false` for none.
+ *   DEPLOYED.collectorReservedConcurrency (shared/config/deploy-defaults.ts), `false` for none.
  * - `region`  synthesize for one region (the template then holds only what that region offers).
  * - `trackingFunctionUrl` take tracking requests at a Lambda function URL on the collector too
  *                         (output `TrackingUrl`): no API Gateway charge per request; default true.

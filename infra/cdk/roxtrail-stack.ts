@@ -26,9 +26,10 @@ import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { type HttpHandlerName, ROUTES, type RouteAccess, type RouteAuth } from '../../functions/routes';
-import { DEPLOYED } from '../../shared/cost/model';
+import { DEPLOYED } from '../../shared/config/deploy-defaults';
 import type { ArchiveMode } from '../../shared/storage/archive-sink';
 import { firehoseErasureSettleMs } from '../../shared/storage/erasure-timing';
+import { STACK_OUTPUTS } from '../stack-outputs';
 import { FUNCTION_ENTRIES } from './bundling';
 import { AlertTopic } from './constructs/alert-topic';
 import { DailyAggregation } from './constructs/daily-aggregation';
@@ -41,7 +42,6 @@ import { JourneyTable } from './constructs/journey-table';
 import { RoxtrailMonitoring } from './constructs/monitoring';
 import { RoxtrailFunction } from './constructs/roxtrail-function';
 import { FUNCTION_URL_UNAVAILABLE_REGIONS, functionUrlAvailableIn } from './region-support';
-import { STACK_OUTPUTS } from './stack-outputs';
 
 function chunked<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -319,7 +319,7 @@ export class RoxtrailStack extends Stack {
       handlerPath: FUNCTION_ENTRIES.alerts,
       description:
         "Alerts: evaluates a site's rules for an ended day, and hourly rules after every run; notifies SNS and webhooks",
-      // Webhooks are tried in parallel, each up to 3 times with a 5 s timeout (functions/alerts/deliver.ts).
+      // Webhooks are tried in parallel, each up to 3 times with a 5 s timeout (shared/app/alerts/deliver.ts).
       timeout: Duration.seconds(60),
       environment: { ...storageEnvironment, ROXTRAIL_ALERT_TOPIC_ARN: this.alertTopic.topic.topicArn },
     });
@@ -387,7 +387,7 @@ export class RoxtrailStack extends Stack {
     this.archive.bucket.grantRead(this.aggregator, 'partials/*');
     this.archive.bucket.grantPut(this.aggregator, 'partials/*');
     this.archive.bucket.grantPut(this.aggregator, 'indexes/*');
-    // Erasure jobs (functions/aggregator/erasure.ts) rewrite or delete the user's rejected/ objects, read
+    // Erasure jobs (shared/app/aggregate/erasure.ts) rewrite or delete the user's rejected/ objects, read
     // the actor indexes/ of days whose journey items expired, and delete the changed days' partials/
     // and indexes/ before recomputing them.
     this.archive.bucket.grantPut(this.aggregator, 'rejected/*');

@@ -3,27 +3,26 @@
 import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
-import { backtestAlerts } from '../../functions/alerts/backtest';
-import { syncAlertEmails } from '../../functions/alerts/subscriptions';
 import { alertRulesSchema, checkAlertRules, validRules } from '../../shared/alerts/rules';
 import type { SubscriptionPlan } from '../../shared/alerts/subscriptions';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
+import { backtestAlerts } from '../../shared/app/alerts/backtest';
+import { syncAlertEmails } from '../../shared/app/alerts/subscriptions';
 import {
   fieldsResetByApply,
   formatConfigChange,
   type ResetField,
   siteConfigChanges,
 } from '../../shared/config/changes';
-import { provideAlertRouting } from '../../shared/config/runtime';
-import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import {
   type ArchiveMode,
-  collectorCapacity,
   DEPLOYED,
   type FrontDoor,
-  monthlyCost,
   type TableClass,
-} from '../../shared/cost/model';
+} from '../../shared/config/deploy-defaults';
+import { provideAlertRouting } from '../../shared/config/runtime';
+import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
+import { collectorCapacity, monthlyCost } from '../../shared/cost/model';
 import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
@@ -43,7 +42,7 @@ import {
 import { mergedSiteConfigInput, siteConfigDocument } from '../../shared/storage/site-document';
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { addDays, datesBetween, isIsoDate, localDate } from '../../shared/time';
-import type { DeployedStack } from '../cdk/stack-outputs';
+import type { DeployedStack } from '../stack-outputs';
 import { dataDirFromEnv, openLocalStorage, runningStack } from './data-dir';
 import { deployedStack } from './deployed-stack';
 import { figuresReport, summaryTable } from './figures-table';

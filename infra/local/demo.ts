@@ -12,8 +12,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deliverEntries } from '../../functions/alerts/evaluator';
-import { evaluateHourlyAlerts, type HourSource, storageHourSource } from '../../functions/alerts/hourly';
+import { deliverEntries } from '../../shared/app/alerts/evaluator';
+import { evaluateHourlyAlerts, type HourSource, storageHourSource } from '../../shared/app/alerts/hourly';
 import type { SiteConfig } from '../../shared/config/site';
 import {
   createStorageClients,

@@ -1,6 +1,6 @@
 /** `--stack NAME`: the CLI's commands against a deployed Roxtrail stack instead of the local servers. */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { type DeployedStack, deployedStackFromOutputs } from '../cdk/stack-outputs';
+import { type DeployedStack, deployedStackFromOutputs } from '../stack-outputs';
 
 export type DescribeOutputs = (
   stackName: string,

@@ -1,6 +1,6 @@
-/** A worker thread that builds hour partials (functions/aggregator/partials.ts) for thread-builder.ts. */
+/** A worker thread that builds hour partials (shared/app/aggregate/partials.ts) for thread-builder.ts. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type BuildContext, buildPartial, type PartitionToBuild } from '../../functions/aggregator/partials';
+import { type BuildContext, buildPartial, type PartitionToBuild } from '../../shared/app/aggregate/partials';
 import { createStorageClients, type StorageSettings } from '../../shared/storage/clients';
 
 export interface PartialWorkerData {

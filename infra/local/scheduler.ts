@@ -8,8 +8,8 @@ import {
   runFinalization,
   runScheduledAggregation,
   type ScheduledRunResult,
-} from '../../functions/aggregator/aggregate';
-import { runScheduledHourlyAlerts } from '../../functions/alerts/hourly';
+} from '../../shared/app/aggregate/aggregate';
+import { runScheduledHourlyAlerts } from '../../shared/app/alerts/hourly';
 import type { StorageClients } from '../../shared/storage/clients';
 import { threadBuilder } from './thread-builder';
 

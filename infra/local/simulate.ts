@@ -4,8 +4,8 @@
  * ended day's alert rules are evaluated against the days before it. Used by `roxtrail simulate`, the
  * demo loaded on first start, and tests.
  */
-import { aggregateDay } from '../../functions/aggregator/aggregate';
-import { inProcessBuilder } from '../../functions/aggregator/partials';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
+import { inProcessBuilder } from '../../shared/app/aggregate/partials';
 import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type SendProgress, sendSimulatedMessages } from '../../shared/simulate/send';

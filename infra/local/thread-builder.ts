@@ -11,7 +11,7 @@ import {
   inProcessBuilder,
   type PartialBuilder,
   type PartitionToBuild,
-} from '../../functions/aggregator/partials';
+} from '../../shared/app/aggregate/partials';
 import type { StorageClients } from '../../shared/storage/clients';
 import type { PartialWorkerData, PartialWorkerRequest } from './partial-worker';
 

@@ -57,7 +57,7 @@ export async function journeyPage(
   };
 }
 
-/** Where a recorded erasure job runs (functions/aggregator/erasure.ts: in this process, or the aggregator). */
+/** Where a recorded erasure job runs (shared/app/aggregate/erasure.ts: in this process, or the aggregator). */
 export type ErasureHandOff = (request: { site: string; userId: string }) => Promise<void>;
 
 /**

@@ -2,6 +2,7 @@
  * What Roxtrail costs on AWS per month, from the per-request counts the benchmark measured and the
  * settings the CDK app deploys. Storage is priced in steady state: a full retention period of data.
  */
+import { type ArchiveMode, DEPLOYED, type FrontDoor, type TableClass } from '../config/deploy-defaults';
 import { journeyRetentionDaysOf } from '../config/site';
 import { PRICES, type Prices } from './prices';
 
@@ -60,54 +61,6 @@ export interface Measured {
   /** Application log bytes the collector writes per request; Lambda's own START/END/REPORT lines are added by the model. */
   logBytesPerRequest: number;
 }
-
-export type ArchiveMode = 'direct' | 'firehose';
-export type TableClass = 'standard' | 'standard-ia';
-/** Where tracking requests arrive: the HTTP API, or the collector's function URL (`trackingFunctionUrl`). */
-export type FrontDoor = 'http-api' | 'function-url';
-
-/**
- * What the CDK app (infra/cdk) deploys by default; test/infra/cost-settings.test.ts holds the template
- * to these, so the model prices the stack as deployed.
- */
-export const DEPLOYED = {
-  collectorMemoryMb: 256,
-  /**
-   * The collector's reserved concurrency, the only throttle at its public function URL: at the
-   * measured ~50 ms a request, 100 answer about 2,000 requests a second, the HTTP API stage's burst
-   * limit; beyond that callers get 429 and retry. Reserved concurrency costs nothing by itself.
-   */
-  collectorReservedConcurrency: 100,
-  aggregatorMemoryMb: 2048,
-  archiveMode: 'firehose' as ArchiveMode,
-  frontDoor: 'function-url' as FrontDoor,
-  tableClass: 'standard-ia' as TableClass,
-  pointInTimeRecovery: true,
-  /** Every function's log group and the API's access logs. */
-  logRetentionDays: 30,
-  /**
-   * Alarms (RoxtrailMonitoring; one more watches the function URL's 5xx answers, see
-   * FUNCTION_URL_ALARMS) and dashboards (only with the `dashboard` context).
-   */
-  alarms: 8,
-  dashboards: 0,
-  /** Customer-managed KMS keys (the alert topic's, only with the `alertTopicKey` context). */
-  kmsKeys: 0,
-  /** The collector runs without X-Ray; the other functions trace every invocation they get. */
-  collectorTraced: false,
-  /** The collector's system log level is WARN: Lambda writes no START/REPORT lines for its requests. */
-  collectorPlatformLogs: false,
-  /** EventArchive lifecycle: storage classes of events/, noncurrent versions, partials/, access logs. */
-  infrequentAccessAfterDays: 30,
-  glacierInstantRetrievalAfterDays: 90,
-  noncurrentVersionDays: 30,
-  partialExpirationDays: 4,
-  partialNoncurrentDays: 1,
-  accessLogDays: 90,
-  /** FirehoseArchive buffering hints. */
-  firehoseBufferBytes: 64 * 1024 * 1024,
-  firehoseBufferSeconds: 300,
-};
 
 /** Alarms the stack adds with the collector's function URL (its 5xx answers). */
 export const FUNCTION_URL_ALARMS = 1;
@@ -425,7 +378,7 @@ function costLines(workload: Workload, measured: Measured, o: CostOptions, price
     archivePuts = `${fmt(rawObjects)} Firehose deliveries`;
   }
 
-  // A settled hour's objects are merged into one (functions/aggregator/compact.ts).
+  // A settled hour's objects are merged into one (shared/app/aggregate/compact.ts).
   const rawObjectsPerHour = partitionHours > 0 ? rawObjects / partitionHours : 0;
   const compactionPuts = rawObjectsPerHour > 1 ? partitionHours : 0;
   const partialPuts = partitionHours * o.partialBuildsPerEvent;

@@ -2,7 +2,7 @@
  * Sends simulated messages through a Roxtrail Tracking API with the official `@segment/analytics-node`
  * client, unchanged: host = the API's base URL, path `/v1/batch`, explicit timestamps and messageIds.
  */
-import { Analytics } from '@segment/analytics-node';
+import type * as Segment from '@segment/analytics-node';
 import type { SegmentMessage, SimulatedMessage } from './traffic';
 
 export interface SendOptions {
@@ -33,7 +33,7 @@ export interface SendResult extends SendProgress {
 type Deliver = (message: SegmentMessage, callback: (error?: unknown) => void) => void;
 
 /** One call of the client per message type; the message's own messageId and timestamp are kept. */
-function deliverWith(analytics: Analytics): Deliver {
+function deliverWith(analytics: Segment.Analytics): Deliver {
   return (message, callback) => {
     const common = { messageId: message.messageId, timestamp: message.timestamp, context: message.context };
     const done = (error?: unknown) => callback(error);
@@ -90,6 +90,23 @@ function describe(error: unknown): string {
 }
 
 /**
+ * The client, loaded when messages are sent rather than with this module: the CLI's other commands load
+ * without it (test/architecture/cli-dependencies.test.ts), and a missing install says what to do.
+ */
+async function loadSegmentClient(): Promise<typeof Segment> {
+  try {
+    return await import('@segment/analytics-node');
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'sending simulated traffic needs the package @segment/analytics-node (a dependency of roxtrail), ' +
+        `which is not installed: run npm install (${describe(error)})`,
+    );
+  }
+}
+
+/**
  * Delivers the messages in order. At most `concurrency` full batches wait for an answer at once, so a
  * large simulation neither floods the API nor holds every message in the client's memory.
  */
@@ -99,6 +116,7 @@ export async function sendSimulatedMessages(
 ): Promise<SendResult> {
   const batchSize = options.batchSize ?? 250;
   const maxPending = batchSize * (options.concurrency ?? 3);
+  const { Analytics } = await loadSegmentClient();
   const analytics = new Analytics({
     writeKey: options.writeKey,
     host: options.url,

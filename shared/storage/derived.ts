@@ -246,7 +246,7 @@ export interface StoredOutcomesPrefix {
   format: typeof DERIVED_FORMAT;
   site: string;
   date: string;
-  /** What it was folded from (functions/aggregator/across-days.ts `prefixDigestOf`). */
+  /** What it was folded from (shared/app/aggregate/across-days.ts `prefixDigestOf`). */
   digest: string;
   prefix: OutcomesPrefix;
 }

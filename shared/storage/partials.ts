@@ -22,7 +22,7 @@ export function copiesDigestKeyFor(site: string, date: string, hour: string): st
   return `partials/site=${site}/dt=${date}/hh=${hour}.copies.bin`;
 }
 
-/** Where a compaction in progress records what it merges (functions/aggregator/compact.ts). */
+/** Where a compaction in progress records what it merges (shared/app/aggregate/compact.ts). */
 export function compactionManifestKeyFor(site: string, date: string, hour: string): string {
   return `partials/site=${site}/dt=${date}/hh=${hour}.compaction.json`;
 }

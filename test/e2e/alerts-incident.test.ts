@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { runCli } from '../../bench/cli';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { AlertRecord } from '../../shared/storage/alerts';
 import { addDays, datesBetween } from '../../shared/time';
-import { runCli } from '../helpers/cli';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
 /** The site keeps the default rules: it is created without `alerts.rules`. */

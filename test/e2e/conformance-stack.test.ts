@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { ARRIVAL_DEPENDENT_PATHS, compareFigures } from '../helpers/compare-figures';
 import { conformanceDir, loadConformanceData } from '../helpers/conformance';
 import { sendLines, startTestStack, type TestStack } from '../helpers/local-stack';

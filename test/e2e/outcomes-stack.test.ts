@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { compareFigures } from '../helpers/compare-figures';
 import { loadConformanceData } from '../helpers/conformance';
 import { sendLines, startTestStack, type TestStack } from '../helpers/local-stack';

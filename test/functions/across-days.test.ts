@@ -5,7 +5,7 @@
  * day's document equals what computing it from scratch over the archive gives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
+import { aggregateDay, runScheduledAggregation } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { listObjects, putJson } from '../../shared/storage/archive';

@@ -1,11 +1,11 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
+import { runCli } from '../../bench/cli';
+import { aggregateDay, runScheduledAggregation } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { getJson, reportKeyFor } from '../../shared/storage/archive';
 import { keys } from '../../shared/storage/keys';
-import { runCli } from '../helpers/cli';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
 let stack: TestStack;

@@ -17,9 +17,9 @@ import {
   type UnsubscribeCommandOutput,
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncAlertEmails, type TopicSubscriptionsClient } from '../../functions/alerts/subscriptions';
-import { deployedStackFromOutputs, STACK_OUTPUTS } from '../../infra/cdk/stack-outputs';
 import { applySite } from '../../infra/local/cli';
+import { deployedStackFromOutputs, STACK_OUTPUTS } from '../../infra/stack-outputs';
+import { syncAlertEmails, type TopicSubscriptionsClient } from '../../shared/app/alerts/subscriptions';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { applySiteConfig } from '../../shared/storage/site-admin';
 import { startTestStack, type TestStack } from '../helpers/local-stack';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertMessage } from '../../shared/alerts/messages';
 import {
   type DeliverySettings,
   deliverToTargets,
@@ -15,8 +16,7 @@ import {
   webhookBody,
   webhookTarget,
   webhookTargetId,
-} from '../../functions/alerts/deliver';
-import type { AlertMessage } from '../../shared/alerts/messages';
+} from '../../shared/app/alerts/deliver';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 
 const message: AlertMessage = {

@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
-import { webhookTargetId } from '../../functions/alerts/deliver';
-import { evaluateAlertsForDay } from '../../functions/alerts/evaluator';
+import { runCli } from '../../bench/cli';
 import { createAlertEvaluator, UndeliveredAlertsError } from '../../functions/alerts/handler';
-import { triggerAlertEvaluation } from '../../functions/alerts/trigger';
 import { alertMessage } from '../../shared/alerts/messages';
 import type { AlertRule } from '../../shared/alerts/rules';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
+import { webhookTargetId } from '../../shared/app/alerts/deliver';
+import { evaluateAlertsForDay } from '../../shared/app/alerts/evaluator';
+import { triggerAlertEvaluation } from '../../shared/app/alerts/trigger';
 import { type SiteConfig, type SiteConfigInput, siteConfigWithDefaults } from '../../shared/config/site';
 import {
   type AlertRecord,
@@ -20,7 +21,6 @@ import {
 } from '../../shared/storage/alerts';
 import { keys } from '../../shared/storage/keys';
 import { putFigures } from '../../shared/storage/table';
-import { runCli } from '../helpers/cli';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
 /** A webhook receiver: `/ok…` answers 200, `/fail…` 500, `/hang…` never answers. */

@@ -4,7 +4,7 @@
  * and silently left out of NPS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
-import { compactionPlan } from '../../functions/aggregator/compact';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
+import { compactionPlan } from '../../shared/app/aggregate/compact';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { createStorageClients } from '../../shared/storage/clients';

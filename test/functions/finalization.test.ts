@@ -4,8 +4,8 @@
  * day once more after `finalizeAfterHours` and stores it as final. The clock is injected throughout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFinalization, runScheduledAggregation } from '../../functions/aggregator/aggregate';
 import { createAggregator } from '../../functions/aggregator/handler';
+import { runFinalization, runScheduledAggregation } from '../../shared/app/aggregate/aggregate';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { listMarkedDays, queryFigures } from '../../shared/storage/table';
 import { sendAt } from '../helpers/clocked-collector';
@@ -111,5 +111,21 @@ describe('days that get their final figures', () => {
     // Every day above is final already: the finalization has nothing to do (the hourly run would have
     // computed today and yesterday).
     expect(summary).toEqual({ days: [], failures: [] });
+  });
+
+  it('evaluates the hourly alerts after a scheduled run in the process it is given, without an alert function', async () => {
+    const evaluatedAt: Date[] = [];
+    const aggregator = createAggregator(
+      stack.clients,
+      {},
+      {
+        hourlyAlerts: async (_clients, now) => {
+          evaluatedAt.push(now);
+          return [];
+        },
+      },
+    );
+    await aggregator({ source: 'roxtrail.schedule' });
+    expect(evaluatedAt).toHaveLength(1);
   });
 });

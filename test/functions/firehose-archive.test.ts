@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { createCollectorHandler } from '../../functions/collector/handler';
 import {
   createFirehoseStandin,
   type FirehoseStandin,
   serveFirehoseStandin,
 } from '../../infra/local/firehose-standin';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { generateTraffic, type SimulatedMessage, simulatedDates } from '../../shared/simulate/traffic';

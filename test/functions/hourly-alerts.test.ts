@@ -6,14 +6,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backtestAlerts } from '../../functions/alerts/backtest';
-import { evaluateHourlyAlerts, storageHourSource } from '../../functions/alerts/hourly';
+import { runCli } from '../../bench/cli';
 import { type AlertRule, DEFAULT_HOURLY_RULES } from '../../shared/alerts/rules';
+import { backtestAlerts } from '../../shared/app/alerts/backtest';
+import { evaluateHourlyAlerts, storageHourSource } from '../../shared/app/alerts/hourly';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { archiveKeyFor, putObjects, toNdjsonGzip } from '../../shared/storage/archive';
 import { datesBetween, localDateHour, localDayBounds, localHourSlots } from '../../shared/time';
-import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 const SITE = 'hourly-shop';

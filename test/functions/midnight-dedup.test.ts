@@ -4,7 +4,7 @@
  * before's copies digests.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import { decodeCopiesDigest, encodeCopiesDigest } from '../../shared/storage/partials';
 import { sendAt } from '../helpers/clocked-collector';

@@ -4,10 +4,10 @@
  */
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { createAggregator } from '../../functions/aggregator/handler';
 import { lambdaFanOutBuilder } from '../../functions/aggregator/lambda-builder';
 import { threadBuilder } from '../../infra/local/thread-builder';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
@@ -136,7 +136,7 @@ describe('hour partials', () => {
 
 describe('chunkPartitions', () => {
   it('fills chunks up to the byte budget in partition order and never splits a partition', async () => {
-    const { chunkPartitions } = await import('../../functions/aggregator/partials');
+    const { chunkPartitions } = await import('../../shared/app/aggregate/partials');
     const partition = (hour: string, ...sizes: number[]) => ({
       date: DAY,
       hour,

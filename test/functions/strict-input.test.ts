@@ -3,7 +3,7 @@
  * as numeric strings, the IP key in other cases, impossible dates.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { REJECTION_REASONS } from '../../shared/events/reasons';
 import { getSite } from '../../shared/storage/table';
 import { sendAt } from '../helpers/clocked-collector';

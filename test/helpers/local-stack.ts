@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { inProcessErasureRunner } from '../../functions/aggregator/erasure';
 import { createCollectorHandler } from '../../functions/collector/handler';
 import { createQueryHandler } from '../../functions/query/handler';
 import { writeEndpoints } from '../../infra/local/data-dir';
 import { type LocalRoute, startLocalHttpServer } from '../../infra/local/http-adapter';
 import { QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
 import { type LocalStores, startLocalStores } from '../../infra/local/stores';
+import { inProcessErasureRunner } from '../../shared/app/aggregate/erasure';
 import { type SiteConfigInput, siteConfigWithDefaults } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { getObjectBytes, listObjects } from '../../shared/storage/archive';
@@ -62,7 +62,7 @@ export async function startTestStack(
     ...extraRoutes(clients),
   ];
   const http = await startLocalHttpServer(routes, 0);
-  // The real CLI (test/helpers/cli.ts) finds this stack the way it finds a running `roxtrail start`.
+  // The real CLI (bench/cli.ts) finds this stack the way it finds a running `roxtrail start`.
   writeEndpoints(dataDir, {
     pid: process.pid,
     url: http.url,

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { expect } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { type SiteConfigInput, siteConfigWithDefaults } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import type { FiguresDocument } from '../../shared/metrics/figures';

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../bench/cli';
 import { type KeyKind, keys, siteKeyRefPrefix, sitePartition } from '../../shared/storage/keys';
 import { resolveAccessKey } from '../../shared/storage/table';
-import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 const SITE = 'cli-options';

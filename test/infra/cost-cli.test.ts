@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from '../../bench/cli';
 import { benchRunSchema } from '../../shared/cost/measurements';
 import { missingMeasurements } from '../../shared/cost/model';
-import { REPO_ROOT, runCli } from '../helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'roxtrail-cost-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 /**
- * The stack as the cost model (shared/cost/model.ts DEPLOYED) prices it: memory sizes, archive mode,
+ * The stack as the cost model (shared/config/deploy-defaults.ts DEPLOYED) prices it: memory sizes, archive mode,
  * table class and backups, tracing, log retention, lifecycle, and nothing billed by the month without
  * traffic (no customer-managed key, no dashboard, alarms within the free ten) unless asked for.
  */
@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { appConfigFromContext } from '../../infra/cdk/context';
 import { addNagChecks } from '../../infra/cdk/nag';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
-import { API_ACCESS_LOG_BYTES, DEPLOYED, FUNCTION_URL_ALARMS } from '../../shared/cost/model';
+import { DEPLOYED } from '../../shared/config/deploy-defaults';
+import { API_ACCESS_LOG_BYTES, FUNCTION_URL_ALARMS } from '../../shared/cost/model';
 import { PRICES } from '../../shared/cost/prices';
 import { testApp } from '../helpers/cdk-app';
 import { logicalId } from '../helpers/template';

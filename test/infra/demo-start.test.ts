@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../../bench/cli';
 import { DEMO_DAYS } from '../../infra/local/demo';
-import { runCli, startCli } from '../helpers/cli';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-demo-'));
 // A lighter demo than the default, same story: 120 days, one checkout outage.

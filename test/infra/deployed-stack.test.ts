@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { STACK_OUTPUTS } from '../../infra/cdk/stack-outputs';
 import { deployedStack } from '../../infra/local/deployed-stack';
+import { STACK_OUTPUTS } from '../../infra/stack-outputs';
 
 const outputs = Object.fromEntries(Object.values(STACK_OUTPUTS).map((name) => [name, `value-of-${name}`]));
 

@@ -5,10 +5,10 @@
  * LTV, experience value gap) — or says they are not computed yet; `--json` prints the documents.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../bench/cli';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { putFigures } from '../../shared/storage/table';
 import { ACROSS_DAYS_SITE, acrossDaysDocument, asStored } from '../helpers/across-days-figures';
-import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 const config = siteConfigWithDefaults(ACROSS_DAYS_SITE);

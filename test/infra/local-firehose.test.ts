@@ -4,12 +4,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../../bench/cli';
 import { startLocalStores } from '../../infra/local/stores';
 import { getObjectBytes, listObjects } from '../../shared/storage/archive';
 import { parseNdjsonGzip } from '../../shared/storage/archive-reader';
 import { createStorageClients, type StorageSettings } from '../../shared/storage/clients';
 import { archiveCensus } from '../helpers/archive-census';
-import { runCli, startCli } from '../helpers/cli';
 import { basicAuth } from '../helpers/local-stack';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-firehose-'));

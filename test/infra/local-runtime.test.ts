@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../../bench/cli';
 import type { Endpoints } from '../../infra/local/data-dir';
-import { runCli, startCli } from '../helpers/cli';
 import { abandonRequest } from '../helpers/faults';
 import { basicAuth } from '../helpers/local-stack';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type StartedCli, startCli } from '../../bench/cli';
 import { addDays } from '../../shared/time';
-import { runCli, type StartedCli, startCli } from '../helpers/cli';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-simulate-'));
 const env = { ROXTRAIL_DATA_DIR: dataDir, PORT: '0' };

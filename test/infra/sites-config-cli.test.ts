@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../bench/cli';
 import type { SiteConfig } from '../../shared/config/site';
-import { runCli } from '../helpers/cli';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
 let stack: TestStack;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deployedStackFromOutputs, STACK_OUTPUTS } from '../../infra/cdk/stack-outputs';
+import { deployedStackFromOutputs, STACK_OUTPUTS } from '../../infra/stack-outputs';
 
 const outputs: Record<string, string> = {
   ApiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',

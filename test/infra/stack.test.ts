@@ -15,13 +15,13 @@ import {
 } from '../../infra/cdk/bundling';
 import type { RoxtrailFunction } from '../../infra/cdk/constructs/roxtrail-function';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
-import { STACK_OUTPUTS } from '../../infra/cdk/stack-outputs';
 import {
   localRoutes,
   QUERY_ROUTE_KEYS,
   TRACKER_ROUTE_KEY,
   TRACKING_ROUTE_KEYS,
 } from '../../infra/local/routes';
+import { STACK_OUTPUTS } from '../../infra/stack-outputs';
 import { testApp } from '../helpers/cdk-app';
 import { httpEvent } from '../helpers/http-event';
 import {

@@ -9,7 +9,8 @@ import { appConfigFromContext } from '../../infra/cdk/context';
 import { addNagChecks } from '../../infra/cdk/nag';
 import { FUNCTION_URL_UNAVAILABLE_REGIONS } from '../../infra/cdk/region-support';
 import { RoxtrailStack } from '../../infra/cdk/roxtrail-stack';
-import { DEPLOYED, FUNCTION_URL_ALARMS } from '../../shared/cost/model';
+import { DEPLOYED } from '../../shared/config/deploy-defaults';
+import { FUNCTION_URL_ALARMS } from '../../shared/cost/model';
 import { testApp } from '../helpers/cdk-app';
 import { logicalId } from '../helpers/template';
 

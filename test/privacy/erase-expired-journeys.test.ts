@@ -5,8 +5,8 @@
  * without an index is read whole, and days without the user are left alone. Real dynalite and s3rver.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
 import { sweepExpiredItems } from '../../infra/local/prune';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import { indexMayContain } from '../../shared/events/actor-index';
 import { actorIndexKey, getActorIndex } from '../../shared/storage/actor-index';

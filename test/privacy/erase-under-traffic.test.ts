@@ -6,7 +6,7 @@
  * indexes, reports. A job that fails half-way says so, keeps refusing the user, and a retry finishes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import { hashPii } from '../../shared/events/privacy';
 import { rotateSiteKey } from '../../shared/storage/site-admin';

@@ -5,14 +5,14 @@
  * without the user; the log line carries counts only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { runCli } from '../../bench/cli';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import { hashPii } from '../../shared/events/privacy';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { rotateSiteKey } from '../../shared/storage/site-admin';
 import { getSite, queryFigures } from '../../shared/storage/table';
 import { captureOutput } from '../helpers/capture-output';
-import { runCli } from '../helpers/cli';
 import { compareFigures } from '../helpers/compare-figures';
 import { dumpBucket, occurrences, scanTable } from '../helpers/dump-stores';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';

@@ -5,15 +5,15 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { runCli } from '../../bench/cli';
 import { pruneLocal } from '../../infra/local/prune';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { reportKeyFor } from '../../shared/storage/archive';
 import { keys } from '../../shared/storage/keys';
 import { retentionCutoff } from '../../shared/storage/retention';
 import { rotateSiteKey } from '../../shared/storage/site-admin';
 import { hashAccessKey } from '../../shared/storage/table';
-import { runCli } from '../helpers/cli';
 import { sendAt as sendClocked } from '../helpers/clocked-collector';
 import { scanTable } from '../helpers/dump-stores';
 import { startTestStack, type TestStack } from '../helpers/local-stack';

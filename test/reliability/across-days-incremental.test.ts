@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aggregateDay, runScheduledAggregation } from '../../functions/aggregator/aggregate';
+import { aggregateDay, runScheduledAggregation } from '../../shared/app/aggregate/aggregate';
 import { type SiteConfig, siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { queryFigures } from '../../shared/storage/table';

@@ -4,7 +4,7 @@
  * the rest; a day that still cannot be stored fails its run instead of succeeding without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateDay } from '../../functions/aggregator/aggregate';
+import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { MAX_EXPERIMENTS, MAX_MAP_KEYS, OTHER_KEY } from '../../shared/metrics/bounded';
 import { computeFigures } from '../../shared/metrics/figures';

@@ -2,10 +2,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../bench/cli';
 import { DEMO_SITE_CONFIG } from '../../../infra/local/runtime';
 import { ALERT_RULE_LIMITS } from '../../../shared/alerts/rules';
 import { parseSiteConfig, SITE_CONFIG_LIMITS } from '../../../shared/config/site';
-import { REPO_ROOT } from '../../helpers/cli';
 
 const L = SITE_CONFIG_LIMITS;
 const R = ALERT_RULE_LIMITS;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { benchCost, TARGET_WORKLOAD } from '../../../bench/cost';
+import { DEPLOYED } from '../../../shared/config/deploy-defaults';
 import {
   API_ACCESS_LOG_BYTES,
   completeMeasured,
-  DEPLOYED,
   LAMBDA_PLATFORM_LOG_BYTES,
   missingMeasurements,
   monthlyCost,

@@ -12,11 +12,11 @@ import {
   type Observation,
   observeRule,
   type RuleState,
-} from '../../shared/alerts/evaluate';
-import { alertMessage } from '../../shared/alerts/messages';
-import { type AlertRule, conditionOf, isHourly, validRules } from '../../shared/alerts/rules';
-import type { SiteConfig } from '../../shared/config/site';
-import type { FiguresDocument } from '../../shared/metrics/figures';
+} from '../../alerts/evaluate';
+import { alertMessage } from '../../alerts/messages';
+import { type AlertRule, conditionOf, isHourly, validRules } from '../../alerts/rules';
+import type { SiteConfig } from '../../config/site';
+import type { FiguresDocument } from '../../metrics/figures';
 import {
   claimDelivery,
   clearPending,
@@ -32,11 +32,11 @@ import {
   type StoredNotification,
   type StoredRuleState,
   writeRuleState,
-} from '../../shared/storage/alerts';
-import type { StorageClients } from '../../shared/storage/clients';
-import { queryFigures } from '../../shared/storage/table';
-import { addDays, localDayBounds } from '../../shared/time';
-import { logger } from '../common/http';
+} from '../../storage/alerts';
+import type { StorageClients } from '../../storage/clients';
+import { queryFigures } from '../../storage/table';
+import { addDays, localDayBounds } from '../../time';
+import { logger } from '../logger';
 import {
   type DeliverySettings,
   type DeliveryTarget,

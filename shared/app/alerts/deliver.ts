@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { AlertMessage } from '../../shared/alerts/messages';
-import { providedAlertRouting } from '../../shared/config/runtime';
-import type { SiteConfig } from '../../shared/config/site';
-import type { DeliveryRecord } from '../../shared/storage/alerts';
+import type { AlertMessage } from '../../alerts/messages';
+import { providedAlertRouting } from '../../config/runtime';
+import type { SiteConfig } from '../../config/site';
+import type { DeliveryRecord } from '../../storage/alerts';
 
 export interface DeliverySettings {
   /** `ROXTRAIL_ALERT_TOPIC_ARN`: publish to this SNS topic. */

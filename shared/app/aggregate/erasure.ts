@@ -4,10 +4,10 @@
  * reserved concurrency keeps it apart from aggregations); elsewhere it runs in this process.
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import type { StorageClients } from '../../shared/storage/clients';
-import { type EraseSummary, eraseUser } from '../../shared/storage/erase';
-import { getSite } from '../../shared/storage/table';
-import { logger } from '../common/http';
+import type { StorageClients } from '../../storage/clients';
+import { type EraseSummary, eraseUser } from '../../storage/erase';
+import { getSite } from '../../storage/table';
+import { logger } from '../logger';
 import { aggregateDay } from './aggregate';
 
 export interface ErasureRequest {

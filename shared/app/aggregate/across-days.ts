@@ -9,24 +9,20 @@
  */
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
-import type { SiteConfig } from '../../shared/config/site';
-import { buildDayContext } from '../../shared/metrics/day';
-import type { CustomerLedger } from '../../shared/metrics/derived';
-import { DERIVED_FORMAT, type DerivedDay } from '../../shared/metrics/derived';
-import { derivedDayOf } from '../../shared/metrics/derived-day';
-import type { AcrossDaysInput } from '../../shared/metrics/figures';
+import type { SiteConfig } from '../../config/site';
+import { buildDayContext } from '../../metrics/day';
+import type { CustomerLedger } from '../../metrics/derived';
+import { DERIVED_FORMAT, type DerivedDay } from '../../metrics/derived';
+import { derivedDayOf } from '../../metrics/derived-day';
+import type { AcrossDaysInput } from '../../metrics/figures';
 import {
   exposureWindowOf,
   type OutcomesFigures,
   outcomesAccumulator,
   outcomesPrefixBuilder,
-} from '../../shared/metrics/outcomes';
-import {
-  type ActivityColumns,
-  activityColumnsOf,
-  sessionColumnsOf,
-} from '../../shared/metrics/session-columns';
-import type { StorageClients } from '../../shared/storage/clients';
+} from '../../metrics/outcomes';
+import { type ActivityColumns, activityColumnsOf, sessionColumnsOf } from '../../metrics/session-columns';
+import type { StorageClients } from '../../storage/clients';
 import {
   getActivityPart,
   getCustomerLedger,
@@ -39,8 +35,8 @@ import {
   putDerivedParts,
   putOutcomesPrefix,
   type StoredLedgerPart,
-} from '../../shared/storage/derived';
-import { addDays } from '../../shared/time';
+} from '../../storage/derived';
+import { addDays } from '../../time';
 
 const READS_IN_FLIGHT = 16;
 

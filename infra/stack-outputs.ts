@@ -1,8 +1,9 @@
 /**
  * The deployed stack's CloudFormation outputs: their names (RoxtrailStack creates exactly these) and
- * what the CLI's `--stack` makes of them. No CDK import: the CLI loads this module.
+ * what the CLI's `--stack` makes of them: the contract between infra/cdk and infra/local, in neither
+ * (they do not import each other). No CDK import: the CLI loads this module.
  */
-import type { StorageSettings } from '../../shared/storage/clients';
+import type { StorageSettings } from '../shared/storage/clients';
 
 export const STACK_OUTPUTS = {
   apiUrl: 'ApiUrl',

@@ -2,28 +2,23 @@
 
 import { performance } from 'node:perf_hooks';
 import pMap from 'p-map';
-import type { SiteConfig } from '../../shared/config/site';
-import { unionOfHashes } from '../../shared/events/actor-index';
-import type { NormalizedEvent } from '../../shared/events/types';
-import { type EarlierCopies, earlierCopiesOf } from '../../shared/metrics/dedup';
-import { type FiguresDocument, figuresOfPreparedDay, prepareFigureDay } from '../../shared/metrics/figures';
-import {
-  type LinkSnapshot,
-  planLookups,
-  snapshotsToStore,
-  storedLinksOf,
-} from '../../shared/metrics/link-snapshot';
-import { keepBetterLink, type LinkCandidate } from '../../shared/metrics/links';
-import { type HourPartial, isCurrent, mergePartials } from '../../shared/metrics/partial';
-import { createInterner } from '../../shared/metrics/slim';
-import { dayStatus } from '../../shared/metrics/status';
-import { daysToRead } from '../../shared/metrics/windows';
-import { putActorIndex } from '../../shared/storage/actor-index';
-import { putJson, reportKeyFor } from '../../shared/storage/archive';
-import { countRejected, listDayObjects } from '../../shared/storage/archive-reader';
-import type { StorageClients } from '../../shared/storage/clients';
-import { getLedgerPart, putDerivedParts, type StoredLedgerPart } from '../../shared/storage/derived';
-import { type LeaseOptions, withDayLeases } from '../../shared/storage/leases';
+import type { SiteConfig } from '../../config/site';
+import { unionOfHashes } from '../../events/actor-index';
+import type { NormalizedEvent } from '../../events/types';
+import { type EarlierCopies, earlierCopiesOf } from '../../metrics/dedup';
+import { type FiguresDocument, figuresOfPreparedDay, prepareFigureDay } from '../../metrics/figures';
+import { type LinkSnapshot, planLookups, snapshotsToStore, storedLinksOf } from '../../metrics/link-snapshot';
+import { keepBetterLink, type LinkCandidate } from '../../metrics/links';
+import { type HourPartial, isCurrent, mergePartials } from '../../metrics/partial';
+import { createInterner } from '../../metrics/slim';
+import { dayStatus } from '../../metrics/status';
+import { daysToRead } from '../../metrics/windows';
+import { putActorIndex } from '../../storage/actor-index';
+import { putJson, reportKeyFor } from '../../storage/archive';
+import { countRejected, listDayObjects } from '../../storage/archive-reader';
+import type { StorageClients } from '../../storage/clients';
+import { getLedgerPart, putDerivedParts, type StoredLedgerPart } from '../../storage/derived';
+import { type LeaseOptions, withDayLeases } from '../../storage/leases';
 import {
   getCopiesDigest,
   getCurrentCopiesDigest,
@@ -31,7 +26,7 @@ import {
   getPartial,
   listPartialHours,
   putLinkSnapshot,
-} from '../../shared/storage/partials';
+} from '../../storage/partials';
 import {
   assertFiguresStorable,
   clearDayMark,
@@ -44,10 +39,10 @@ import {
   MARK_REFRESH_MS,
   markDayForRecomputation,
   putFigures,
-} from '../../shared/storage/table';
-import { addDays, localDate, localDayBounds } from '../../shared/time';
+} from '../../storage/table';
+import { addDays, localDate, localDayBounds } from '../../time';
 import { triggerAlertEvaluation } from '../alerts/trigger';
-import { logger } from '../common/http';
+import { logger } from '../logger';
 import {
   acrossDaysInput,
   buildDerivedRecord,

@@ -22,9 +22,9 @@ import {
   siteFilterPolicy,
   sitesOfFilterPolicy,
   type TopicEmailSubscription,
-} from '../../shared/alerts/subscriptions';
-import type { StorageClients } from '../../shared/storage/clients';
-import { getSite, listSites } from '../../shared/storage/table';
+} from '../../alerts/subscriptions';
+import type { StorageClients } from '../../storage/clients';
+import { getSite, listSites } from '../../storage/table';
 
 /** The SNS calls this module makes: an SNSClient, or a stand-in in tests (there is no local SNS). */
 export interface TopicSubscriptionsClient {

@@ -6,16 +6,16 @@
  */
 
 import pMap from 'p-map';
-import { actorHashesOf } from '../../shared/events/actor-index';
-import type { NormalizedEvent } from '../../shared/events/types';
-import { copiesDigestOf } from '../../shared/metrics/dedup';
-import { type HourPartial, PARTIAL_FORMAT, type PartialSource } from '../../shared/metrics/partial';
-import { slimForFigures } from '../../shared/metrics/slim';
-import type { ListedObject } from '../../shared/storage/archive';
-import { readObjects } from '../../shared/storage/archive-reader';
-import type { StorageClients } from '../../shared/storage/clients';
-import { putCopiesDigest, putPartial } from '../../shared/storage/partials';
-import { logger } from '../common/http';
+import { actorHashesOf } from '../../events/actor-index';
+import type { NormalizedEvent } from '../../events/types';
+import { copiesDigestOf } from '../../metrics/dedup';
+import { type HourPartial, PARTIAL_FORMAT, type PartialSource } from '../../metrics/partial';
+import { slimForFigures } from '../../metrics/slim';
+import type { ListedObject } from '../../storage/archive';
+import { readObjects } from '../../storage/archive-reader';
+import type { StorageClients } from '../../storage/clients';
+import { putCopiesDigest, putPartial } from '../../storage/partials';
+import { logger } from '../logger';
 import {
   type CompactionSummary,
   compactionPlan,

@@ -1,9 +1,9 @@
-/** Runs the real `roxtrail` command (bin/roxtrail.mjs) in a child process. */
+/** Runs the real `roxtrail` command (bin/roxtrail.mjs) in a child process: for benchmarks and tests. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(REPO_ROOT, 'bin/roxtrail.mjs');
 
 export interface CliResult {

@@ -3,13 +3,13 @@
  * hourly rules at every hour (hourly.ts, the scheduler's own path), daily rules once each day ended —
  * over the archived data, with rule states in memory: nothing is sent or stored.
  */
-import { type AlertState, decideTransition, observeRule, type RuleState } from '../../shared/alerts/evaluate';
-import { alertMessage } from '../../shared/alerts/messages';
-import { type AlertRule, conditionOf, isHourly } from '../../shared/alerts/rules';
-import type { SiteConfig } from '../../shared/config/site';
-import type { StorageClients } from '../../shared/storage/clients';
-import { queryFigures } from '../../shared/storage/table';
-import { addDays, datesBetween, localDayBounds } from '../../shared/time';
+import { type AlertState, decideTransition, observeRule, type RuleState } from '../../alerts/evaluate';
+import { alertMessage } from '../../alerts/messages';
+import { type AlertRule, conditionOf, isHourly } from '../../alerts/rules';
+import type { SiteConfig } from '../../config/site';
+import type { StorageClients } from '../../storage/clients';
+import { queryFigures } from '../../storage/table';
+import { addDays, datesBetween, localDayBounds } from '../../time';
 import {
   type BacktestNotification,
   backtestHourly,

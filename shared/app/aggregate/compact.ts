@@ -16,10 +16,10 @@ import {
   type ListedObject,
   putJson,
   putObjects,
-} from '../../shared/storage/archive';
-import type { StorageClients } from '../../shared/storage/clients';
-import { compactionManifestKeyFor } from '../../shared/storage/partials';
-import { localDateHour } from '../../shared/time';
+} from '../../storage/archive';
+import type { StorageClients } from '../../storage/clients';
+import { compactionManifestKeyFor } from '../../storage/partials';
+import { localDateHour } from '../../time';
 
 /** Partitions this far in the past are settled enough: late events make a small new object, merged next time. */
 export const SETTLE_AFTER_MS = 2 * 3_600_000;

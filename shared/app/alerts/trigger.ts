@@ -6,12 +6,11 @@
  */
 
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { providedAlertRouting } from '../../shared/config/runtime';
-import type { SiteConfig } from '../../shared/config/site';
-import type { FiguresDocument } from '../../shared/metrics/figures';
-import type { StorageClients } from '../../shared/storage/clients';
+import { providedAlertRouting } from '../../config/runtime';
+import type { SiteConfig } from '../../config/site';
+import type { FiguresDocument } from '../../metrics/figures';
+import type { StorageClients } from '../../storage/clients';
 import { type AlertRunResult, evaluateAlertsForDay } from './evaluator';
-import { runScheduledHourlyAlerts } from './hourly';
 
 /** The alert Lambda's event. */
 export interface AlertRequest {
@@ -55,15 +54,20 @@ export async function triggerAlertEvaluation(
   }
 }
 
+/** Evaluates the hourly rules of every site in this process (functions/alerts/hourly.ts). */
+export type HourlyAlertsInProcess = (clients: StorageClients, now: Date) => Promise<readonly unknown[]>;
+
 /**
  * After every scheduled run: the hourly rules of every site. In AWS the alert Lambda evaluates them
- * (`{ action: "hourly", at }`, asynchronously, with the topic and its retries), elsewhere in-process.
+ * (`{ action: "hourly", at }`, asynchronously, with the topic and its retries), elsewhere in-process,
+ * with the evaluation its caller passes (the aggregator does not load the alert function's modules).
  */
 export async function triggerHourlyAlerts(
   clients: StorageClients,
   now: Date,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ invoked: string } | { evaluated: number }> {
+  inProcess?: HourlyAlertsInProcess,
+): Promise<{ invoked: string } | { evaluated: number } | { skipped: string }> {
   const functionName = env.ROXTRAIL_ALERTS_FUNCTION || providedAlertRouting().alertsFunction;
   if (functionName) {
     lambda ??= clients.lambda;
@@ -76,5 +80,6 @@ export async function triggerHourlyAlerts(
     );
     return { invoked: functionName };
   }
-  return { evaluated: (await runScheduledHourlyAlerts(clients, now)).length };
+  if (!inProcess) return { skipped: 'no ROXTRAIL_ALERTS_FUNCTION and no in-process hourly evaluation' };
+  return { evaluated: (await inProcess(clients, now)).length };
 }

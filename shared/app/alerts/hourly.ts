@@ -5,39 +5,34 @@
  * then decides through the stored rule state and delivers, the backtest decides through a state kept
  * in memory and stores and sends nothing.
  */
-import {
-  type AlertState,
-  decideTransition,
-  type Observation,
-  type RuleState,
-} from '../../shared/alerts/evaluate';
+import { type AlertState, decideTransition, type Observation, type RuleState } from '../../alerts/evaluate';
 import {
   endLabel,
   evaluationKeyOf,
   type HourWindow,
   observeHourlyRule,
   planHourlyRule,
-} from '../../shared/alerts/hourly';
-import { type AlertMessage, alertMessage } from '../../shared/alerts/messages';
-import { type AlertRule, isHourly, validRules } from '../../shared/alerts/rules';
-import type { SiteConfig } from '../../shared/config/site';
-import type { NormalizedEvent } from '../../shared/events/types';
-import { storedLinksOf } from '../../shared/metrics/link-snapshot';
-import { keepBetterLink, type LinkCandidate, linkPairsOf } from '../../shared/metrics/links';
-import { isCurrent } from '../../shared/metrics/partial';
-import { slimForFigures } from '../../shared/metrics/slim';
-import { computeWindowFigures, type WindowFigures } from '../../shared/metrics/window-figures';
+} from '../../alerts/hourly';
+import { type AlertMessage, alertMessage } from '../../alerts/messages';
+import { type AlertRule, isHourly, validRules } from '../../alerts/rules';
+import type { SiteConfig } from '../../config/site';
+import type { NormalizedEvent } from '../../events/types';
+import { storedLinksOf } from '../../metrics/link-snapshot';
+import { keepBetterLink, type LinkCandidate, linkPairsOf } from '../../metrics/links';
+import { isCurrent } from '../../metrics/partial';
+import { slimForFigures } from '../../metrics/slim';
+import { computeWindowFigures, type WindowFigures } from '../../metrics/window-figures';
 import {
   type PendingNotification,
   readRuleState,
   readSlotNotifiedStates,
   writeRuleState,
-} from '../../shared/storage/alerts';
-import { listDayObjects, readObjects } from '../../shared/storage/archive-reader';
-import type { StorageClients } from '../../shared/storage/clients';
-import { getLinkSnapshot, getPartial, listPartialHours } from '../../shared/storage/partials';
-import { getSite, listSites } from '../../shared/storage/table';
-import { groupByPartition } from '../aggregator/partials';
+} from '../../storage/alerts';
+import { listDayObjects, readObjects } from '../../storage/archive-reader';
+import type { StorageClients } from '../../storage/clients';
+import { getLinkSnapshot, getPartial, listPartialHours } from '../../storage/partials';
+import { getSite, listSites } from '../../storage/table';
+import { groupByPartition } from '../aggregate/partials';
 import { deliverEntries } from './evaluator';
 
 /** The events of some hours of a day and the day's links: what a window's figures read. */
