@@ -141,8 +141,8 @@ describe('monthlyCost, checked by hand', () => {
       freeDashboards: 0,
       kmsKeys: 1,
     });
-    // Seven alarms and the function URL's.
-    expect(line(crowded, 'CloudWatch alarms and dashboards')).toBeCloseTo(8 * 0.1 + 3, 10);
+    // Eight alarms and the function URL's.
+    expect(line(crowded, 'CloudWatch alarms and dashboards')).toBeCloseTo(9 * 0.1 + 3, 10);
     expect(line(crowded, 'KMS keys')).toBeCloseTo(3, 10);
   });
 
@@ -246,7 +246,7 @@ describe('defaults and measurements', () => {
     expect(line(report, 'API Gateway HTTP API')).toBe(0);
     expect(report.tableClass).toBe('standard-ia');
     expect(line(report, 'DynamoDB point-in-time recovery')).toBeGreaterThan(0);
-    expect(DEPLOYED).toMatchObject({ collectorMemoryMb: 256, dashboards: 0, kmsKeys: 0, alarms: 7 });
+    expect(DEPLOYED).toMatchObject({ collectorMemoryMb: 256, dashboards: 0, kmsKeys: 0, alarms: 8 });
   });
 
   it('names every measurement the bench has not written, and fills in the deployed memory sizes', () => {
