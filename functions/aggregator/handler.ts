@@ -1,27 +1,23 @@
 /**
  * Aggregator Lambda: the hourly scheduled run, the daily finalization (`{ action: "finalize" }`),
  * erasure jobs (`{ action: "erase-user", site, userId }`, handed over by the API), or explicit days
- * (`{ site, date }` / `{ site, from, to }`). A scheduled run that could not compute a day
- * computes the others, then fails: Lambda retries it, and the aggregator-errors alarm fires.
+ * (`{ site, date }` / `{ site, from, to }`); what each computes is shared/app/aggregate/runs.ts.
  */
 import middy from '@middy/core';
 import * as z from 'zod/mini';
-import {
-  aggregateDay,
-  type DayResult,
-  runFinalization,
-  runScheduledAggregation,
-  type ScheduledRunResult,
-} from '../../shared/app/aggregate/aggregate';
 import { runErasureJob } from '../../shared/app/aggregate/erasure';
 import type { PartialBuilder } from '../../shared/app/aggregate/partials';
-import { type HourlyAlertsInProcess, triggerHourlyAlerts } from '../../shared/app/alerts/trigger';
+import {
+  type AggregatorSummary,
+  aggregateDays,
+  finalizeDays,
+  scheduledRun,
+} from '../../shared/app/aggregate/runs';
+import type { HourlyAlertsInProcess } from '../../shared/app/alerts/trigger';
 import { runtimeConfig } from '../../shared/config/runtime';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import type { EraseSummary } from '../../shared/storage/erase';
-import { getSite } from '../../shared/storage/table';
 import { datesBetween, isIsoDate } from '../../shared/time';
-import { logger } from '../common/http';
 import { logFailures } from '../common/stack-traces';
 import { type BuildPartialsResponse, buildRequested, lambdaFanOutBuilder } from './lambda-builder';
 
@@ -43,11 +39,6 @@ const buildRequestSchema = z.object({
   ),
 });
 
-export interface AggregatorSummary {
-  days: { site: string; date: string; revision: number; events: number; stored: boolean }[];
-  failures: { site: string; date: string; error: string }[];
-}
-
 /** Explicit days to compute, or undefined for the scheduled run (any other payload). */
 function explicitDays(event: unknown): { site: string; dates: string[] } | undefined {
   const oneDay = oneDaySchema.safeParse(event);
@@ -55,16 +46,6 @@ function explicitDays(event: unknown): { site: string; dates: string[] } | undef
   const range = dayRangeSchema.safeParse(event);
   if (range.success) return { site: range.data.site, dates: datesBetween(range.data.from, range.data.to) };
   return undefined;
-}
-
-function summaryOf(result: DayResult): AggregatorSummary['days'][number] {
-  return {
-    site: result.site,
-    date: result.date,
-    revision: result.figures.revision,
-    events: result.figures.traffic.events,
-    stored: result.stored,
-  };
 }
 
 /**
@@ -85,6 +66,8 @@ export interface AggregatorOptions {
   hourlyAlerts?: HourlyAlertsInProcess;
 }
 
+export type { AggregatorSummary };
+
 export function createAggregator(
   clients: StorageClients,
   env: NodeJS.ProcessEnv = process.env,
@@ -102,40 +85,10 @@ export function createAggregator(
       return runErasureJob(clients, erase.data);
     }
     const explicit = explicitDays(event);
-    if (explicit) {
-      const stored = await getSite(clients, explicit.site);
-      if (!stored) throw new Error(`unknown site "${explicit.site}"`);
-      const days: AggregatorSummary['days'] = [];
-      for (const date of explicit.dates)
-        days.push(summaryOf(await aggregateDay(clients, stored.config, date, { builder })));
-      return { days, failures: [] };
-    }
-    if (finalizeSchema.safeParse(event).success)
-      return failOnFailures(await runFinalization(clients, { builder }));
-    const run = await runScheduledAggregation(clients, { builder });
-    // api.md "Alerts": hourly rules are evaluated after every scheduled run. A failure to hand them
-    // over fails the run (after its figures are stored), so the AggregatorErrors alarm pages.
-    let hourlyFailure: string | undefined;
-    try {
-      await triggerHourlyAlerts(clients, new Date(), env, options.hourlyAlerts);
-    } catch (error) {
-      hourlyFailure = error instanceof Error ? error.message : String(error);
-      logger.error('hourly alert evaluation failed', { error: hourlyFailure });
-    }
-    const summary = failOnFailures(run);
-    if (hourlyFailure !== undefined) throw new Error(`hourly alert evaluation failed: ${hourlyFailure}`);
-    return summary;
+    if (explicit) return aggregateDays(clients, explicit.site, explicit.dates, builder);
+    if (finalizeSchema.safeParse(event).success) return finalizeDays(clients, builder);
+    return scheduledRun(clients, { builder, env, hourlyAlerts: options.hourlyAlerts });
   };
-}
-
-/** The run's summary; throws (after logging each) when a day could not be computed. */
-function failOnFailures(run: ScheduledRunResult): AggregatorSummary {
-  for (const failure of run.failures) logger.error('aggregation failed', failure);
-  if (run.failures.length > 0) {
-    const days = run.failures.map((failure) => `${failure.site} ${failure.date}`).join(', ');
-    throw new Error(`${run.failures.length} day(s) could not be computed: ${days}`);
-  }
-  return { days: run.results.map(summaryOf), failures: [] };
 }
 
 export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse | EraseSummary>()
