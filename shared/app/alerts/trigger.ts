@@ -22,24 +22,36 @@ export type TriggerResult = { invoked: string } | { evaluated: AlertRunResult };
 
 let lambda: LambdaClient | undefined;
 
+/**
+ * Hands `payload` to the deployed alert function, asynchronously, when there is one (the environment's
+ * `ROXTRAIL_ALERTS_FUNCTION`, else the CLI's `--stack`); undefined when there is none.
+ */
+async function invokeAlertFunction(
+  clients: StorageClients,
+  env: NodeJS.ProcessEnv,
+  payload: unknown,
+): Promise<{ invoked: string } | undefined> {
+  const functionName = env.ROXTRAIL_ALERTS_FUNCTION || providedAlertRouting().alertsFunction;
+  if (!functionName) return undefined;
+  lambda ??= clients.lambda;
+  await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      Payload: new TextEncoder().encode(JSON.stringify(payload)),
+    }),
+  );
+  return { invoked: functionName };
+}
+
 export async function triggerAlertEvaluation(
   clients: StorageClients,
   request: AlertRequest,
   context: { config: SiteConfig; figures?: FiguresDocument; now?: Date },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TriggerResult> {
-  const functionName = env.ROXTRAIL_ALERTS_FUNCTION || providedAlertRouting().alertsFunction;
-  if (functionName) {
-    lambda ??= clients.lambda;
-    await lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(request)),
-      }),
-    );
-    return { invoked: functionName };
-  }
+  const invoked = await invokeAlertFunction(clients, env, request);
+  if (invoked) return invoked;
   try {
     return {
       evaluated: await evaluateAlertsForDay(clients, context.config, request.date, {
@@ -54,7 +66,7 @@ export async function triggerAlertEvaluation(
   }
 }
 
-/** Evaluates the hourly rules of every site in this process (functions/alerts/hourly.ts). */
+/** Evaluates the hourly rules of every site in this process (hourly.ts `runScheduledHourlyAlerts`). */
 export type HourlyAlertsInProcess = (clients: StorageClients, now: Date) => Promise<readonly unknown[]>;
 
 /**
@@ -68,18 +80,8 @@ export async function triggerHourlyAlerts(
   env: NodeJS.ProcessEnv = process.env,
   inProcess?: HourlyAlertsInProcess,
 ): Promise<{ invoked: string } | { evaluated: number } | { skipped: string }> {
-  const functionName = env.ROXTRAIL_ALERTS_FUNCTION || providedAlertRouting().alertsFunction;
-  if (functionName) {
-    lambda ??= clients.lambda;
-    await lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify({ action: 'hourly', at: now.toISOString() })),
-      }),
-    );
-    return { invoked: functionName };
-  }
+  const invoked = await invokeAlertFunction(clients, env, { action: 'hourly', at: now.toISOString() });
+  if (invoked) return invoked;
   if (!inProcess) return { skipped: 'no ROXTRAIL_ALERTS_FUNCTION and no in-process hourly evaluation' };
   return { evaluated: (await inProcess(clients, now)).length };
 }
