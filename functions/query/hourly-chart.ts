@@ -7,9 +7,8 @@
 import { baselineDates, type HourWindow, median, sameHoursOn } from '../../shared/alerts/hourly';
 import { resolveFigure } from '../../shared/alerts/paths';
 import { hourlySettingsOf, isHourly } from '../../shared/alerts/rules';
-import { type HourSource, storageHourSource } from '../../shared/app/alerts/hourly';
+import { type HourSource, storageHourSource, windowFiguresOf } from '../../shared/app/alerts/hourly';
 import type { SiteConfig } from '../../shared/config/site';
-import { computeWindowFigures } from '../../shared/metrics/window-figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
 import type { StorageClients } from '../../shared/storage/clients';
 import { isIsoDate, localDate, localHourSlots } from '../../shared/time';
@@ -82,18 +81,7 @@ export async function hourlyChart(
     ...hourlyRules.map((rule) => hourlySettingsOf(rule).baselineWeeks),
   );
   const figuresOf = async (window: HourWindow, receivedBy: number | undefined) => {
-    const { events, links } = await source.hoursOf(
-      window.date,
-      window.slots.map((slot) => slot.hour),
-    );
-    const figures = computeWindowFigures({
-      config,
-      date: window.date,
-      window: { start: window.start, end: window.end },
-      events,
-      links,
-      receivedBy,
-    });
+    const figures = await windowFiguresOf(source, config, window, receivedBy);
     const values = {} as Record<Series, number | null>;
     for (const [series, path] of Object.entries(HOURLY_CHART_SERIES) as [Series, string][]) {
       values[series] = resolveFigure(figures, path);

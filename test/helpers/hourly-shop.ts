@@ -3,6 +3,7 @@
  * seasonality, visits that add to a cart and every second one ordered, and an optional checkout
  * outage (orders stop, carts keep coming). Deterministic: the same shop gives the same events.
  */
+import { seededRandom } from '../../bench/sample-events';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { archiveKeyFor, putObjects, toNdjsonGzip } from '../../shared/storage/archive';
 import type { StorageClients } from '../../shared/storage/clients';
@@ -27,19 +28,8 @@ function profileOf(date: string, hour: number): number {
   return profile * (weekday === 0 || weekday === 6 ? 0.6 : 1);
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export function hourlyShopEvents(shop: HourlyShop): Map<string, NormalizedEvent[]> {
-  const random = seeded(19);
+  const random = seededRandom(19);
   const partitions = new Map<string, NormalizedEvent[]>();
   let sequence = 0;
   const emit = (

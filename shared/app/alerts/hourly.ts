@@ -124,7 +124,8 @@ export interface HourlyObservation {
   slot: string;
 }
 
-async function figuresOf(
+/** The window figures of `window`'s hours as the source has them (events received by `receivedBy`). */
+export async function windowFiguresOf(
   source: HourSource,
   config: SiteConfig,
   window: HourWindow,
@@ -160,7 +161,7 @@ export async function observeHourlyAt(
     const id = `${window.start}|${window.end}|${receivedBy ?? ''}`;
     let figures = cache.get(id);
     if (!figures) {
-      figures = figuresOf(source, config, window, receivedBy);
+      figures = windowFiguresOf(source, config, window, receivedBy);
       cache.set(id, figures);
     }
     return figures;
