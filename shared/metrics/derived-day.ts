@@ -3,14 +3,17 @@
 import { ledgerPartOf } from './customers';
 import type { DayContext } from './day';
 import { DERIVED_FORMAT, type DerivedDay } from './derived';
-import { journeyActivityOf, type LookbackDay, outcomeSessionsOf } from './outcomes';
+import { journeyActivityOf, type LookbackDay, type LookbackSummary, outcomeSessionsOf } from './outcomes';
 
 /**
  * The derived record of `day`. `lookback` holds the `activity` of the days before it, as many as
  * `lookbackDays` × 24 h can reach back from the day's first session (the `lookbackDays` + 1 days
- * before D cover every DST case), in any order.
+ * before D cover every DST case), in any order, or their summary for D (lookback.ts).
  */
-export function derivedDayOf(day: DayContext, lookback: readonly LookbackDay[]): DerivedDay {
+export function derivedDayOf(
+  day: DayContext,
+  lookback: readonly LookbackDay[] | LookbackSummary,
+): DerivedDay {
   const lookbackDays = day.config.outcomes.lookbackDays;
   const { orders, responses } = ledgerPartOf(day);
   return {

@@ -17,7 +17,12 @@ import { derivedDayOf } from './derived-day';
 import { type ExperienceFigures, experienceFigures, surveyResponses } from './experience';
 import { type ExperimentFigures, experimentFigures } from './experiments';
 import { type FunnelFigures, funnelFigures } from './funnel';
-import { type LookbackDay, type OutcomesFigures, outcomesFiguresOfColumns } from './outcomes';
+import {
+  type LookbackDay,
+  type LookbackSummary,
+  type OutcomesFigures,
+  outcomesFiguresOfColumns,
+} from './outcomes';
 import { type QualityFigures, qualityFigures } from './quality';
 import { type RoxFigures, roxFigures } from './rox';
 import { type SalesFigures, salesFigures } from './sales';
@@ -80,8 +85,11 @@ export interface AcrossDaysInput {
    * aggregator leaves this empty and adds them one at a time instead.
    */
   exposureDays: readonly SessionColumns[];
-  /** The activity of the `lookbackDays` + 1 days before D: the lookback of D's own sessions. */
-  lookback: readonly LookbackDay[];
+  /**
+   * The activity of the `lookbackDays` + 1 days before D (or its summary for D, lookback.ts): the
+   * lookback of D's own sessions.
+   */
+  lookback: readonly LookbackDay[] | LookbackSummary;
 }
 
 export interface FiguresInput {

@@ -13,6 +13,13 @@ import { addDays, localDayBounds } from '../time';
 import { type DayContext, EVENT_NAMES } from './day';
 import type { CustomerLedger, DepthBucket, Exposure, JourneyActivity, OutcomeSession } from './derived';
 import {
+  journeyLookbacks,
+  type LookbackDay,
+  type LookbackSummary,
+  lookbackBefore,
+  lookbackSummaryOf,
+} from './lookback';
+import {
   addDay,
   type OutcomesPrefix,
   type OutcomeTouchpointFigures,
@@ -21,12 +28,11 @@ import {
   type WindowSettings,
   WindowStatistics,
 } from './outcomes-window';
-import { type ActivityColumns, type SessionColumns, sessionColumnsOf } from './session-columns';
+import { type SessionColumns, sessionColumnsOf } from './session-columns';
+
+export type { LookbackDay, LookbackSummary } from './lookback';
 
 export type { OutcomesPrefix, OutcomeTouchpointFigures, Verdict } from './outcomes-window';
-
-/** A lookback day's activity: as objects, or as stored (session-columns.ts). */
-export type LookbackDay = readonly JourneyActivity[] | ActivityColumns;
 
 const DAY_MS = 86_400_000;
 /** Stages 1–4 by the name of their landmark event (§7 "Stages"); stage 0 is the first activity event. */
@@ -78,33 +84,6 @@ function isIntent(name: string | undefined): boolean {
   return name === EVENT_NAMES.productAdded || name === EVENT_NAMES.checkoutStarted;
 }
 
-/** A journey's activity of one day: as an object, or its place in a stored day's columns. */
-type HistoryEntry = JourneyActivity | { columns: ActivityColumns; index: number };
-
-/** How many of the entry's `times` or `intentTimes` lie in [from, to). */
-function countInLookback(
-  entry: HistoryEntry,
-  which: 'times' | 'intentTimes',
-  from: number,
-  to: number,
-): number {
-  if (!('columns' in entry)) return countBetween(entry[which], from, to);
-  const { columns, index } = entry;
-  const offsets = which === 'times' ? columns.timeOffsets : columns.intentOffsets;
-  const values = columns[which];
-  const begin = offsets[index] ?? 0;
-  const end = offsets[index + 1] ?? begin;
-  // Stored as gaps, the first from the columns' base (session-columns.ts).
-  let time = columns.base;
-  let count = 0;
-  for (let i = begin; i < end; i += 1) {
-    time += values[i] ?? 0;
-    if (time >= to) break;
-    if (time >= from) count += 1;
-  }
-  return count;
-}
-
 /** The number of values of an ascending list in [from, to). */
 function countBetween(sorted: readonly number[], from: number, to: number): number {
   return lowerBound(sorted, to) - lowerBound(sorted, from);
@@ -140,11 +119,12 @@ interface Building {
 /**
  * D's sessions (in `day.sessions` order) with their landmarks, first exposures and lookback
  * covariates: `depth` and `intent` over the journey's activity events with time in
- * [session start − lookbackDays × 24 h, session start) — D's own and those of the `lookback` days.
+ * [session start − lookbackDays × 24 h, session start) — D's own and those of the `lookback` days
+ * (their activity, or their summary for D: lookback.ts).
  */
 export function outcomeSessionsOf(
   day: DayContext,
-  lookback: readonly LookbackDay[],
+  lookback: readonly LookbackDay[] | LookbackSummary,
   lookbackDays: number,
 ): OutcomeSession[] {
   const building: Building[] = day.sessions.map(() => ({
@@ -176,38 +156,26 @@ export function outcomeSessionsOf(
       session.exposures.set(touchpoint, { touchpoint, time: event.time, channel });
   }
 
-  // Per journey of D, where its lookback activity is: D's own and the lookback days' as objects, or
-  // a journey's place in a stored day's columns, read where it is (most of it lies wholly inside or
-  // outside a session's lookback; decoding every time of every returning journey cost more than
-  // the rest of the covariates).
-  const history = new Map<string, HistoryEntry[]>();
-  const addHistory = (journeyId: string, entry: HistoryEntry) => {
-    const known = history.get(journeyId);
-    if (known) known.push(entry);
-    else history.set(journeyId, [entry]);
-  };
-  for (const dayActivity of lookback) {
-    if ('timeOffsets' in dayActivity) {
-      // As stored: only the journeys of D are looked up (most of a day's visitors do not come back).
-      const journeys = dayActivity.journeys;
-      for (let index = 0; index < journeys.length; index += 1) {
-        const journeyId = journeys[index] ?? '';
-        if (day.journeys.has(journeyId)) addHistory(journeyId, { columns: dayActivity, index });
-      }
-    } else for (const activity of dayActivity) addHistory(activity.journeyId, activity);
-  }
-  for (const activity of journeyActivityOf(day)) addHistory(activity.journeyId, activity);
-
+  // The days before D, summarised once for the day (lookback.ts); D's own activity as objects.
+  const summary =
+    'settled' in lookback
+      ? lookback
+      : lookbackSummaryOf(lookback, { date: day.date, timeZone: day.config.timezone, lookbackDays });
+  const before = journeyLookbacks(summary, day.journeys);
+  const own = new Map(journeyActivityOf(day).map((activity) => [activity.journeyId, activity]));
   const reach = lookbackDays * DAY_MS;
+
   return building.map((session, index) => {
     const journeyId = day.sessions[index]?.journeyId ?? '';
     const from = session.start - reach;
-    let events = 0;
-    let intent = false;
-    for (const entry of history.get(journeyId) ?? []) {
-      events += countInLookback(entry, 'times', from, session.start);
-      if (!intent && countInLookback(entry, 'intentTimes', from, session.start) > 0) intent = true;
-    }
+    const earlier = before.get(journeyId);
+    const { events: daysBefore, intent: intentBefore } = earlier
+      ? lookbackBefore(earlier, session.start)
+      : { events: 0, intent: false };
+    const today = own.get(journeyId);
+    const events = daysBefore + (today ? countBetween(today.times, from, session.start) : 0);
+    const intent =
+      intentBefore || (today !== undefined && countBetween(today.intentTimes, from, session.start) > 0);
     return {
       journeyId,
       start: session.start,

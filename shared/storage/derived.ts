@@ -9,6 +9,9 @@
  * - `derived/site=<site>/dt=<day>/outcomes-prefix.columns.gz` — the folded exposure days of that day's
  *   `outcomes` window (shared/metrics/outcomes-window.ts), with the digest of what it was folded from:
  *   a cache the day's later runs start from, dropped with any erasure;
+ * - `derived/site=<site>/dt=<day>/lookback.columns.gz` — what the lookback covariates of that day's
+ *   sessions read of the days before it (shared/metrics/lookback.ts), with the digest of the activity it
+ *   was summarised from: a cache like the prefix, and dropped like it;
  * - `derived/site=<site>/ledger.columns.gz` — the customer ledger: every day's ledger part in one object,
  *   each with the ETag of the part it copies, so a run reads one object and one listing instead of one
  *   object per day; parts whose ETag changed are read again.
@@ -19,6 +22,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DERIVED_FORMAT, type LedgerOrder, type LedgerResponse } from '../metrics/derived';
+import type { LookbackSummary } from '../metrics/lookback';
 import type { OutcomesPrefix } from '../metrics/outcomes-window';
 import { isJsonObject } from '../metrics/properties';
 import type { ActivityColumns, NumberColumn, SessionColumns } from '../metrics/session-columns';
@@ -73,6 +77,10 @@ const OUTCOMES_PREFIX_NAME = 'outcomes-prefix.columns.gz';
 
 export function outcomesPrefixKeyFor(site: string, date: string): string {
   return `${DERIVED_ROOT}/site=${site}/dt=${date}/${OUTCOMES_PREFIX_NAME}`;
+}
+
+export function lookbackSummaryKeyFor(site: string, date: string): string {
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/lookback.columns.gz`;
 }
 
 export function customerLedgerKeyFor(site: string): string {
@@ -272,6 +280,36 @@ export async function getOutcomesPrefix(
     : undefined;
 }
 
+export interface StoredLookbackSummary {
+  format: typeof DERIVED_FORMAT;
+  site: string;
+  date: string;
+  /** What it was summarised from (shared/app/aggregate/across-days.ts `lookbackSummaryDigestOf`). */
+  digest: string;
+  summary: LookbackSummary;
+}
+
+export async function putLookbackSummary(
+  clients: StorageClients,
+  stored: StoredLookbackSummary,
+): Promise<void> {
+  await putGzip(clients, lookbackSummaryKeyFor(stored.site, stored.date), stored, 'columnar');
+}
+
+/** The day's lookback summary when it was summarised from what `digest` names; otherwise undefined. */
+export async function getLookbackSummary(
+  clients: StorageClients,
+  site: string,
+  date: string,
+  digest: string,
+): Promise<LookbackSummary | undefined> {
+  const value = await getGzip(clients, lookbackSummaryKeyFor(site, date), 'columnar');
+  const summary = value?.digest === digest ? value.summary : undefined;
+  return isJsonObject(summary) && Array.isArray(summary.journeys)
+    ? (summary as unknown as LookbackSummary)
+    : undefined;
+}
+
 /** The site's derived day objects, by day; any name, so objects of an earlier format go too. */
 async function derivedDayKeys(
   clients: StorageClients,
@@ -283,21 +321,24 @@ async function derivedDayKeys(
   });
 }
 
-/** Whether the key names a folded prefix: each may hold units of any day of its window. */
-const isOutcomesPrefix = (key: string) => /\/outcomes-prefix\.[a-z]+\.gz$/.test(key);
+/**
+ * Whether the key names a cache that copies other days: a folded prefix (units of any day of its
+ * window) or a lookback summary (the activity of the days before its own).
+ */
+const isAcrossDaysCache = (key: string) => /\/(outcomes-prefix|lookback)\.[a-z]+\.gz$/.test(key);
 
-/** Drops every folded prefix of the site (retention: they copy units of the days it prunes). */
+/** Drops every folded prefix and lookback summary of the site (retention: they copy pruned days). */
 export async function deleteOutcomesPrefixes(clients: StorageClients, site: string): Promise<void> {
   const keys = await derivedDayKeys(clients, site);
   await deleteObjects(
     clients,
-    keys.filter(({ key }) => isOutcomesPrefix(key)).map(({ key }) => key),
+    keys.filter(({ key }) => isAcrossDaysCache(key)).map(({ key }) => key),
   );
 }
 
 /**
- * Drops the days' derived objects, the customer ledger and every folded prefix (erasure: they hold
- * the erased user's ids, orders and units).
+ * Drops the days' derived objects, the customer ledger, every folded prefix and lookback summary
+ * (erasure: they hold the erased user's ids, orders and units).
  */
 export async function deleteDerivedDays(
   clients: StorageClients,
@@ -309,7 +350,7 @@ export async function deleteDerivedDays(
     customerLedgerKeyFor(site),
     ...legacyCustomerLedgerKeysFor(site),
     ...(await derivedDayKeys(clients, site))
-      .filter(({ day, key }) => erased.has(day) || isOutcomesPrefix(key))
+      .filter(({ day, key }) => erased.has(day) || isAcrossDaysCache(key))
       .map(({ key }) => key),
   ];
   await deleteObjects(clients, keys);

@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDay, runScheduledAggregation } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
+import { sessionsOfColumns } from '../../shared/metrics/session-columns';
 import { listObjects, putJson } from '../../shared/storage/archive';
 import {
   customerLedgerKeyFor,
   deleteDerivedDays,
+  getSessionsPart,
   legacyCustomerLedgerKeysFor,
 } from '../../shared/storage/derived';
 import { queryFigures } from '../../shared/storage/table';
@@ -108,10 +110,10 @@ async function computeAll(config: ReturnType<typeof siteConfigWithDefaults>): Pr
     await aggregateDay(stack.clients, config, date, { now: NOW });
 }
 
-async function prefixKeys(site: string): Promise<string[]> {
+async function cacheKeys(site: string, name: 'outcomes-prefix' | 'lookback'): Promise<string[]> {
   return (await listObjects(stack.clients, `derived/site=${site}/`))
     .map((object) => object.key)
-    .filter((key) => key.includes('/outcomes-prefix.'));
+    .filter((key) => key.includes(`/${name}.`));
 }
 
 async function documents(site: string): Promise<Map<string, FiguresDocument>> {
@@ -134,8 +136,9 @@ describe('a late order ten days back', () => {
     const again = await aggregateDay(stack.clients, config, LAST, { now: NOW });
     expect(again.exposureDaysFolded).toBe(0);
     expect(compareFigures(before.get(LAST)?.outcomes, again.figures.outcomes)).toEqual([]);
-    const prefixes = await prefixKeys(config.site);
-    expect(prefixes.length).toBeGreaterThan(20);
+    expect((await cacheKeys(config.site, 'outcomes-prefix')).length).toBeGreaterThan(20);
+    // Each figure day keeps the lookback summary of its sessions (metrics/lookback.ts).
+    expect((await cacheKeys(config.site, 'lookback')).length).toBeGreaterThan(20);
 
     await sendAt(stack.clients, writeKey, LATER.getTime(), [lateOrderEvent()]);
     const run = await runScheduledAggregation(stack.clients, { now: new Date(LATER.getTime() + 120_000) });
@@ -191,15 +194,60 @@ describe('a late order ten days back', () => {
       expect(differences, `${date}:\n${differences.join('\n')}`).toEqual([]);
     }
 
-    // Erasure drops every folded prefix of the site (each holds units of its window's journeys), the
-    // customer ledger, and the one an earlier version kept as JSON.
+    // Erasure drops every folded prefix of the site (each holds units of its window's journeys), every
+    // lookback summary (each holds the activity of the days before its own), the customer ledger,
+    // and the one an earlier version kept as JSON.
     const legacy = legacyCustomerLedgerKeysFor(config.site);
     await putJson(stack.clients, legacy[0] ?? '', { orders: [] });
     await deleteDerivedDays(stack.clients, config.site, [LATE_ORDER_DAY]);
-    expect(await prefixKeys(config.site)).toEqual([]);
+    expect(await cacheKeys(config.site, 'outcomes-prefix')).toEqual([]);
+    expect(await cacheKeys(config.site, 'lookback')).toEqual([]);
     const left = (await listObjects(stack.clients, `derived/site=${config.site}/`)).map((o) => o.key);
     expect(left).not.toContain(customerLedgerKeyFor(config.site));
     expect(left).not.toContain(legacy[0]);
     expect(left.filter((key) => key.includes(`/dt=${LATE_ORDER_DAY}/`))).toEqual([]);
   }, 240_000);
+});
+
+describe('late activity on a lookback day', () => {
+  it("gives the next day's sessions the depth and intent it adds (the day's lookback summary is summarised again)", async () => {
+    const config = siteConfigWithDefaults({
+      site: 'lookback-shop',
+      timezone: 'UTC',
+      touchpoints,
+      outcomes: { lookbackDays: 1 },
+    });
+    const { writeKey } = await stack.createSite(config);
+    const dayBefore = '2026-11-19';
+    const page = (date: string, time: string, id: string) => ({
+      type: 'page',
+      name: 'Home',
+      userId: 'returning',
+      messageId: id,
+      timestamp: iso(date, time),
+    });
+    await sendAt(stack.clients, writeKey, Date.parse(iso(dayBefore, '21:00:00')), [
+      page(dayBefore, '20:00:00', 'before-1'),
+    ]);
+    await sendAt(stack.clients, writeKey, Date.parse(iso(LAST, '13:00:00')), [
+      page(LAST, '12:00:00', 'on-d'),
+    ]);
+    const covariates = async () => {
+      const part = await getSessionsPart(stack.clients, config.site, LAST);
+      if (!part) throw new Error(`no sessions record for ${LAST}`);
+      return sessionsOfColumns(part.sessions).map((session) => [session.depth, session.intent]);
+    };
+    for (const date of [dayBefore, LAST]) await aggregateDay(stack.clients, config, date, { now: NOW });
+    expect(await covariates()).toEqual([['1-4', false]]);
+
+    // 20 more views and a cart add on the day before, archived only now.
+    const late: Record<string, unknown>[] = Array.from({ length: 20 }, (_, i) =>
+      page(dayBefore, `20:${String(10 + i)}:00`, `late-${i}`),
+    );
+    late.push({ ...page(dayBefore, '20:40:00', 'late-add'), type: 'track', event: 'Product Added' });
+    await sendAt(stack.clients, writeKey, NOW.getTime(), late);
+    for (const date of [dayBefore, LAST]) await aggregateDay(stack.clients, config, date, { now: LATER });
+
+    expect(await covariates()).toEqual([['20+', true]]);
+  }, 120_000);
 });

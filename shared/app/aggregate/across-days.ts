@@ -15,6 +15,7 @@ import type { CustomerLedger } from '../../metrics/derived';
 import { DERIVED_FORMAT, type DerivedDay } from '../../metrics/derived';
 import { derivedDayOf } from '../../metrics/derived-day';
 import type { AcrossDaysInput } from '../../metrics/figures';
+import { type LookbackSummary, lookbackSummaryOf } from '../../metrics/lookback';
 import {
   exposureWindowOf,
   type OutcomesFigures,
@@ -27,12 +28,14 @@ import {
   getActivityPart,
   getCustomerLedger,
   getLedgerPart,
+  getLookbackSummary,
   getOutcomesPrefix,
   getSessionsPart,
   listArchiveDays,
   listLedgerParts,
   putCustomerLedger,
   putDerivedParts,
+  putLookbackSummary,
   putOutcomesPrefix,
   type StoredLedgerPart,
 } from '../../storage/derived';
@@ -121,6 +124,46 @@ async function lookbackActivity(
     lookbackDaysOf(date, config).map((day) => getActivityPart(clients, config.site, day)),
   );
   return found.flatMap((part) => (part ? [part.activity] : []));
+}
+
+/** What a lookback summary of `date` is summarised from: the rules and the lookback days' activity. */
+export function lookbackSummaryDigestOf(
+  date: string,
+  config: SiteConfig,
+  parts: ReadonlyMap<string, Pick<StoredLedgerPart, 'activityDigest'>>,
+): string {
+  return digestOf([
+    DERIVED_FORMAT,
+    config.timezone,
+    config.outcomes.lookbackDays,
+    lookbackDigestOf(date, config, parts),
+  ]);
+}
+
+/**
+ * The lookback of `date`'s sessions (metrics/lookback.ts): summarised from the lookback days'
+ * activity by the day's first run and stored, read as it is by the day's later runs.
+ */
+async function lookbackOf(
+  clients: StorageClients,
+  config: SiteConfig,
+  date: string,
+  parts: ReadonlyMap<string, Pick<StoredLedgerPart, 'activityDigest'>>,
+): Promise<LookbackSummary> {
+  const site = config.site;
+  const digest = lookbackSummaryDigestOf(date, config, parts);
+  const stored = await getLookbackSummary(clients, site, date, digest);
+  if (stored) return stored;
+  const summary = lookbackSummaryOf(await lookbackActivity(clients, config, date), {
+    date,
+    timeZone: config.timezone,
+    lookbackDays: config.outcomes.lookbackDays,
+  });
+  // A cache: a run that fails to write it only makes the next one summarise again.
+  await putLookbackSummary(clients, { format: DERIVED_FORMAT, site, date, digest, summary }).catch(
+    () => undefined,
+  );
+  return summary;
 }
 
 export interface PreparedDays {
@@ -221,7 +264,7 @@ export async function buildDerivedRecord(
   return { ...stored.ledger, etag: ledgerEtag };
 }
 
-/** What the figure day reads of the other days up front: their ledger parts and its lookback. */
+/** What the figure day reads of the other days up front: their ledger parts and its lookback summary. */
 export async function acrossDaysInput(
   clients: StorageClients,
   config: SiteConfig,
@@ -231,7 +274,7 @@ export async function acrossDaysInput(
   return {
     ledgerParts: [...parts.values()],
     exposureDays: [],
-    lookback: await lookbackActivity(clients, config, date),
+    lookback: await lookbackOf(clients, config, date, parts),
   };
 }
 

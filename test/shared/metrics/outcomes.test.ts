@@ -13,6 +13,7 @@ import {
 } from '../../../shared/metrics/derived';
 import { derivedDayOf } from '../../../shared/metrics/derived-day';
 import { linksFromEvents } from '../../../shared/metrics/links';
+import { type LookbackSummary, lookbackSummaryOf } from '../../../shared/metrics/lookback';
 import {
   exposureWindowOf,
   journeyActivityOf,
@@ -168,6 +169,10 @@ describe('outcomeSessionsOf (metrics.md §7 "Stages", "Units", "Stratum")', () =
       (activity) => decodeColumnar(encodeColumnar(activityColumnsOf(activity))) as ActivityColumns,
     );
     expect(outcomeSessionsOf(context, stored, lookbackDays)).toEqual(sessions);
+    // And so does their summary for D as the day's later runs read it (stored columns).
+    const summary = lookbackSummaryOf(stored, { date: day, timeZone: cfg.timezone, lookbackDays });
+    const storedSummary = decodeColumnar(encodeColumnar(summary)) as LookbackSummary;
+    expect(outcomeSessionsOf(context, storedSummary, lookbackDays)).toEqual(sessions);
     return sessions;
   };
 
