@@ -24,6 +24,7 @@ import {
 } from '../../metrics/outcomes';
 import { type ActivityColumns, activityColumnsOf, sessionColumnsOf } from '../../metrics/session-columns';
 import type { StorageClients } from '../../storage/clients';
+import { encodeColumnar } from '../../storage/columnar';
 import {
   getActivityPart,
   getCustomerLedger,
@@ -63,16 +64,23 @@ export function lookbackDigestOf(
   return digestOf(lookbackDaysOf(date, config).map((day) => [day, parts.get(day)?.activityDigest ?? null]));
 }
 
+/** The digest of columns (session-columns.ts) by their encoding: hashing JSON of them cost seconds. */
+function columnsDigestOf(columns: unknown): string {
+  return createHash('sha256').update(encodeColumnar(columns)).digest('hex').slice(0, 32);
+}
+
 /** The stored form of a derived record, with its digests. */
 export function storedPartsOf(
   derived: DerivedDay,
   config: SiteConfig,
   parts: ReadonlyMap<string, Pick<StoredLedgerPart, 'activityDigest'>>,
 ) {
-  const activityDigest = digestOf(derived.activity);
+  const sessionColumns = sessionColumnsOf(derived.sessions);
+  const activityColumns = activityColumnsOf(derived.activity);
+  const activityDigest = columnsDigestOf(activityColumns);
   const ledgerDigest = digestOf([derived.orders, derived.responses]);
   const lookbackDigest = lookbackDigestOf(derived.date, config, parts);
-  const build = digestOf([activityDigest, ledgerDigest, lookbackDigest, digestOf(derived.sessions)]);
+  const build = digestOf([activityDigest, ledgerDigest, lookbackDigest, columnsDigestOf(sessionColumns)]);
   const ledger: StoredLedgerPart = {
     format: derived.format,
     site: derived.site,
@@ -90,8 +98,8 @@ export function storedPartsOf(
     site: derived.site,
     date: derived.date,
     build,
-    sessions: sessionColumnsOf(derived.sessions),
-    activity: activityColumnsOf(derived.activity),
+    sessions: sessionColumns,
+    activity: activityColumns,
   };
   return { ledger, sessions };
 }
