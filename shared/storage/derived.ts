@@ -250,6 +250,18 @@ export async function putCustomerLedger(
   return (await putGzip(clients, customerLedgerKeyFor(ledger.site), { ...ledger, parts }, 'columnar')).bytes;
 }
 
+/** A cache's `field` when the cache was made from what `digest` names; otherwise undefined. */
+async function getDigested(
+  clients: StorageClients,
+  key: string,
+  digest: string,
+  field: string,
+): Promise<{ [key: string]: unknown } | undefined> {
+  const value = await getGzip(clients, key, 'columnar');
+  const held = value?.digest === digest ? value[field] : undefined;
+  return isJsonObject(held) ? held : undefined;
+}
+
 export interface StoredOutcomesPrefix {
   format: typeof DERIVED_FORMAT;
   site: string;
@@ -273,9 +285,8 @@ export async function getOutcomesPrefix(
   date: string,
   digest: string,
 ): Promise<OutcomesPrefix | undefined> {
-  const value = await getGzip(clients, outcomesPrefixKeyFor(site, date), 'columnar');
-  const prefix = value?.digest === digest ? value.prefix : undefined;
-  return isJsonObject(prefix) && isJsonObject(prefix.pending) && Array.isArray(prefix.pending.journeys)
+  const prefix = await getDigested(clients, outcomesPrefixKeyFor(site, date), digest, 'prefix');
+  return prefix && isJsonObject(prefix.pending) && Array.isArray(prefix.pending.journeys)
     ? (prefix as unknown as OutcomesPrefix)
     : undefined;
 }
@@ -303,11 +314,8 @@ export async function getLookbackSummary(
   date: string,
   digest: string,
 ): Promise<LookbackSummary | undefined> {
-  const value = await getGzip(clients, lookbackSummaryKeyFor(site, date), 'columnar');
-  const summary = value?.digest === digest ? value.summary : undefined;
-  return isJsonObject(summary) && Array.isArray(summary.journeys)
-    ? (summary as unknown as LookbackSummary)
-    : undefined;
+  const summary = await getDigested(clients, lookbackSummaryKeyFor(site, date), digest, 'summary');
+  return summary && Array.isArray(summary.journeys) ? (summary as unknown as LookbackSummary) : undefined;
 }
 
 /** The site's derived day objects, by day; any name, so objects of an earlier format go too. */

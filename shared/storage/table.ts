@@ -6,6 +6,7 @@ import { type SiteConfig, siteConfigSchema } from '../config/site';
 import { type IdentityLinkCandidate, type JourneyEntry, journeySegmentsOf } from '../events/ingest';
 import type { NormalizedEvent } from '../events/types';
 import type { FiguresDocument } from '../metrics/figures';
+import { figuresDocumentOf } from '../metrics/figures-schema';
 import type { StorageClients } from './clients';
 import { batchGet, batchWrite, queryAll, queryPrefix, sendConditional } from './dynamo';
 import { DYNAMO_LIMITS, itemBytes, splitBySize } from './item-size';
@@ -536,5 +537,8 @@ export async function queryFigures(
       ':to': dayRange(from, to).to,
     },
   });
-  return items.map((item) => item.figures as FiguresDocument);
+  return items.map((item) => {
+    const date = parseKey({ pk: sitePartition(site), sk: String(item.sk) });
+    return figuresDocumentOf(item.figures, `${site} on ${date.kind === 'day' ? date.date : String(item.sk)}`);
+  });
 }

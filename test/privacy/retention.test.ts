@@ -146,8 +146,9 @@ describe('roxtrail prune', () => {
         days: [OLD_DAY, OLD_RECEIVED_DAY],
         // Hour 10's two objects were compacted into one by the aggregation; hour 11; one rejected/;
         // the aggregation's two hour partials with their copies digests, the day's link snapshot and
-        // its actor index; the day's derived record (sessions, activity and ledger parts).
-        objectsDeleted: 12,
+        // its actor index; the day's derived record (sessions, activity and ledger parts) and the
+        // lookback summary its run kept.
+        objectsDeleted: 13,
       },
     ]);
     expect(await stack.archivedKeys(`rejected/site=ret-one/dt=${OLD_RECEIVED_DAY}/`)).toEqual([]);
