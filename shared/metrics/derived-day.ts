@@ -3,7 +3,8 @@
 import { ledgerPartOf } from './customers';
 import type { DayContext } from './day';
 import { DERIVED_FORMAT, type DerivedDay } from './derived';
-import { journeyActivityOf, type LookbackDay, type LookbackSummary, outcomeSessionsOf } from './outcomes';
+import type { LookbackDay, LookbackSummary } from './lookback';
+import { journeyActivityOf, outcomeSessionsOf } from './outcomes';
 
 /**
  * The derived record of `day`. `lookback` holds the `activity` of the days before it, as many as

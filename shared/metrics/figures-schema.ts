@@ -1,5 +1,5 @@
 /**
- * The figures document as it is read back from storage (DynamoDB items, S3 reports): checked against
+ * The figures document as it is read back from DynamoDB (storage/table.ts queryFigures): checked against
  * the contract's shape (metrics.md "Figures JSON") before anything serves it, so an item written by
  * hand, truncated or of another kind fails with its site and day named instead of surfacing later
  * as a missing field in the dashboard or an alert rule that never fires.

@@ -17,12 +17,8 @@ import { derivedDayOf } from './derived-day';
 import { type ExperienceFigures, experienceFigures, surveyResponses } from './experience';
 import { type ExperimentFigures, experimentFigures } from './experiments';
 import { type FunnelFigures, funnelFigures } from './funnel';
-import {
-  type LookbackDay,
-  type LookbackSummary,
-  type OutcomesFigures,
-  outcomesFiguresOfColumns,
-} from './outcomes';
+import type { LookbackDay, LookbackSummary } from './lookback';
+import { type OutcomesFigures, outcomesFiguresOfColumns } from './outcomes';
 import { type QualityFigures, qualityFigures } from './quality';
 import { type RoxFigures, roxFigures } from './rox';
 import { type SalesFigures, salesFigures } from './sales';

@@ -22,10 +22,8 @@ export const DEPTH_CAP = 20;
 export type LookbackDay = readonly JourneyActivity[] | ActivityColumns;
 
 export interface LookbackSummary {
-  /** Start and end of D (epoch ms) and l × 24 h: what the summary holds for. */
+  /** Start of D (epoch ms): the edge times are kept relative to it, less l × 24 h. */
   startOfDay: number;
-  endOfDay: number;
-  reach: number;
   journeys: string[];
   /** Per journey: min(20, settled activity events) × 2 + (a settled intent event ? 1 : 0). */
   settled: NumberColumn;
@@ -106,8 +104,6 @@ export function lookbackSummaryOf(
   }
   const summary: Growing<LookbackSummary> = {
     startOfDay,
-    endOfDay,
-    reach,
     journeys: [],
     settled: [],
     edgeOffsets: [0],

@@ -30,8 +30,6 @@ import {
 } from './outcomes-window';
 import { type SessionColumns, sessionColumnsOf } from './session-columns';
 
-export type { LookbackDay, LookbackSummary } from './lookback';
-
 export type { OutcomesPrefix, OutcomeTouchpointFigures, Verdict } from './outcomes-window';
 
 const DAY_MS = 86_400_000;

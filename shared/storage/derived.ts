@@ -336,7 +336,7 @@ async function derivedDayKeys(
 const isAcrossDaysCache = (key: string) => /\/(outcomes-prefix|lookback)\.[a-z]+\.gz$/.test(key);
 
 /** Drops every folded prefix and lookback summary of the site (retention: they copy pruned days). */
-export async function deleteOutcomesPrefixes(clients: StorageClients, site: string): Promise<void> {
+export async function deleteAcrossDaysCaches(clients: StorageClients, site: string): Promise<void> {
   const keys = await derivedDayKeys(clients, site);
   await deleteObjects(
     clients,

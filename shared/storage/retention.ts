@@ -11,7 +11,7 @@ import type { StorageClients } from './clients';
 import {
   customerLedgerKeyFor,
   DERIVED_ROOT,
-  deleteOutcomesPrefixes,
+  deleteAcrossDaysCaches,
   legacyCustomerLedgerKeysFor,
 } from './derived';
 
@@ -58,7 +58,7 @@ export async function pruneArchive(
       customerLedgerKeyFor(config.site),
       ...legacyCustomerLedgerKeysFor(config.site),
     ]);
-    await deleteOutcomesPrefixes(clients, config.site);
+    await deleteAcrossDaysCaches(clients, config.site);
   }
   summary.days = [...pruned].sort();
   return summary;

@@ -135,7 +135,7 @@ async function lookbackActivity(
 }
 
 /** What a lookback summary of `date` is summarised from: the rules and the lookback days' activity. */
-export function lookbackSummaryDigestOf(
+function lookbackSummaryDigestOf(
   date: string,
   config: SiteConfig,
   parts: ReadonlyMap<string, Pick<StoredLedgerPart, 'activityDigest'>>,
