@@ -17,13 +17,14 @@ export function derivedDayOf(
 ): DerivedDay {
   const lookbackDays = day.config.outcomes.lookbackDays;
   const { orders, responses } = ledgerPartOf(day);
+  const activity = journeyActivityOf(day);
   return {
     format: DERIVED_FORMAT,
     site: day.config.site,
     date: day.date,
     lookbackDays,
-    sessions: outcomeSessionsOf(day, lookback, lookbackDays),
-    activity: journeyActivityOf(day),
+    sessions: outcomeSessionsOf(day, lookback, lookbackDays, activity),
+    activity,
     orders,
     responses,
   };

@@ -88,9 +88,7 @@ export interface DerivedDay {
 
 /** Every order and NPS response of a site, merged from its days. */
 export interface CustomerLedger {
-  /** Orders by time (then order id): the first event of each `order_id` over every day. */
-  orders: LedgerOrder[];
-  /** The same orders by journey, each list by time. */
+  /** The first event of each `order_id` over every day, by journey, each list by time (then order id). */
   ordersByJourney: Map<string, LedgerOrder[]>;
   /** NPS responses by time. */
   responses: LedgerResponse[];
@@ -109,7 +107,10 @@ function byTimeThenId(a: LedgerOrder, b: LedgerOrder): number {
  */
 export function buildLedger(
   days: readonly { orders: readonly LedgerOrder[]; responses: readonly LedgerResponse[] }[],
-): CustomerLedger {
+): CustomerLedger & {
+  /** The orders by time (then order id). */
+  orders: LedgerOrder[];
+} {
   const firstById = new Map<string, LedgerOrder>();
   const orders: LedgerOrder[] = [];
   const responses: LedgerResponse[] = [];

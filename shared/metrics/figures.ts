@@ -6,17 +6,12 @@ import { type CheckoutFigures, checkoutFigures } from './checkouts';
 import { type CustomersFigures, customersFigures } from './customers';
 import { buildDayContext, type DayContext } from './day';
 import type { EarlierCopies } from './dedup';
-import {
-  buildLedger,
-  type CustomerLedger,
-  type DerivedDay,
-  type LedgerOrder,
-  type LedgerResponse,
-} from './derived';
+import type { CustomerLedger, DerivedDay } from './derived';
 import { derivedDayOf } from './derived-day';
 import { type ExperienceFigures, experienceFigures, surveyResponses } from './experience';
 import { type ExperimentFigures, experimentFigures } from './experiments';
 import { type FunnelFigures, funnelFigures } from './funnel';
+import { customerLedgerOf, EMPTY_LEDGER_BASE, type LedgerBase } from './ledger-base';
 import type { LookbackDay, LookbackSummary } from './lookback';
 import { type OutcomesFigures, outcomesFiguresOfColumns } from './outcomes';
 import { type QualityFigures, qualityFigures } from './quality';
@@ -74,8 +69,8 @@ export interface FiguresDocument {
  * records (derived.ts). D's own record comes from D's events.
  */
 export interface AcrossDaysInput {
-  /** The orders and NPS responses of every other day of the site (any order). */
-  ledgerParts: readonly { orders: readonly LedgerOrder[]; responses: readonly LedgerResponse[] }[];
+  /** The orders and NPS responses of every day of the site before D, merged (ledger-base.ts `ledgerBaseOf`). */
+  ledgerBase: LedgerBase;
   /**
    * The sessions of the exposure window's days (outcomes.ts exposureWindowOf), as stored; the
    * aggregator leaves this empty and adds them one at a time instead.
@@ -160,7 +155,7 @@ export function prepareFigureDay(input: FiguresInput): PreparedFigureDay {
   });
   const across = input.acrossDays;
   const derived = derivedDayOf(day, across?.lookback ?? []);
-  return { day, derived, ledger: buildLedger([...(across?.ledgerParts ?? []), derived]) };
+  return { day, derived, ledger: customerLedgerOf(across?.ledgerBase ?? EMPTY_LEDGER_BASE, derived) };
 }
 
 /** The figures document of a prepared day, with its `outcomes` computed. */

@@ -182,11 +182,19 @@ export interface OutcomesPrefix {
 class JourneyVectors {
   readonly heads = new Map<number, number>();
   length = 0;
-  t = new Int32Array(1024);
-  d = new Int32Array(1024);
-  next = new Int32Array(1024);
-  n = new Float64Array(1024);
-  s = new Float64Array(1024);
+  t: Int32Array;
+  d: Int32Array;
+  next: Int32Array;
+  n: Float64Array;
+  s: Float64Array;
+
+  constructor(capacity = 1024) {
+    this.t = new Int32Array(capacity);
+    this.d = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.n = new Float64Array(capacity);
+    this.s = new Float64Array(capacity);
+  }
 
   add(journey: number, t: number, d: number, count: number, sum: number): void {
     const head = this.heads.get(journey);
@@ -212,6 +220,27 @@ class JourneyVectors {
     this.next[entry] = head ?? -1;
     this.heads.set(journey, entry);
     this.length += 1;
+  }
+
+  /**
+   * Adds the stored entries `[from, to)` of `columns` to the journey, new (t, d) pairs of it, linked
+   * as `append` one at a time would link them.
+   */
+  appendStored(journey: number, columns: VectorColumns, from: number, to: number): void {
+    if (to <= from) return;
+    while (this.length + (to - from) > this.t.length) this.grow();
+    const first = this.length;
+    const head = this.heads.get(journey) ?? -1;
+    for (let e = from; e < to; e += 1) {
+      const entry = first + (e - from);
+      this.t[entry] = columns.t[e] ?? 0;
+      this.d[entry] = columns.d[e] ?? 0;
+      this.n[entry] = columns.n[e] ?? 0;
+      this.s[entry] = columns.s[e] ?? 0;
+      this.next[entry] = entry === first ? head : entry - 1;
+    }
+    this.length = first + (to - from);
+    this.heads.set(journey, this.length - 1);
   }
 
   private grow(): void {
@@ -268,7 +297,7 @@ export class WindowStatistics {
   private readonly journeyHashes: number[] = [];
   readonly sums: StrataSums[];
   readonly naive: NaiveSums[];
-  readonly vectors = new JourneyVectors();
+  readonly vectors: JourneyVectors;
   readonly centers: NumberColumn[];
   readonly gram: GramColumns[];
 
@@ -277,6 +306,8 @@ export class WindowStatistics {
     prefix?: OutcomesPrefix,
   ) {
     const count = settings.priced.length;
+    // Room for the prefix's entries and what the day adds: no doubling while they are copied in.
+    this.vectors = new JourneyVectors(Math.max(1024, Math.ceil((prefix?.open.t.length ?? 0) * 1.25)));
     for (const name of prefix?.channels ?? []) this.channelId(name);
     const strata = prefix?.strata ?? [];
     for (let s = 0; s < strata.length; s += 1) this.stratumId(strata[s] ?? 0);
@@ -306,8 +337,7 @@ export class WindowStatistics {
     for (let j = 0; j < open.journeys.length; j += 1) {
       const journey = this.journeyId(open.journeys[j] ?? 0);
       // A journey's entries are stored once each: appended, not searched for.
-      for (let e = open.offsets[j] ?? 0; e < (open.offsets[j + 1] ?? 0); e += 1)
-        this.vectors.append(journey, open.t[e] ?? 0, open.d[e] ?? 0, open.n[e] ?? 0, open.s[e] ?? 0);
+      this.vectors.appendStored(journey, open, open.offsets[j] ?? 0, open.offsets[j + 1] ?? 0);
     }
     const { startOfDay, endOfDay, horizonMs } = settings;
     const pending = prefix.pending;

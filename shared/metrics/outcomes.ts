@@ -118,12 +118,13 @@ interface Building {
  * D's sessions (in `day.sessions` order) with their landmarks, first exposures and lookback
  * covariates: `depth` and `intent` over the journey's activity events with time in
  * [session start − lookbackDays × 24 h, session start) — D's own and those of the `lookback` days
- * (their activity, or their summary for D: lookback.ts).
+ * (their activity, or their summary for D: lookback.ts). `activity`: D's own, when the caller has it.
  */
 export function outcomeSessionsOf(
   day: DayContext,
   lookback: readonly LookbackDay[] | LookbackSummary,
   lookbackDays: number,
+  activity: readonly JourneyActivity[] = journeyActivityOf(day),
 ): OutcomeSession[] {
   const building: Building[] = day.sessions.map(() => ({
     start: Number.NaN,
@@ -160,7 +161,7 @@ export function outcomeSessionsOf(
       ? lookback
       : lookbackSummaryOf(lookback, { date: day.date, timeZone: day.config.timezone, lookbackDays });
   const before = journeyLookbacks(summary, day.journeys);
-  const own = new Map(journeyActivityOf(day).map((activity) => [activity.journeyId, activity]));
+  const own = new Map(activity.map((journey) => [journey.journeyId, journey]));
   const reach = lookbackDays * DAY_MS;
 
   return building.map((session, index) => {

@@ -22,6 +22,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DERIVED_FORMAT, type LedgerOrder, type LedgerResponse } from '../metrics/derived';
+import type { LedgerBase } from '../metrics/ledger-base';
 import type { LookbackSummary } from '../metrics/lookback';
 import type { OutcomesPrefix } from '../metrics/outcomes-window';
 import { isJsonObject } from '../metrics/properties';
@@ -87,9 +88,22 @@ export function customerLedgerKeyFor(site: string): string {
   return `${DERIVED_ROOT}/site=${site}/ledger.columns.gz`;
 }
 
+export function ledgerIndexKeyFor(site: string): string {
+  return `${DERIVED_ROOT}/site=${site}/ledger-index.json.gz`;
+}
+
+export function ledgerBaseKeyFor(site: string, date: string): string {
+  return `${DERIVED_ROOT}/site=${site}/dt=${date}/ledger-base.columns.gz`;
+}
+
 /** Where the customer ledger was kept as JSON (DERIVED_FORMAT ≤ 5): dropped with it. */
 export function legacyCustomerLedgerKeysFor(site: string): string[] {
   return [`${DERIVED_ROOT}/site=${site}/ledger.json.gz`];
+}
+
+/** The site's customer ledger objects: the ledger, its index and where it was kept before. */
+export function siteLedgerKeysFor(site: string): string[] {
+  return [customerLedgerKeyFor(site), ledgerIndexKeyFor(site), ...legacyCustomerLedgerKeysFor(site)];
 }
 
 type Encoding = 'json' | 'columnar';
@@ -238,7 +252,11 @@ export async function getCustomerLedger(
   return { format: DERIVED_FORMAT, site, parts };
 }
 
-/** Stores the customer ledger, its orders and responses as columns. */
+/**
+ * Stores the customer ledger, its orders and responses as columns, then its index: the parts without
+ * their orders, which is all a run reads of it while the parts are current and the day's ledger base
+ * (`getLedgerBase`) is stored.
+ */
 export async function putCustomerLedger(
   clients: StorageClients,
   ledger: CustomerLedgerObject,
@@ -247,7 +265,63 @@ export async function putCustomerLedger(
     ...part,
     ledger: packLedger({ orders, responses }),
   }));
-  return (await putGzip(clients, customerLedgerKeyFor(ledger.site), { ...ledger, parts }, 'columnar')).bytes;
+  const written = await putGzip(clients, customerLedgerKeyFor(ledger.site), { ...ledger, parts }, 'columnar');
+  await putLedgerIndex(clients, ledger);
+  return written.bytes;
+}
+
+/** Stores the index of the customer ledger `ledger` (stored as it is). */
+export async function putLedgerIndex(clients: StorageClients, ledger: CustomerLedgerObject): Promise<void> {
+  const index: LedgerIndex = {
+    format: DERIVED_FORMAT,
+    site: ledger.site,
+    parts: ledger.parts.map(({ orders, responses, ...header }) => header),
+  };
+  await putGzip(clients, ledgerIndexKeyFor(ledger.site), index);
+}
+
+/** A ledger part without its orders and responses: what says whether it is current. */
+export type LedgerPartHeader = Omit<StoredLedgerPart, 'orders' | 'responses'>;
+
+export interface LedgerIndex {
+  format: typeof DERIVED_FORMAT;
+  site: string;
+  parts: (LedgerPartHeader & { etag: string })[];
+}
+
+/** The index of the customer ledger (`putCustomerLedger`); undefined when there is none or it is unreadable. */
+export async function getLedgerIndex(
+  clients: StorageClients,
+  site: string,
+): Promise<LedgerIndex | undefined> {
+  const value = await getGzip(clients, ledgerIndexKeyFor(site));
+  return value && Array.isArray(value.parts) ? (value as unknown as LedgerIndex) : undefined;
+}
+
+export interface StoredLedgerBase {
+  format: typeof DERIVED_FORMAT;
+  site: string;
+  date: string;
+  /** What it was merged from (shared/app/aggregate/across-days.ts `ledgerBaseDigestOf`). */
+  digest: string;
+  base: LedgerBase;
+}
+
+export async function putLedgerBase(clients: StorageClients, stored: StoredLedgerBase): Promise<void> {
+  await putGzip(clients, ledgerBaseKeyFor(stored.site, stored.date), stored, 'columnar');
+}
+
+/** The ledger of the days before `date` when it was merged from what `digest` names; otherwise undefined. */
+export async function getLedgerBase(
+  clients: StorageClients,
+  site: string,
+  date: string,
+  digest: string,
+): Promise<LedgerBase | undefined> {
+  const base = await getDigested(clients, ledgerBaseKeyFor(site, date), digest, 'base');
+  return base && Array.isArray(base.journeys) && typeof base.ids === 'string'
+    ? (base as unknown as LedgerBase)
+    : undefined;
 }
 
 /** A cache's `field` when the cache was made from what `digest` names; otherwise undefined. */
@@ -331,11 +405,15 @@ async function derivedDayKeys(
 
 /**
  * Whether the key names a cache that copies other days: a folded prefix (units of any day of its
- * window) or a lookback summary (the activity of the days before its own).
+ * window), a lookback summary (the activity of the days before its own) or a ledger base (their
+ * orders).
  */
-const isAcrossDaysCache = (key: string) => /\/(outcomes-prefix|lookback)\.[a-z]+\.gz$/.test(key);
+const isAcrossDaysCache = (key: string) => /\/(outcomes-prefix|lookback|ledger-base)\.[a-z]+\.gz$/.test(key);
 
-/** Drops every folded prefix and lookback summary of the site (retention: they copy pruned days). */
+/**
+ * Drops every folded prefix, lookback summary and ledger base of the site (retention: they copy
+ * pruned days).
+ */
 export async function deleteAcrossDaysCaches(clients: StorageClients, site: string): Promise<void> {
   const keys = await derivedDayKeys(clients, site);
   await deleteObjects(
@@ -355,8 +433,7 @@ export async function deleteDerivedDays(
 ): Promise<number> {
   const erased = new Set(days);
   const keys = [
-    customerLedgerKeyFor(site),
-    ...legacyCustomerLedgerKeysFor(site),
+    ...siteLedgerKeysFor(site),
     ...(await derivedDayKeys(clients, site))
       .filter(({ day, key }) => erased.has(day) || isAcrossDaysCache(key))
       .map(({ key }) => key),

@@ -8,12 +8,7 @@ import { addDays, localDate } from '../time';
 import { ACTOR_INDEX_ROOT } from './actor-index';
 import { dayOfKey, deleteObjects, listObjects } from './archive';
 import type { StorageClients } from './clients';
-import {
-  customerLedgerKeyFor,
-  DERIVED_ROOT,
-  deleteAcrossDaysCaches,
-  legacyCustomerLedgerKeysFor,
-} from './derived';
+import { DERIVED_ROOT, deleteAcrossDaysCaches, siteLedgerKeysFor } from './derived';
 
 /** The first day kept: today (site-local) minus retentionDays. */
 export function retentionCutoff(config: Pick<SiteConfig, 'timezone' | 'retentionDays'>, now: Date): string {
@@ -54,10 +49,7 @@ export async function pruneArchive(
   // The customer ledger copies the pruned days' orders, folded prefixes their units: rebuilt from
   // the parts that remain.
   if (pruned.size > 0) {
-    await deleteObjects(clients, [
-      customerLedgerKeyFor(config.site),
-      ...legacyCustomerLedgerKeysFor(config.site),
-    ]);
+    await deleteObjects(clients, siteLedgerKeysFor(config.site));
     await deleteAcrossDaysCaches(clients, config.site);
   }
   summary.days = [...pruned].sort();

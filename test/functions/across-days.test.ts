@@ -9,11 +9,12 @@ import { aggregateDay, runScheduledAggregation } from '../../shared/app/aggregat
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { sessionsOfColumns } from '../../shared/metrics/session-columns';
-import { listObjects, putJson } from '../../shared/storage/archive';
+import { findObjectBytes, listObjects, putJson } from '../../shared/storage/archive';
 import {
   customerLedgerKeyFor,
   deleteDerivedDays,
   getSessionsPart,
+  ledgerIndexKeyFor,
   legacyCustomerLedgerKeysFor,
 } from '../../shared/storage/derived';
 import { queryFigures } from '../../shared/storage/table';
@@ -110,7 +111,10 @@ async function computeAll(config: ReturnType<typeof siteConfigWithDefaults>): Pr
     await aggregateDay(stack.clients, config, date, { now: NOW });
 }
 
-async function cacheKeys(site: string, name: 'outcomes-prefix' | 'lookback'): Promise<string[]> {
+async function cacheKeys(
+  site: string,
+  name: 'outcomes-prefix' | 'lookback' | 'ledger-base',
+): Promise<string[]> {
   return (await listObjects(stack.clients, `derived/site=${site}/`))
     .map((object) => object.key)
     .filter((key) => key.includes(`/${name}.`));
@@ -139,6 +143,14 @@ describe('a late order ten days back', () => {
     expect((await cacheKeys(config.site, 'outcomes-prefix')).length).toBeGreaterThan(20);
     // Each figure day keeps the lookback summary of its sessions (metrics/lookback.ts).
     expect((await cacheKeys(config.site, 'lookback')).length).toBeGreaterThan(20);
+    // …and the ledger of the days before it, merged (metrics/ledger-base.ts).
+    expect((await cacheKeys(config.site, 'ledger-base')).length).toBeGreaterThan(20);
+    // The scheduled run computes yesterday and today: the customer ledger keeps the parts of both
+    // runs' days, so neither writes it again while they are current.
+    const ledgerBytes = () => findObjectBytes(stack.clients, customerLedgerKeyFor(config.site));
+    const ledgerAfterToday = await ledgerBytes();
+    await aggregateDay(stack.clients, config, addDays(LAST, -1), { now: NOW });
+    expect(await ledgerBytes()).toEqual(ledgerAfterToday);
 
     await sendAt(stack.clients, writeKey, LATER.getTime(), [lateOrderEvent()]);
     const run = await runScheduledAggregation(stack.clients, { now: new Date(LATER.getTime() + 120_000) });
@@ -195,15 +207,17 @@ describe('a late order ten days back', () => {
     }
 
     // Erasure drops every folded prefix of the site (each holds units of its window's journeys), every
-    // lookback summary (each holds the activity of the days before its own), the customer ledger,
-    // and the one an earlier version kept as JSON.
+    // lookback summary (each holds the activity of the days before its own), every ledger base (their
+    // orders), the customer ledger, its index, and the one an earlier version kept as JSON.
     const legacy = legacyCustomerLedgerKeysFor(config.site);
     await putJson(stack.clients, legacy[0] ?? '', { orders: [] });
     await deleteDerivedDays(stack.clients, config.site, [LATE_ORDER_DAY]);
     expect(await cacheKeys(config.site, 'outcomes-prefix')).toEqual([]);
     expect(await cacheKeys(config.site, 'lookback')).toEqual([]);
+    expect(await cacheKeys(config.site, 'ledger-base')).toEqual([]);
     const left = (await listObjects(stack.clients, `derived/site=${config.site}/`)).map((o) => o.key);
     expect(left).not.toContain(customerLedgerKeyFor(config.site));
+    expect(left).not.toContain(ledgerIndexKeyFor(config.site));
     expect(left).not.toContain(legacy[0]);
     expect(left.filter((key) => key.includes(`/dt=${LATE_ORDER_DAY}/`))).toEqual([]);
   }, 240_000);

@@ -15,6 +15,7 @@ import type { CustomerLedger } from '../../metrics/derived';
 import { DERIVED_FORMAT, type DerivedDay } from '../../metrics/derived';
 import { derivedDayOf } from '../../metrics/derived-day';
 import type { AcrossDaysInput } from '../../metrics/figures';
+import { EMPTY_LEDGER_BASE, type LedgerBase, ledgerBaseOf } from '../../metrics/ledger-base';
 import { type LookbackSummary, lookbackSummaryOf } from '../../metrics/lookback';
 import {
   exposureWindowOf,
@@ -28,14 +29,19 @@ import { encodeColumnar } from '../../storage/columnar';
 import {
   getActivityPart,
   getCustomerLedger,
+  getLedgerBase,
+  getLedgerIndex,
   getLedgerPart,
   getLookbackSummary,
   getOutcomesPrefix,
   getSessionsPart,
+  type LedgerPartHeader,
   listArchiveDays,
   listLedgerParts,
   putCustomerLedger,
   putDerivedParts,
+  putLedgerBase,
+  putLedgerIndex,
   putLookbackSummary,
   putOutcomesPrefix,
   type StoredLedgerPart,
@@ -105,11 +111,11 @@ export function storedPartsOf(
 }
 
 /** Whether a stored record still holds for the config and the lookback days as they are now. */
-function isCurrentPart(
-  part: StoredLedgerPart | undefined,
+function isCurrentPart<Part extends LedgerPartHeader>(
+  part: Part | undefined,
   config: SiteConfig,
-  parts: ReadonlyMap<string, StoredLedgerPart>,
-): part is StoredLedgerPart {
+  parts: ReadonlyMap<string, LedgerPartHeader>,
+): part is Part {
   return (
     part !== undefined &&
     part.lookbackDays === config.outcomes.lookbackDays &&
@@ -175,51 +181,81 @@ async function lookbackOf(
 }
 
 export interface PreparedDays {
-  /** The ledger parts of every archived day before the figure day, current. */
-  parts: Map<string, StoredLedgerPart>;
+  /** The ledger parts of every archived day before the figure day, current, without their orders. */
+  parts: Map<string, EtaggedHeader>;
   /** Days whose record was (re)built. */
   built: string[];
+  /**
+   * The same parts with their orders and responses: read on demand (from the customer ledger object),
+   * by a run that finds no ledger base of the day stored.
+   */
+  withOrders: () => Promise<EtaggedPart[]>;
 }
 
 /** A ledger part as stored, with the ETag it was stored under. */
 type EtaggedPart = StoredLedgerPart & { etag: string };
+type EtaggedHeader = LedgerPartHeader & { etag: string };
+
+/** Whether `copies` holds a copy of each listed day of `days` under its ETag, and no other day. */
+function copiesAreCurrent(
+  copies: ReadonlyMap<string, { etag: string }>,
+  etags: ReadonlyMap<string, string>,
+  days: readonly string[],
+): boolean {
+  const listed = days.filter((day) => etags.has(day));
+  return (
+    listed.every((day) => copies.get(day)?.etag === etags.get(day)) &&
+    days.filter((day) => copies.has(day)).length === listed.length
+  );
+}
 
 /**
- * The ledger parts of `days`: copied from the customer ledger where its ETag is still the part's,
- * read where it changed, undefined where the day has none.
+ * The site's ledger parts as the customer ledger object and its index hold them (ledger parts whose
+ * ETag changed since are read again): the index answers while every part is current; the object, with
+ * every order, is read only when that is not so or the orders are asked for.
  */
-async function currentLedgerParts(
-  clients: StorageClients,
-  site: string,
-  days: readonly string[],
-): Promise<{ stored: Map<string, EtaggedPart | undefined>; ledgerCurrent: boolean }> {
-  const [etags, ledger] = await Promise.all([
-    listLedgerParts(clients, site),
-    getCustomerLedger(clients, site),
-  ]);
-  const cached = new Map((ledger?.parts ?? []).map((part) => [part.date, part]));
-  const stored = new Map<string, EtaggedPart | undefined>();
-  const toRead: string[] = [];
-  for (const day of days) {
-    const etag = etags.get(day);
-    const copy = cached.get(day);
-    if (etag === undefined) stored.set(day, undefined);
-    else if (copy && copy.etag === etag) stored.set(day, copy);
-    else toRead.push(day);
-  }
-  await pMap(
-    toRead,
-    async (day) => {
-      const part = await getLedgerPart(clients, site, day);
-      stored.set(day, part && { ...part, etag: etags.get(day) ?? '' });
+function ledgerPartsReader(clients: StorageClients, site: string, etags: ReadonlyMap<string, string>) {
+  const full = new Map<string, EtaggedPart>();
+  /** The parts as the stored object holds them. */
+  const stored = new Map<string, EtaggedPart>();
+  let objectRead: Promise<void> | undefined;
+  const readObject = () => {
+    objectRead ??= getCustomerLedger(clients, site).then((ledger) => {
+      for (const part of ledger?.parts ?? []) {
+        stored.set(part.date, part);
+        if (!full.has(part.date)) full.set(part.date, part);
+      }
+    });
+    return objectRead;
+  };
+  return {
+    full,
+    stored,
+    /** The parts of `days` with their orders: copies whose ETag is still the listing's, the rest read. */
+    async withOrders(days: readonly string[]): Promise<Map<string, EtaggedPart | undefined>> {
+      await readObject();
+      const parts = new Map<string, EtaggedPart | undefined>();
+      const toRead: string[] = [];
+      for (const day of days) {
+        const etag = etags.get(day);
+        const copy = full.get(day);
+        if (etag === undefined) parts.set(day, undefined);
+        else if (copy && copy.etag === etag) parts.set(day, copy);
+        else toRead.push(day);
+      }
+      await pMap(
+        toRead,
+        async (day) => {
+          const part = await getLedgerPart(clients, site, day);
+          const read = part && { ...part, etag: etags.get(day) ?? '' };
+          if (read) full.set(day, read);
+          parts.set(day, read);
+        },
+        { concurrency: READS_IN_FLIGHT },
+      );
+      return parts;
     },
-    { concurrency: READS_IN_FLIGHT },
-  );
-  const ledgerCurrent =
-    ledger !== undefined &&
-    toRead.length === 0 &&
-    ledger.parts.length === days.filter((day) => etags.has(day)).length;
-  return { stored, ledgerCurrent };
+  };
 }
 
 /**
@@ -231,12 +267,20 @@ export async function prepareDerivedDays(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
-  build: (day: string, parts: ReadonlyMap<string, StoredLedgerPart>) => Promise<EtaggedPart>,
+  build: (day: string, parts: ReadonlyMap<string, LedgerPartHeader>) => Promise<EtaggedPart>,
 ): Promise<PreparedDays> {
   const site = config.site;
-  const days = (await listArchiveDays(clients, site)).filter((day) => day < date);
-  const { stored, ledgerCurrent } = await currentLedgerParts(clients, site, days);
-  const parts = new Map<string, EtaggedPart>();
+  const archived = await listArchiveDays(clients, site);
+  const days = archived.filter((day) => day < date);
+  const [etags, index] = await Promise.all([listLedgerParts(clients, site), getLedgerIndex(clients, site)]);
+  const reader = ledgerPartsReader(clients, site, etags);
+  const indexed = new Map((index?.parts ?? []).map((part) => [part.date, part]));
+  const indexCurrent = index !== undefined && copiesAreCurrent(indexed, etags, days);
+  const stored: ReadonlyMap<string, EtaggedHeader | undefined> = indexCurrent
+    ? indexed
+    : await reader.withOrders(days);
+  const ledgerCurrent = indexCurrent || copiesAreCurrent(reader.stored, etags, days);
+  const parts = new Map<string, EtaggedHeader>();
   const built: string[] = [];
   for (const day of days) {
     const part = stored.get(day);
@@ -244,16 +288,40 @@ export async function prepareDerivedDays(
       parts.set(day, part);
       continue;
     }
-    parts.set(day, await build(day, parts));
+    const rebuilt = await build(day, parts);
+    reader.full.set(day, rebuilt);
+    parts.set(day, rebuilt);
     built.push(day);
   }
+  let withOrders: Promise<EtaggedPart[]> | undefined;
+  const prepared: PreparedDays = {
+    parts,
+    built,
+    withOrders: () => {
+      withOrders ??= reader
+        .withOrders([...parts.keys()])
+        .then((found) => [...found.values()].flatMap((part) => (part ? [part] : [])));
+      return withOrders;
+    },
+  };
   if (!ledgerCurrent || built.length > 0) {
+    // The object keeps the parts of the days from `date` on too: the scheduled run computes two days,
+    // and a ledger of the earlier one's days only would be written again by every run of each.
+    const before = await prepared.withOrders();
+    const later = [...reader.full.values()].filter(
+      (part) => part.date >= date && etags.get(part.date) === part.etag,
+    );
     // A cache: a run that fails to write it only makes the next one read the parts again.
-    await putCustomerLedger(clients, { format: DERIVED_FORMAT, site, parts: [...parts.values()] }).catch(
+    await putCustomerLedger(clients, { format: DERIVED_FORMAT, site, parts: [...before, ...later] }).catch(
+      () => undefined,
+    );
+  } else if (!indexCurrent) {
+    // A ledger stored before its index existed: indexed as it is.
+    await putLedgerIndex(clients, { format: DERIVED_FORMAT, site, parts: [...reader.stored.values()] }).catch(
       () => undefined,
     );
   }
-  return { parts, built };
+  return prepared;
 }
 
 /** Builds and stores one day's record from its events; the ledger part stored. */
@@ -262,7 +330,7 @@ export async function buildDerivedRecord(
   config: SiteConfig,
   date: string,
   read: DayReader,
-  parts: ReadonlyMap<string, StoredLedgerPart>,
+  parts: ReadonlyMap<string, LedgerPartHeader>,
 ): Promise<EtaggedPart> {
   const input = await read(date);
   const day = buildDayContext({ config, date, ...input });
@@ -272,18 +340,47 @@ export async function buildDerivedRecord(
   return { ...stored.ledger, etag: ledgerEtag };
 }
 
-/** What the figure day reads of the other days up front: their ledger parts and its lookback summary. */
+/** What the ledger base of `date` is merged from: the days before it and their orders' digests. */
+function ledgerBaseDigestOf(
+  date: string,
+  parts: ReadonlyMap<string, Pick<LedgerPartHeader, 'ledgerDigest'>>,
+) {
+  return digestOf([DERIVED_FORMAT, date, [...parts].map(([day, part]) => [day, part.ledgerDigest])]);
+}
+
+/**
+ * The orders and responses of the days before `date`, merged (metrics/ledger-base.ts): merged by the
+ * day's first run from the days' parts and stored, read as it is by the day's later runs.
+ */
+async function ledgerBaseOfDays(
+  clients: StorageClients,
+  config: SiteConfig,
+  date: string,
+  prepared: PreparedDays,
+): Promise<LedgerBase> {
+  const site = config.site;
+  if (prepared.parts.size === 0) return EMPTY_LEDGER_BASE;
+  const digest = ledgerBaseDigestOf(date, prepared.parts);
+  const stored = await getLedgerBase(clients, site, date, digest);
+  if (stored) return stored;
+  const base = ledgerBaseOf(await prepared.withOrders());
+  // A cache: a run that fails to write it only makes the next one merge again.
+  await putLedgerBase(clients, { format: DERIVED_FORMAT, site, date, digest, base }).catch(() => undefined);
+  return base;
+}
+
+/** What the figure day reads of the other days up front: their merged ledger and its lookback summary. */
 export async function acrossDaysInput(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
-  parts: ReadonlyMap<string, StoredLedgerPart>,
+  prepared: PreparedDays,
 ): Promise<AcrossDaysInput> {
-  return {
-    ledgerParts: [...parts.values()],
-    exposureDays: [],
-    lookback: await lookbackOf(clients, config, date, parts),
-  };
+  const [ledgerBase, lookback] = await Promise.all([
+    ledgerBaseOfDays(clients, config, date, prepared),
+    lookbackOf(clients, config, date, prepared.parts),
+  ]);
+  return { ledgerBase, exposureDays: [], lookback };
 }
 
 /**
@@ -315,7 +412,7 @@ export async function outcomesOfWindow(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
-  parts: ReadonlyMap<string, StoredLedgerPart>,
+  parts: ReadonlyMap<string, LedgerPartHeader>,
   ledger: CustomerLedger,
 ): Promise<{ figures: OutcomesFigures; folded: number }> {
   const site = config.site;

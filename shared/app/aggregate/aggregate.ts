@@ -17,7 +17,7 @@ import { putActorIndex } from '../../storage/actor-index';
 import { putJson, reportKeyFor } from '../../storage/archive';
 import { countRejected, listDayObjects } from '../../storage/archive-reader';
 import type { StorageClients } from '../../storage/clients';
-import { getLedgerPart, putDerivedParts, type StoredLedgerPart } from '../../storage/derived';
+import { getLedgerPart, type LedgerPartHeader, putDerivedParts } from '../../storage/derived';
 import { type LeaseOptions, withDayLeases } from '../../storage/leases';
 import {
   getCopiesDigest,
@@ -257,7 +257,7 @@ export function buildDerivedDay(
   clients: StorageClients,
   config: SiteConfig,
   date: string,
-  parts: ReadonlyMap<string, StoredLedgerPart>,
+  parts: ReadonlyMap<string, LedgerPartHeader>,
   options: AggregateOptions = {},
 ) {
   return withDayLeases(
@@ -418,7 +418,7 @@ async function computeDay(
   const [rejected, previousRevision, acrossDays, previousPart] = await Promise.all([
     countRejected(clients, site, date),
     getFiguresRevision(clients, site, date),
-    acrossDaysInput(clients, config, date, prepared.parts),
+    acrossDaysInput(clients, config, date, prepared),
     getLedgerPart(clients, site, date),
   ]);
   const linksMs = day.timings.links + elapsed();

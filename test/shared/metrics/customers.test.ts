@@ -327,7 +327,7 @@ describe('customersFigures (metrics.md §8)', () => {
         order({ at: '2026-10-02T00:01', anon: 'a', props: { order_id: 'o1', revenue: 70 } }),
       ];
       const ledger = ledgerFromEvents(events, ['2026-10-01', '2026-10-02']);
-      expect(ledger.orders).toHaveLength(1);
+      expect([...ledger.ordersByJourney.values()].flat()).toHaveLength(1);
       expect(customersFigures({ config: UTC, date: '2026-10-02', ledger })).toMatchObject({
         new: 0,
         returning: 0,
