@@ -14,7 +14,7 @@ import {
   scheduledRun,
 } from '../../shared/app/aggregate/runs';
 import type { HourlyAlertsInProcess } from '../../shared/app/alerts/trigger';
-import { runtimeConfig } from '../../shared/config/runtime';
+import { type RuntimeConfig, runtimeConfig } from '../../shared/config/runtime';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import type { EraseSummary } from '../../shared/storage/erase';
 import { datesBetween, isIsoDate } from '../../shared/time';
@@ -52,15 +52,18 @@ function explicitDays(event: unknown): { site: string; dates: string[] } | undef
  * In AWS, a day too large for one invocation fans its partial building out over invocations of the
  * partial builder (this handler deployed again, infra/cdk: ROXTRAIL_PARTIAL_BUILDER_FUNCTION).
  */
-function builderFor(clients: StorageClients, env: NodeJS.ProcessEnv): PartialBuilder | undefined {
-  const builder = env.ROXTRAIL_PARTIAL_BUILDER_FUNCTION;
+function builderFor(
+  clients: StorageClients,
+  config: Pick<RuntimeConfig, 'partialBuilderFunction'>,
+): PartialBuilder | undefined {
+  const builder = config.partialBuilderFunction;
   return builder ? lambdaFanOutBuilder(clients, builder) : undefined;
 }
 
 export interface AggregatorOptions {
   /**
    * Where the scheduled run's hourly alerts are evaluated when no alert function is configured
-   * (`ROXTRAIL_ALERTS_FUNCTION`, always set in AWS): in this process, e.g. functions/alerts/hourly.ts
+   * (`alerts.function`, always set in AWS): in this process, e.g. shared/app/alerts/hourly.ts
    * `runScheduledHourlyAlerts`. Neither: the run evaluates no hourly rules (the local scheduler does).
    */
   hourlyAlerts?: HourlyAlertsInProcess;
@@ -70,10 +73,10 @@ export type { AggregatorSummary };
 
 export function createAggregator(
   clients: StorageClients,
-  env: NodeJS.ProcessEnv = process.env,
+  config: Pick<RuntimeConfig, 'partialBuilderFunction'> = {},
   options: AggregatorOptions = {},
 ) {
-  const builder = builderFor(clients, env);
+  const builder = builderFor(clients, config);
   return async function aggregate(
     event: unknown,
   ): Promise<AggregatorSummary | BuildPartialsResponse | EraseSummary> {
@@ -87,10 +90,12 @@ export function createAggregator(
     const explicit = explicitDays(event);
     if (explicit) return aggregateDays(clients, explicit.site, explicit.dates, builder);
     if (finalizeSchema.safeParse(event).success) return finalizeDays(clients, builder);
-    return scheduledRun(clients, { builder, env, hourlyAlerts: options.hourlyAlerts });
+    return scheduledRun(clients, { builder, hourlyAlerts: options.hourlyAlerts });
   };
 }
 
+const config = runtimeConfig();
+
 export const handler = middy<unknown, AggregatorSummary | BuildPartialsResponse | EraseSummary>()
   .use(logFailures())
-  .handler(createAggregator(createStorageClients(runtimeConfig().storage)));
+  .handler(createAggregator(createStorageClients(config.storage, config.alerts), config));

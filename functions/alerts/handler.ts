@@ -68,6 +68,8 @@ export function createAlertEvaluator(
   };
 }
 
+const config = runtimeConfig();
+
 export const handler = middy<unknown, AlertHandlerResult>()
   .use(logFailures())
-  .handler(createAlertEvaluator(createStorageClients(runtimeConfig().storage)));
+  .handler(createAlertEvaluator(createStorageClients(config.storage, config.alerts)));

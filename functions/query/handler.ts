@@ -16,19 +16,22 @@ import { createRouter, type RouteAction } from '../common/router';
 import { type RouteKeyOf, routeKeysOf } from '../routes';
 import { hourlyChartRoute } from './hourly-chart';
 import { authorize, cursorOf, dateRangeOf, pageOf, param } from './requests';
-import { serveBundledTracker, serveDashboard } from './static';
+import { dashboardServer, serveBundledTracker } from './static';
 
 export interface QueryDeps {
   clients: StorageClients;
   sites: SiteCache;
   /** Where erasure jobs run. @default in this process, in the background */
   erasures?: ErasureRunner;
+  /** Where the dashboard's files are looked for first (the runtime config's `dashboardDir`). */
+  dashboardDir?: string;
 }
 
 export function createQuery(deps: QueryDeps) {
   const { clients, sites } = deps;
   const erasures = deps.erasures ?? inProcessErasureRunner(clients);
   const notFound = () => new HttpError(404, 'not_found', 'No such resource.');
+  const dashboard = dashboardServer(deps.dashboardDir);
   const routes: Record<RouteKeyOf<'query'>, RouteAction> = {
     'GET /v1/sites/{site}/figures': async (event, params) => {
       const site = param(params, 'site');
@@ -72,9 +75,9 @@ export function createQuery(deps: QueryDeps) {
       return jsonResponse(200, answer);
     },
     // The dashboard page and its files: public, the page asks for the read key itself.
-    'GET /': (event) => serveDashboard(event),
-    'GET /dashboard': (event) => serveDashboard(event),
-    'GET /dashboard/{asset+}': (event) => serveDashboard(event),
+    'GET /': dashboard,
+    'GET /dashboard': dashboard,
+    'GET /dashboard/{asset+}': dashboard,
     'GET /roxtrail.js': (event) => serveBundledTracker(event),
   };
   return createRouter(routeKeysOf('query'), routes);
@@ -85,11 +88,13 @@ export function createQueryHandler(deps: QueryDeps) {
 }
 
 const config = runtimeConfig();
-const clients = createStorageClients(config.storage);
+// Locally the eraser runs jobs in this process, and the days they recompute evaluate their alerts here.
+const clients = createStorageClients(config.storage, config.alerts);
 const erasureFunction = config.erasureFunction;
 
 export const handler = createQueryHandler({
   clients,
   sites: createSiteCache(clients),
   erasures: erasureFunction ? lambdaErasureRunner(clients, erasureFunction) : inProcessErasureRunner(clients),
+  dashboardDir: config.dashboardDir,
 });
