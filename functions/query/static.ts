@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { HttpEvent, HttpResult } from '../common/http';
 import { header, jsonResponse } from '../common/http';
+import type { RouteAction } from '../common/router';
 
 /** Served name → where it comes from. */
 const APP_FILES = ['index.html', 'app.js', 'charts.js', 'format.js', 'hours.js', 'style.css'] as const;
@@ -183,6 +184,17 @@ export function dashboardServer(dashboardDir?: string): (event: HttpEvent) => Ht
       headers,
     );
   };
+}
+
+/** The query function's public routes (the page asks for the read key itself): the dashboard and the tracker. */
+export function staticRoutes(dashboardDir?: string) {
+  const dashboard = dashboardServer(dashboardDir);
+  return {
+    'GET /': dashboard,
+    'GET /dashboard': dashboard,
+    'GET /dashboard/{asset+}': dashboard,
+    'GET /roxtrail.js': (event: HttpEvent) => serveBundledTracker(event),
+  } as const satisfies Readonly<Record<string, RouteAction>>;
 }
 
 /** A static file's answer: 304 when the client holds this version, gzipped when it accepts that. */
