@@ -7,7 +7,14 @@ import { isNestedTooDeeply, MAX_NESTING } from '../../shared/events/schema';
 import type { EventType, JsonObject } from '../../shared/events/types';
 import type { SiteCache } from '../../shared/storage/site-cache';
 import type { StoredSite } from '../../shared/storage/table';
-import { HttpError, type HttpEvent, type HttpResult, header } from '../common/http';
+import {
+  decodeBody,
+  HttpError,
+  type HttpEvent,
+  type HttpResult,
+  header,
+  parseJsonObject,
+} from '../common/http';
 
 export const MAX_REQUEST_BYTES = 500 * 1024;
 /**
@@ -51,6 +58,23 @@ export function trackingRouteOf(path: string): TrackingRoute | undefined {
   if (name === 'm') return { kind: 'metrics' };
   const type = SINGLE_EVENT_ROUTES[name];
   return type ? { kind: 'single', type } : undefined;
+}
+
+const POST_ONLY = { allow: 'POST, OPTIONS' };
+
+/** The tracking route a request posts to: 404 for a path that names none, 405 for any method but POST. */
+export function postedRouteOf(event: HttpEvent): TrackingRoute {
+  const route = trackingRouteOf(event.rawPath);
+  if (!route) throw new HttpError(404, 'not_found', `No tracking endpoint at ${event.rawPath}.`);
+  if (event.requestContext.http.method !== 'POST')
+    throw new HttpError(405, 'method_not_allowed', 'Tracking endpoints accept POST.', POST_ONLY);
+  return route;
+}
+
+/** The decoded body within the request limits (ingest sizes and digests it), and the JSON object it holds. */
+export function trackingBodyOf(event: HttpEvent): { body: Buffer | string; json: Record<string, unknown> } {
+  const body = decodeBody(event, { maxBytes: MAX_REQUEST_BYTES, contentTypes: TRACKING_CONTENT_TYPES });
+  return { body, json: parseJsonObject(body) };
 }
 
 /** Basic auth user (Segment's SDKs), then `?writeKey=` (sendBeacon); the body's `writeKey` is read later. */

@@ -1,8 +1,8 @@
 /** The query API's request contract (api.md): keys, date ranges, pages. */
 import type { SiteCache } from '../../shared/storage/site-cache';
 import { addDays, isIsoDate } from '../../shared/time';
-import { HttpError, type HttpEvent, header } from '../common/http';
-import type { RouteParams } from '../common/router';
+import { HttpError, type HttpEvent, type HttpResult, header } from '../common/http';
+import type { RouteAction, RouteParams } from '../common/router';
 
 export const MAX_QUERY_DAYS = 366;
 const DEFAULT_PAGE = 500;
@@ -37,6 +37,18 @@ export async function authorize(
     });
   if (keySite !== site)
     throw new HttpError(403, 'forbidden', `This ${kind} key does not open site "${site}".`);
+}
+
+/** What a route behind a site's key answers, given the path's site once the key opened it. */
+export type SiteAction = (event: HttpEvent, site: string, params: RouteParams) => Promise<HttpResult>;
+
+/** Wraps site routes in the check of their key (`kind`): `read(action)`, `admin(action)`. */
+export function behindKey(sites: SiteCache, kind: 'read' | 'admin'): (action: SiteAction) => RouteAction {
+  return (action) => async (event, params) => {
+    const site = param(params, 'site');
+    await authorize(event, sites, site, kind);
+    return action(event, site, params);
+  };
 }
 
 /** A path parameter the route key names; 404 when the request lacks it. */

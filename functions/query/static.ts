@@ -5,7 +5,7 @@
  * next to the bundle when the stack is synthesized (locally infra/local/tracker-asset.ts builds it).
  *
  * Files are read once per container, on the first dashboard request, from the first directory that
- * holds them: `ROXTRAIL_DASHBOARD_DIR` (with uPlot under `vendor/`), then `dashboard/` next to the
+ * holds them: the runtime config's `dashboardDir` (ROXTRAIL_DASHBOARD_DIR, with uPlot under `vendor/`), then `dashboard/` next to the
  * bundle (a Lambda bundle must copy web/dashboard there and uplot/dist's two files to
  * `dashboard/vendor/`, see README "Dashboard"), then the repository layout (web/dashboard and
  * node_modules/uplot/dist) used by the local runtime and tests.
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { HttpEvent, HttpResult } from '../common/http';
 import { header, jsonResponse } from '../common/http';
+import type { RouteAction } from '../common/router';
 
 /** Served name → where it comes from. */
 const APP_FILES = ['index.html', 'app.js', 'charts.js', 'format.js', 'hours.js', 'style.css'] as const;
@@ -55,11 +56,9 @@ interface AssetDirs {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export function candidateDirs(env: NodeJS.ProcessEnv = process.env): AssetDirs[] {
+export function candidateDirs(dashboardDir?: string): AssetDirs[] {
   const candidates: AssetDirs[] = [];
-  if (env.ROXTRAIL_DASHBOARD_DIR) {
-    candidates.push({ app: env.ROXTRAIL_DASHBOARD_DIR, vendor: join(env.ROXTRAIL_DASHBOARD_DIR, 'vendor') });
-  }
+  if (dashboardDir) candidates.push({ app: dashboardDir, vendor: join(dashboardDir, 'vendor') });
   candidates.push({ app: join(here, 'dashboard'), vendor: join(here, 'dashboard', 'vendor') });
   const repo = join(here, '..', '..');
   candidates.push({
@@ -97,8 +96,6 @@ export function loadDashboardAssets(
     missing: `dashboard files not found in ${candidates.map((dirs) => dirs.app).join(', ')}`,
   };
 }
-
-let loaded: ReturnType<typeof loadDashboardAssets> | undefined;
 
 function redirect(location: string): HttpResult {
   return { statusCode: 302, headers: { location, 'cache-control': 'no-cache' }, body: '' };
@@ -154,35 +151,50 @@ export function isDashboardRequest(event: HttpEvent): boolean {
   return path === '/' || path === '/dashboard' || path.startsWith('/dashboard/');
 }
 
-export function serveDashboard(event: HttpEvent): HttpResult {
-  const path = event.rawPath;
-  // Relative redirects keep working behind a stage or a custom domain's base path.
-  if (path === '/') return redirect('dashboard');
-  if (path === '/dashboard/') return redirect('../dashboard');
-  loaded ??= loadDashboardAssets();
-  if ('missing' in loaded) {
-    return jsonResponse(500, {
-      success: false,
-      error: 'dashboard_missing',
-      message: `The dashboard is not part of this deployment (${loaded.missing}).`,
-    });
-  }
-  const name = path === '/dashboard' ? 'index.html' : path.slice('/dashboard/'.length);
-  const asset = loaded.assets.get(name);
-  if (!asset) return jsonResponse(404, { success: false, error: 'not_found', message: 'No such file.' });
+/** The dashboard's answer, its files read on the first request (from `dashboardDir` first). */
+export function dashboardServer(dashboardDir?: string): (event: HttpEvent) => HttpResult {
+  let loaded: ReturnType<typeof loadDashboardAssets> | undefined;
+  return (event) => {
+    const path = event.rawPath;
+    // Relative redirects keep working behind a stage or a custom domain's base path.
+    if (path === '/') return redirect('dashboard');
+    if (path === '/dashboard/') return redirect('../dashboard');
+    loaded ??= loadDashboardAssets(candidateDirs(dashboardDir));
+    if ('missing' in loaded) {
+      return jsonResponse(500, {
+        success: false,
+        error: 'dashboard_missing',
+        message: `The dashboard is not part of this deployment (${loaded.missing}).`,
+      });
+    }
+    const name = path === '/dashboard' ? 'index.html' : path.slice('/dashboard/'.length);
+    const asset = loaded.assets.get(name);
+    if (!asset) return jsonResponse(404, { success: false, error: 'not_found', message: 'No such file.' });
 
-  const headers: Record<string, string> = {
-    'content-type': asset.contentType,
-    'cache-control': asset.cacheControl,
-    etag: asset.etag,
-    vary: 'accept-encoding',
-    ...(name === 'index.html' ? SECURITY_HEADERS : { 'x-content-type-options': 'nosniff' }),
+    const headers: Record<string, string> = {
+      'content-type': asset.contentType,
+      'cache-control': asset.cacheControl,
+      etag: asset.etag,
+      vary: 'accept-encoding',
+      ...(name === 'index.html' ? SECURITY_HEADERS : { 'x-content-type-options': 'nosniff' }),
+    };
+    return fileResponse(
+      event,
+      { text: asset.body.toString('utf8'), gzip: asset.gzip, etag: asset.etag },
+      headers,
+    );
   };
-  return fileResponse(
-    event,
-    { text: asset.body.toString('utf8'), gzip: asset.gzip, etag: asset.etag },
-    headers,
-  );
+}
+
+/** The query function's public routes (the page asks for the read key itself): the dashboard and the tracker. */
+export function staticRoutes(dashboardDir?: string) {
+  const dashboard = dashboardServer(dashboardDir);
+  return {
+    'GET /': dashboard,
+    'GET /dashboard': dashboard,
+    'GET /dashboard/{asset+}': dashboard,
+    'GET /roxtrail.js': (event: HttpEvent) => serveBundledTracker(event),
+  } as const satisfies Readonly<Record<string, RouteAction>>;
 }
 
 /** A static file's answer: 304 when the client holds this version, gzipped when it accepts that. */

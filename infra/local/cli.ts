@@ -20,7 +20,7 @@ import {
   type FrontDoor,
   type TableClass,
 } from '../../shared/config/deploy-defaults';
-import { provideAlertRouting } from '../../shared/config/runtime';
+import { runtimeConfig } from '../../shared/config/runtime';
 import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
 import { collectorCapacity, monthlyCost } from '../../shared/cost/model';
 import { PRICES } from '../../shared/cost/prices';
@@ -48,7 +48,7 @@ import { deployedStack } from './deployed-stack';
 import { figuresReport, summaryTable } from './figures-table';
 import { costMeasurements } from './measurements';
 import { pruneLocal } from './prune';
-import { routeAlertsLocally, runStart } from './runtime';
+import { localAlerts, runStart } from './runtime';
 import { runSimulateCommand, type SimulateCommandOptions } from './simulate-command';
 import { threadBuilder } from './thread-builder';
 
@@ -63,16 +63,16 @@ export async function withStorage<T>(
   work: (clients: StorageClients, stack?: DeployedStack) => Promise<T>,
 ): Promise<T> {
   const stackName = selectedStack ?? process.env.ROXTRAIL_STACK;
+  const alerts = runtimeConfig().alerts;
   if (stackName) {
     const stack = await deployedStack(stackName);
     // Alerts of days computed from the CLI go through the deployed alert function, as in the schedule.
-    provideAlertRouting({ alertsFunction: stack.alertsFunctionName });
-    return work(createStorageClients(stack.storage), stack);
+    const deployedAlerts = { ...alerts, function: alerts.function ?? stack.alertsFunctionName };
+    return work(createStorageClients(stack.storage, deployedAlerts), stack);
   }
   const storage = await openLocalStorage(dataDirFromEnv());
   try {
-    routeAlertsLocally(dataDirFromEnv());
-    return await work(createStorageClients(storage.settings));
+    return await work(createStorageClients(storage.settings, localAlerts(dataDirFromEnv(), alerts)));
   } finally {
     await storage.close();
   }

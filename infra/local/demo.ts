@@ -14,6 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deliverEntries } from '../../shared/app/alerts/evaluator';
 import { evaluateHourlyAlerts, type HourSource, storageHourSource } from '../../shared/app/alerts/hourly';
+import type { AlertsConfig } from '../../shared/config/runtime';
 import type { SiteConfig } from '../../shared/config/site';
 import {
   createStorageClients,
@@ -151,6 +152,8 @@ export interface DemoLoad {
   writeKey: string;
   readKey: string;
   storage: StorageSettings;
+  /** Where the alerts of the loaded days go. @default the site's webhooks only */
+  alerts?: AlertsConfig;
   config: SiteConfig;
   plan: SimulationPlan;
   log: (line: string) => void;
@@ -215,7 +218,7 @@ export async function loadDemoTraffic(load: DemoLoad): Promise<void> {
     {
       url: load.url,
       writeKey: load.writeKey,
-      clients: createStorageClients(load.storage),
+      clients: createStorageClients(load.storage, load.alerts),
       config: load.config,
     },
     plan,
@@ -247,7 +250,7 @@ export async function loadDemoTraffic(load: DemoLoad): Promise<void> {
   if (plan.trackingLost) {
     const replayStarted = Date.now();
     const date = localDate(Date.parse(plan.trackingLost.from), load.config.timezone);
-    const notified = await replayHourlyAlerts(createStorageClients(load.storage), load.config, {
+    const notified = await replayHourlyAlerts(createStorageClients(load.storage, load.alerts), load.config, {
       fromMs: localDayBounds(date, load.config.timezone).start,
       nowMs: now().getTime(),
     });

@@ -3,7 +3,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger } from '../../functions/common/http';
 import { DEFAULT_HOURLY_RULES } from '../../shared/alerts/rules';
-import { provideAlertRouting, provideRuntimeConfig, runtimeConfigFromEnv } from '../../shared/config/runtime';
+import {
+  type AlertsConfig,
+  provideRuntimeConfig,
+  type RuntimeConfig,
+  runtimeConfigFromEnv,
+} from '../../shared/config/runtime';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { createStorageClients, type StorageSettings } from '../../shared/storage/clients';
 import { erasureSettleMsOf } from '../../shared/storage/erasure-timing';
@@ -46,23 +51,28 @@ export interface DemoKeys {
 
 /**
  * The handler modules take their configuration when they load, as in Lambda: locally the stores'
- * settings (over what the environment says otherwise), provided instead of written to process.env.
+ * settings (over what the environment says otherwise) and the local alerts file, provided instead of
+ * written to process.env.
  */
-export function provideLocalRuntimeConfig(storage: StorageSettings): StorageSettings {
+export function provideLocalRuntimeConfig(dataDir: string, storage: StorageSettings): RuntimeConfig {
   const fromEnv = runtimeConfigFromEnv(process.env);
-  const config = { ...fromEnv, storage: { ...fromEnv.storage, ...storage } };
+  const config = {
+    ...fromEnv,
+    storage: { ...fromEnv.storage, ...storage },
+    alerts: localAlerts(dataDir, fromEnv.alerts),
+  };
   provideRuntimeConfig(config);
   // Locally the handlers' logs are warnings and errors only, unless POWERTOOLS_LOG_LEVEL says otherwise.
   if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('WARN');
-  return config.storage;
+  return config;
 }
 
 /**
  * Local alert delivery (api.md, "Alerts"): each alert is printed and appended to `alerts.ndjson` in
  * the data directory, unless ROXTRAIL_ALERTS_FILE names another file.
  */
-export function routeAlertsLocally(dataDir: string): void {
-  provideAlertRouting({ alertsFile: join(dataDir, 'alerts.ndjson') });
+export function localAlerts(dataDir: string, alerts: AlertsConfig): AlertsConfig {
+  return { ...alerts, file: alerts.file ?? join(dataDir, 'alerts.ndjson') };
 }
 
 export const DEMO_SITE_CONFIG = {
@@ -149,7 +159,6 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     dataDir: options.dataDir,
     log: (line) => console.error(`  [${new Date().toISOString()}] ${line}`),
   });
-  routeAlertsLocally(options.dataDir);
   // Firehose archive mode locally: the collector puts records to a stand-in that writes the same objects.
   const firehose =
     process.env.ROXTRAIL_ARCHIVE_MODE === 'firehose'
@@ -160,7 +169,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
           bufferSeconds: process.env.ROXTRAIL_FIREHOSE_BUFFER_SECONDS,
         })
       : undefined;
-  const storage = provideLocalRuntimeConfig({ ...stores.settings, ...firehose?.settings });
+  const config = provideLocalRuntimeConfig(options.dataDir, { ...stores.settings, ...firehose?.settings });
   let http: Awaited<ReturnType<typeof startLocalHttpServer>>;
   try {
     http = await startLocalHttpServer(localRoutes(), options.port, options.host);
@@ -174,7 +183,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
     url: http.url,
     startedAt: new Date().toISOString(),
     storage: stores.settings,
-    erasureSettleMs: erasureSettleMsOf(storage),
+    erasureSettleMs: erasureSettleMsOf(config.storage),
   });
   const demoSite = options.demo ? await ensureDemoSite(options.dataDir, stores.settings) : undefined;
   const demoKeys = demoSite?.keys;
@@ -190,7 +199,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
   if (!demoTraffic) releaseScheduler();
   const scheduler = options.schedule
     ? startLocalScheduler(
-        createStorageClients(stores.settings),
+        createStorageClients(stores.settings, config.alerts),
         (line) => console.log(`  [${new Date().toISOString()}] ${line}`),
         undefined,
         schedulerHold,
@@ -205,6 +214,7 @@ export async function startStack(options: StartOptions): Promise<RunningStack> {
             writeKey: demoKeys.writeKey,
             readKey: demoKeys.readKey,
             storage: stores.settings,
+            alerts: config.alerts,
             config: siteConfigWithDefaults(DEMO_SITE_CONFIG),
             plan: demoTraffic,
             log,

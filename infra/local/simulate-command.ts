@@ -2,13 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
+import { runtimeConfig } from '../../shared/config/runtime';
 import { queryAlertHistory } from '../../shared/storage/alerts';
 import { createStorageClients } from '../../shared/storage/clients';
 import { getSite } from '../../shared/storage/table';
 import { isIsoDate } from '../../shared/time';
 import { dataDirFromEnv, runningStack } from './data-dir';
 import { summaryTable } from './figures-table';
-import { routeAlertsLocally } from './runtime';
+import { localAlerts } from './runtime';
 import { runSimulation, yesterdayOf } from './simulate';
 
 export interface SimulateCommandOptions {
@@ -55,8 +56,7 @@ export async function runSimulateCommand(options: SimulateCommandOptions): Promi
     );
   }
   // Alerts decided while computing the simulated days are printed and kept like the running stack's.
-  routeAlertsLocally(dataDir);
-  const clients = createStorageClients(stack.storage);
+  const clients = createStorageClients(stack.storage, localAlerts(dataDir, runtimeConfig().alerts));
   const stored = await getSite(clients, options.site);
   if (!stored) throw new Error(`unknown site "${options.site}" (roxtrail sites list shows the sites)`);
   const config = stored.config;

@@ -2,8 +2,8 @@
  * The runtime configuration: everything the functions take from their environment, parsed by one zod
  * schema once per process (the serverless-website-analytics `environment.ts` pattern) and passed into
  * the create* factories. Lambda's environment variables come from the CDK stack; the local runtime
- * provides its own (its stores' endpoints, the Firehose stand-in) with `provideRuntimeConfig` instead of
- * writing process.env, before the handler modules are loaded.
+ * provides its own (its stores' endpoints, the Firehose stand-in, its alerts file) with
+ * `provideRuntimeConfig` instead of writing process.env, before the handler modules are loaded.
  */
 import * as z from 'zod/mini';
 import type { StorageSettings } from '../storage/clients';
@@ -27,6 +27,22 @@ const positiveSeconds = z.pipe(
   }),
 );
 
+/**
+ * Unset, empty or not a positive number: the default. Lenient, as delivery always was: a mistyped
+ * webhook tuning costs slower or fewer retries, while refusing it would stop every alert.
+ */
+const positiveNumberOr = (fallback: number) =>
+  z.pipe(
+    optionalText,
+    z.transform((value) => {
+      const parsed = Number(value);
+      return value !== undefined && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+    }),
+  );
+
+/** Webhook delivery when the environment does not tune it. */
+export const WEBHOOK_DEFAULTS: WebhookSettings = { timeoutMs: 5_000, attempts: 3, backoffMs: 500 };
+
 const environmentSchema = z.object({
   ROXTRAIL_TABLE: optionalText,
   ROXTRAIL_BUCKET: optionalText,
@@ -38,12 +54,48 @@ const environmentSchema = z.object({
   ROXTRAIL_FIREHOSE_ENDPOINT: optionalText,
   ROXTRAIL_ERASURE_SETTLE_SECONDS: positiveSeconds,
   ROXTRAIL_ERASURE_FUNCTION: optionalText,
+  ROXTRAIL_ALERTS_FILE: optionalText,
+  ROXTRAIL_ALERT_TOPIC_ARN: optionalText,
+  ROXTRAIL_ALERTS_FUNCTION: optionalText,
+  ROXTRAIL_WEBHOOK_TIMEOUT_MS: positiveNumberOr(WEBHOOK_DEFAULTS.timeoutMs),
+  ROXTRAIL_WEBHOOK_ATTEMPTS: positiveNumberOr(WEBHOOK_DEFAULTS.attempts),
+  ROXTRAIL_WEBHOOK_BACKOFF_MS: positiveNumberOr(WEBHOOK_DEFAULTS.backoffMs),
+  ROXTRAIL_PARTIAL_BUILDER_FUNCTION: optionalText,
+  ROXTRAIL_DASHBOARD_DIR: optionalText,
 });
+
+export interface WebhookSettings {
+  /** `ROXTRAIL_WEBHOOK_TIMEOUT_MS`: per-request timeout of a webhook POST. */
+  timeoutMs: number;
+  /** `ROXTRAIL_WEBHOOK_ATTEMPTS`: tries per webhook and round, the first included. */
+  attempts: number;
+  /** `ROXTRAIL_WEBHOOK_BACKOFF_MS`: wait before the second try; doubles for each further try. */
+  backoffMs: number;
+}
+
+/** Where alerts go (api.md "Alerts"), besides the site's own webhooks. */
+export interface AlertsConfig {
+  /** `ROXTRAIL_ALERTS_FILE`: append each alert as one JSON line, and print it (the local runtime's `.roxtrail/alerts.ndjson`). */
+  file?: string;
+  /** `ROXTRAIL_ALERT_TOPIC_ARN`: publish each alert to this SNS topic (the AWS alert function). */
+  topicArn?: string;
+  /** `ROXTRAIL_ALERTS_FUNCTION`: hand evaluations to this deployed alert function instead of running them in process. */
+  function?: string;
+  webhook: WebhookSettings;
+}
+
+/** What an environment without alert variables says: evaluated in process, delivered to the site's webhooks only. */
+export const WEBHOOKS_ONLY: AlertsConfig = { webhook: WEBHOOK_DEFAULTS };
 
 export interface RuntimeConfig {
   storage: StorageSettings;
+  alerts: AlertsConfig;
   /** The query handler's erasure route hands jobs to this function (the aggregator); unset: in process. */
   erasureFunction?: string;
+  /** The aggregator fans a large day's partial building out over this function; unset: in process. */
+  partialBuilderFunction?: string;
+  /** Where the query function finds the dashboard's files first (functions/query/static.ts). */
+  dashboardDir?: string;
 }
 
 /** The configuration an environment describes; throws, naming the variable, when one is malformed. */
@@ -68,7 +120,19 @@ export function runtimeConfigFromEnv(env: Readonly<Record<string, string | undef
           ? undefined
           : e.ROXTRAIL_ERASURE_SETTLE_SECONDS * 1000,
     },
+    alerts: {
+      file: e.ROXTRAIL_ALERTS_FILE,
+      topicArn: e.ROXTRAIL_ALERT_TOPIC_ARN,
+      function: e.ROXTRAIL_ALERTS_FUNCTION,
+      webhook: {
+        timeoutMs: e.ROXTRAIL_WEBHOOK_TIMEOUT_MS,
+        attempts: Math.floor(e.ROXTRAIL_WEBHOOK_ATTEMPTS),
+        backoffMs: e.ROXTRAIL_WEBHOOK_BACKOFF_MS,
+      },
+    },
     erasureFunction: e.ROXTRAIL_ERASURE_FUNCTION,
+    partialBuilderFunction: e.ROXTRAIL_PARTIAL_BUILDER_FUNCTION,
+    dashboardDir: e.ROXTRAIL_DASHBOARD_DIR,
   };
 }
 
@@ -81,28 +145,6 @@ let provided: RuntimeConfig | undefined;
 export function runtimeConfig(): RuntimeConfig {
   provided ??= runtimeConfigFromEnv(process.env);
   return provided;
-}
-
-/** Where alerts go when the environment does not say: what the local runtime and the CLI choose. */
-export interface AlertRouting {
-  /** Append each alert to this file (and print it): the local runtime's `.roxtrail/alerts.ndjson`. */
-  alertsFile?: string;
-  /** Hand evaluations to this deployed alert function (the CLI's `--stack`). */
-  alertsFunction?: string;
-}
-
-let alertRouting: AlertRouting = {};
-
-/**
- * For the local runtime and the CLI, instead of writing ROXTRAIL_ALERTS_FILE / _FUNCTION into
- * process.env: read at each evaluation, after the environment (which still wins).
- */
-export function provideAlertRouting(routing: AlertRouting): void {
-  alertRouting = { ...alertRouting, ...routing };
-}
-
-export function providedAlertRouting(): Readonly<AlertRouting> {
-  return alertRouting;
 }
 
 /** For the local runtime and the CLI: the configuration the handler modules take when they load. */

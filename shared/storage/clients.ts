@@ -5,6 +5,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AlertsConfig, WEBHOOKS_ONLY } from '../config/runtime';
 import { enforceDynamoLimits } from './local-limits';
 
 export interface StorageSettings {
@@ -41,6 +42,11 @@ export interface StorageClients {
   readonly lambda: LambdaClient;
   /** Firehose archive mode's client (AWS, or the local stand-in's endpoint). */
   readonly firehose: FirehoseClient;
+  /**
+   * Where alerts go (the runtime config's `alerts`). It travels with the clients because every path
+   * to an alert evaluation passes them, down to the aggregation handing an ended day over.
+   */
+  readonly alerts: AlertsConfig;
 }
 
 /** s3rver accepts only these; dynalite accepts anything. */
@@ -54,7 +60,10 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
  */
 const REQUEST_HANDLER = { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
 
-export function createStorageClients(settings: StorageSettings): StorageClients {
+export function createStorageClients(
+  settings: StorageSettings,
+  alerts: AlertsConfig = WEBHOOKS_ONLY,
+): StorageClients {
   const dynamoClient = new DynamoDBClient({
     region: settings.region,
     maxAttempts: 3,
@@ -79,13 +88,14 @@ export function createStorageClients(settings: StorageSettings): StorageClients 
   });
   // dynalite measures and batches more loosely than DynamoDB: hold the local stack to AWS's limits.
   if (settings.dynamodbEndpoint) enforceDynamoLimits(dynamo);
-  return storageClientsOf(settings, { dynamo, s3 });
+  return storageClientsOf(settings, { dynamo, s3 }, alerts);
 }
 
 /** The clients over the given DynamoDB and S3 clients, with the others built on first use. */
 export function storageClientsOf(
   settings: StorageSettings,
   { dynamo, s3 }: Pick<StorageClients, 'dynamo' | 's3'>,
+  alerts: AlertsConfig = WEBHOOKS_ONLY,
 ): StorageClients {
   let sns: SNSClient | undefined;
   let lambda: LambdaClient | undefined;
@@ -94,6 +104,7 @@ export function storageClientsOf(
     settings,
     dynamo,
     s3,
+    alerts,
     get sns() {
       sns ??= createSnsClient(settings);
       return sns;

@@ -5,6 +5,7 @@ import { runCli } from '../../bench/cli';
 import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { AlertRecord } from '../../shared/storage/alerts';
+import { createStorageClients } from '../../shared/storage/clients';
 import { addDays, datesBetween } from '../../shared/time';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -21,11 +22,10 @@ beforeAll(async () => {
   stack = await startTestStack();
   keys = await stack.createSite(SITE);
   alertsFile = join(stack.dataDir, 'alerts.ndjson');
+  // The CLI below inherits this environment: its alerts go to the file, not to a deployed function.
   delete process.env.ROXTRAIL_ALERTS_FUNCTION;
-  process.env.ROXTRAIL_ALERTS_FILE = alertsFile;
 });
 afterAll(async () => {
-  delete process.env.ROXTRAIL_ALERTS_FILE;
   await stack.stop();
 });
 
@@ -135,7 +135,8 @@ describe('an incident day on the local stack', () => {
     );
 
     // Re-aggregating the incident day (as the hourly run does) must not repeat anything.
-    await aggregateDay(stack.clients, siteConfigWithDefaults(SITE), INCIDENT);
+    const filing = createStorageClients(stack.stores.settings, { ...stack.clients.alerts, file: alertsFile });
+    await aggregateDay(filing, siteConfigWithDefaults(SITE), INCIDENT);
 
     const lines = alertLines();
     expect(lines.every((line) => line.date === INCIDENT && line.state === 'firing')).toBe(true);

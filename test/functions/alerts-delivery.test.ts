@@ -9,7 +9,7 @@ import type { AlertMessage } from '../../shared/alerts/messages';
 import {
   type DeliverySettings,
   deliverToTargets,
-  deliverySettingsFromEnv,
+  deliverySettingsOf,
   deliveryTargets,
   fileTarget,
   snsTarget,
@@ -17,6 +17,7 @@ import {
   webhookTarget,
   webhookTargetId,
 } from '../../shared/app/alerts/deliver';
+import { runtimeConfigFromEnv } from '../../shared/config/runtime';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 
 const message: AlertMessage = {
@@ -226,7 +227,7 @@ describe('other targets', () => {
   });
 
   it('reads its settings from the environment', () => {
-    expect(deliverySettingsFromEnv({})).toEqual({
+    expect(deliverySettingsOf(runtimeConfigFromEnv({}).alerts)).toEqual({
       topicArn: undefined,
       alertsFile: undefined,
       console: false,
@@ -235,12 +236,14 @@ describe('other targets', () => {
       webhookBackoffMs: 500,
     });
     expect(
-      deliverySettingsFromEnv({
-        ROXTRAIL_ALERTS_FILE: '/tmp/a.ndjson',
-        ROXTRAIL_ALERT_TOPIC_ARN: 'arn:topic',
-        ROXTRAIL_WEBHOOK_TIMEOUT_MS: '250',
-        ROXTRAIL_WEBHOOK_ATTEMPTS: 'lots',
-      }),
+      deliverySettingsOf(
+        runtimeConfigFromEnv({
+          ROXTRAIL_ALERTS_FILE: '/tmp/a.ndjson',
+          ROXTRAIL_ALERT_TOPIC_ARN: 'arn:topic',
+          ROXTRAIL_WEBHOOK_TIMEOUT_MS: '250',
+          ROXTRAIL_WEBHOOK_ATTEMPTS: 'lots',
+        }).alerts,
+      ),
     ).toMatchObject({
       alertsFile: '/tmp/a.ndjson',
       topicArn: 'arn:topic',
@@ -248,6 +251,6 @@ describe('other targets', () => {
       webhookTimeoutMs: 250,
       webhookAttempts: 3,
     });
-    expect(deliverySettingsFromEnv({ ROXTRAIL_ALERTS_FILE: '' }).console).toBe(false);
+    expect(deliverySettingsOf(runtimeConfigFromEnv({ ROXTRAIL_ALERTS_FILE: '' }).alerts).console).toBe(false);
   });
 });

@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../bench/cli';
-import { createAlertEvaluator, UndeliveredAlertsError } from '../../functions/alerts/handler';
+import { createAlertEvaluator } from '../../functions/alerts/handler';
 import { alertMessage } from '../../shared/alerts/messages';
 import type { AlertRule } from '../../shared/alerts/rules';
 import { aggregateDay } from '../../shared/app/aggregate/aggregate';
 import { webhookTargetId } from '../../shared/app/alerts/deliver';
 import { evaluateAlertsForDay } from '../../shared/app/alerts/evaluator';
+import { UndeliveredAlertsError } from '../../shared/app/alerts/requests';
 import { triggerAlertEvaluation } from '../../shared/app/alerts/trigger';
+import { runtimeConfigFromEnv } from '../../shared/config/runtime';
 import { type SiteConfig, type SiteConfigInput, siteConfigWithDefaults } from '../../shared/config/site';
 import {
   type AlertRecord,
@@ -19,6 +21,7 @@ import {
   readRuleState,
   writeRuleState,
 } from '../../shared/storage/alerts';
+import { createStorageClients } from '../../shared/storage/clients';
 import { keys } from '../../shared/storage/keys';
 import { putFigures } from '../../shared/storage/table';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
@@ -68,14 +71,13 @@ let stack: TestStack;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  // Short webhook timeouts and backoff keep the failing-webhook cases fast; read per evaluation.
-  process.env.ROXTRAIL_WEBHOOK_TIMEOUT_MS = '400';
-  process.env.ROXTRAIL_WEBHOOK_ATTEMPTS = '2';
-  process.env.ROXTRAIL_WEBHOOK_BACKOFF_MS = '20';
-  delete process.env.ROXTRAIL_ALERTS_FUNCTION;
-  delete process.env.ROXTRAIL_ALERTS_FILE;
-  delete process.env.ROXTRAIL_ALERT_TOPIC_ARN;
-  [stack, receiver] = await Promise.all([startTestStack(), startReceiver()]);
+  // Short webhook timeouts and backoff keep the failing-webhook cases fast.
+  const { alerts } = runtimeConfigFromEnv({
+    ROXTRAIL_WEBHOOK_TIMEOUT_MS: '400',
+    ROXTRAIL_WEBHOOK_ATTEMPTS: '2',
+    ROXTRAIL_WEBHOOK_BACKOFF_MS: '20',
+  });
+  [stack, receiver] = await Promise.all([startTestStack(undefined, { alerts }), startReceiver()]);
 });
 afterAll(async () => {
   await receiver?.close();
@@ -351,9 +353,9 @@ describe('the alert Lambda and its trigger', () => {
       });
     });
     await new Promise<void>((resolve) => fakeLambda.listen(0, '127.0.0.1', resolve));
+    // The SDK's own settings: where its Lambda client sends, with what credentials.
     const env = {
       ...process.env,
-      ROXTRAIL_ALERTS_FUNCTION: 'roxtrail-alerts',
       AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${(fakeLambda.address() as AddressInfo).port}`,
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
@@ -361,10 +363,15 @@ describe('the alert Lambda and its trigger', () => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
-      const { figures } = await aggregateDay(stack.clients, config, '2026-10-12');
+      // The aggregator's clients in AWS, where the stack names the alert function.
+      const aggregator = createStorageClients(stack.stores.settings, {
+        ...stack.clients.alerts,
+        function: 'roxtrail-alerts',
+      });
+      const { figures } = await aggregateDay(aggregator, config, '2026-10-12');
       expect(
         await triggerAlertEvaluation(
-          stack.clients,
+          aggregator,
           { site: 'lambdashop', date: '2026-10-12' },
           { config, figures },
         ),

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createQueryHandler } from '../../functions/query/handler';
 import { candidateDirs, loadDashboardAssets } from '../../functions/query/static';
 import { QUERY_ROUTE_KEYS } from '../../infra/local/routes';
+import { runtimeConfigFromEnv } from '../../shared/config/runtime';
 import { createSiteCache } from '../../shared/storage/site-cache';
 import { httpEvent, TEST_LAMBDA_CONTEXT } from '../helpers/http-event';
 import { createMemoryStorage } from '../helpers/memory-storage';
@@ -92,7 +93,9 @@ describe('the dashboard served by the query function', () => {
     ]);
     const missing = loadDashboardAssets([{ app: join(scratch, 'none'), vendor: join(scratch, 'none') }]);
     expect(missing).toEqual({ missing: `dashboard files not found in ${join(scratch, 'none')}` });
-    expect(candidateDirs({ ROXTRAIL_DASHBOARD_DIR: '/opt/dash' })[0]).toEqual({
+    expect(
+      candidateDirs(runtimeConfigFromEnv({ ROXTRAIL_DASHBOARD_DIR: '/opt/dash' }).dashboardDir)[0],
+    ).toEqual({
       app: '/opt/dash',
       vendor: '/opt/dash/vendor',
     });

@@ -10,6 +10,7 @@ import { type LocalRoute, startLocalHttpServer } from '../../infra/local/http-ad
 import { QUERY_ROUTE_KEYS, TRACKING_ROUTE_KEYS } from '../../infra/local/routes';
 import { type LocalStores, startLocalStores } from '../../infra/local/stores';
 import { inProcessErasureRunner } from '../../shared/app/aggregate/erasure';
+import type { AlertsConfig } from '../../shared/config/runtime';
 import { type SiteConfigInput, siteConfigWithDefaults } from '../../shared/config/site';
 import type { NormalizedEvent } from '../../shared/events/types';
 import { getObjectBytes, listObjects } from '../../shared/storage/archive';
@@ -38,12 +39,14 @@ export async function startTestStack(
     erasureSettleMs?: number;
     /** The collector's clock (receivedAt), for tests that must not depend on today's date. @default Date.now */
     now?: () => number;
+    /** Where the stack's clients send alerts (`clients.alerts`). @default the site's webhooks only */
+    alerts?: AlertsConfig;
   } = {},
 ): Promise<TestStack> {
   const erasureSettleMs = options.erasureSettleMs ?? TEST_ERASURE_SETTLE_MS;
   const dataDir = mkdtempSync(join(tmpdir(), 'roxtrail-test-'));
   const stores = await startLocalStores({ dataDir });
-  const clients = createStorageClients(stores.settings);
+  const clients = createStorageClients(stores.settings, options.alerts);
   // No caching in tests: a key rotated or a config changed is visible to the next request.
   const collector = createCollectorHandler({
     clients,

@@ -71,3 +71,8 @@ export function lambdaErasureRunner(clients: StorageClients, functionName: strin
     );
   };
 }
+
+/** Where the runtime config sends jobs: to the aggregator function when it names one, else this process. */
+export function erasureRunnerFor(clients: StorageClients, erasureFunction?: string): ErasureRunner {
+  return erasureFunction ? lambdaErasureRunner(clients, erasureFunction) : inProcessErasureRunner(clients);
+}

@@ -73,7 +73,6 @@ export async function scheduledRun(
   clients: StorageClients,
   options: {
     builder: PartialBuilder | undefined;
-    env: NodeJS.ProcessEnv;
     hourlyAlerts?: HourlyAlertsInProcess;
     now?: () => Date;
   },
@@ -81,7 +80,7 @@ export async function scheduledRun(
   const run = await runScheduledAggregation(clients, { builder: options.builder });
   let hourlyFailure: string | undefined;
   try {
-    await triggerHourlyAlerts(clients, options.now?.() ?? new Date(), options.env, options.hourlyAlerts);
+    await triggerHourlyAlerts(clients, options.now?.() ?? new Date(), options.hourlyAlerts);
   } catch (error) {
     hourlyFailure = error instanceof Error ? error.message : String(error);
     logger.error('hourly alert evaluation failed', { error: hourlyFailure });

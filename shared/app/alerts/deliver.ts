@@ -8,14 +8,14 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlertMessage } from '../../alerts/messages';
-import { providedAlertRouting } from '../../config/runtime';
+import type { AlertsConfig } from '../../config/runtime';
 import type { SiteConfig } from '../../config/site';
 import type { DeliveryRecord } from '../../storage/alerts';
 
 export interface DeliverySettings {
-  /** `ROXTRAIL_ALERT_TOPIC_ARN`: publish to this SNS topic. */
+  /** Publish to this SNS topic. */
   topicArn?: string;
-  /** `ROXTRAIL_ALERTS_FILE`: append each alert as one JSON line (the local runtime's `.roxtrail/alerts.ndjson`). */
+  /** Append each alert as one JSON line (the local runtime's `.roxtrail/alerts.ndjson`). */
   alertsFile?: string;
   /** Print alerts: whenever an alerts file is set (the local runtime sets one; the AWS stack never does). */
   console: boolean;
@@ -27,20 +27,15 @@ export interface DeliverySettings {
   webhookBackoffMs: number;
 }
 
-function positiveNumber(value: string | undefined, fallback: number): number {
-  const parsed = Number(value);
-  return value !== undefined && value !== '' && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
-}
-
-export function deliverySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): DeliverySettings {
-  const alertsFile = env.ROXTRAIL_ALERTS_FILE || providedAlertRouting().alertsFile || undefined;
+/** The delivery the runtime configuration's `alerts` call for. */
+export function deliverySettingsOf(alerts: AlertsConfig): DeliverySettings {
   return {
-    topicArn: env.ROXTRAIL_ALERT_TOPIC_ARN || undefined,
-    alertsFile,
-    console: alertsFile !== undefined,
-    webhookTimeoutMs: positiveNumber(env.ROXTRAIL_WEBHOOK_TIMEOUT_MS, 5_000),
-    webhookAttempts: Math.floor(positiveNumber(env.ROXTRAIL_WEBHOOK_ATTEMPTS, 3)),
-    webhookBackoffMs: positiveNumber(env.ROXTRAIL_WEBHOOK_BACKOFF_MS, 500),
+    topicArn: alerts.topicArn,
+    alertsFile: alerts.file,
+    console: alerts.file !== undefined,
+    webhookTimeoutMs: alerts.webhook.timeoutMs,
+    webhookAttempts: alerts.webhook.attempts,
+    webhookBackoffMs: alerts.webhook.backoffMs,
   };
 }
 

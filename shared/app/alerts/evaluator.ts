@@ -41,7 +41,7 @@ import {
   type DeliverySettings,
   type DeliveryTarget,
   deliverToTargets,
-  deliverySettingsFromEnv,
+  deliverySettingsOf,
   deliveryTargets,
 } from './deliver';
 
@@ -57,6 +57,7 @@ export interface AlertRunOptions {
   figures?: FiguresDocument;
   /** Decides whether the day has ended (site-local); the aggregator passes its own clock. */
   now?: Date;
+  /** @default deliverySettingsOf(clients.alerts) */
   delivery?: DeliverySettings;
   sns?: () => SNSClient;
 }
@@ -189,7 +190,7 @@ export async function evaluateAlertsForDay(
   }
 
   // Deliver every outbox entry: the ones just decided, and any an interrupted run left behind.
-  const settings = options.delivery ?? deliverySettingsFromEnv();
+  const settings = options.delivery ?? deliverySettingsOf(clients.alerts);
   const targets = deliveryTargets(config, settings, options.sns ?? (() => clients.sns));
   const owner = randomUUID();
   const entries = [...states.values()].flatMap((stored) => stored.pending);
@@ -211,7 +212,7 @@ export async function deliverEntries(
   entries: readonly PendingNotification[],
   options: Pick<AlertRunOptions, 'delivery' | 'sns'> = {},
 ): Promise<NotificationOutcome[]> {
-  const settings = options.delivery ?? deliverySettingsFromEnv();
+  const settings = options.delivery ?? deliverySettingsOf(clients.alerts);
   const targets = deliveryTargets(config, settings, options.sns ?? (() => clients.sns));
   const owner = randomUUID();
   return Promise.all(

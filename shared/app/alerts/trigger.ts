@@ -1,12 +1,11 @@
 /**
- * How the aggregator hands an ended day to alert evaluation. In AWS (`ROXTRAIL_ALERTS_FUNCTION` set)
- * it invokes the alert Lambda asynchronously, so slow webhooks never slow aggregation and Lambda's
- * async retries and dead-letter queue protect delivery; elsewhere (local runtime, CLI, tests) the same
- * evaluation and delivery run in-process.
+ * How the aggregator hands an ended day to alert evaluation. In AWS (the clients' `alerts.function`,
+ * from ROXTRAIL_ALERTS_FUNCTION) it invokes the alert Lambda asynchronously, so slow webhooks never
+ * slow aggregation and Lambda's async retries and dead-letter queue protect delivery; elsewhere
+ * (local runtime, CLI, tests) the same evaluation and delivery run in-process.
  */
 
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { providedAlertRouting } from '../../config/runtime';
 import type { SiteConfig } from '../../config/site';
 import type { FiguresDocument } from '../../metrics/figures';
 import type { StorageClients } from '../../storage/clients';
@@ -23,15 +22,14 @@ export type TriggerResult = { invoked: string } | { evaluated: AlertRunResult };
 let lambda: LambdaClient | undefined;
 
 /**
- * Hands `payload` to the deployed alert function, asynchronously, when there is one (the environment's
- * `ROXTRAIL_ALERTS_FUNCTION`, else the CLI's `--stack`); undefined when there is none.
+ * Hands `payload` to the deployed alert function, asynchronously, when there is one (the stack's, or
+ * the CLI's `--stack`); undefined when there is none.
  */
 async function invokeAlertFunction(
   clients: StorageClients,
-  env: NodeJS.ProcessEnv,
   payload: unknown,
 ): Promise<{ invoked: string } | undefined> {
-  const functionName = env.ROXTRAIL_ALERTS_FUNCTION || providedAlertRouting().alertsFunction;
+  const functionName = clients.alerts.function;
   if (!functionName) return undefined;
   lambda ??= clients.lambda;
   await lambda.send(
@@ -48,9 +46,8 @@ export async function triggerAlertEvaluation(
   clients: StorageClients,
   request: AlertRequest,
   context: { config: SiteConfig; figures?: FiguresDocument; now?: Date },
-  env: NodeJS.ProcessEnv = process.env,
 ): Promise<TriggerResult> {
-  const invoked = await invokeAlertFunction(clients, env, request);
+  const invoked = await invokeAlertFunction(clients, request);
   if (invoked) return invoked;
   try {
     return {
@@ -77,10 +74,9 @@ export type HourlyAlertsInProcess = (clients: StorageClients, now: Date) => Prom
 export async function triggerHourlyAlerts(
   clients: StorageClients,
   now: Date,
-  env: NodeJS.ProcessEnv = process.env,
   inProcess?: HourlyAlertsInProcess,
 ): Promise<{ invoked: string } | { evaluated: number } | { skipped: string }> {
-  const invoked = await invokeAlertFunction(clients, env, { action: 'hourly', at: now.toISOString() });
+  const invoked = await invokeAlertFunction(clients, { action: 'hourly', at: now.toISOString() });
   if (invoked) return invoked;
   if (!inProcess) return { skipped: 'no ROXTRAIL_ALERTS_FUNCTION and no in-process hourly evaluation' };
   return { evaluated: (await inProcess(clients, now)).length };
