@@ -272,7 +272,9 @@ export async function prepareDerivedDays(
   const site = config.site;
   const archived = await listArchiveDays(clients, site);
   const days = archived.filter((day) => day < date);
-  const [etags, index] = await Promise.all([listLedgerParts(clients, site), getLedgerIndex(clients, site)]);
+  const [listed, index] = await Promise.all([listLedgerParts(clients, site), getLedgerIndex(clients, site)]);
+  // The parts rebuilt below are listed under their new ETags: the orders read back are theirs.
+  const etags = new Map(listed);
   const reader = ledgerPartsReader(clients, site, etags);
   const indexed = new Map((index?.parts ?? []).map((part) => [part.date, part]));
   const indexCurrent = index !== undefined && copiesAreCurrent(indexed, etags, days);
@@ -289,6 +291,7 @@ export async function prepareDerivedDays(
       continue;
     }
     const rebuilt = await build(day, parts);
+    etags.set(day, rebuilt.etag);
     reader.full.set(day, rebuilt);
     parts.set(day, rebuilt);
     built.push(day);
