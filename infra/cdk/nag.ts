@@ -1,5 +1,5 @@
 /** The cdk-nag rule packs Roxtrail is held to; applied by the CDK app and by the nag test alike. */
-import { Aspects } from 'aws-cdk-lib';
+import { Aspects, CfnResource } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -14,4 +14,21 @@ export interface NagOptions {
 export function addNagChecks(scope: IConstruct, options: NagOptions = {}): void {
   Aspects.of(scope).add(new AwsSolutionsChecks(options));
   Aspects.of(scope).add(new ServerlessChecks(options));
+}
+
+/** A checkov check a resource is exempt from, and why (checkov reads `Metadata.checkov.skip`). */
+export interface CheckovSkip {
+  readonly id: string;
+  readonly comment: string;
+}
+
+/**
+ * Records on the resource behind `construct` the checkov checks it fails by design, with the reason,
+ * as cdk-nag's suppressions do for its own rules: a template scan reports them as skipped, not failed.
+ */
+export function skipCheckov(construct: IConstruct, skips: readonly CheckovSkip[]): void {
+  const resource = construct.node.defaultChild;
+  if (!(resource instanceof CfnResource)) throw new Error(`${construct.node.path} has no resource to mark`);
+  const existing = (resource.getMetadata('checkov') as { skip?: CheckovSkip[] } | undefined)?.skip ?? [];
+  resource.addMetadata('checkov', { skip: [...existing, ...skips] });
 }

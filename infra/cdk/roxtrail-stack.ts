@@ -41,6 +41,7 @@ import { IngestApi } from './constructs/ingest-api';
 import { JourneyTable } from './constructs/journey-table';
 import { RoxtrailMonitoring } from './constructs/monitoring';
 import { RoxtrailFunction } from './constructs/roxtrail-function';
+import { skipCheckov } from './nag';
 import { FUNCTION_URL_UNAVAILABLE_REGIONS, functionUrlAvailableIn } from './region-support';
 
 function chunked<T>(items: readonly T[], size: number): T[][] {
@@ -170,6 +171,9 @@ const DASHBOARD_FILES = [
 /** The browser tracker, built where functions/query/static.ts serves it from (`GET /roxtrail.js`). */
 const TRACKER_BUILD = [{ script: 'web/tracker/build.ts', to: 'tracker' }];
 
+/** Why the API's functions reserve no concurrency (checkov CKV_AWS_115). */
+const BEHIND_API_THROTTLE =
+  "Reached only through the HTTP API, whose stage throttle (throttleRateLimit / throttleBurstLimit) caps it; a reservation would only take from the account's pool.";
 const SYNCHRONOUS_ONLY =
   'Invoked synchronously over HTTP only (API Gateway; the collector also at its function URL): failures go back to the client, which retries (requests are idempotent). No async events to dead-letter.';
 
@@ -278,6 +282,14 @@ export class RoxtrailStack extends Stack {
           'The collector runs once per tracking request: X-Ray would record about 3 million traces a month at 100 M events (Lambda samples 1 a second plus 5%), costing more than the function. Its duration, errors and throttles are CloudWatch metrics and alarms; the other functions are traced.',
       },
     ]);
+    if (props.collectorReservedConcurrency === false) {
+      skipCheckov(this.collector, [
+        {
+          id: 'CKV_AWS_115',
+          comment: 'Reserved concurrency turned off by the deployer (-c collectorReservedConcurrency=false).',
+        },
+      ]);
+    }
     if (this.wantsFunctionUrl(props.trackingFunctionUrl)) {
       // Public (auth type NONE) for the reason above: the write key is checked inside. No CORS
       // configuration, as on the API: the collector answers preflights from each site's origins.
@@ -286,6 +298,13 @@ export class RoxtrailStack extends Stack {
         invokeMode: InvokeMode.BUFFERED,
       });
       this.functionUrlCondition = this.onlyWhereFunctionUrlsAre(this.trackingFunctionUrl);
+      skipCheckov(this.trackingFunctionUrl, [
+        {
+          id: 'CKV_AWS_258',
+          comment:
+            "Public by design: storefronts send tracking without AWS credentials. The collector checks each site's write key and origins, and its reserved concurrency caps the URL.",
+        },
+      ]);
     }
 
     // Query: reads the table, reports/, and events/ and partials/ for the hour-by-hour chart (the
@@ -312,6 +331,7 @@ export class RoxtrailStack extends Stack {
     NagSuppressions.addResourceSuppressions(this.query, [
       { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
     ]);
+    skipCheckov(this.query, [{ id: 'CKV_AWS_115', comment: BEHIND_API_THROTTLE }]);
 
     // Alert evaluator: reads reports/ and the table, writes alert state to the table, publishes to the topic;
     // hourly rules read the hours they watch from events/ and partials/ (read only: nothing is built).
@@ -323,6 +343,13 @@ export class RoxtrailStack extends Stack {
       timeout: Duration.seconds(60),
       environment: { ...storageEnvironment, ROXTRAIL_ALERT_TOPIC_ARN: this.alertTopic.topic.topicArn },
     });
+    skipCheckov(this.alertEvaluator, [
+      {
+        id: 'CKV_AWS_115',
+        comment:
+          'Invoked only by the aggregator (reserved concurrency 1), once per site and run: its concurrency is bounded by its one caller.',
+      },
+    ]);
     this.journeys.table.grantReadWriteData(this.alertEvaluator);
     this.archive.bucket.grantRead(this.alertEvaluator, 'reports/*');
     this.archive.bucket.grantRead(this.alertEvaluator, 'events/*');
@@ -427,6 +454,13 @@ export class RoxtrailStack extends Stack {
           'Invoked synchronously (RequestResponse) by the aggregator, which sees every failure and fails its run: nothing asynchronous to dead-letter.',
       },
     ]);
+    skipCheckov(this.partialBuilder, [
+      {
+        id: 'CKV_AWS_115',
+        comment:
+          'Invoked only by the aggregator (reserved concurrency 1), a bounded number of hours at a time: a reservation would only take from the account pool.',
+      },
+    ]);
     this.partialBuilder.grantInvoke(this.aggregator);
     this.aggregator.addEnvironment('ROXTRAIL_PARTIAL_BUILDER_FUNCTION', this.partialBuilder.functionName);
     // An erasure waits for what the delivery stream buffers before it reads the archive (erase.ts).
@@ -501,6 +535,7 @@ export class RoxtrailStack extends Stack {
     NagSuppressions.addResourceSuppressions(this.eraser, [
       { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_ONLY },
     ]);
+    skipCheckov(this.eraser, [{ id: 'CKV_AWS_115', comment: BEHIND_API_THROTTLE }]);
     this.addApiRoutes({
       collector: { write: this.collector },
       query: { read: this.query, write: this.eraser },

@@ -22,7 +22,7 @@ import {
 } from '../../shared/config/deploy-defaults';
 import { runtimeConfig } from '../../shared/config/runtime';
 import { SITE_CONFIG_MAX_BYTES, type SiteConfig } from '../../shared/config/site';
-import { collectorCapacity, monthlyCost } from '../../shared/cost/model';
+import { collectorCapacity, monthlyCost, PEAK_TO_AVERAGE } from '../../shared/cost/model';
 import { PRICES } from '../../shared/cost/prices';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { type AlertRecord, queryAlertHistory } from '../../shared/storage/alerts';
@@ -668,6 +668,12 @@ export function buildProgram(): Command {
     )
     .option('--table-class <class>', 'DynamoDB table class: standard or standard-ia', DEPLOYED.tableClass)
     .option('--no-point-in-time-recovery', 'without DynamoDB point-in-time recovery')
+    .option(
+      '--collector-concurrency <n>',
+      "the collector's reserved concurrency (CDK context collectorReservedConcurrency), the cap at its function URL",
+      positiveNumber,
+      DEPLOYED.collectorReservedConcurrency,
+    )
     .option('--json', 'machine-readable output')
     .action(
       async (options: {
@@ -681,6 +687,7 @@ export function buildProgram(): Command {
         frontDoor: string;
         tableClass: string;
         pointInTimeRecovery: boolean;
+        collectorConcurrency: number;
         json?: boolean;
       }) => {
         const mode = oneOf<ArchiveMode>(options.mode, ['direct', 'firehose'], '--mode');
@@ -706,12 +713,12 @@ export function buildProgram(): Command {
           tableClass,
           pointInTimeRecovery: options.pointInTimeRecovery,
         });
-        const capacity = collectorCapacity(workload, measured);
+        const capacity = collectorCapacity(workload, measured, Math.ceil(options.collectorConcurrency));
         const row = (label: string, value: string, basis = '') =>
           `${label.padEnd(34)} $${value.padStart(10)}   ${basis}`.trimEnd();
         const { source, file, measuredAt, command, description } = measurements;
         const basis = { source, file, measuredAt, ...(command ? { command } : {}) };
-        print(Boolean(options.json), { ...report, measurements: basis }, () =>
+        print(Boolean(options.json), { ...report, collector: capacity, measurements: basis }, () =>
           [
             ...report.lines.map((line) => row(line.item, line.monthly.toFixed(2), line.basis)),
             row(
@@ -724,6 +731,11 @@ export function buildProgram(): Command {
             row('  fixed', report.idleFixedMonthly.toFixed(2), 'schedules, runs, alarms, keys'),
             row('  storage', report.idleStorageMonthly.toFixed(2), 'archive, table, backups, logs'),
             `collector capped at ${capacity.concurrency} concurrent (reserved concurrency, free): about ${fmtCount(capacity.requestsPerSecond)} requests/s; this volume averages ${capacity.averageRequestsPerSecond.toFixed(1)} requests/s`,
+            ...(capacity.peakConcurrencyNeeded > capacity.concurrency
+              ? [
+                  `peaks of ${PEAK_TO_AVERAGE}× the average need ${capacity.peakConcurrencyNeeded} concurrent: deploy with -c collectorReservedConcurrency=${capacity.peakConcurrencyNeeded} (beyond the cap, clients get 429 and retry)`,
+                ]
+              : []),
             `prices of ${PRICES.asOf} (${PRICES.region}); counts: ${description}`,
           ].join('\n'),
         );

@@ -16,7 +16,9 @@ export const DEPLOYED = {
   /**
    * The collector's reserved concurrency, the only throttle at its public function URL: at the
    * measured ~50 ms a request, 100 answer about 2,000 requests a second, the HTTP API stage's burst
-   * limit; beyond that callers get 429 and retry. Reserved concurrency costs nothing by itself.
+   * limit, and the peaks (10× the average, shared/cost/model.ts PEAK_TO_AVERAGE) of up to about 4.9 G
+   * events a month in 10-event requests; beyond that callers get 429 and retry, and `roxtrail cost`
+   * prints the concurrency a volume's peaks need. Reserved concurrency costs nothing by itself.
    */
   collectorReservedConcurrency: 100,
   aggregatorMemoryMb: 2048,

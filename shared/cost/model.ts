@@ -296,19 +296,31 @@ function collectorBilledMs(measured: Measured): number {
   return Math.ceil(measured.collectorHandlerMsPerRequest + cpuStretchMs);
 }
 
+/** How far above its monthly average a shop's busiest second is taken to run (evening and sale peaks). */
+export const PEAK_TO_AVERAGE = 10;
+
 /**
  * What the collector's reserved concurrency lets through: requests a second it can answer at the
- * measured duration, beside the workload's average (a month's requests over 30 days; peaks run higher).
+ * measured duration, beside the workload's average (a month's requests over 30 days) and the
+ * concurrency its peaks need (PEAK_TO_AVERAGE times the average, at the measured duration).
  */
 export function collectorCapacity(
   workload: Workload,
   measured: Measured,
   concurrency: number = DEPLOYED.collectorReservedConcurrency,
-): { concurrency: number; requestsPerSecond: number; averageRequestsPerSecond: number } {
+): {
+  concurrency: number;
+  requestsPerSecond: number;
+  averageRequestsPerSecond: number;
+  peakConcurrencyNeeded: number;
+} {
+  const billedSeconds = collectorBilledMs(measured) / 1000;
+  const averageRequestsPerSecond = workload.eventsPerMonth / workload.eventsPerRequest / (30 * 86_400);
   return {
     concurrency,
-    requestsPerSecond: Math.floor(concurrency / (collectorBilledMs(measured) / 1000)),
-    averageRequestsPerSecond: workload.eventsPerMonth / workload.eventsPerRequest / (30 * 86_400),
+    requestsPerSecond: Math.floor(concurrency / billedSeconds),
+    averageRequestsPerSecond,
+    peakConcurrencyNeeded: Math.ceil(averageRequestsPerSecond * PEAK_TO_AVERAGE * billedSeconds),
   };
 }
 

@@ -82,4 +82,24 @@ describe('roxtrail cost', () => {
     expect(olderAnswer.measurements.source).toBe('shipped');
     expect(olderAnswer.monthly).toBe(shippedAnswer.monthly);
   }, 60_000);
+
+  it("prints the collector's cap for the concurrency asked, and what a volume's peaks need beyond it", async () => {
+    const shippedRun = env(join(dir, 'none.json'));
+    const byDefault = await runCli(['cost'], shippedRun);
+    expect(byDefault.stdout).toMatch(
+      /^collector capped at 100 concurrent \(reserved concurrency, free\): about [\d,]+ requests\/s/m,
+    );
+    expect(byDefault.stdout).not.toContain('peaks of');
+
+    const busy = ['cost', '--events-per-month', '20000000000', '--collector-concurrency', '50'];
+    const answer = JSON.parse((await runCli([...busy, '--json'], shippedRun)).stdout) as {
+      collector: { concurrency: number; requestsPerSecond: number; peakConcurrencyNeeded: number };
+    };
+    expect(answer.collector.concurrency).toBe(50);
+    expect(answer.collector.peakConcurrencyNeeded).toBeGreaterThan(50);
+    const text = (await runCli(busy, shippedRun)).stdout;
+    expect(text).toContain(
+      `need ${answer.collector.peakConcurrencyNeeded} concurrent: deploy with -c collectorReservedConcurrency=${answer.collector.peakConcurrencyNeeded}`,
+    );
+  }, 60_000);
 });

@@ -196,7 +196,7 @@ describe('Functions', () => {
     expect(propertiesOf(stack.alertEvaluator)).toMatchObject({ MemorySize: 512, Timeout: 60 });
   });
 
-  it('size the collector and query for API Gateway: 256 and 512 MB, 25 s; the collector capped, its URL having no throttle', () => {
+  it('size the collector and query for API Gateway: 256 and 512 MB, 25 s; the collector, and so its URL, capped by its reserved concurrency', () => {
     expect(propertiesOf(stack.collector)).toMatchObject({ MemorySize: 256, Timeout: 25 });
     expect(propertiesOf(stack.query)).toMatchObject({ MemorySize: 512, Timeout: 25 });
     expect(propertiesOf(stack.collector).ReservedConcurrentExecutions).toBe(100);

@@ -129,6 +129,38 @@ describe('the default reserved concurrency', () => {
   });
 });
 
+describe('what checkov would flag by design', () => {
+  type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
+  const checkovSkips = (resource: Resource) =>
+    (
+      (resource.Metadata?.checkov as { skip?: { id: string; comment: string }[] } | undefined)?.skip ?? []
+    ).filter((skip) => skip.comment.length > 20);
+  const resourcesOf = (template: Template, type: string) =>
+    Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(
+      ([, resource]) => resource.Type === type,
+    );
+
+  it.each([
+    ['the default', {}],
+    ['no reservation for the collector', { collectorReservedConcurrency: 'false' }],
+  ])('every function either reserves concurrency or says why not (CKV_AWS_115), %s', (_name, context) => {
+    const { template } = synth(context);
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(6);
+    const unexplained = functions
+      .filter(([, fn]) => fn.Properties?.ReservedConcurrentExecutions === undefined)
+      .filter(([, fn]) => !checkovSkips(fn).some((skip) => skip.id === 'CKV_AWS_115'))
+      .map(([id]) => id);
+    expect(unexplained).toEqual([]);
+  });
+
+  it('the public function URL says why it has no AWS auth (CKV_AWS_258)', () => {
+    const urls = resourcesOf(withUrl.template, 'AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    expect(urls.map(([, url]) => checkovSkips(url).map((skip) => skip.id))).toEqual([['CKV_AWS_258']]);
+  });
+});
+
 describe('regions without function URLs', () => {
   it('keeps the URL and its permissions, in the environment-agnostic template, to regions that offer it', () => {
     const { template } = withUrl;

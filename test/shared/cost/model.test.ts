@@ -3,10 +3,12 @@ import { benchCost, TARGET_WORKLOAD } from '../../../bench/cost';
 import { DEPLOYED } from '../../../shared/config/deploy-defaults';
 import {
   API_ACCESS_LOG_BYTES,
+  collectorCapacity,
   completeMeasured,
   LAMBDA_PLATFORM_LOG_BYTES,
   missingMeasurements,
   monthlyCost,
+  PEAK_TO_AVERAGE,
   S3_ACCESS_LOG_RECORD_BYTES,
 } from '../../../shared/cost/model';
 import { PRICES } from '../../../shared/cost/prices';
@@ -306,4 +308,25 @@ describe('the bench’s cost rows', () => {
 
 it('uses the dated prices file', () => {
   expect(PRICES.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+});
+
+describe('collectorCapacity, checked by hand', () => {
+  // The fixture's collector is billed 40 ms a request: 10 M requests a month average 3.86 a second.
+  it('gives the requests a second the reserved concurrency answers, and the concurrency peaks need', () => {
+    const capacity = collectorCapacity(workload, measured, 100);
+    expect(capacity.requestsPerSecond).toBe(2_500);
+    expect(capacity.averageRequestsPerSecond).toBeCloseTo(10_000_000 / (30 * 86_400), 6);
+    // 3.86 a second × 10 at 40 ms each: 1.54 executions at once.
+    expect(capacity.peakConcurrencyNeeded).toBe(
+      Math.ceil((10_000_000 / (30 * 86_400)) * PEAK_TO_AVERAGE * 0.04),
+    );
+  });
+
+  it('asks for more than the default only where the volume needs it', () => {
+    expect(collectorCapacity(workload, measured).peakConcurrencyNeeded).toBeLessThanOrEqual(
+      DEPLOYED.collectorReservedConcurrency,
+    );
+    const huge = collectorCapacity({ ...workload, eventsPerMonth: 100_000_000_000 }, measured);
+    expect(huge.peakConcurrencyNeeded).toBeGreaterThan(DEPLOYED.collectorReservedConcurrency);
+  });
 });
