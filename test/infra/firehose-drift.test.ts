@@ -89,5 +89,8 @@ describe('the Firehose stand-in against the synthesized delivery stream', () => 
       'MetadataExtraction',
       'AppendDelimiterToRecord',
     ]);
+    // Firehose appends a newline unless the processor names another delimiter: the stand-in ends each
+    // line with '\n', so any other delimiter would be drift.
+    expect(parameter('AppendDelimiterToRecord', 'Delimiter') ?? '\\n').toBe('\\n');
   });
 });

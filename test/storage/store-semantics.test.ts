@@ -1,7 +1,7 @@
 /**
  * What the code relies on the stores for, against the real local servers: conditional writes that
  * refuse the loser (identity links, figure revisions), query pages DynamoDB-sized and followed to the
- * end. (ListObjects past 1,000 keys: test/shared/storage/archive-list.test.ts. Object versions after
+ * end, unprocessed batch items and keys sent again. (ListObjects past 1,000 keys: test/shared/storage/archive-list.test.ts. Object versions after
  * an erasure: s3rver keeps none, so the 30 days of noncurrent versions SECURITY.md describes are a
  * property of the deployed bucket's lifecycle rule, checked in test/infra, not shown here.)
  */
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import { computeFigures } from '../../shared/metrics/figures';
 import { createStorageClients } from '../../shared/storage/clients';
-import { batchWrite, queryAll } from '../../shared/storage/dynamo';
+import { batchGet, batchWrite, queryAll } from '../../shared/storage/dynamo';
 import { getLinks, linkIdentity, putFigures, queryFigures } from '../../shared/storage/table';
 import { startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -108,5 +108,44 @@ describe('batch writes', () => {
       ExpressionAttributeValues: { ':pk': 'SEM#batch' },
     });
     expect(items).toHaveLength(40);
+  });
+
+  it('ask again for the keys DynamoDB leaves unprocessed, until every item is read', async () => {
+    // As DynamoDB does past 16 MB a call or under throttling: part of each batch comes back as
+    // UnprocessedKeys. The store never sees the held-back keys, so a reader that does not ask again
+    // returns fewer items than exist.
+    const clients = createStorageClients(stack.clients.settings);
+    await batchWrite(
+      clients,
+      Array.from({ length: 150 }, (_, i) => ({
+        PutRequest: { Item: { pk: 'SEM#get', sk: `g${String(i).padStart(3, '0')}` } },
+      })),
+    );
+    let heldBack = 0;
+    clients.dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'BatchGetItemCommand') return next(args);
+        const input = args.input as { RequestItems: Record<string, { Keys: unknown[] }> };
+        const [table, request] = Object.entries(input.RequestItems)[0] ?? [];
+        if (!table || !request || request.Keys.length < 2) return next(args);
+        const keep = request.Keys.slice(0, Math.ceil(request.Keys.length / 2));
+        const rest = request.Keys.slice(keep.length);
+        heldBack += rest.length;
+        const result = await next({
+          ...args,
+          input: { ...input, RequestItems: { [table]: { Keys: keep } } },
+        });
+        (result.output as { UnprocessedKeys?: unknown }).UnprocessedKeys = { [table]: { Keys: rest } };
+        return result;
+      },
+      { step: 'initialize', name: 'holdBackHalfOfTheKeys' },
+    );
+    const keys = Array.from({ length: 150 }, (_, i) => ({
+      pk: 'SEM#get',
+      sk: `g${String(i).padStart(3, '0')}`,
+    }));
+    const items = await batchGet(clients, [...keys, { pk: 'SEM#get', sk: 'missing' }]);
+    expect(heldBack).toBeGreaterThan(0);
+    expect(items.map((item) => item.sk).sort()).toEqual(keys.map((key) => key.sk));
   });
 });

@@ -30,7 +30,24 @@ describe('listObjects against s3rver', () => {
       }
     };
     await Promise.all(Array.from({ length: 16 }, put));
+    // Count the pages asked for: a store that answered all 1,105 keys at once would hide a lister
+    // that never follows the marker.
+    const pages: { marker?: string; count: number }[] = [];
+    clients.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'ListObjectsCommand') {
+          const input = args.input as { Marker?: string };
+          const output = result.output as { Contents?: unknown[] };
+          pages.push({ marker: input.Marker, count: output.Contents?.length ?? 0 });
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'countListPages' },
+    );
     const listed = await listObjects(clients, 'events/site=s/dt=2026-11-02/');
     expect(listed.map((o) => o.key)).toEqual(keys);
+    expect(pages.map((page) => page.count)).toEqual([1000, 105]);
+    expect(pages.map((page) => page.marker)).toEqual([undefined, keys[999]]);
   }, 60_000);
 });
