@@ -29,6 +29,8 @@ export const ROUTES = [
   // The Tracking API (api.md): `{type}` is batch, track, page ... or analytics.js's short forms.
   { routeKey: 'POST /v1/{type}', handler: 'collector', access: 'write', auth: 'write-key' },
   { routeKey: 'OPTIONS /v1/{type}', handler: 'collector', access: 'write', auth: 'none' },
+  // RudderStack JS v3 with `useBeacon: true` sends its batches with sendBeacon here (`?writeKey=`).
+  { routeKey: 'POST /beacon/v1/batch', handler: 'collector', access: 'write', auth: 'write-key' },
   { routeKey: 'GET /v1/sites/{site}/figures', handler: 'query', access: 'read', auth: 'read-key' },
   {
     routeKey: 'GET /v1/sites/{site}/journeys/{journeyId}',

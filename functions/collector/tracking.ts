@@ -50,6 +50,8 @@ const SINGLE_EVENT_ROUTES: Readonly<Record<string, EventType>> = {
 export type TrackingRoute = { kind: 'batch' } | { kind: 'single'; type: EventType } | { kind: 'metrics' };
 
 export function trackingRouteOf(path: string): TrackingRoute | undefined {
+  // RudderStack JS v3's BeaconQueue (`useBeacon: true`) posts its batches here, the key in `?writeKey=`.
+  if (/^\/beacon\/v1\/batch\/?$/.test(path)) return { kind: 'batch' };
   const match = /^\/v1\/([a-z]+)\/?$/.exec(path);
   const name = match?.[1];
   if (!name) return undefined;

@@ -3,7 +3,7 @@
  * its bundled build (`@rudderstack/analytics-js/bundled`: plugins inside, none fetched from a CDN)
  * bundled for the page, the source configuration given inline (`getSourceConfig`) instead of fetched
  * from RudderStack's control plane. In its default delivery (one XHR per event to `/v1/<type>`) and
- * with its queue batching (`/v1/batch`). Its top-level `channel: "web"` puts the events on the web.
+ * with its queue batching (`/v1/batch`) and its sendBeacon queue (`useBeacon`: `/beacon/v1/batch?writeKey=`). Its top-level `channel: "web"` puts the events on the web.
  */
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,8 +31,16 @@ interface SessionSettings {
   writeKey: string;
   dataPlaneUrl: string;
   userId: string;
-  batching: boolean;
+  delivery: Delivery;
 }
+
+type Delivery = 'default' | 'batching' | 'beacon';
+
+const DELIVERY_PATHS: Record<Delivery, Set<string>> = {
+  default: new Set(['/v1/page', '/v1/track', '/v1/identify']),
+  batching: new Set(['/v1/batch']),
+  beacon: new Set(['/beacon/v1/batch']),
+};
 
 let stack: TestStack;
 let proxy: RecordingProxy;
@@ -58,12 +66,13 @@ describe.skipIf(!hasChromium)('@rudderstack/analytics-js in Chromium', () => {
   });
 
   it.each([
-    { mode: 'default delivery', batching: false },
-    { mode: 'batching delivery', batching: true },
-  ])(
+    { mode: 'default delivery', delivery: 'default' },
+    { mode: 'batching delivery', delivery: 'batching' },
+    { mode: 'sendBeacon delivery', delivery: 'beacon' },
+  ] as const)(
     'in its $mode, every event is archived once, stitched to the user and counted',
-    async ({ batching }) => {
-      const site = `rudder-${batching ? 'batching' : 'default'}`;
+    async ({ delivery }) => {
+      const site = `rudder-${delivery}`;
       const siteConfig = { site, timezone: 'UTC', currency: 'EUR', origins: [shop.origin] };
       const { writeKey, readKey } = await stack.createSite(siteConfig);
       const userId = `u-${site}`;
@@ -81,7 +90,7 @@ describe.skipIf(!hasChromium)('@rudderstack/analytics-js in Chromium', () => {
       await page.goto(`${shop.origin}/shop.html`);
       await page.waitForFunction(() => (window as { sdkReady?: boolean }).sdkReady === true);
 
-      const settings: SessionSettings = { writeKey, dataPlaneUrl: proxy.url, userId, batching };
+      const settings: SessionSettings = { writeKey, dataPlaneUrl: proxy.url, userId, delivery };
       const ids = await page.evaluate(async (s) => {
         const { RudderAnalytics } = (window as unknown as { sdk: RudderStackSdk }).sdk;
         const analytics = new RudderAnalytics();
@@ -98,8 +107,11 @@ describe.skipIf(!hasChromium)('@rudderstack/analytics-js in Chromium', () => {
             },
           }),
           polyfillIfRequired: false,
-          ...(s.batching
+          ...(s.delivery === 'batching'
             ? { queueOptions: { batch: { enabled: true, maxItems: 20, flushInterval: 500 } } }
+            : {}),
+          ...(s.delivery === 'beacon'
+            ? { useBeacon: true, beaconQueueOptions: { maxItems: 20, flushQueueInterval: 500 } }
             : {}),
         });
         await new Promise<void>((resolve) => analytics.ready(() => resolve()));
@@ -154,11 +166,10 @@ describe.skipIf(!hasChromium)('@rudderstack/analytics-js in Chromium', () => {
       const posts = await answeredPosts(proxy, writeKey, ids.length);
       const posted = postedMessageIds(proxy, writeKey);
       expect(countsById(posted)).toEqual(countsById(ids));
-      expect(new Set(posts.map((r) => r.url))).toEqual(
-        batching ? new Set(['/v1/batch']) : new Set(['/v1/page', '/v1/track', '/v1/identify']),
-      );
+      expect(new Set(posts.map((r) => new URL(r.url, proxy.url).pathname))).toEqual(DELIVERY_PATHS[delivery]);
       expect(posts.every((r) => r.status === 200)).toBe(true);
-      expect(posts.every((r) => r.headers.sentat !== undefined)).toBe(true);
+      // A beacon cannot set headers: its batch carries sentAt in the body.
+      if (delivery !== 'beacon') expect(posts.every((r) => r.headers.sentat !== undefined)).toBe(true);
 
       const archived = await archivedOnce(stack, site, ids.length);
       expect(countsById(archived.map((event) => event.messageId))).toEqual(countsById(ids));

@@ -99,13 +99,14 @@ interface PostedBody {
   batch?: { messageId?: string }[];
 }
 
-/** The POSTs of tracking requests for this write key (Basic auth or in the body) that the proxy forwarded. */
+/** The POSTs of tracking requests for this write key (Basic auth, `?writeKey=` or in the body) that the proxy forwarded. */
 export function sitePosts(proxy: RecordingProxy, writeKey: string): RecordedRequest[] {
   const basic = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
   return proxy.forwarded().filter((request) => {
     if (request.url.startsWith('/v1/m')) return false;
     return (
       request.headers.authorization === basic ||
+      new URL(request.url, 'http://proxy').searchParams.get('writeKey') === writeKey ||
       (JSON.parse(request.text) as PostedBody).writeKey === writeKey
     );
   });

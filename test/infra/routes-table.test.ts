@@ -40,6 +40,7 @@ describe('the routes table (functions/routes.ts)', () => {
     expect(ROUTES.filter((route) => route.access === 'write').map((route) => route.routeKey)).toEqual([
       'POST /v1/{type}',
       'OPTIONS /v1/{type}',
+      'POST /beacon/v1/batch',
       'DELETE /v1/sites/{site}/users/{userId}',
     ]);
   });

@@ -50,7 +50,7 @@ export interface RetryPolicy {
   maxMs: number;
 }
 
-/** 408, 429 and 5xx are worth retrying; other 4xx (400, 401, 413, 415) would fail the same way again. */
+/** 408, 429 and 5xx are worth retrying; other 4xx (400, 401, 403, 413, 415) would fail the same way again. */
 export function isRetryable(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
