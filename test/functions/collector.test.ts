@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SITE_CONFIG } from '../../infra/local/runtime';
 import { keys } from '../../shared/storage/keys';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -318,6 +319,30 @@ describe('CORS and origins', () => {
     expect(await stack.archivedKeys('rejected/site=shop/')).not.toEqual(
       expect.arrayContaining([expect.stringContaining('foreign')]),
     );
+  });
+
+  it('lets the demo site take pages on any loopback port, and still refuses other hosts', async () => {
+    const { writeKey: demoKey } = await stack.createSite({ ...DEMO_SITE_CONFIG, site: 'demo-origins' });
+    const fromPage = (origin: string, messageId: string) =>
+      post('/v1/track', event(messageId), { origin, authorization: basicAuth(demoKey) });
+    for (const [origin, id] of [
+      ['http://127.0.0.1:5173', 'demo-vite'],
+      ['http://localhost:8080', 'demo-8080'],
+      ['http://[::1]:4321', 'demo-ipv6'],
+    ] as const) {
+      const answer = await fromPage(origin, id);
+      expect(answer.status, origin).toBe(200);
+      expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
+    }
+    for (const origin of [
+      'http://localhost.evil.example:5173',
+      'https://127.0.0.1.nip.io',
+      'http://192.168.1.9:3000',
+    ]) {
+      expect((await fromPage(origin, 'demo-foreign')).status, origin).toBe(403);
+    }
+    const stored = (await stack.archivedEvents('demo-origins')).map((e) => e.messageId).sort();
+    expect(stored).toEqual(['demo-8080', 'demo-ipv6', 'demo-vite']);
   });
 
   it('leaves requests without an Origin (servers, apps) alone', async () => {

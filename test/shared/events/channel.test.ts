@@ -2,6 +2,8 @@
  * Channel inference at ingest (shared/events/channel.ts): `context.channel` as sent, else the top-level
  * `channel` (RudderStack), else the SDK named in `context.library.name`, else none (unknown).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { siteConfigWithDefaults } from '../../../shared/config/site';
 import { channelOfLibrary, inferredChannelOf, LIBRARY_CHANNELS } from '../../../shared/events/channel';
@@ -9,6 +11,8 @@ import { validateAndNormalize } from '../../../shared/events/ingest';
 import type { JsonObject } from '../../../shared/events/types';
 import { computeFigures } from '../../../shared/metrics/figures';
 import { linksFromEvents } from '../../../shared/metrics/links';
+import { conformanceDir } from '../../helpers/conformance';
+import { outcomesConformanceDir } from '../../helpers/outcomes-conformance';
 
 const library = (name: unknown): JsonObject => ({ library: { name, version: '1.0.0' } });
 
@@ -238,5 +242,34 @@ describe('traffic.byChannel counts the inferred channels', () => {
       unknown: { events: 1, journeys: 1 },
       web: { events: 2, journeys: 2 },
     });
+  });
+});
+
+describe('the public conformance data sets', () => {
+  /** Which rule decides each raw event's channel: the data sets' figures were made before inference. */
+  function rulesHit(file: string): Record<string, number> {
+    const hits: Record<string, number> = {};
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const raw = JSON.parse(line) as JsonObject;
+      const context =
+        typeof raw.context === 'object' && raw.context !== null ? (raw.context as JsonObject) : undefined;
+      const rule =
+        context?.channel !== undefined
+          ? 'context.channel'
+          : inferredChannelOf(raw.channel, context) === undefined
+            ? 'none'
+            : 'inferred';
+      hits[rule] = (hits[rule] ?? 0) + 1;
+    }
+    return hits;
+  }
+
+  it('hit no inference rule, so their byChannel figures are what they were made with', () => {
+    for (const dir of [conformanceDir(), outcomesConformanceDir()]) {
+      const hits = rulesHit(path.join(dir, 'events.ndjson'));
+      expect(hits.inferred, dir).toBeUndefined();
+      expect(hits['context.channel'], dir).toBeGreaterThan(0);
+    }
   });
 });
