@@ -4,9 +4,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AMOUNT_FIELDS } from '../../../shared/events/amounts';
 import { type IngestRequest, validateAndNormalize } from '../../../shared/events/ingest';
 import { eventWithoutNulls, objectWithoutNulls } from '../../../shared/events/nulls';
 import { incomingEventSchema } from '../../../shared/events/schema';
+import { SURVEY_RESPONDED, SURVEY_SCORE_RANGES } from '../../../shared/events/survey';
 import { EVENT_TYPES, type EventType, type JsonObject } from '../../../shared/events/types';
 
 const RECEIVED_MS = Date.parse('2026-10-25T12:00:00.000Z');
@@ -292,6 +294,119 @@ describe('property: null gives the event that omission gives', () => {
     );
   });
 });
+
+const COMMERCE_EVENTS = [
+  'Product Viewed',
+  'Product Added',
+  'Product Removed',
+  'Checkout Started',
+  'Order Completed',
+  'Order Refunded',
+] as const;
+const amount = fc.oneof(
+  fc.double({ min: 0, max: 1e6, noNaN: true }),
+  fc.integer({ min: 0, max: 1000 }).map((n) => `${n}.00`),
+);
+const productLine = fc.record(
+  {
+    product_id: fc.string({ minLength: 1, maxLength: 4 }),
+    price: amount,
+    quantity: fc.integer({ min: 1, max: 5 }),
+  },
+  { requiredKeys: ['product_id'] },
+);
+/** The properties the figures read (metrics.md §3–4): amounts, ids, products, touchpoint, currency. */
+const commerceProperties = fc.record(
+  {
+    order_id: fc.string({ minLength: 1, maxLength: 6 }),
+    cart_id: fc.string({ minLength: 1, maxLength: 6 }),
+    product_id: fc.string({ minLength: 1, maxLength: 6 }),
+    currency: fc.constantFrom('EUR', 'USD', 'eur'),
+    touchpoint: fc.constantFrom('live_chat', 'size_guide'),
+    coupon: fc.string({ maxLength: 6 }),
+    products: fc.array(productLine, { maxLength: 3 }),
+    ...Object.fromEntries(AMOUNT_FIELDS.map((field) => [field, amount])),
+  },
+  { requiredKeys: [] },
+);
+const SURVEY_KINDS = Object.keys(SURVEY_SCORE_RANGES);
+const surveyProperties = fc.constantFrom(...SURVEY_KINDS).chain((survey) => {
+  const [low, high] = SURVEY_SCORE_RANGES[survey] ?? [0, 10];
+  return fc.record(
+    {
+      survey: fc.constant(survey),
+      score: fc.integer({ min: low, max: high }),
+      comment: fc.string({ maxLength: 12 }),
+      question: fc.string({ maxLength: 12 }),
+      touchpoint: fc.constantFrom('live_chat', 'support_call'),
+    },
+    { requiredKeys: ['survey', 'score'] },
+  );
+});
+/** Survey Responded cannot do without these two (a null one is `invalid_survey_score`, above). */
+const SURVEY_REQUIRED = ['survey', 'score'];
+
+const commerceOrSurveyEvent = fc.oneof(
+  fc.record({
+    type: fc.constant('track'),
+    event: fc.constantFrom(...COMMERCE_EVENTS),
+    anonymousId: fc.string({ minLength: 1, maxLength: 6 }),
+    timestamp: dateTime,
+    properties: commerceProperties,
+  }),
+  fc.record({
+    type: fc.constant('track'),
+    event: fc.constant(SURVEY_RESPONDED),
+    anonymousId: fc.string({ minLength: 1, maxLength: 6 }),
+    timestamp: dateTime,
+    properties: surveyProperties,
+  }),
+);
+
+describe('property: null gives what omission gives in e-commerce and survey properties', () => {
+  it('for any optional property, a product line field included, and the event is still accepted', () => {
+    fc.assert(
+      fc.property(commerceOrSurveyEvent, fc.nat(), fc.nat(), (event, pick, line) => {
+        const optional = Object.keys(event.properties).filter(
+          (field) => event.event !== SURVEY_RESPONDED || !SURVEY_REQUIRED.includes(field),
+        );
+        const products = (event.properties as { products?: JsonObject[] }).products ?? [];
+        const lineFields = products.length > 0 ? ['price', 'quantity'] : [];
+        const choices = [...optional, ...lineFields.map((field) => `products.${field}`)];
+        const choice = choices[pick % Math.max(choices.length, 1)];
+        if (choice === undefined) return;
+        const keys = choice.startsWith('products.')
+          ? ['products', String(line % products.length), choice.slice('products.'.length)]
+          : [choice];
+        const withNull = { ...event, properties: setAtPath(event.properties, keys, null) };
+        const omitted = { ...event, properties: setAtPath(event.properties, keys, undefined) };
+
+        expect(ingest([withNull]).rejected).toEqual([]);
+        expect(ingest([withNull])).toEqual(ingest([omitted]));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+/** `setAt` through lists too: `['products', '1', 'price']`. */
+function setAtPath(value: unknown, keys: readonly string[], to: null | undefined): JsonObject {
+  const [first, ...rest] = keys;
+  const object = value as JsonObject;
+  if (first === undefined) return object;
+  const current = object[first];
+  if (Array.isArray(current)) {
+    const index = Number(rest[0]);
+    const copy = current.map((item, i) => (i === index ? setAtPath(item, rest.slice(1), to) : item));
+    return { ...object, [first]: copy };
+  }
+  if (rest.length > 0) return { ...object, [first]: setAtPath(current, rest, to) };
+  if (to === undefined) {
+    const { [first]: _dropped, ...others } = object;
+    return others;
+  }
+  return { ...object, [first]: to };
+}
 
 /** A copy of `object` with the value at `keys` set (undefined: the last key deleted), objects made on the way. */
 function setAt(object: JsonObject, keys: readonly string[], value: null | undefined): JsonObject {
