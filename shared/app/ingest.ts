@@ -90,7 +90,8 @@ export async function ingest(deps: IngestDeps, site: StoredSite, input: IngestIn
   const erasing = await deps.sites.erasingIds(siteId);
   forgetErasedLinks(deps.warm, siteId, erasing);
   const { accepted, refused, tied } = refuseErasing(validated.accepted, erasing);
-  for (const [userKey, ids] of tied) await tieErasingIds(deps.clients, siteId, userKey, [...ids]);
+  for (const [userKey, ids] of tied)
+    await tieErasingIds(deps.clients, siteId, userKey, [...ids], receivedAtMs);
   const rejected = validated.rejected;
   const requestHash = archiveDigestOf(siteId, input.body, accepted);
   const policy = privacyPolicyOf(site);

@@ -82,7 +82,7 @@ export async function userErasureStatus(clients: StorageClients, site: StoredSit
 }
 
 function erasureAnswer(site: string, userId: string, job: ErasureJob) {
-  const { anonymousIds: _ids, days: _days, hashes: _hashes, summary, ...status } = job;
+  const { days: _days, summary, ...status } = job;
   return {
     site,
     ...status,

@@ -87,7 +87,7 @@ export function createStorageClients(
     marshallOptions: { removeUndefinedValues: true },
   });
   // dynalite measures and batches more loosely than DynamoDB: hold the local stack to AWS's limits.
-  if (settings.dynamodbEndpoint) enforceDynamoLimits(dynamo);
+  if (settings.dynamodbEndpoint) enforceDynamoLimits(dynamoClient);
   return storageClientsOf(settings, { dynamo, s3 }, alerts);
 }
 

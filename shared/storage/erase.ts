@@ -29,10 +29,12 @@ import { batchWrite, type Item, keyOf, partitionItems, type WriteRequest } from 
 import {
   clearErasingIds,
   type ErasureJob,
+  erasingHashesOfJob,
   erasingIdsOfJob,
   erasureUserKey,
   getErasureJob,
   requestErasureJob,
+  setErasingHashes,
   setErasingIds,
   updateErasureJob,
 } from './erasure-jobs';
@@ -445,22 +447,23 @@ export async function eraseUser(
   if (!stored) throw new Error(`unknown site "${site}"`);
   const userKey = erasureUserKey(stored.piiSalt, userId);
   const job = await getErasureJob(clients, site, userKey);
-  const anonymousIds = new Set([
-    ...(job?.status === 'done' ? [] : (job?.anonymousIds ?? [])),
-    ...(await anonymousIdsOf(clients, site, userId)),
-  ]);
+  // The ids a failed run met are still refused, in the erasing items: the first pass reads them back.
+  const anonymousIds = await anonymousIdsOf(clients, site, userId);
   await updateErasureJob(clients, site, userKey, {
     status: 'running',
     requestedAt: job?.requestedAt ?? now.toISOString(),
     startedAt: new Date().toISOString(),
     error: undefined,
-    anonymousIds: [...anonymousIds],
   });
   try {
+    const earlier =
+      job && job.status !== 'done'
+        ? { days: job.days ?? [], hashes: await erasingHashesOfJob(clients, site, userKey) }
+        : undefined;
     const summary = await eraseWhileRefused(clients, config, userId, userKey, anonymousIds, {
       ...options,
       now,
-      ...(job && job.status !== 'done' ? { earlier: job } : {}),
+      ...(earlier ? { earlier } : {}),
     });
     // Done before the ids are accepted again: whoever sees `done` finds nothing of the user, and
     // what the user sends after that is new.
@@ -468,9 +471,7 @@ export async function eraseUser(
       status: 'done',
       finishedAt: new Date().toISOString(),
       summary: { ...summary },
-      anonymousIds: undefined,
       days: undefined,
-      hashes: undefined,
     });
     await clearErasingIds(clients, site, userKey);
     return summary;
@@ -489,7 +490,7 @@ async function eraseWhileRefused(
   userId: string,
   userKey: string,
   anonymousIds: Set<string>,
-  options: EraseOptions & { now: Date; earlier?: ErasureJob },
+  options: EraseOptions & { now: Date; earlier?: { days: readonly string[]; hashes: readonly string[] } },
 ): Promise<EraseSummary> {
   const site = config.site;
   const settleMs = options.settleMs ?? erasureSettleMsOf(clients.settings);
@@ -502,14 +503,14 @@ async function eraseWhileRefused(
     removedByActor: new Map(),
     hashes: new Set(remembered.hashes),
     async remember(day, hashes) {
-      const known = remembered.days.size + remembered.hashes.size;
-      remembered.days.add(day);
+      const knownHashes = remembered.hashes.size;
+      if (!remembered.days.has(day)) {
+        remembered.days.add(day);
+        await updateErasureJob(clients, site, userKey, { days: [...remembered.days].sort() });
+      }
       for (const hash of hashes) remembered.hashes.add(hash);
-      if (remembered.days.size + remembered.hashes.size === known) return;
-      await updateErasureJob(clients, site, userKey, {
-        days: [...remembered.days].sort(),
-        hashes: [...remembered.hashes].sort(),
-      });
+      if (remembered.hashes.size > knownHashes)
+        await setErasingHashes(clients, site, userKey, [...remembered.hashes]);
     },
   };
   const removed = {
@@ -522,7 +523,6 @@ async function eraseWhileRefused(
   // Until a whole round meets no new id: ids collectors tie to the user meanwhile come back here.
   for (let known = -1; known !== anonymousIds.size; ) {
     for (;;) {
-      // Read first: the put must keep what collectors tied since the last read.
       await addTiedIds(clients, site, userId, userKey, anonymousIds);
       await setErasingIds(clients, site, userKey, [userId, ...anonymousIds]);
       await sleep(settleMs);
@@ -532,8 +532,8 @@ async function eraseWhileRefused(
         now: options.now,
       });
       await addTiedIds(clients, site, userId, userKey, anonymousIds);
+      // New ids are stored as refused at the top of the next pass, before it waits and scans again.
       if (anonymousIds.size === before) break;
-      await updateErasureJob(clients, site, userKey, { anonymousIds: [...anonymousIds] });
     }
     known = anonymousIds.size;
 

@@ -94,6 +94,15 @@ export const keys = {
     pk: sitePartition(site),
     sk: `${P.erasing}${userKey}`,
   }),
+  /**
+   * What does not fit in the erasing item, in items of their own beside it: more refused ids (`ids`),
+   * ids a collector tied to the user (`tie`), the hashed PII met (`hashes`). Read only while the
+   * erasing item exists.
+   */
+  erasingPart: (site: string, userKey: string, list: ErasingList, part: string): TableKey => ({
+    pk: sitePartition(site),
+    sk: `${erasingPrefix(userKey)}${list}#${part}`,
+  }),
   alertState: (site: string, ruleId: string): TableKey => ({
     pk: sitePartition(site),
     sk: `${P.alertState}${ruleId}`,
@@ -116,6 +125,19 @@ export function reverseLinkPartition(site: string, userId: string): string {
 /** The sort-key prefix of a site's key refs of one kind. */
 export function siteKeyRefPrefix(kind: KeyKind): string {
   return `${KEY}${kind}#`;
+}
+
+/** The lists an erasure keeps in parts beside its erasing item (keys.erasingPart). */
+export const ERASING_LISTS = ['ids', 'tie', 'hashes'] as const;
+export type ErasingList = (typeof ERASING_LISTS)[number];
+
+function isErasingList(value: string): value is ErasingList {
+  return (ERASING_LISTS as readonly string[]).includes(value);
+}
+
+/** The sort-key prefix of one erasure's parts (and not of its erasing item): `ERASING#<user key>#`. */
+export function erasingPrefix(userKey: string): string {
+  return `${P.erasing}${userKey}#`;
 }
 
 /** The sort-key prefix of a day's alert history items (every rule, daily and hourly). */
@@ -147,6 +169,7 @@ export type ParsedKey =
   | ({ kind: 'journey'; site: string; actorId: string } & JourneySortKey)
   | { kind: 'dirtyDay' | 'consentSalt' | 'day' | 'lease'; site: string; date: string }
   | { kind: 'erasureJob' | 'erasing'; site: string; userKey: string }
+  | { kind: 'erasingPart'; site: string; userKey: string; list: ErasingList; part: string }
   | { kind: 'alertState'; site: string; ruleId: string }
   | { kind: 'alertHistory'; site: string; date: string; ruleId: string; slot?: string }
   | { kind: 'unknown' };
@@ -183,10 +206,14 @@ function parseSiteItem(site: string, sk: string): ParsedKey {
   for (const kind of ['dirtyDay', 'consentSalt', 'day', 'lease'] as const satisfies SiteItemKind[]) {
     if (sk.startsWith(P[kind])) return { kind, site, date: sk.slice(P[kind].length) };
   }
-  // ERASURE# and ERASING# share no prefix beyond `ERAS`: either order works.
-  for (const kind of ['erasureJob', 'erasing'] as const satisfies SiteItemKind[]) {
-    if (sk.startsWith(P[kind])) return { kind, site, userKey: sk.slice(P[kind].length) };
+  if (sk.startsWith(P.erasing)) {
+    const [userKey = '', list, part, ...rest] = sk.slice(P.erasing.length).split('#');
+    if (list === undefined) return { kind: 'erasing', site, userKey };
+    if (!isErasingList(list) || part === undefined || part === '' || rest.length > 0) return UNKNOWN;
+    return { kind: 'erasingPart', site, userKey, list, part };
   }
+  if (sk.startsWith(P.erasureJob))
+    return { kind: 'erasureJob', site, userKey: sk.slice(P.erasureJob.length) };
   return UNKNOWN;
 }
 

@@ -2,9 +2,11 @@
  * DynamoDB's limits on the local stack: dynalite sizes items in characters and takes batches of any
  * length, so code that passes locally could fail in AWS. This middleware, on the local clients only,
  * refuses what DynamoDB refuses, with DynamoDB's error, and fails loudly if a query page comes back
- * larger than DynamoDB would send.
+ * larger than DynamoDB would send. An update's result is known only once dynalite has applied it: the
+ * item is read back, and an update that grew it past 400 KB fails as DynamoDB would have failed it
+ * (dynalite keeps the change; DynamoDB would not have made it).
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DYNAMO_LIMITS, type WireValue, wireItemBytes } from './item-size';
 
 type WireItem = Record<string, WireValue>;
@@ -23,6 +25,8 @@ function checkItem(item: WireItem | undefined): void {
 }
 
 interface LimitedInput {
+  TableName?: string;
+  Key?: Record<string, AttributeValue>;
   Item?: WireItem;
   RequestItems?: Record<
     string,
@@ -69,15 +73,26 @@ function bodyText(body: unknown): string {
   return '';
 }
 
-export function enforceDynamoLimits(client: Pick<DynamoDBClient, 'middlewareStack'>): void {
+/** The item an update left behind, over the limit: DynamoDB refuses such an update. */
+async function checkUpdated(client: Pick<DynamoDBClient, 'send'>, input: LimitedInput): Promise<void> {
+  if (!input.TableName || !input.Key) return;
+  const read = await client.send(
+    new GetItemCommand({ TableName: input.TableName, Key: input.Key, ConsistentRead: true }),
+  );
+  checkItem(read.Item as WireItem | undefined);
+}
+
+export function enforceDynamoLimits(client: Pick<DynamoDBClient, 'middlewareStack' | 'send'>): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = context.commandName ?? '';
       // The request as DynamoDB would read it: its JSON body, in wire form.
       const text = bodyText((args.request as { body?: unknown }).body);
-      if (text.length > 0) checkInput(command, JSON.parse(text) as LimitedInput);
+      const input = text.length > 0 ? (JSON.parse(text) as LimitedInput) : {};
+      checkInput(command, input);
       const result = await next(args);
       checkOutput(command, result.output);
+      if (command === 'UpdateItemCommand') await checkUpdated(client, input);
       return result;
     },
     { step: 'build', name: 'roxtrailDynamoLimits' },

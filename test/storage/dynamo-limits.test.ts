@@ -4,7 +4,7 @@
  * multibyte events that passes the request limit is split into items under 400 KB, and the journey API
  * gives it back whole.
  */
-import { BatchGetCommand, BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemBytes } from '../../shared/storage/item-size';
 import { keys as tableKeys } from '../../shared/storage/keys';
@@ -38,6 +38,26 @@ describe('the local DynamoDB, held to DynamoDB’s limits', () => {
     await stack.clients.dynamo.send(
       new PutCommand({ TableName: table(), Item: { pk: 'probe', sk: 'fits', text: fits } }),
     );
+  });
+
+  it('fails an update that grows an item past 400 KB, as DynamoDB would', async () => {
+    const chunk = '購'.repeat(50_000); // 150,000 bytes
+    const key = { pk: 'probe', sk: 'growing' };
+    await stack.clients.dynamo.send(new PutCommand({ TableName: table(), Item: { ...key, parts: [chunk] } }));
+    const append = () =>
+      stack.clients.dynamo.send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: key,
+          UpdateExpression: 'SET parts = list_append(parts, :more)',
+          ExpressionAttributeValues: { ':more': [chunk] },
+        }),
+      );
+    await append(); // 300 KB: fits
+    await expect(append()).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('Item size'),
+    });
   });
 
   it('refuses a batch write of 26 items and a batch get of 101 keys', async () => {

@@ -6,6 +6,7 @@ import {
   alertHistoryPrefix,
   alertHistoryRange,
   dayRange,
+  ERASING_LISTS,
   type KeyKind,
   keys,
   type ParsedKey,
@@ -77,6 +78,12 @@ const builtKey: fc.Arbitrary<Built> = fc.oneof(
     .map(
       ([s, userKey, kind]): Built => ({ key: keys[kind](s, userKey), parsed: { kind, site: s, userKey } }),
     ),
+  fc.tuple(site, hex, fc.constantFrom(...ERASING_LISTS), fc.stringMatching(/^[0-9a-z.]{1,12}$/)).map(
+    ([s, userKey, list, part]): Built => ({
+      key: keys.erasingPart(s, userKey, list, part),
+      parsed: { kind: 'erasingPart', site: s, userKey, list, part },
+    }),
+  ),
   fc.tuple(site, ruleId).map(
     ([s, id]): Built => ({
       key: keys.alertState(s, id),
