@@ -4,7 +4,7 @@
  * ended day's alert rules are evaluated against the days before it. Used by `roxtrail simulate`, the
  * demo loaded on first start, and tests.
  */
-import { aggregateDay } from '../../shared/app/aggregate/aggregate';
+import { aggregateSentDay } from '../../shared/app/aggregate/aggregate';
 import { inProcessBuilder } from '../../shared/app/aggregate/partials';
 import type { SiteConfig } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
@@ -104,7 +104,7 @@ export async function runSimulation(
   for (const [index, date] of dates.entries()) {
     hooks.onAggregate?.(date, index, dates.length);
     // aggregateDay evaluates the alert rules of every ended day it stores (functions/alerts/trigger).
-    const result = await aggregateDay(target.clients, target.config, date, { now: now(), builder });
+    const result = await aggregateSentDay(target.clients, target.config, date, { now: now(), builder });
     figures.push(result.figures);
   }
   return {

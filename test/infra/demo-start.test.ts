@@ -35,6 +35,11 @@ describe('the demo on first start', () => {
       expect(output).toMatch(/alert[^:\n]*: Event volume on demo was [\d,]+ on \d{4}-\d{2}-\d{2}, down \d+%/);
       expect(output).toMatch(/alert[^:\n]*: Resolved: event volume on demo/);
       expect(output.indexOf('Roxtrail is running')).toBeLessThan(output.indexOf('demo: sending'));
+      // The scheduled run the demo held back computes today, yesterday and a handful of marked days,
+      // not again the 120 days the demo computed (their marks are cleared).
+      await waitFor(first.output, /aggregation: \d+ day\(s\)/, 60_000);
+      const scheduled = Number(/aggregation: (\d+) day\(s\)/.exec(first.output())?.[1]);
+      expect(scheduled).toBeLessThanOrEqual(7);
 
       const state = JSON.parse(readFileSync(join(dataDir, 'demo-traffic.json'), 'utf8')) as {
         status: string;

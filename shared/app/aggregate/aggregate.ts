@@ -491,6 +491,23 @@ async function computeDay(
 }
 
 /**
+ * Computes a day for a caller that had every event of it acknowledged before it started (a simulation,
+ * after its sends) and clears the day's recomputation mark, so the next scheduled run does not compute
+ * the day again. A mark refreshed while the day was being computed stays.
+ */
+export async function aggregateSentDay(
+  clients: StorageClients,
+  config: SiteConfig,
+  date: string,
+  options: AggregateOptions = {},
+): Promise<DayResult> {
+  const startedMs = Date.now();
+  const result = await aggregateDay(clients, config, date, options);
+  await clearDayMark(clients, config.site, date, startedMs);
+  return result;
+}
+
+/**
  * Marks the days after `date` that are stored and still provisional (metrics.md §5): their `outcomes`
  * and `customers` read `date`. Final days stay as they are.
  */
