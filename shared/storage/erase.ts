@@ -143,10 +143,13 @@ async function rewriteObjects(
     byDay.set(day, [...(byDay.get(day) ?? []), object]);
   }
   // One day at a time under its lease: no aggregation compacts or reads the day while it is rewritten.
+  // The day is listed again once the lease is held: a compaction between the caller's listing and the
+  // lease replaced some of the listed objects.
   for (const [day, dayObjects] of byDay) {
-    await withDayLeases(clients, site, [day], () =>
-      rewriteDayObjects(clients, dayObjects, userId, anonymousIds, scan, discovered),
-    );
+    await withDayLeases(clients, site, [day], async () => {
+      const current = day === '' ? dayObjects : await listObjects(clients, partitionPrefix(site, day));
+      await rewriteDayObjects(clients, current, userId, anonymousIds, scan, discovered);
+    });
   }
   return discovered;
 }

@@ -4,6 +4,7 @@ import { compactionPlan } from '../../shared/app/aggregate/compact';
 import { siteConfigWithDefaults } from '../../shared/config/site';
 import type { FiguresDocument } from '../../shared/metrics/figures';
 import { createStorageClients } from '../../shared/storage/clients';
+import { eraseUser } from '../../shared/storage/erase';
 import { injectFaults } from '../helpers/faults';
 import { basicAuth, startTestStack, type TestStack } from '../helpers/local-stack';
 
@@ -44,13 +45,13 @@ describe('compaction in the aggregator, against s3rver', () => {
     await stack.stop();
   });
 
-  /** Five requests of four events each into the 10:00 hour of `date`. */
-  async function sendHour(date: string): Promise<void> {
+  /** Five requests of four events each into the 10:00 hour of `date`, from `${visitor}-0` to `-4`. */
+  async function sendHour(date: string, visitor = 'visitor'): Promise<void> {
     for (let request = 0; request < 5; request++) {
       const batch = Array.from({ length: 4 }, (_, i) => ({
         type: 'track',
         event: i === 0 ? 'Product Added' : 'Product Viewed',
-        anonymousId: `visitor-${request}`,
+        anonymousId: `${visitor}-${request}`,
         messageId: `c-${date}-${request}-${i}`,
         timestamp: `${date}T10:${String(request * 10 + i).padStart(2, '0')}:00Z`,
         properties: { price: 10, cart_id: `cart-${request}` },
@@ -121,5 +122,44 @@ describe('compaction in the aggregator, against s3rver', () => {
     expect(one.figures.quality.duplicates).toBe(0);
     expect([one.figures.revision, two.figures.revision].sort()).toEqual([1, 2]);
     expect(await stack.archivedKeys('events/site=compact-shop/dt=2026-11-07/hh=10/')).toHaveLength(1);
+  });
+
+  it('lets an erasure and an aggregation of the same day run at once: both finish, nothing of the user left', async () => {
+    const day = '2026-11-09';
+    await sendHour(day, 'erasure-visitor');
+    // erasure-visitor-0 signs in: its four events become the user's.
+    const identify = {
+      type: 'identify',
+      userId: 'leaver',
+      anonymousId: 'erasure-visitor-0',
+      messageId: `c-${day}-identify`,
+      timestamp: `${day}T10:59:00Z`,
+    };
+    const response = await fetch(`${stack.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basicAuth(writeKey) },
+      body: JSON.stringify({ batch: [identify] }),
+    });
+    expect(response.status).toBe(200);
+
+    const [aggregated, erased] = await Promise.all([
+      aggregateDay(stack.clients, config, day),
+      eraseUser(stack.clients, config, 'leaver', {
+        settleMs: 0,
+        recompute: async (days) => {
+          for (const recomputed of days) await aggregateDay(stack.clients, config, recomputed);
+        },
+      }),
+    ]);
+    expect(aggregated.figures.quality.duplicates).toBe(0);
+    expect(erased.eventsRemoved).toBe(5);
+    const left = (await stack.archivedEvents('compact-shop'))
+      .filter((event) => event.timestamp.startsWith(day))
+      .map((event) => event.anonymousId ?? event.userId);
+    expect(left).toHaveLength(16);
+    expect(left).not.toContain('erasure-visitor-0');
+    const after = await aggregateDay(stack.clients, config, day);
+    expect(after.figures.traffic.events).toBe(16);
+    expect(after.figures.quality.duplicates).toBe(0);
   });
 });
