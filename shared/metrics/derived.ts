@@ -86,10 +86,17 @@ export interface DerivedDay {
   responses: LedgerResponse[];
 }
 
+/** A journey's orders by time (then order id); what a Map of them offers the figures. */
+export interface OrdersByJourney {
+  get(journeyId: string): readonly LedgerOrder[] | undefined;
+  /** Each journey with an order once. */
+  values(): Iterable<readonly LedgerOrder[]>;
+}
+
 /** Every order and NPS response of a site, merged from its days. */
 export interface CustomerLedger {
   /** The first event of each `order_id` over every day, by journey, each list by time (then order id). */
-  ordersByJourney: Map<string, LedgerOrder[]>;
+  ordersByJourney: OrdersByJourney;
   /** NPS responses by time. */
   responses: LedgerResponse[];
 }
@@ -110,6 +117,7 @@ export function buildLedger(
 ): CustomerLedger & {
   /** The orders by time (then order id). */
   orders: LedgerOrder[];
+  ordersByJourney: Map<string, LedgerOrder[]>;
 } {
   const firstById = new Map<string, LedgerOrder>();
   const orders: LedgerOrder[] = [];

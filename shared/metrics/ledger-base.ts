@@ -10,7 +10,13 @@
  * event of each order_id over the whole archive"). The ids are kept sorted, as one string with offsets:
  * a run searches it for D's ids and turns no other id into a string of its own.
  */
-import { buildLedger, type CustomerLedger, type LedgerOrder, type LedgerResponse } from './derived';
+import {
+  buildLedger,
+  type CustomerLedger,
+  type LedgerOrder,
+  type LedgerResponse,
+  type OrdersByJourney,
+} from './derived';
 import type { NumberColumn } from './session-columns';
 
 export interface LedgerBase {
@@ -89,28 +95,64 @@ function hasOrderId(base: LedgerBase, id: string): boolean {
 export const EMPTY_LEDGER_BASE: LedgerBase = ledgerBaseOf([]);
 
 /**
+ * The base's orders by journey, with D's own merged in, read from the columns as they are asked for.
+ * A list of objects per journey for the whole ledger (a million orders) was most of what merging it
+ * cost an hourly run, and old-generation garbage after; a walk over every customer (the customers
+ * section) now builds each list and drops it.
+ */
+class BaseAndDayOrders implements OrdersByJourney {
+  private index: Map<string, number> | undefined;
+
+  constructor(
+    private readonly base: LedgerBase,
+    private readonly own: ReadonlyMap<string, readonly LedgerOrder[]>,
+  ) {}
+
+  get(journeyId: string): readonly LedgerOrder[] | undefined {
+    if (this.index === undefined) {
+      const index = new Map<string, number>();
+      this.base.journeys.forEach((journey, j) => {
+        index.set(journey, j);
+      });
+      this.index = index;
+    }
+    const j = this.index.get(journeyId);
+    const own = this.own.get(journeyId);
+    return j === undefined ? own : this.merged(j, journeyId, own);
+  }
+
+  *values(): Iterable<readonly LedgerOrder[]> {
+    const { journeys } = this.base;
+    for (let j = 0; j < journeys.length; j += 1) {
+      const journeyId = journeys[j] ?? '';
+      yield this.merged(j, journeyId, this.own.get(journeyId));
+    }
+    const inBase = this.index ?? new Set(journeys);
+    for (const [journeyId, orders] of this.own) if (!inBase.has(journeyId)) yield orders;
+  }
+
+  /** Journey `j`'s orders of the base, then D's (which come after every order of the days before). */
+  private merged(j: number, journeyId: string, own: readonly LedgerOrder[] | undefined): LedgerOrder[] {
+    const { offsets, time, value } = this.base;
+    const orders: LedgerOrder[] = [];
+    for (let k = offsets[j] ?? 0; k < (offsets[j + 1] ?? 0); k += 1)
+      orders.push({ journeyId, time: time[k] ?? 0, value: value[k] ?? 0 });
+    if (own !== undefined) for (const order of own) orders.push(order);
+    return orders;
+  }
+}
+
+/**
  * The customer ledger of the base's days and D's part: the same as `buildLedger` of all the parts
- * (each part's orders inside its own day, D after the base's days).
+ * (each part's orders inside its own day, D after the base's days), journeys in the same order.
  */
 export function customerLedgerOf(base: LedgerBase, day: LedgerPart): CustomerLedger {
-  const ordersByJourney = new Map<string, LedgerOrder[]>();
-  for (let j = 0; j < base.journeys.length; j += 1) {
-    const orders: LedgerOrder[] = [];
-    for (let k = base.offsets[j] ?? 0; k < (base.offsets[j + 1] ?? 0); k += 1)
-      orders.push({ journeyId: base.journeys[j] ?? '', time: base.time[k] ?? 0, value: base.value[k] ?? 0 });
-    ordersByJourney.set(base.journeys[j] ?? '', orders);
-  }
   const own = buildLedger([
     {
       orders: day.orders.filter((order) => order.orderId === undefined || !hasOrderId(base, order.orderId)),
       responses: day.responses,
     },
   ]);
-  for (const [journey, orders] of own.ordersByJourney) {
-    const list = ordersByJourney.get(journey);
-    if (list === undefined) ordersByJourney.set(journey, orders);
-    else for (const order of orders) list.push(order);
-  }
   const responses: LedgerResponse[] = [];
   for (let k = 0; k < base.responseJourney.length; k += 1)
     responses.push({
@@ -119,5 +161,5 @@ export function customerLedgerOf(base: LedgerBase, day: LedgerPart): CustomerLed
       score: base.responseScore[k] ?? 0,
     });
   for (const response of own.responses) responses.push(response);
-  return { ordersByJourney, responses };
+  return { ordersByJourney: new BaseAndDayOrders(base, own.ordersByJourney), responses };
 }

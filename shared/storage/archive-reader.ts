@@ -1,10 +1,10 @@
 /** Reads a site's archived events back: the partitions of given days, gzip NDJSON, bounded concurrency. */
 
-import { gunzipSync } from 'node:zlib';
 import pMap from 'p-map';
 import type { NormalizedEvent } from '../events/types';
 import { getObjectBytes, type ListedObject, listObjects, partitionPrefix } from './archive';
 import { isStorageFault, type StorageClients } from './clients';
+import { gunzipWhole } from './gzip';
 
 /** Objects of the given days' partitions (all hours), in key order per day. */
 export async function listDayObjects(
@@ -18,7 +18,7 @@ export async function listDayObjects(
 
 /** Lines of one gzip NDJSON object, parsed; a line that does not parse is skipped and counted. */
 export function parseNdjsonGzip<T>(bytes: Uint8Array): { records: T[]; unreadable: number } {
-  const text = gunzipSync(bytes).toString('utf8');
+  const text = gunzipWhole(bytes).toString('utf8');
   const records: T[] = [];
   let unreadable = 0;
   let start = 0;

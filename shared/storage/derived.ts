@@ -19,7 +19,7 @@
  * and what JSON cost there was parsing millions of numbers. The sessions object is written first: a ledger part names the sessions build it belongs to. Erasure
  * and retention remove a day's parts with the day (and the customer ledger with any of them).
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DERIVED_FORMAT, type LedgerOrder, type LedgerResponse } from '../metrics/derived';
 import type { LedgerBase } from '../metrics/ledger-base';
@@ -30,6 +30,7 @@ import type { ActivityColumns, NumberColumn, SessionColumns } from '../metrics/s
 import { deleteObjects, findObjectBytes, listObjects } from './archive';
 import type { StorageClients } from './clients';
 import { decodeColumnar, encodeColumnar } from './columnar';
+import { gunzipWhole } from './gzip';
 
 export interface StoredLedgerPart {
   format: typeof DERIVED_FORMAT;
@@ -136,7 +137,7 @@ async function getGzip(
   const bytes = await findObjectBytes(clients, key);
   if (!bytes) return undefined;
   try {
-    const raw = gunzipSync(bytes);
+    const raw = gunzipWhole(bytes);
     const value: unknown = encoding === 'json' ? JSON.parse(raw.toString('utf8')) : decodeColumnar(raw);
     return isJsonObject(value) && value.format === DERIVED_FORMAT ? value : undefined;
   } catch {

@@ -6,13 +6,14 @@
  * what the next day's de-duplication reads of it.
  * Derived data: losing one costs only a rebuild from the archive or a look-up.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { LINK_SNAPSHOT_FORMAT, type LinkSnapshot } from '../metrics/link-snapshot';
 import { type HourPartial, isCurrent, PARTIAL_FORMAT, type PartialSource } from '../metrics/partial';
 import { isJsonObject } from '../metrics/properties';
 import { deleteObjects, findObjectBytes, listObjects } from './archive';
 import type { StorageClients } from './clients';
+import { gunzipWhole } from './gzip';
 
 export function partialKeyFor(site: string, date: string, hour: string): string {
   return `partials/site=${site}/dt=${date}/hh=${hour}.json.gz`;
@@ -41,7 +42,7 @@ export function encodePartial(partial: HourPartial): Buffer {
 
 function decodeJson(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(gunzipSync(bytes).toString('utf8'));
+    return JSON.parse(gunzipWhole(bytes).toString('utf8'));
   } catch {
     return undefined;
   }

@@ -13,15 +13,22 @@ const DAY_MS = 86_400_000;
 
 type Part = { orders: LedgerOrder[]; responses: LedgerResponse[] };
 
-/** What the figures read of a ledger: each journey's orders in order, and the responses. */
+const triples = (orders: readonly LedgerOrder[] | undefined) =>
+  orders?.map((order) => [order.journeyId, order.time, order.value]);
+
+/**
+ * What the figures read of a ledger: each journey's orders in order, as a walk over every customer
+ * meets them and as a look-up by journey finds them (the two must agree), and the responses.
+ */
 function readable(ledger: CustomerLedger) {
-  return {
-    journeys: [...ledger.ordersByJourney].map(([journey, orders]) => [
-      journey,
-      orders.map((order) => [order.journeyId, order.time, order.value]),
-    ]),
-    responses: ledger.responses,
-  };
+  const journeys = [...ledger.ordersByJourney.values()].map((orders) => [
+    orders[0]?.journeyId,
+    triples(orders),
+  ]);
+  const looked = journeys.map(([journey]) => [journey, triples(ledger.ordersByJourney.get(String(journey)))]);
+  expect(looked).toEqual(journeys);
+  expect(ledger.ordersByJourney.get('no such journey')).toBeUndefined();
+  return { journeys, responses: ledger.responses };
 }
 
 /**
