@@ -1,6 +1,8 @@
 /**
- * Aggregator Lambda: runs what its event asks (shared/app/aggregate/requests.ts: the scheduled run, the
- * daily finalization, an erasure job, explicit days, a chunk of partials); runs.ts computes each.
+ * Aggregator Lambda: the hourly scheduled run, the daily finalization (`{ action: "finalize" }`),
+ * erasure jobs (`{ action: "erase-user", site, userId }`, handed over by the API), or explicit days
+ * (`{ site, date }` / `{ site, from, to }`); the events are shared/app/aggregate/requests.ts, what each
+ * computes is shared/app/aggregate/runs.ts.
  */
 import middy from '@middy/core';
 import { runErasureJob } from '../../shared/app/aggregate/erasure';
@@ -16,15 +18,18 @@ import { type RuntimeConfig, runtimeConfig } from '../../shared/config/runtime';
 import { createStorageClients, type StorageClients } from '../../shared/storage/clients';
 import type { EraseSummary } from '../../shared/storage/erase';
 import { logFailures } from '../common/stack-traces';
-import { type BuildPartialsResponse, buildRequested, fanOutBuilderFor } from './lambda-builder';
+import { type BuildPartialsResponse, buildRequested, lambdaFanOutBuilder } from './lambda-builder';
 
 export interface AggregatorOptions {
   /**
-   * The scheduled run's hourly alerts in this process when no alert function is configured (AWS always
-   * has one), e.g. shared/app/alerts/hourly.ts `runScheduledHourlyAlerts`; neither: the local scheduler runs them.
+   * Where the scheduled run's hourly alerts are evaluated when no alert function is configured
+   * (`alerts.function`, always set in AWS): in this process, e.g. shared/app/alerts/hourly.ts
+   * `runScheduledHourlyAlerts`. Neither: the run evaluates no hourly rules (the local scheduler does).
    */
   hourlyAlerts?: HourlyAlertsInProcess;
 }
+
+export type { AggregatorSummary };
 
 type AggregatorResult = AggregatorSummary | BuildPartialsResponse | EraseSummary;
 
@@ -34,7 +39,8 @@ export function createAggregator(
   options: AggregatorOptions = {},
 ) {
   // In AWS a day too large for one invocation fans out over the partial builder (this handler again).
-  const builder = fanOutBuilderFor(clients, config.partialBuilderFunction);
+  const fanOut = config.partialBuilderFunction;
+  const builder = fanOut ? lambdaFanOutBuilder(clients, fanOut) : undefined;
   return async function aggregate(event: unknown): Promise<AggregatorResult> {
     const request = aggregatorRequestOf(event);
     switch (request.action) {

@@ -33,14 +33,6 @@ export interface BuildPartialsRequest {
 /** What a build invocation answers: the partials and digests stay in S3 (a response is limited to 6 MB). */
 export type BuildPartialsResponse = Omit<BuiltPartition, 'partial' | 'copies'>[];
 
-/**
- * The builder of a run: fans out over `functionName` when one is configured (always in AWS: this
- * handler deployed again), else undefined and every day is built in-process.
- */
-export function fanOutBuilderFor(clients: StorageClients, functionName: string | undefined) {
-  return functionName ? lambdaFanOutBuilder(clients, functionName) : undefined;
-}
-
 export function lambdaFanOutBuilder(
   clients: StorageClients,
   functionName: string,

@@ -17,14 +17,35 @@ import { renderHourCharts } from './hours.js';
  */
 
 /**
- * The sections that look across days (metrics.md §7 outcomes, §8 customers), as the figures types
- * define them (which shared/metrics/figures-schema.ts checks every stored day against). Days computed
- * without them lack the keys: outcomesOf / customersOf narrow them.
- * @typedef {import('../../shared/metrics/outcomes').OutcomesFigures} Outcomes
- * @typedef {Outcomes['rox']['touchpoints'][number]} OutcomeTouchpoint
- * @typedef {import('../../shared/metrics/customers').CustomersFigures} Customers
- * @typedef {Customers['cohorts'][number]} Cohort
- * @typedef {Customers['experienceValue']['promoters']} RespondentGroup
+ * The sections that look across days (metrics.md §7 outcomes, §8 customers), typed here from the
+ * spec's JSON until the figures types carry them (shared/metrics/outcomes.ts `OutcomesFigures`,
+ * shared/metrics/customers.ts `CustomersFigures`). Days computed without them lack the keys.
+ * @typedef {{
+ *   touchpoint: string, cost: number, exposed: number, controls: number,
+ *   revenuePerJourneyExposed: number | null, revenuePerJourneyControl: number | null,
+ *   naiveIncrementalRevenue: number | null, naiveRox: number | null,
+ *   strata: number, usableStrata: number, coverage: number | null,
+ *   incrementalRevenuePerJourney: number | null,
+ *   incrementalRevenuePerJourneyLow: number | null, incrementalRevenuePerJourneyHigh: number | null,
+ *   incrementalRevenue: number | null, incrementalRevenueLow: number | null, incrementalRevenueHigh: number | null,
+ *   rox: number | null, roxLow: number | null, roxHigh: number | null,
+ *   verdict: 'pays' | 'loses' | 'unclear' | null,
+ * }} OutcomeTouchpoint
+ * @typedef {{ rox: {
+ *   exposureFrom: string, exposureTo: string, windowDays: number, horizonDays: number, lookbackDays: number,
+ *   touchpoints: OutcomeTouchpoint[],
+ * } }} Outcomes
+ * @typedef {{ respondents: number, revenuePerRespondent: number | null, repurchaseRate: number | null }} RespondentGroup
+ * @typedef {{ month: string, customers: number, retained: (number | null)[], revenuePerCustomer: (number | null)[] }} Cohort
+ * @typedef {{
+ *   new: number, returning: number, repeatRate: number | null,
+ *   retention30: number | null, ltv30: number | null, retention90: number | null, ltv90: number | null,
+ *   cohorts: Cohort[],
+ *   experienceValue: {
+ *     from: string, to: string, gap: number | null,
+ *     promoters: RespondentGroup, passives: RespondentGroup, detractors: RespondentGroup,
+ *   },
+ * }} Customers
  */
 
 const KEY_PREFIX = 'roxtrail.readKey.';
